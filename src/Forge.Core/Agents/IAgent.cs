@@ -1,0 +1,27 @@
+namespace Forge.Core;
+
+/// <summary>
+/// An agent: given the conversation so far and the tools on offer, it writes the next assistant message.
+/// One agent serves many episodes at once, so it keeps no per-episode state outside what <see cref="AgentTurn"/> gives it.
+/// A local policy fills in the message's token ids, log-probs and policy version.
+/// </summary>
+public interface IAgent
+{
+    /// <summary>Identifies the agent in trajectories (<c>scripted/math</c>, <c>sk/gpt-4o-mini</c>, <c>policy</c>).</summary>
+    string Id { get; }
+
+    /// <summary>Writes the next assistant message.</summary>
+    ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken);
+}
+
+/// <summary>What an agent sees when it acts.</summary>
+/// <param name="EnvironmentId">The environment's id.</param>
+/// <param name="Task">The task. Scripted solvers read it to act; learning agents must not.</param>
+/// <param name="Conversation">Every message so far, prompt first.</param>
+/// <param name="Tools">The tools on offer.</param>
+/// <param name="Context">The episode's context (seed, random, limits).</param>
+public sealed record AgentTurn(string EnvironmentId, IEnvironmentTask Task, IReadOnlyList<Message> Conversation, IReadOnlyList<ToolSpec> Tools, EpisodeContext Context)
+{
+    /// <summary>How many assistant messages the conversation already has.</summary>
+    public int TurnIndex => Conversation.Count(m => m.Role == Role.Assistant);
+}

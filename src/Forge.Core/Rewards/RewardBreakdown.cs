@@ -1,0 +1,19 @@
+using MessagePack;
+
+namespace Forge.Core;
+
+/// <summary>How a rubric scored an episode: each function's raw score by name, the total, and whether the task was solved.</summary>
+[MessagePackObject(true)]
+public sealed record RewardBreakdown(IReadOnlyDictionary<string, double> Scores, double Total, bool Success);
+
+/// <summary>How the rubric turns scores into the episode's reward.</summary>
+public enum RewardMode
+{
+    /// <summary>The weighted sum of every function's score.</summary>
+    Graded,
+    /// <summary>1 when the task was solved (the primary function scored full marks), else 0. Every score is still recorded.</summary>
+    Binary,
+}
+
+/// <summary>Thrown when a reward function returns a value that is not a finite number; the host records it as the episode's error.</summary>
+public sealed class RewardException(string message) : Exception(message);

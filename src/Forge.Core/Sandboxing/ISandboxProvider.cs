@@ -1,0 +1,11 @@
+namespace Forge.Core;
+
+/// <summary>Hands out sandboxes, one per episode (from a warm pool where the backend has one).</summary>
+public interface ISandboxProvider : IAsyncDisposable
+{
+    /// <summary>The backend's name (<c>local</c>, <c>docker</c>).</summary>
+    string Backend { get; }
+
+    /// <summary>A fresh sandbox for one episode; the caller disposes it when the episode ends.</summary>
+    ValueTask<ISandbox> AcquireAsync(CancellationToken cancellationToken = default);
+}

@@ -21,6 +21,14 @@ app.Configure(config =>
     // ── inspect, replay, export ────────────────────────────────────────────────────
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
+    config.AddBranch("sandbox", sandbox =>
+    {
+        sandbox.SetDescription("Run commands in a sandbox and check what isolation this machine gives.");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxRunCommand>("run")
+            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [--backend local|docker] [--timeout SEC] [--memory MB] [--json] -- CMD ARGS…");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxDoctorCommand>("doctor")
+            .WithDescription("Say what isolation each sandbox backend can give on this machine, and why not.");
+    });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
 

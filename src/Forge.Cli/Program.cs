@@ -16,6 +16,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Measure Forge against baselines run side by side.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+        bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────

@@ -29,8 +29,8 @@ public sealed class ScenarioTests
 
     private static readonly Dictionary<string, EnvironmentSource> Registry = new()
     {
-        ["math/arithmetic"] = new(EpisodeLimits.Default with { MaxTurns = 6 }, RewardMode.Graded, (seed, count) => [.. Enumerable.Range(0, count ?? 10).Select(i => new FakeTask($"gen-{seed}-{i}"))]),
-        ["support/desk"] = new(EpisodeLimits.Default, RewardMode.Graded, (_, count) => [.. new[] { "a", "b", "refund-small" }.Take(count ?? 3).Select(id => new FakeTask(id))]),
+        ["math/arithmetic"] = new("math/arithmetic", EpisodeLimits.Default with { MaxTurns = 6 }, RewardMode.Graded, (seed, count) => [.. Enumerable.Range(0, count ?? 10).Select(i => new FakeTask($"gen-{seed}-{i}"))]),
+        ["support/desk"] = new("support/desk", EpisodeLimits.Default, RewardMode.Graded, (_, count) => [.. new[] { "a", "b", "refund-small" }.Take(count ?? 3).Select(id => new FakeTask(id))]),
     };
 
     private static EnvironmentSource Resolve(string id) =>

@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using Forge.Core;
 
 namespace Forge.Host.Scenarios;
@@ -63,7 +64,7 @@ public sealed partial record Scenario
             for (var i = 0; i < ids.Count; i++)
             {
                 if (byId.TryGetValue(ids[i], out var task)) selected.Add(task);
-                else problems.Add($"{Path}: {entry.JsonPath}.task_ids[{i}]: {entry.Id} has no task `{ids[i]}`.{Suggestions.DidYouMean(ids[i], byId.Keys)}");
+                else problems.Add($"{Path}: {entry.JsonPath}.task_ids[{i}]: {entry.Id} has no task `{ids[i]}`.{NameSuggestions.DidYouMean(ids[i], byId.Keys)}");
             }
             return selected;
         }

@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using Forge.Core;
 using Forge.Host.Scenarios;
 using Forge.Host.Tests.Rollouts;
@@ -35,7 +36,7 @@ public sealed class ScenarioTests
 
     private static EnvironmentSource Resolve(string id) =>
         Registry.TryGetValue(id, out var source) ? source
-        : throw new KeyNotFoundException($"Environment `{id}` doesn't exist.{Suggestions.DidYouMean(id, Registry.Keys)}");
+        : throw new KeyNotFoundException($"Environment `{id}` doesn't exist.{NameSuggestions.DidYouMean(id, Registry.Keys)}");
 
     private static ScenarioException Invalid(string json) => Assert.Throws<ScenarioException>(() => Scenario.Parse(json, File));
 

@@ -165,6 +165,7 @@ public sealed class SupportDeskTests
     [Fact]
     public async Task Tools_AreTheDesksSix()
     {
+        Assert.Equal(("support/desk", 0.0, 1.9), (new SupportDeskEnvironment().Info.Id, new SupportDeskEnvironment().Info.MinReward, Math.Round(new SupportDeskEnvironment().Info.MaxReward, 9)));
         var reset = await new SupportDeskEnvironment().ResetAsync(new EpisodeContext("e", 1), Ticket("refund-small"));
         Assert.Equal(["close_ticket", "escalate", "issue_refund", "lookup_customer", "lookup_order", "update_address"], reset.Tools.Select(t => t.Name).Order());
         Assert.Contains("ana.lopez@example.com", reset.Observation[0].Content);

@@ -111,6 +111,7 @@ public sealed class VaultTests
     [Fact]
     public async Task Prompt_IsShortAndFixed()
     {
+        Assert.Equal(("game/vault", 0.0, 1.5), (new VaultEnvironment().Info.Id, new VaultEnvironment().Info.MinReward, new VaultEnvironment().Info.MaxReward));
         var reset = await new VaultEnvironment().ResetAsync(new EpisodeContext("e", 1), new VaultTask("t", "K12", 2));
         Assert.Equal([VaultEnvironment.Rules, "Open vault K12."], reset.Observation.Select(m => m.Content));
         Assert.Equal("lookup", Assert.Single(reset.Tools).Name);

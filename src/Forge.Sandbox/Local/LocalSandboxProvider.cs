@@ -17,12 +17,16 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     private readonly Launcher _launcher;
     private readonly string _runDirectory;
     private readonly ConcurrentDictionary<LocalSandbox, byte> _live = new();
+    private readonly ConcurrentQueue<LocalSandbox> _ready = new();
+    private readonly ILogger _logger;
+    private int _filling;
     private int _next;
     private int _disposed;
 
-    private LocalSandboxProvider(SandboxOptions options, LocalCapabilities capabilities, string root)
+    private LocalSandboxProvider(SandboxOptions options, LocalCapabilities capabilities, string root, ILogger logger)
     {
         _options = options;
+        _logger = logger;
         _capabilities = capabilities;
         _launcher = new Launcher(capabilities.Mode, capabilities.Tools, options);
         RunId = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
@@ -53,8 +57,9 @@ public sealed class LocalSandboxProvider : ISandboxProvider
                 "(--unsafe-no-isolation on the forge sandbox command line).");
         if (capabilities.Tools.Prlimit is null)
             throw new SandboxException("The local sandbox needs prlimit (util-linux) to limit commands; install util-linux.");
-        var provider = new LocalSandboxProvider(options, capabilities, root);
-        (logger ?? NullLogger.Instance).LogInformation("{Isolation}", provider.Isolation.Summary);
+        var provider = new LocalSandboxProvider(options, capabilities, root, logger ?? NullLogger.Instance);
+        provider._logger.LogInformation("{Isolation}", provider.Isolation.Summary);
+        provider.Refill();
         return provider;
     }
 
@@ -79,11 +84,35 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     /// <summary>Sandboxes handed out and not yet disposed.</summary>
     public int LiveCount => _live.Count;
 
-    /// <inheritdoc />
+    /// <summary>Sandboxes waiting in the pool with their Python interpreter already started.</summary>
+    public int ReadyCount => _ready.Count;
+
+    /// <summary>Completes once the pool holds <see cref="SandboxOptions.PoolSize"/> ready sandboxes (for benchmarks and tests).</summary>
+    public async Task WaitForPoolAsync(CancellationToken cancellationToken = default)
+    {
+        while (_ready.Count < _options.PoolSize && Volatile.Read(ref _disposed) == 0)
+        {
+            Refill();
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A sandbox for one episode: one from the pool (its warm Python interpreter already started) when one is ready,
+    /// else a new one (under a millisecond: a folder and a cgroup). The pool refills in the background up to
+    /// <see cref="SandboxOptions.PoolSize"/>.
+    /// </summary>
     public ValueTask<ISandbox> AcquireAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         cancellationToken.ThrowIfCancellationRequested();
+        var sandbox = _ready.TryDequeue(out var ready) ? ready : CreateSandbox();
+        Refill();
+        return ValueTask.FromResult<ISandbox>(sandbox);
+    }
+
+    private LocalSandbox CreateSandbox()
+    {
         var id = $"{Interlocked.Increment(ref _next)}-{Guid.NewGuid().ToString("N")[..6]}";
         var paths = new SandboxPaths(Path.Combine(_runDirectory, id));
         try
@@ -107,14 +136,50 @@ public sealed class LocalSandboxProvider : ISandboxProvider
             : null;
         var sandbox = new LocalSandbox(id, paths, _launcher, _options, cgroup, s => _live.TryRemove(s, out _));
         _live[sandbox] = 0;
-        return ValueTask.FromResult<ISandbox>(sandbox);
+        return sandbox;
+    }
+
+    /// <summary>Starts filling the pool up to its size, one sandbox at a time, in the background.</summary>
+    private void Refill()
+    {
+        if (_options.PoolSize == 0 || Interlocked.CompareExchange(ref _filling, 1, 0) != 0) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (Volatile.Read(ref _disposed) == 0 && _ready.Count < _options.PoolSize)
+                {
+                    var sandbox = CreateSandbox();
+                    try
+                    {
+                        await sandbox.Python.StartAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is SandboxException or ObjectDisposedException or OperationCanceledException or IOException)
+                    {
+                        _logger.LogWarning("Pre-starting a sandbox's Python interpreter failed: {Message}", e.Message);
+                        await sandbox.DisposeAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    _ready.Enqueue(sandbox);
+                    if (Volatile.Read(ref _disposed) == 1) await sandbox.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _filling, 0);
+            }
+        });
     }
 
     /// <summary>Disposes every sandbox still live, then removes the run's folder and cgroups.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        // Disposing the live sandboxes kills a driver the pool may be starting; then nothing new is made.
         await Task.WhenAll(_live.Keys.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        while (Volatile.Read(ref _filling) == 1) await Task.Delay(5).ConfigureAwait(false);
+        await Task.WhenAll(_live.Keys.Select(s => s.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _ready.Clear();
         if (_capabilities.Cgroups is { } layout)
             foreach (var baseDir in layout.Bases) Cgroup.TryRemove(Path.Combine(baseDir, Reaper.CgroupName(RunId)));
         Workspace.Delete(_runDirectory);

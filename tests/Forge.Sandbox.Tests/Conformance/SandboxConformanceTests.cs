@@ -319,6 +319,8 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
             }
         });
         Assert.Equal(20, interrupted);
+        // The run ends: whatever a pool keeps ready goes too, and nothing of the 200 episodes may remain.
+        await provider.DisposeAsync();
         await WaitForAsync(() => Leftovers(provider).Count == 0, TimeSpan.FromSeconds(5));
         Assert.Empty(Leftovers(provider));
     }

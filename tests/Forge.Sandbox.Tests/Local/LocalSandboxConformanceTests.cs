@@ -6,6 +6,9 @@ namespace Forge.Sandbox.Tests.Local;
 /// <summary>The local (bubblewrap) sandbox passes the shared security suite.</summary>
 public sealed class LocalSandboxConformanceTests : SandboxConformanceTests<LocalSandboxProvider>
 {
+    /// <summary>A pool of one keeps the pre-started path under test without starting many interpreters on small machines.</summary>
+    protected override SandboxOptions BaseOptions => base.BaseOptions with { PoolSize = 1 };
+
     protected override Task<LocalSandboxProvider> CreateProviderAsync(SandboxOptions options)
     {
         var capabilities = IsolationProbe.Capabilities;

@@ -71,4 +71,31 @@ public sealed class LocalSandboxProviderTests : IDisposable
         Assert.True(straggler.WaitForExit(5000), "The straggler of the dead run was not killed.");
         Assert.True(Directory.Exists(provider.RunDirectory), "The provider's own run was reaped.");
     }
+
+    [SkippableFact]
+    public async Task AcquireAsync_FromAFullPool_HandsOutSandboxesWithPythonAlreadyRunning()
+    {
+        Requirement.That(IsolationProbe.Capabilities.Isolated, "the local sandbox cannot isolate here");
+        await using var provider = LocalSandboxProvider.Create(SandboxOptions.Default with { PoolSize = 2 }, _root, null);
+        await provider.WaitForPoolAsync();
+        Assert.Equal(2, provider.ReadyCount);
+        await using var sandbox = (LocalSandbox)await provider.AcquireAsync();
+        Assert.Equal(1, sandbox.Python.Starts);
+        Assert.Equal("1\n", (await sandbox.RunPythonAsync(new PythonRequest("print(1)"))).Stdout);
+        Assert.Equal(1, sandbox.Python.Starts);
+        await provider.WaitForPoolAsync();
+        Assert.Equal(2, provider.ReadyCount);
+    }
+
+    [SkippableFact]
+    public async Task DisposeAsync_WhilePoolRefills_LeavesNothingBehind()
+    {
+        Requirement.That(IsolationProbe.Capabilities.Isolated, "the local sandbox cannot isolate here");
+        var provider = LocalSandboxProvider.Create(SandboxOptions.Default with { PoolSize = 3 }, _root, null);
+        await using (await provider.AcquireAsync()) { }
+        await provider.DisposeAsync();
+        Assert.False(Directory.Exists(provider.RunDirectory));
+        Assert.Empty(Reaper.ProcessesUnder(provider.RunDirectory));
+        Assert.Equal(0, provider.LiveCount);
+    }
 }

@@ -47,6 +47,7 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
             await sandbox.DisposeAsync();
         }
 
+        await WaitForPoolAsync(provider, cancellationToken);
         var cold = new List<double>();
         var warm = new List<double>();
         await using (var sandbox = await provider.AcquireAsync(cancellationToken))
@@ -63,6 +64,14 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
             rates.Add(await EpisodesAsync(provider, coding, concurrency, cancellationToken));
 
         return new BackendResult(provider.Backend, provider.Isolation, Latency.Of("acquire", acquire), Latency.Of("cold print(1)", cold), Latency.Of("warm print(1)", warm), rates);
+    }
+
+    /// <summary>Lets a backend's pool refill after the acquire loop, so that refilling doesn't run beside the timed executions.</summary>
+    private static async Task WaitForPoolAsync(ISandboxProvider provider, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60));
+        if (provider is Forge.Sandbox.Local.LocalSandboxProvider local) await local.WaitForPoolAsync(limit.Token);
     }
 
     /// <summary>The baseline for a cold run: <c>python3 -c print(1)</c> started directly on the host, no sandbox (the python3 a sandbox finds first on its PATH).</summary>

@@ -48,7 +48,7 @@ internal sealed class SandboxRunCommand : AsyncCommand<SandboxRunCommand.Setting
             MemoryMb = settings.Memory,
             TimeoutSeconds = (int)Math.Ceiling(settings.Timeout),
             AllowUnisolated = settings.UnsafeNoIsolation,
-            PoolSize = 1,
+            PoolSize = 0,
         };
         var stdin = Console.IsInputRedirected ? await Console.In.ReadToEndAsync(cancellationToken) : null;
         try

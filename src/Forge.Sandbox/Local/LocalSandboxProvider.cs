@@ -42,6 +42,10 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     public static LocalSandboxProvider Create(SandboxOptions? options = null, ILogger? logger = null) =>
         Create(options ?? SandboxOptions.Default, Reaper.DefaultRoot, logger);
 
+    /// <summary>A provider that runs commands without namespaces whatever the machine offers (benchmark baselines; needs <see cref="SandboxOptions.AllowUnisolated"/>).</summary>
+    internal static LocalSandboxProvider CreateWithoutIsolation(SandboxOptions options) =>
+        Create(options, Reaper.DefaultRoot, IsolationProbe.Capabilities with { Mode = LaunchMode.Unisolated }, null);
+
     internal static LocalSandboxProvider Create(SandboxOptions options, string root, ILogger? logger) =>
         Create(options, root, IsolationProbe.Capabilities, logger);
 

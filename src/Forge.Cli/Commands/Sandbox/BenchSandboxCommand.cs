@@ -59,12 +59,21 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
             return CliErrors.BadInput;
         }
         var baselines = new List<Latency> { await benchmark.HostPythonAsync(cancellationToken) };
+        if (backends.Contains("local"))
+        {
+            // The same launcher, pool and driver without namespaces: what isolation itself costs, measured in this run.
+            await using var bare = Forge.Sandbox.Local.LocalSandboxProvider.CreateWithoutIsolation(new SandboxOptions { PoolSize = 8, AllowUnisolated = true });
+            var unisolated = await benchmark.MeasureLatenciesAsync(bare, cancellationToken);
+            baselines.AddRange(unisolated.Select(l => l with { Name = $"local without namespaces: {l.Name}" }));
+        }
+        var load = LoadAverage();
 
         if (settings.Json)
         {
             JsonOutput.Write(new
             {
                 processors = Environment.ProcessorCount,
+                load_average = load,
                 backends = results.Select(r => new
                 {
                     backend = r.Backend,
@@ -79,7 +88,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
             return 0;
         }
 
-        var table = new Table().Title($"forge bench sandbox — {Environment.ProcessorCount} cores").AddColumns("backend", "measure", "samples", "p50 ms", "p99 ms", "mean ms");
+        var table = new Table().Title($"forge bench sandbox — {Environment.ProcessorCount} cores, load average {load}").AddColumns("backend", "measure", "samples", "p50 ms", "p99 ms", "mean ms");
         foreach (var r in results)
             foreach (var l in new[] { r.Acquire, r.Cold, r.Warm })
                 table.AddRow(r.Backend, l.Name, $"{l.Samples}", $"{l.P50:0.00}", $"{l.P99:0.00}", $"{l.Mean:0.00}");
@@ -93,6 +102,19 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                 episodes.AddRow(r.Backend, $"{e.Concurrency}", $"{e.Episodes}", $"{e.EpisodesPerSecond:0.00}", $"{e.MeanUnitTests:0.000}");
         AnsiConsole.Write(episodes);
         return 0;
+    }
+
+    /// <summary>The 1-minute load average when the run ended (latencies on a busy machine mean little without it).</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static object Ms(Latency l) => new { samples = l.Samples, p50 = Math.Round(l.P50, 3), p99 = Math.Round(l.P99, 3), mean = Math.Round(l.Mean, 3) };

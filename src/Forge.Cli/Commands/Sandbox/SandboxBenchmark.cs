@@ -23,7 +23,8 @@ internal sealed record BackendResult(string Backend, SandboxIsolation Isolation,
 /// <summary>
 /// Measures a sandbox backend: acquiring a sandbox, a cold <c>print(1)</c> (a new python3 process in the sandbox), a warm
 /// <c>print(1)</c> (the persistent interpreter), and episodes/s of <c>code/python-functions</c> with its scripted solver
-/// through the rollout engine. Baselines are measured in the same run: python3 started directly on the host.
+/// through the rollout engine. Baselines are measured in the same run: python3 started directly on the host, and the
+/// local launcher, pool and driver without namespaces (what isolation itself costs).
 /// </summary>
 internal sealed class SandboxBenchmark(int samples, int episodes)
 {
@@ -31,12 +32,24 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
 
     public async Task<BackendResult> MeasureAsync(ISandboxProvider provider, RegisteredEnvironment coding, CancellationToken cancellationToken)
     {
+        var latencies = await MeasureLatenciesAsync(provider, cancellationToken);
+        var rates = new List<(int, int, double, double)>();
+        foreach (var concurrency in new[] { 1, 8 })
+            rates.Add(await EpisodesAsync(provider, coding, concurrency, cancellationToken));
+
+        return new BackendResult(provider.Backend, provider.Isolation, latencies[0], latencies[1], latencies[2], rates);
+    }
+
+    /// <summary>Acquire, cold print(1) and warm print(1) latencies of <paramref name="provider"/>, in that order.</summary>
+    public async Task<IReadOnlyList<Latency>> MeasureLatenciesAsync(ISandboxProvider provider, CancellationToken cancellationToken)
+    {
         // Warm-up: first process starts, JIT, the driver's first start.
         await using (var warmup = await provider.AcquireAsync(cancellationToken))
         {
             await warmup.RunAsync(new ExecRequest(ColdPrint), cancellationToken);
             await warmup.RunPythonAsync(new PythonRequest("print(1)"), cancellationToken);
         }
+        await WaitForPoolAsync(provider, cancellationToken);
 
         var acquire = new List<double>();
         for (var i = 0; i < samples; i++)
@@ -58,12 +71,7 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
             for (var i = 0; i < samples * 2; i++)
                 warm.Add(await TimeAsync(() => sandbox.RunPythonAsync(new PythonRequest("print(1)"), cancellationToken), "1\n"));
         }
-
-        var rates = new List<(int, int, double, double)>();
-        foreach (var concurrency in new[] { 1, 8 })
-            rates.Add(await EpisodesAsync(provider, coding, concurrency, cancellationToken));
-
-        return new BackendResult(provider.Backend, provider.Isolation, Latency.Of("acquire", acquire), Latency.Of("cold print(1)", cold), Latency.Of("warm print(1)", warm), rates);
+        return [Latency.Of("acquire", acquire), Latency.Of("cold print(1)", cold), Latency.Of("warm print(1)", warm)];
     }
 
     /// <summary>Lets a backend's pool refill after the acquire loop, so that refilling doesn't run beside the timed executions.</summary>

@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Forge.Core;
 using Forge.Host.Checking;
+using Forge.Sandbox;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -27,6 +29,10 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         [CommandOption("--episodes <N>")]
         [Description("Tasks tried per seed. Default 2.")]
         public int? Episodes { get; set; }
+
+        [CommandOption("--sandbox <BACKEND>")]
+        [Description("The sandbox backend for environments that need one: local (default) or docker.")]
+        public string? Sandbox { get; set; }
 
         [CommandOption("--timeout <SECONDS>")]
         [Description("The longest one episode may take before its check fails. Default 30.")]
@@ -59,6 +65,8 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         var options = settings.ToOptions();
         var environment = settings.LoadRegistry().Get(settings.Id);
         if (!settings.Json) Console.Error.WriteLine($"checking {environment.Id} v{environment.Version}…");
+        await using var sandboxes = environment.RequiresSandbox ? SandboxProviders.Create(new SandboxOptions { Backend = settings.Sandbox ?? "local" }) : null;
+        options.Sandboxes = sandboxes;
         var started = DateTime.UtcNow;
         var report = await EnvironmentChecker.CheckAsync(environment, options, cancellationToken);
         var elapsed = DateTime.UtcNow - started;

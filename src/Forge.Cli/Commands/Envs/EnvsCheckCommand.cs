@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Forge.Cli.Commands.Trajectories;
 using Forge.Core;
 using Forge.Host.Checking;
 using Forge.Sandbox;
@@ -60,11 +61,14 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         }
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        RunAsync(settings, Console.Out, Console.Error, cancellationToken);
+
+    internal static async Task<int> RunAsync(Settings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, int? width = null)
     {
         var options = settings.ToOptions();
         var environment = settings.LoadRegistry().Get(settings.Id);
-        if (!settings.Json) Console.Error.WriteLine($"checking {environment.Id} v{environment.Version}…");
+        if (!settings.Json) stderr.WriteLine($"checking {environment.Id} v{environment.Version}…");
         await using var sandboxes = environment.RequiresSandbox ? SandboxProviders.Create(new SandboxOptions { Backend = settings.Sandbox ?? "local" }) : null;
         options.Sandboxes = sandboxes;
         var started = DateTime.UtcNow;
@@ -73,7 +77,7 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
 
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 environment = report.EnvironmentId,
                 version = report.Version,
@@ -89,6 +93,7 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
             return report.Passed ? 0 : 1;
         }
 
+        var console = TrajectoryFileLoader.ConsoleFor(stdout, width);
         var table = new Table().Border(TableBorder.Rounded).AddColumns("check", "result", "details", "time");
         foreach (var check in report.Checks)
             table.AddRow(
@@ -96,10 +101,10 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
                 check.Status switch { CheckStatus.Passed => "[green]passed[/]", CheckStatus.Skipped => "[yellow]skipped[/]", _ => "[red]FAILED[/]" },
                 Markup.Escape(check.Message),
                 Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{check.Duration.TotalMilliseconds:0} ms")));
-        AnsiConsole.Write(table);
+        console.Write(table);
         var count = (Passed: report.Checks.Count(c => c.Status == CheckStatus.Passed), Skipped: report.Checks.Count(c => c.Status == CheckStatus.Skipped), Failed: report.Failures.Count());
         var verdict = report.Passed ? "[green]passes[/]" : "[red]fails[/]";
-        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"{Markup.Escape(report.EnvironmentId)} v{Markup.Escape(report.Version)} {verdict}: {count.Passed} passed, {count.Skipped} skipped, {count.Failed} failed ({elapsed.TotalSeconds:0.0} s)"));
         return report.Passed ? 0 : 1;
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
+using Forge.Cli.Commands.Trajectories;
 using Forge.Core;
 using Forge.Host.Registry;
 using Spectre.Console;
@@ -18,7 +19,10 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
         public bool Json { get; set; }
     }
 
-    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        RunAsync(settings, Console.Out, cancellationToken);
+
+    internal static async Task<int> RunAsync(Settings settings, TextWriter stdout, CancellationToken cancellationToken, int? width = null)
     {
         var registry = settings.LoadRegistry();
         var rows = new List<(RegisteredEnvironment Environment, IReadOnlyList<string> Tools)>();
@@ -27,7 +31,7 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
 
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            stdout.WriteLine(JsonSerializer.Serialize(new
             {
                 registry = registry.Path,
                 environments = rows.Select(r => new
@@ -47,9 +51,10 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
             return 0;
         }
 
+        var console = TrajectoryFileLoader.ConsoleFor(stdout, width);
         if (rows.Count == 0)
         {
-            AnsiConsole.MarkupLine($"No environments registered in {Markup.Escape(registry.Path)}. Add one with [bold]forge envs new NAME[/].");
+            console.MarkupLine($"No environments registered in {Markup.Escape(registry.Path)}. Add one with [bold]forge envs new NAME[/].");
             return 0;
         }
         var table = new Table().Border(TableBorder.Rounded)
@@ -58,12 +63,12 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
             table.AddRow(
                 Markup.Escape(environment.Id),
                 Markup.Escape(environment.Version),
-                Markup.Escape($"{environment.TaskCount} ({environment.TaskSource})"),
+                Markup.Escape(environment.TaskCount.ToString(CultureInfo.InvariantCulture)),
                 Markup.Escape(tools.Count == 0 ? "-" : string.Join(", ", tools)),
                 Markup.Escape(LimitsText(environment.Limits)),
                 Markup.Escape(environment.Description));
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{rows.Count} environment{(rows.Count == 1 ? "" : "s")} from {Markup.Escape(registry.Path)}[/]");
+        console.Write(table);
+        console.MarkupLine($"[grey]{rows.Count} environment{(rows.Count == 1 ? "" : "s")} from {Markup.Escape(registry.Path)}[/]");
         return 0;
     }
 

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using Forge.Host.Registry.Scaffolding;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Envs;
@@ -19,22 +18,25 @@ internal sealed class EnvsNewCommand : Command<EnvsNewCommand.Settings>
         public bool Force { get; set; }
     }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
+        Run(settings, Directory.GetCurrentDirectory(), Console.Out, Console.Error);
+
+    internal static int Run(Settings settings, string repositoryRoot, TextWriter stdout, TextWriter stderr)
     {
         ScaffoldResult result;
         try
         {
-            result = EnvironmentScaffold.Create(Directory.GetCurrentDirectory(), settings.Name, settings.Force);
+            result = EnvironmentScaffold.Create(repositoryRoot, settings.Name, settings.Force);
         }
         catch (InvalidOperationException e)
         {
-            Console.Error.WriteLine($"forge: {e.Message}");
+            stderr.WriteLine($"forge: {e.Message}");
             return CliErrors.BadInput;
         }
-        AnsiConsole.MarkupLine($"Created [bold]{Markup.Escape(result.Id)}[/]:");
-        foreach (var file in result.Files) AnsiConsole.MarkupLine($"  {Markup.Escape(file)}");
-        AnsiConsole.MarkupLine($"  {Markup.Escape(Path.GetFileName(result.RegistryPath))} (registry entry)");
-        AnsiConsole.MarkupLine($"Next: edit them, then [bold]./forge envs check {Markup.Escape(result.Id)}[/] (the launcher rebuilds first).");
+        stdout.WriteLine($"Created {result.Id}:");
+        foreach (var file in result.Files) stdout.WriteLine($"  {file}");
+        stdout.WriteLine($"  {Path.GetFileName(result.RegistryPath)} (registry entry)");
+        stdout.WriteLine($"Next: edit them, then ./forge envs check {result.Id} (the launcher rebuilds first).");
         return 0;
     }
 }

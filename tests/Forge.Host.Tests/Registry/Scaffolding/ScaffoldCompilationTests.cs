@@ -14,8 +14,9 @@ namespace Forge.Host.Tests.Registry.Scaffolding;
 /// </summary>
 public sealed class ScaffoldCompilationTests
 {
-    // The SDK's implicit usings for a class library, which the environments project has on.
+    // The SDK's implicit usings for a class library and the environments project's own global using of Forge.Core.
     private const string ImplicitUsings = """
+        global using Forge.Core;
         global using System;
         global using System.Collections.Generic;
         global using System.IO;

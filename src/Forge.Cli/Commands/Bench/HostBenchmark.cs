@@ -66,6 +66,29 @@ internal sealed class HostBenchmark(int stepsPerEpisode, int episodes)
         return new ThroughputResult(concurrency, count, summary.Steps, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Trajectories of <paramref name="count"/> episodes (untimed), for the recorder benchmark.</summary>
+    public async Task<IReadOnlyList<Trajectory>> CollectAsync(int count, CancellationToken cancellationToken)
+    {
+        var engine = new RolloutEngine(new RolloutOptions { Concurrency = 64, RunId = "bench" }, _ => new TickEnvironment(stepsPerEpisode), new TickAgent());
+        var requests = Enumerable.Range(0, count).Select(i => new EpisodeRequest($"e{i}", "bench/tick", new TickTask($"t{i}"), i, $"g{i}") { Limits = Limits });
+        var sink = new ListSink();
+        await engine.RunAsync(requests, [sink], cancellationToken);
+        return sink.Trajectories;
+    }
+
+    private sealed class ListSink : ITrajectorySink
+    {
+        public List<Trajectory> Trajectories { get; } = [];
+
+        public ValueTask OnTrajectoryAsync(Trajectory trajectory, CancellationToken cancellationToken)
+        {
+            Trajectories.Add(trajectory);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CompleteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    }
+
     private EpisodeLimits Limits => EpisodeLimits.Default with { MaxTurns = stepsPerEpisode + 1 };
 }
 

@@ -15,8 +15,8 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         public bool Json { get; init; }
 
         [CommandOption("--episodes <N>")]
-        [Description("Episodes per measurement (at least 4 × concurrency are run). Default 4000.")]
-        public int Episodes { get; init; } = 4000;
+        [Description("Episodes per measurement round (at least 2 × concurrency are run). Default 2000.")]
+        public int Episodes { get; init; } = 2000;
 
         [CommandOption("--steps <K>")]
         [Description("Steps per episode. Default 8.")]
@@ -42,6 +42,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
                 environment = "bench/tick",
                 steps_per_episode = host.StepsPerEpisode,
                 processors = Environment.ProcessorCount,
+                rounds = HostBenchmark.Rounds,
                 direct = Row(host.Direct),
                 host = host.Host.Select(Row),
                 host_overhead_us_per_step = host.HostOverheadMicrosecondsPerStep,
@@ -60,7 +61,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
             return 0;
         }
 
-        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores; baseline: the same environment and agent called in a plain loop")
+        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds; baseline: the same environment and agent called in a plain loop")
             .AddColumn(new TableColumn("run").NoWrap()).AddColumns("concurrency", "episodes", "episodes/s", "steps/s", "µs/step");
         table.AddRow("baseline", "1", $"{host.Direct.Episodes}", $"{host.Direct.EpisodesPerSecond:N0}", $"{host.Direct.StepsPerSecond:N0}", $"{host.Direct.MicrosecondsPerStep:N2}");
         foreach (var level in host.Host)

@@ -1,12 +1,20 @@
 using Forge.Core;
+using Forge.Host.Registry;
 using Forge.Host.Scenarios;
+using Forge.Sandbox;
 
 namespace Forge.Cli.Commands.Run;
 
-/// <summary>The sandbox provider a scenario's <c>"sandbox"</c> section asks for; none without one (environments that need a sandbox then error).</summary>
+/// <summary>
+/// The sandbox provider for a run: the one the scenario's <c>"sandbox"</c> section names; without a section, the embedded
+/// default (<c>local</c>) when one of its environments is marked <c>[RequiresSandbox]</c>; none otherwise.
+/// </summary>
 internal static class SandboxFactory
 {
-    public static ISandboxProvider? Create(Scenario scenario) =>
-        scenario.Sandbox is null ? null
-        : throw new ArgumentException($"{scenario.Path}: $.sandbox: this build of forge has no sandbox backends yet; remove the section.");
+    public static ISandboxProvider? Create(Scenario scenario, EnvironmentRegistry registry)
+    {
+        if (scenario.Sandbox is { } section)
+            return SandboxProviders.Create(SandboxOptions.Parse(section, $"{scenario.Path}: $.sandbox"));
+        return scenario.Environments.Any(e => registry.Get(e.Id).RequiresSandbox) ? SandboxProviders.Create(SandboxOptions.Default) : null;
+    }
 }

@@ -12,6 +12,7 @@ app.Configure(config =>
     // ── environments: list, check, new ──────────────────────────────────────────
 
     // ── run, bench host ───────────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Run.RunCommand>("run").WithDescription("Run a scenario's episodes, record their trajectories and print a summary.");
     // The `bench` branch is shared: other parts add their `bench X` commands inside it.
     config.AddBranch("bench", bench =>
     {

@@ -74,13 +74,14 @@ public sealed class Ticket
     }
 
     /// <summary>Refunds <paramref name="amount"/> on one of the customer's orders, if policy allows.</summary>
-    public string IssueRefund(string orderId, decimal amount)
+    public string IssueRefund(string orderId, decimal amount, string reason)
     {
         var order = StoreData.FindOrder(orderId);
         if (order is not null && order.CustomerEmail != Customer.Email)
             Refuse(orderId, amount, $"order {order.Id} belongs to another customer; refunds only go to the customer on this ticket");
         order = OwnOrder(orderId);
         if (amount <= 0) throw new PolicyException($"the refund must be a positive amount (got {amount})");
+        if (string.IsNullOrWhiteSpace(reason)) throw new PolicyException("say why you refund");
         var total = Refunded(order.Id) + amount;
         if (total > order.Total)
             Refuse(order.Id, amount, $"refunds on order {order.Id} would reach {StoreData.Dollars(total)}, above its total of {StoreData.Dollars(order.Total)}", violation: false);

@@ -10,6 +10,13 @@ app.Configure(config =>
     config.PropagateExceptions();
 
     // ── environments: list, check, new ──────────────────────────────────────────
+    config.AddBranch("envs", envs =>
+    {
+        envs.SetDescription("List, check and scaffold environments (environments.json).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+    });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
     config.AddCommand<Forge.Cli.Commands.Run.RunCommand>("run").WithDescription("Run a scenario's episodes, record their trajectories and print a summary.");

@@ -1,5 +1,4 @@
 using Forge.Training.Model;
-using TorchSharp;
 
 namespace Forge.Training.Tests;
 
@@ -11,9 +10,12 @@ internal static class TinyModels
         VocabSize = vocab, DModel = 32, Layers = 2, Heads = 4, FfMult = 2, MaxSeqLen = 64, Mlp = mlp, TieEmbeddings = tie,
     };
 
-    public static CausalTransformer Create(TransformerConfig? config = null, long seed = 1)
-    {
-        torch.manual_seed(seed);
-        return new CausalTransformer(config ?? Config());
-    }
+    public static CausalTransformer Create(TransformerConfig? config = null, long seed = 1) => new(config ?? Config(), seed);
+}
+
+/// <summary>Tests that read or reset TorchSharp's global RNG run alone (xUnit runs other classes in parallel).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalRngCollection
+{
+    public const string Name = "global RNG";
 }

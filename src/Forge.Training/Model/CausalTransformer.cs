@@ -21,8 +21,12 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     private readonly RmsNorm norm;
     private readonly Linear? head;
 
-    /// <summary>Builds a freshly initialised model (weights ~ N(0, 0.02), residual projections scaled by 1/√(2·layers)).</summary>
-    public CausalTransformer(TransformerConfig config) : base(nameof(CausalTransformer))
+    /// <summary>
+    /// Builds a freshly initialised model (weights ~ N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1).
+    /// With <paramref name="seed"/> the weights come from a private generator (same seed → same weights, whatever
+    /// else uses the global RNG); without it, from TorchSharp's global generator (<c>torch.manual_seed</c>).
+    /// </summary>
+    public CausalTransformer(TransformerConfig config, long? seed = null) : base(nameof(CausalTransformer))
     {
         Config = config.Validate();
         embedding = nn.Embedding(config.VocabSize, config.DModel);
@@ -31,7 +35,8 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         if (!config.TieEmbeddings)
             head = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
         RegisterComponents();
-        Initialise();
+        using var generator = seed is { } s ? new Generator((ulong)s) : null;
+        Initialise(generator);
     }
 
     /// <summary>The model's shape.</summary>
@@ -103,7 +108,14 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         return (mask, false);
     }
 
-    private void Initialise()
+    // nn.init.normal_ ignores a generator in this TorchSharp build, so draw with randn and copy.
+    private static void Normal(Tensor weight, double std, Generator? generator)
+    {
+        using var draw = randn(weight.shape, ScalarType.Float32, generator: generator);
+        weight.copy_(draw.mul_(std));
+    }
+
+    private void Initialise(Generator? generator)
     {
         using var _ = no_grad();
         var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
@@ -111,10 +123,10 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         {
             if (name.EndsWith("Norm.weight", StringComparison.Ordinal) || name == "norm.weight")
                 continue; // norms start at 1
-            nn.init.normal_(parameter, 0.0, 0.02);
+            Normal(parameter, 0.02, generator);
         }
         foreach (var block in blocks)
             foreach (var projection in block.ResidualProjections)
-                nn.init.normal_(projection.weight!, 0.0, residualStd);
+                Normal(projection.weight!, residualStd, generator);
     }
 }

@@ -71,6 +71,19 @@ public sealed class CausalTransformerTests
     }
 
     [Fact]
+    public void Constructor_Seed_GivesSameWeightsRegardlessOfGlobalRng()
+    {
+        torch.manual_seed(1);
+        using var a = new CausalTransformer(TinyModels.Config(), seed: 9);
+        torch.manual_seed(2);
+        using var b = new CausalTransformer(TinyModels.Config(), seed: 9);
+        using var c = new CausalTransformer(TinyModels.Config(), seed: 10);
+        var (wa, wb, wc) = (a.state_dict(), b.state_dict(), c.state_dict());
+        Assert.All(wa.Keys, k => Assert.True(TensorAssert.Same(wa[k], wb[k]), k));
+        Assert.False(TensorAssert.Same(wa["embedding.weight"], wc["embedding.weight"]));
+    }
+
+    [Fact]
     public void StateDict_HoldsNoCacheOrRotaryBuffers()
     {
         using var model = TinyModels.Create();

@@ -18,6 +18,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Measure Forge against baselines run side by side.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+        bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
@@ -29,6 +30,14 @@ app.Configure(config =>
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
+    config.AddBranch("sandbox", sandbox =>
+    {
+        sandbox.SetDescription("Run commands in a sandbox and check what isolation this machine gives.");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxRunCommand>("run")
+            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [--backend local|docker] [--timeout SEC] [--memory MB] [--json] -- CMD ARGS…");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxDoctorCommand>("doctor")
+            .WithDescription("Say what isolation each sandbox backend can give on this machine, and why not.");
+    });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
 

@@ -68,7 +68,7 @@ public sealed class DockerSandboxProviderTests : IDisposable
         await using var provider = NewProvider(poolSize: 0);
         await provider.StartAsync();
 
-        Assert.True(provider.OrphansRemoved >= 1);
+        // (Another provider starting at the same moment in this test run may have removed it first.)
         Assert.Empty(await ContainersAsync($"{ContainerLabels.EpisodeId}={episode}"));
         Assert.DoesNotContain(await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }), c => c.ID == orphan.ID);
         Assert.Single(await ContainersAsync($"{ContainerLabels.RunId}={live.RunId}"));

@@ -1,0 +1,21 @@
+using Forge.Core;
+
+namespace Forge.Host;
+
+/// <summary>
+/// One episode to run: which environment and task, the seed, and the group it belongs to
+/// (episodes of the same task rolled out together for group-relative training share a group id).
+/// </summary>
+/// <param name="EpisodeId">Unique id of the episode within the run.</param>
+/// <param name="EnvironmentId">The environment's registry id.</param>
+/// <param name="Task">The task.</param>
+/// <param name="Seed">The episode's seed.</param>
+/// <param name="GroupId">The group's id.</param>
+public sealed record EpisodeRequest(string EpisodeId, string EnvironmentId, IEnvironmentTask Task, int Seed, string GroupId)
+{
+    /// <summary>Limits of the episode (the registry's defaults with the scenario's overrides).</summary>
+    public EpisodeLimits Limits { get; init; } = EpisodeLimits.Default;
+
+    /// <summary>How the rubric turns scores into the reward.</summary>
+    public RewardMode RewardMode { get; init; } = RewardMode.Graded;
+}

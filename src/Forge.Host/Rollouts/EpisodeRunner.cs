@@ -1,0 +1,221 @@
+using Forge.Core;
+using Microsoft.Extensions.Logging;
+using Polly.Timeout;
+
+namespace Forge.Host;
+
+/// <summary>
+/// Runs one episode from reset to its end and always returns its trajectory: a fault in the environment, the agent,
+/// a reward function or the sandbox ends the episode as <see cref="Termination.Errored"/> with the boundary recorded;
+/// a hang is cut off by its deadline; cancellation of the run ends it as <see cref="Termination.Cancelled"/>.
+/// </summary>
+/// <remarks>
+/// Deadlines: the episode deadline truncates the episode (<c>episode_timeout</c>); an agent that overruns its turn
+/// truncates it too (<c>turn_timeout</c>), since a slow policy is a property of the rollout, not a fault; an environment
+/// that overruns a step is a fault of the environment and errors the episode.
+/// </remarks>
+internal sealed class EpisodeRunner(
+    Func<string, IEnvironment> createEnvironment,
+    AgentPipeline agent,
+    string agentId,
+    ISandboxProvider? sandboxes,
+    TimeProvider time,
+    ILogger logger,
+    string runId)
+{
+    /// <summary>How long disposing an environment or a sandbox may take before the worker moves on (the disposal goes on in the background).</summary>
+    private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(30);
+
+    public async Task<Trajectory> RunAsync(EpisodeRequest request, CancellationToken runCancellation)
+    {
+        var record = new TrajectoryBuilder(request, runId, agentId, time);
+        var limits = request.Limits;
+        using var episodeDeadline = Deadlines.Start(limits.EpisodeTimeout, time, runCancellation);
+        var episodeToken = episodeDeadline.Token;
+        var episode = new EpisodeState();
+        try
+        {
+            episode.Boundary = ErrorBoundary.Environment;
+            var environment = createEnvironment(request.EnvironmentId);
+            episode.Environment = environment;
+            var info = environment.Info;
+            record.EnvironmentVersion = info.Version;
+            if (info.RequiresSandbox)
+            {
+                episode.Boundary = ErrorBoundary.Sandbox;
+                if (sandboxes is null)
+                    throw new SandboxException($"{request.EnvironmentId} needs a sandbox, but none is configured; add a \"sandbox\" section to the scenario.");
+                episode.Sandbox = await sandboxes.AcquireAsync(episodeToken).ConfigureAwait(false);
+            }
+
+            var context = new EpisodeContext(request.EpisodeId, request.Seed)
+            {
+                Time = time,
+                Cancellation = episodeToken,
+                Limits = limits,
+                Logger = logger,
+                RewardMode = request.RewardMode,
+                Sandbox = episode.Sandbox,
+            };
+            episode.Boundary = ErrorBoundary.Environment;
+            var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+            record.Start(reset);
+
+            while (true)
+            {
+                if (record.StepCount >= limits.MaxTurns)
+                    return await TruncateAsync(episode, record, "max_turns", limits, runCancellation).ConfigureAwait(false);
+
+                episode.Boundary = ErrorBoundary.Agent;
+                var turn = new AgentTurn(request.EnvironmentId, request.Task, [.. record.Conversation], record.Tools, context);
+                var agentStarted = time.GetTimestamp();
+                Message? action;
+                try
+                {
+                    action = await agent.ActAsync(turn, limits.TurnTimeout, episodeToken).ConfigureAwait(false);
+                }
+                catch (TimeoutRejectedException)
+                {
+                    return await TruncateAsync(episode, record, "turn_timeout", limits, runCancellation).ConfigureAwait(false);
+                }
+                if (action is null) throw new InvalidOperationException($"Agent {agentId} returned no message.");
+                var agentMs = time.GetElapsedTime(agentStarted).TotalMilliseconds;
+
+                episode.Boundary = ErrorBoundary.Environment;
+                var stepStarted = time.GetTimestamp();
+                StepResult result;
+                try
+                {
+                    result = await CallEnvironmentAsync(episode, token => environment.StepAsync(action, token), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    record.AddUnansweredAction(action, agentMs);
+                    throw;
+                }
+                if (!double.IsFinite(result.Reward))
+                {
+                    record.AddUnansweredAction(action, agentMs);
+                    throw new RewardException($"{request.EnvironmentId}: a step returned the reward {result.Reward}, not a finite number.");
+                }
+                record.AddStep(action, result, agentMs, time.GetElapsedTime(stepStarted).TotalMilliseconds);
+                if (result.Done)
+                    return record.Finish(result.Truncated ? Termination.Truncated : Termination.Terminated, result.Truncated ? result.TruncationReason ?? "truncated" : null);
+            }
+        }
+        catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)
+        {
+            return record.Finish(Termination.Cancelled);
+        }
+        catch (OperationCanceledException) when (episodeToken.IsCancellationRequested)
+        {
+            return await TruncateAsync(episode, record, "episode_timeout", limits, runCancellation).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            return Errored(record, episode.Boundary, e);
+        }
+        finally
+        {
+            await DisposeAsync(episode, request).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends an episode from outside and scores what was done; when the environment is still stuck in a call, it can't be asked, and the episode ends unscored.</summary>
+    private async Task<Trajectory> TruncateAsync(EpisodeState episode, TrajectoryBuilder record, string reason, EpisodeLimits limits, CancellationToken runCancellation)
+    {
+        var environment = episode.Environment;
+        if (environment is null || episode.EnvironmentBusy) return record.Finish(Termination.Truncated, reason);
+        try
+        {
+            var result = await CallEnvironmentAsync(episode, token => environment.TruncateAsync(reason, token), limits.StepTimeout, runCancellation).ConfigureAwait(false);
+            if (!double.IsFinite(result.Reward))
+                throw new RewardException($"{record.EnvironmentId}: truncation returned the reward {result.Reward}, not a finite number.");
+            record.AddTruncation(result);
+            return record.Finish(Termination.Truncated, reason);
+        }
+        catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)
+        {
+            return record.Finish(Termination.Cancelled);
+        }
+        catch (Exception e)
+        {
+            return Errored(record, ErrorBoundary.Environment, e);
+        }
+    }
+
+    /// <summary>Calls the environment under a deadline; an environment that ignores it is abandoned and marked busy.</summary>
+    private async ValueTask<T> CallEnvironmentAsync<T>(EpisodeState episode, Func<CancellationToken, ValueTask<T>> call, TimeSpan timeout, CancellationToken outer)
+    {
+        using var deadline = Deadlines.Start(timeout, time, outer);
+        var operation = call(deadline.Token);
+        if (operation.IsCompleted) return operation.GetAwaiter().GetResult();
+        var task = operation.AsTask();
+        try
+        {
+            return await task.WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.Token.IsCancellationRequested)
+        {
+            if (!task.IsCompleted)
+            {
+                episode.EnvironmentBusy = true;
+                Deadlines.Observe(task);
+            }
+            if (outer.IsCancellationRequested) throw;
+            throw new TimeoutException($"the environment's step exceeded {timeout.TotalSeconds:0.###} s.");
+        }
+    }
+
+    private Trajectory Errored(TrajectoryBuilder record, ErrorBoundary boundary, Exception e)
+    {
+        boundary = e switch
+        {
+            RewardException => ErrorBoundary.Reward,
+            SandboxException => ErrorBoundary.Sandbox,
+            _ => boundary,
+        };
+        logger.LogWarning(e, "Episode {EpisodeId} errored at the {Boundary} boundary.", record.EpisodeId, boundary);
+        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e.GetType().Name, e.Message));
+    }
+
+    private async ValueTask DisposeAsync(EpisodeState episode, EpisodeRequest request)
+    {
+        if (episode.Environment is not null) await DisposeBoundedAsync(episode.Environment, "environment", request).ConfigureAwait(false);
+        if (episode.Sandbox is not null) await DisposeBoundedAsync(episode.Sandbox, "sandbox", request).ConfigureAwait(false);
+    }
+
+    private async ValueTask DisposeBoundedAsync(IAsyncDisposable disposable, string what, EpisodeRequest request)
+    {
+        try
+        {
+            var disposal = disposable.DisposeAsync();
+            if (disposal.IsCompletedSuccessfully) return;
+            var task = disposal.AsTask();
+            try
+            {
+                await task.WaitAsync(DisposeTimeout, time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Deadlines.Observe(task);
+                logger.LogWarning("Disposing the {What} of episode {EpisodeId} takes over {Seconds} s; it goes on in the background.", what, request.EpisodeId, DisposeTimeout.TotalSeconds);
+            }
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Disposing the {What} of episode {EpisodeId} failed.", what, request.EpisodeId);
+        }
+    }
+
+    /// <summary>What the runner tracks about an episode in flight.</summary>
+    private sealed class EpisodeState
+    {
+        public IEnvironment? Environment;
+        public ISandbox? Sandbox;
+        public ErrorBoundary Boundary = ErrorBoundary.Host;
+
+        /// <summary>True when a call into the environment was abandoned at its deadline and may still be running.</summary>
+        public bool EnvironmentBusy;
+    }
+}

@@ -12,6 +12,7 @@ namespace Forge.Agents.ChatFormat;
 /// </code>
 /// The tool list goes into the first system message (or a system message of its own when there is none).
 /// An assistant message's body and its end marker are <see cref="SegmentSource.Policy"/>; everything else is context.
+/// Message text is kept apart from markup (<see cref="ChatSegment.Markup"/>) so that it is never read as markers.
 /// </summary>
 public sealed class ChatTemplate
 {
@@ -43,15 +44,20 @@ public sealed class ChatTemplate
             switch (message.Role)
             {
                 case Role.System:
-                    var text = message.Content;
-                    if (!toolListPlaced) { text = text.Length == 0 ? toolList : text + "\n" + toolList; toolListPlaced = true; }
-                    segments.Add(new ChatSegment(ChatMarkers.System + text + ChatMarkers.EndOfTurn, SegmentSource.Context, i));
+                    segments.Add(new ChatSegment(ChatMarkers.System, SegmentSource.Context, i));
+                    if (message.Content.Length > 0) segments.Add(new ChatSegment(message.Content, SegmentSource.Context, i, Markup: false));
+                    if (!toolListPlaced)
+                    {
+                        segments.Add(new ChatSegment(message.Content.Length == 0 ? toolList : "\n" + toolList, SegmentSource.Context, i));
+                        toolListPlaced = true;
+                    }
+                    segments.Add(new ChatSegment(ChatMarkers.EndOfTurn, SegmentSource.Context, i));
                     break;
                 case Role.User:
-                    segments.Add(new ChatSegment(ChatMarkers.User + message.Content + ChatMarkers.EndOfTurn, SegmentSource.Context, i));
-                    break;
                 case Role.Tool:
-                    segments.Add(new ChatSegment(ChatMarkers.Tool + message.Content + ChatMarkers.EndOfTurn, SegmentSource.Context, i));
+                    segments.Add(new ChatSegment(message.Role == Role.User ? ChatMarkers.User : ChatMarkers.Tool, SegmentSource.Context, i));
+                    if (message.Content.Length > 0) segments.Add(new ChatSegment(message.Content, SegmentSource.Context, i, Markup: false));
+                    segments.Add(new ChatSegment(ChatMarkers.EndOfTurn, SegmentSource.Context, i));
                     break;
                 case Role.Assistant:
                     segments.Add(new ChatSegment(ChatMarkers.Assistant, SegmentSource.Context, i));

@@ -1,5 +1,6 @@
 using Forge.Agents.ChatFormat;
 using Forge.Core;
+using Forge.Training.Tokenization;
 
 namespace Forge.Training.Rl;
 
@@ -11,10 +12,17 @@ namespace Forge.Training.Rl;
 /// code, so the sequence trained on is the prompt of each turn followed by the ids sampled at that turn.
 /// </summary>
 /// <param name="template">The chat template.</param>
-/// <param name="encode">Encodes a piece of rendered text (markers become their special ids).</param>
+/// <param name="encode">Encodes a piece of text; with the flag set, marker strings become their special ids, otherwise the text is encoded literally.</param>
 /// <param name="endOfTurnId">The id of <see cref="ChatMarkers.EndOfTurn"/>; appended as context after a generation that stopped without it.</param>
-public sealed class ConversationEncoder(ChatTemplate template, Func<string, IReadOnlyList<int>> encode, int endOfTurnId)
+public sealed class ConversationEncoder(ChatTemplate template, Func<string, bool, IReadOnlyList<int>> encode, int endOfTurnId)
 {
+    /// <summary>An encoder over <paramref name="tokenizer"/>, whose special tokens must include every <see cref="ChatMarkers"/> string.</summary>
+    public static ConversationEncoder For(ITokenizer tokenizer, ChatTemplate template)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        return new ConversationEncoder(template, tokenizer.Encode, tokenizer.SpecialTokenId(ChatMarkers.EndOfTurn));
+    }
+
     /// <summary>The chat template.</summary>
     public ChatTemplate Template { get; } = template;
 
@@ -49,7 +57,7 @@ public sealed class ConversationEncoder(ChatTemplate template, Func<string, IRea
             }
             var policy = segment.Source == SegmentSource.Policy;
             if (policy) hasLogProbs = false;
-            Append(ids, mask, logProbs, encode(segment.Text), policy);
+            Append(ids, mask, logProbs, encode(segment.Text, segment.Markup), policy);
         }
         return new EncodedConversation([.. ids], [.. mask], [.. logProbs], hasLogProbs);
     }

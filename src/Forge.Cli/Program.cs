@@ -11,6 +11,12 @@ app.Configure(config =>
     // ── environments: list, check, new ──────────────────────────────────────────
 
     // ── run, bench host ───────────────────────────────────────────────────────────
+    // The `bench` branch is shared: other parts add their `bench X` commands inside it.
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Measure Forge against baselines run side by side.");
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+    });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
 

@@ -1,0 +1,76 @@
+using System.Buffers.Binary;
+using Forge.Core;
+using MessagePack;
+using MessagePack.Resolvers;
+
+namespace Forge.Host.Recording;
+
+/// <summary>
+/// The byte layout of a trajectory file (all integers little-endian):
+/// <code>
+/// header  : "FORGETRJ" (8 bytes) | format version u16 | flags u16 (0) | reserved u32 (0)      = 16 bytes
+/// record  : payload length u32 | CRC-32C of the payload u32 | payload (a MessagePack map: one Trajectory)
+/// </code>
+/// Records are appended one after another; a reader checks each length and CRC, so a torn tail or a damaged record
+/// is found, reported with its offset and skipped.
+/// </summary>
+internal static class TrajectoryFormat
+{
+    /// <summary>The format this build writes, and the newest it reads.</summary>
+    public const ushort CurrentVersion = 1;
+
+    public const int HeaderBytes = 16;
+    public const int FrameHeaderBytes = 8;
+
+    /// <summary>Largest payload a writer accepts and a reader believes (a longer length field is corruption).</summary>
+    public const int MaxPayloadBytes = 64 * 1024 * 1024;
+
+    public static ReadOnlySpan<byte> Magic => "FORGETRJ"u8;
+
+    /// <summary>
+    /// Trajectories are MessagePack maps keyed by property name (new fields can be added compatibly; unknown keys are skipped),
+    /// enums written by name so that adding a member never changes the meaning of old files.
+    /// </summary>
+    public static MessagePackSerializerOptions WriteOptions { get; } = MessagePackSerializerOptions.Standard
+        .WithResolver(CompositeResolver.Create(DynamicEnumAsStringResolver.Instance, StandardResolver.Instance));
+
+    /// <summary>Like <see cref="WriteOptions"/>, hardened for bytes that may be damaged or hostile.</summary>
+    public static MessagePackSerializerOptions ReadOptions { get; } = WriteOptions.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    public static void WriteHeader(Span<byte> destination, ushort version = CurrentVersion)
+    {
+        Magic.CopyTo(destination);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[8..], version);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[10..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(destination[12..], 0);
+    }
+
+    /// <summary>Checks a header and returns its format version; throws <see cref="InvalidDataException"/> naming <paramref name="name"/> when it is not one this build reads.</summary>
+    public static int ReadHeader(ReadOnlySpan<byte> header, string name)
+    {
+        if (header.Length == 0)
+            throw new InvalidDataException($"{name} is not a Forge trajectory file (it is empty)");
+        if (header.Length < HeaderBytes)
+        {
+            var isPrefix = header.Length <= Magic.Length ? Magic.StartsWith(header) : header.StartsWith(Magic);
+            throw new InvalidDataException(isPrefix
+                ? $"{name} is a Forge trajectory file cut short inside its {HeaderBytes}-byte header ({header.Length} bytes); it holds no records"
+                : $"{name} is not a Forge trajectory file (bad magic)");
+        }
+        if (!header.StartsWith(Magic))
+            throw new InvalidDataException($"{name} is not a Forge trajectory file (bad magic)");
+
+        var version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        var flags = BinaryPrimitives.ReadUInt16LittleEndian(header[10..]);
+        if (version > CurrentVersion)
+            throw new InvalidDataException($"{name} was written by a newer Forge (format {version}, this reads up to {CurrentVersion}); upgrade Forge to read it");
+        if (version == 0)
+            throw new InvalidDataException($"{name} has an invalid trajectory format version 0");
+        if (flags != 0)
+            throw new InvalidDataException($"{name} uses header flags 0x{flags:X4} that this Forge does not know (format {version}); upgrade Forge to read it");
+        return version;
+    }
+
+    /// <summary>True for the first byte of a MessagePack map (fixmap, map16, map32): every payload starts with one.</summary>
+    public static bool IsMapHeader(byte b) => (b & 0xF0) == 0x80 || b == 0xDE || b == 0xDF;
+}

@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Forge.Core;
+using MessagePack;
+
+namespace Forge.Host.Recording;
+
+/// <summary>
+/// Frames trajectories as <c>[length][CRC-32C][MessagePack]</c> records and writes each one to a stream with a single write.
+/// Not thread-safe: <see cref="TrajectoryRecorder"/> serializes access to it.
+/// </summary>
+internal sealed class TrajectoryLogWriter(Stream stream)
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+
+    /// <summary>Writes the file header; call once on a new, empty file.</summary>
+    public void WriteHeader()
+    {
+        Span<byte> header = stackalloc byte[TrajectoryFormat.HeaderBytes];
+        TrajectoryFormat.WriteHeader(header);
+        stream.Write(header);
+    }
+
+    /// <summary>Frames one trajectory and returns the record's bytes (valid until the next call).</summary>
+    public ReadOnlyMemory<byte> Frame(Trajectory trajectory)
+    {
+        ArgumentNullException.ThrowIfNull(trajectory);
+        _buffer.ResetWrittenCount();
+        _buffer.Advance(TrajectoryFormat.FrameHeaderBytes);
+        MessagePackSerializer.Serialize(_buffer, trajectory, TrajectoryFormat.WriteOptions);
+
+        var record = MemoryMarshal.AsMemory(_buffer.WrittenMemory);
+        var payloadLength = record.Length - TrajectoryFormat.FrameHeaderBytes;
+        if (payloadLength > TrajectoryFormat.MaxPayloadBytes)
+            throw new InvalidOperationException(
+                $"Trajectory {trajectory.EpisodeId} serializes to {payloadLength} bytes, more than a record may hold ({TrajectoryFormat.MaxPayloadBytes}).");
+        var span = record.Span;
+        BinaryPrimitives.WriteUInt32LittleEndian(span, (uint)payloadLength);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], Crc32C.Compute(span[TrajectoryFormat.FrameHeaderBytes..]));
+        return record;
+    }
+
+    /// <summary>Writes one record; returns its size in bytes.</summary>
+    public int Write(Trajectory trajectory)
+    {
+        var record = Frame(trajectory);
+        stream.Write(record.Span);
+        return record.Length;
+    }
+
+    /// <summary>Writes one record asynchronously; returns its size in bytes.</summary>
+    public async ValueTask<int> WriteAsync(Trajectory trajectory, CancellationToken cancellationToken)
+    {
+        var record = Frame(trajectory);
+        await stream.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        return record.Length;
+    }
+}

@@ -1,0 +1,105 @@
+using Forge.Core;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Forge.Sandbox.Docker;
+
+/// <summary>
+/// Containers created and started ahead of demand: <see cref="TryTake"/> hands one out at once, and a background loop
+/// refills the pool to its size. A failed refill (engine busy or down) is logged and retried with back-off.
+/// </summary>
+internal sealed class ContainerPool : IAsyncDisposable
+{
+    private readonly Channel<PooledContainer> _ready = Channel.CreateUnbounded<PooledContainer>();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Func<CancellationToken, Task<PooledContainer>> _create;
+    private readonly Func<PooledContainer, Task> _remove;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _filler;
+    private int _count;
+
+    public ContainerPool(int size, Func<CancellationToken, Task<PooledContainer>> create, Func<PooledContainer, Task> remove, ILogger logger)
+    {
+        Size = size;
+        _create = create;
+        _remove = remove;
+        _logger = logger;
+        _filler = size > 0 ? Task.Run(FillAsync) : Task.CompletedTask;
+    }
+
+    public int Size { get; }
+
+    /// <summary>Containers ready now.</summary>
+    public int Ready => Volatile.Read(ref _count);
+
+    /// <summary>A ready container, if there is one; the pool starts making its replacement.</summary>
+    public bool TryTake(out PooledContainer container)
+    {
+        if (!_ready.Reader.TryRead(out container!)) return false;
+        Interlocked.Decrement(ref _count);
+        if (Size > 0) _wake.Release();
+        return true;
+    }
+
+    /// <summary>Completes once the pool holds <see cref="Size"/> ready containers (for benchmarks and tests).</summary>
+    public async Task WaitFullAsync(CancellationToken cancellationToken)
+    {
+        while (Ready < Size) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FillAsync()
+    {
+        var failures = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            if (Ready >= Size)
+            {
+                try { await _wake.WaitAsync(_stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                continue;
+            }
+            try
+            {
+                var container = await _create(_stop.Token).ConfigureAwait(false);
+                if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
+                {
+                    await _remove(container).ConfigureAwait(false);
+                    return;
+                }
+                Interlocked.Increment(ref _count);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 100 * Math.Pow(2, Math.Min(failures, 7))));
+                _logger.LogWarning(e, "Refilling the Docker sandbox pool failed ({Failures} in a row); next try in {Delay}", failures, delay);
+                try { await Task.Delay(delay, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Stops refilling and removes the containers still waiting.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        _stop.Cancel();
+        await _filler.ConfigureAwait(false);
+        _ready.Writer.TryComplete();
+        var removals = new List<Task>();
+        while (_ready.Reader.TryRead(out var container)) removals.Add(_remove(container));
+        Volatile.Write(ref _count, 0);
+        await Task.WhenAll(removals).ConfigureAwait(false);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+}
+
+/// <summary>A started container waiting in the pool.</summary>
+internal sealed record PooledContainer(string Id, string EpisodeId);

@@ -1,0 +1,188 @@
+using Forge.Core;
+using System.Collections.Concurrent;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Forge.Sandbox.Docker;
+
+/// <summary>
+/// The Docker sandbox backend: one container per episode, handed out from a warm pool of pre-started containers
+/// (<see cref="SandboxOptions.PoolSize"/>), each without network, under memory / CPU / pids limits, with a read-only
+/// root and a tmpfs workspace, a non-root user, no capabilities and no-new-privileges. Containers are labelled with the
+/// run, the episode and the owner process; orphans of dead processes are removed at start-up, and this provider's
+/// containers on dispose and at process exit. Engine calls retry transient faults and fail fast while the engine is down.
+/// </summary>
+public sealed class DockerSandboxProvider : ISandboxProvider
+{
+    private readonly SandboxOptions _options;
+    private readonly DockerSandboxSettings _settings;
+    private readonly DockerEngine _engine;
+    private readonly ILogger _logger;
+    private readonly Lazy<Task<ContainerPool>> _started;
+    private readonly ConcurrentDictionary<string, byte> _containers = new();
+    private readonly ConcurrentDictionary<Task, byte> _removals = new();
+    private readonly EventHandler _onProcessExit;
+    private int _disposed;
+
+    /// <summary>A provider for the engine at <see cref="DockerSandboxSettings.Endpoint"/> (default <c>DOCKER_HOST</c>, else the local socket).
+    /// Nothing is contacted until the first <see cref="AcquireAsync"/> or <see cref="StartAsync"/>.</summary>
+    public DockerSandboxProvider(SandboxOptions options, DockerSandboxSettings? settings = null, ILogger? logger = null)
+        : this(options, settings, new DockerResilienceOptions(), logger)
+    {
+    }
+
+    internal DockerSandboxProvider(SandboxOptions options, DockerSandboxSettings? settings, DockerResilienceOptions resilience, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException("Invalid sandbox options: " + string.Join("; ", errors), nameof(options));
+        _settings = settings ?? new DockerSandboxSettings();
+        if (IsRoot(_settings.User))
+            throw new ArgumentException($"Docker sandbox user '{_settings.User}' is root; sandboxes run as a non-root uid such as 65534:65534", nameof(settings));
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        Image = options.Image ?? DockerSandboxSettings.DefaultImage;
+        RunId = _settings.RunId ?? Guid.NewGuid().ToString("N")[..16];
+        _engine = new DockerEngine(_settings.Endpoint ?? DockerEngine.DefaultEndpoint(), resilience);
+        _started = new Lazy<Task<ContainerPool>>(() => StartCoreAsync(CancellationToken.None));
+        _onProcessExit = (_, _) => RemoveAllNow();
+        AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
+    }
+
+    public string Backend => "docker";
+
+    /// <summary>The image every sandbox runs.</summary>
+    public string Image { get; }
+
+    /// <summary>The <c>forge.run-id</c> label of this provider's containers.</summary>
+    public string RunId { get; }
+
+    /// <summary>The engine's address.</summary>
+    public Uri Endpoint => _engine.Endpoint;
+
+    /// <summary>Orphans removed at start-up.</summary>
+    public int OrphansRemoved { get; private set; }
+
+    public SandboxIsolation Isolation => new(Backend, true,
+    [
+        "network: none (--network none)",
+        $"filesystem: read-only image root, tmpfs /workspace ({_settings.WorkspaceMb} MiB) and /tmp ({_settings.TmpMb} MiB); host files invisible",
+        $"user: {_settings.User}, all capabilities dropped, no-new-privileges",
+        $"limits: memory {_options.MemoryMb} MiB, {_settings.Cpus} CPU, {_options.MaxProcesses} processes, CPU time {_options.CpuSeconds} s, file size {_options.MaxFileSizeMb} MiB",
+        $"image: {Image} on {Endpoint}",
+    ], []);
+
+    /// <summary>Contacts the engine, checks the image, removes orphans and fills the pool; <see cref="AcquireAsync"/> does this on first use.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default) =>
+        await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Completes once the warm pool is full (for benchmarks and tests).</summary>
+    public async Task WaitForPoolAsync(CancellationToken cancellationToken = default) =>
+        await (await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false)).WaitFullAsync(cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<ISandbox> AcquireAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var pool = await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var container = pool.TryTake(out var ready) ? ready : await CreateContainerAsync(cancellationToken).ConfigureAwait(false);
+        return new DockerSandbox(_engine, container.Id, container.EpisodeId, _options, _settings.User, ReleaseAsync);
+    }
+
+    private async Task<ContainerPool> StartCoreAsync(CancellationToken cancellationToken)
+    {
+        await _engine.VersionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _engine.CallAsync("inspect image", (c, ct) => c.Images.InspectImageAsync(Image, ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxException e) when (DockerEngine.IsNotFound(e))
+        {
+            throw new SandboxException($"Docker image '{Image}' not found at {Endpoint}; build it with scripts/build-sandbox-image " +
+                "(or name another image with python3 in the scenario's sandbox.image)", e);
+        }
+        OrphansRemoved = await OrphanReaper.ReapOrphansAsync(_engine, cancellationToken).ConfigureAwait(false);
+        if (OrphansRemoved > 0) _logger.LogInformation("Removed {Count} orphaned Docker sandbox containers", OrphansRemoved);
+        return new ContainerPool(_options.PoolSize, CreateContainerAsync, c => RemoveContainerAsync(c.Id), _logger);
+    }
+
+    private async Task<PooledContainer> CreateContainerAsync(CancellationToken cancellationToken)
+    {
+        var episodeId = Guid.NewGuid().ToString("N");
+        var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, episodeId));
+        var created = await _engine.CallAsync("create container", (c, ct) => c.Containers.CreateContainerAsync(spec, ct), cancellationToken).ConfigureAwait(false);
+        _containers.TryAdd(created.ID, 0);
+        try
+        {
+            await _engine.CallAsync("start container", (c, ct) => c.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await RemoveContainerAsync(created.ID).ConfigureAwait(false);
+            throw;
+        }
+        return new PooledContainer(created.ID, episodeId);
+    }
+
+    private ValueTask ReleaseAsync(DockerSandbox sandbox)
+    {
+        var removal = RemoveContainerAsync(sandbox.ContainerId);
+        _removals.TryAdd(removal, 0);
+        _ = removal.ContinueWith(t => _removals.TryRemove(t, out _), TaskScheduler.Default);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task RemoveContainerAsync(string id)
+    {
+        try
+        {
+            await OrphanReaper.RemoveAsync(_engine, id, CancellationToken.None).ConfigureAwait(false);
+            _containers.TryRemove(id, out _);
+        }
+        catch (SandboxException e)
+        {
+            _logger.LogWarning(e, "Removing Docker sandbox container {Id} failed; it is removed at the next start-up", id[..12]);
+        }
+    }
+
+    /// <summary>At process exit: remove what is left, synchronously and briefly.</summary>
+    private void RemoveAllNow()
+    {
+        if (_containers.IsEmpty) return;
+        try
+        {
+            Task.WhenAll(_containers.Keys.Select(RemoveContainerAsync)).Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
+        try
+        {
+            if (_started.IsValueCreated && _started.Value.IsCompletedSuccessfully) await _started.Value.Result.DisposeAsync().ConfigureAwait(false);
+            await Task.WhenAll(_removals.Keys).ConfigureAwait(false);
+            await Task.WhenAll(_containers.Keys.ToList().Select(RemoveContainerAsync)).ConfigureAwait(false);
+            if (_started.IsValueCreated && _started.Value.IsCompletedSuccessfully)
+                await OrphanReaper.RemoveRunAsync(_engine, RunId, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SandboxException e)
+        {
+            _logger.LogWarning(e, "Cleaning up Docker sandbox containers of run {RunId} failed; they are removed at the next start-up", RunId);
+        }
+        finally
+        {
+            _engine.Dispose();
+        }
+    }
+
+    private static bool IsRoot(string user)
+    {
+        var name = user.Split(':')[0].Trim();
+        return name is "" or "0" or "root";
+    }
+}

@@ -1,0 +1,149 @@
+using Forge.Training.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Forge.Training.Generation;
+
+/// <summary>
+/// Batched autoregressive generation with a KV cache. Prompts of different lengths are left-padded; padding is
+/// masked out of attention and positions are counted from each row's first real token, so a row's tokens and
+/// log-probs do not depend on what else is in the batch (up to float rounding).
+/// </summary>
+/// <remarks>
+/// The log-probability recorded for a sampled token <c>y</c> at step t is
+/// <c>log_softmax(logits_t / T)[y]</c> computed in fp32 (<see cref="Sampling.TokenLogProbs"/>), with
+/// <c>T = SamplingOptions.Temperature</c> (T ≤ 0, greedy, uses the raw logits). Top-p only restricts which token is
+/// drawn; it does not renormalise the recorded log-prob. The trainer must compute its log-probs the same way:
+/// <see cref="LogProbs.Compute"/> with the same temperature.
+/// </remarks>
+public static class Generator
+{
+    /// <summary>
+    /// Generates a continuation for every request, in eval mode and without gradients.
+    /// </summary>
+    /// <param name="model">The policy.</param>
+    /// <param name="requests">One row per request.</param>
+    /// <param name="options">Temperature, top-p, token budget, seed.</param>
+    /// <param name="rng">Sampling generator on the model's device; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
+    public static IReadOnlyList<GenerationResult> Generate(
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(requests);
+        options.Validate();
+        if (requests.Count == 0)
+            return [];
+        var device = model.Device;
+        var budgets = Budgets(model.Config, requests, options);
+        var ownRng = rng is null ? new torch.Generator((ulong)options.Seed, device) : null;
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            return Run(model, requests, budgets, options, rng ?? ownRng!, device);
+        }
+        finally
+        {
+            if (wasTraining)
+                model.train();
+            ownRng?.Dispose();
+        }
+    }
+
+    private static int[] Budgets(TransformerConfig config, IReadOnlyList<GenerationRequest> requests, SamplingOptions options)
+    {
+        var budgets = new int[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var r = requests[i];
+            if (r.Prompt is null || r.Prompt.Count == 0)
+                throw new ArgumentException($"generation request {i}: the prompt is empty; give at least one token (e.g. BOS).");
+            if (r.Prompt.Count >= config.MaxSeqLen)
+                throw new ArgumentException($"generation request {i}: the prompt has {r.Prompt.Count} tokens; the model's max_seq_len is {config.MaxSeqLen}, leaving no room to generate.");
+            foreach (var id in r.Prompt.Concat(r.StopTokens ?? []))
+                if (id < 0 || id >= config.VocabSize)
+                    throw new ArgumentException($"generation request {i}: token id {id} is outside the vocabulary (size {config.VocabSize}).");
+            if (r.MaxNewTokens is < 1)
+                throw new ArgumentException($"generation request {i}: max_new_tokens must be ≥ 1 (got {r.MaxNewTokens}).");
+            budgets[i] = Math.Min(r.MaxNewTokens ?? options.MaxNewTokens, config.MaxSeqLen - r.Prompt.Count);
+        }
+        return budgets;
+    }
+
+    private static IReadOnlyList<GenerationResult> Run(
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var b = requests.Count;
+        var promptLen = requests.Max(r => r.Prompt.Count);
+        var steps = budgets.Max();
+
+        // ── left-padded prompts, key mask, per-row stop sets and budgets ────────────────────────
+        var padded = new long[b * promptLen];
+        var keyMaskHost = new bool[b * (promptLen + steps)];
+        for (var i = 0; i < b; i++)
+        {
+            var prompt = requests[i].Prompt;
+            var offset = promptLen - prompt.Count;
+            for (var j = 0; j < prompt.Count; j++)
+            {
+                padded[i * promptLen + offset + j] = prompt[j];
+                keyMaskHost[i * (promptLen + steps) + offset + j] = true;
+            }
+        }
+        var ids = tensor(padded, [b, promptLen], device: device);                               // [B, P]
+        var keyMask = tensor(keyMaskHost, [b, promptLen + steps], device: device);              // [B, P+N]
+        var stopWidth = Math.Max(1, requests.Max(r => r.StopTokens?.Count ?? 0));
+        var stopHost = Enumerable.Repeat(-1L, b * stopWidth).ToArray();
+        for (var i = 0; i < b; i++)
+            foreach (var (id, j) in (requests[i].StopTokens ?? []).Select((id, j) => (id, j)))
+                stopHost[i * stopWidth + j] = id;
+        var stopIds = tensor(stopHost, [b, stopWidth], device: device);                          // [B, S]
+        var budget = tensor(budgets.Select(x => (long)x).ToArray(), device: device);            // [B]
+
+        var tokens = zeros([b, steps], ScalarType.Int64, device);                                // [B, N]
+        var logProbs = zeros([b, steps], ScalarType.Float32, device);                            // [B, N]
+        var generated = zeros([b], ScalarType.Int64, device);                                    // [B] tokens produced so far
+        var stopped = zeros([b], ScalarType.Bool, device);                                       // [B] ended on a stop token
+        var active = ones([b], ScalarType.Bool, device);                                         // [B]
+
+        // ── prefill, then one token per step ───────────────────────────────────────────────────
+        using var cache = new KvCache(model.Config, b, promptLen + steps, device);
+        var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
+        for (var step = 0; step < steps; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            var next = Sampling.Sample(last, options.Temperature, options.TopP, rng);            // [B]
+            var nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);           // [B]
+            tokens.select(1, step).copy_(next);
+            logProbs.select(1, step).copy_(nextLogProb);
+            generated.add_(active.to_type(ScalarType.Int64));
+            var isStop = next.unsqueeze(1).eq(stopIds).any(1);                                  // [B]
+            stopped.logical_or_(active.logical_and(isStop));
+            active.logical_and_(isStop.logical_not()).logical_and_(generated.lt(budget));
+            if (!active.any().item<bool>())
+                break;
+            keyMask.select(1, promptLen + step).fill_(true);
+            var logits = model.Forward(next.unsqueeze(1), cache, keyMask.narrow(1, 0, promptLen + step + 1)); // [B, 1, V]
+            last.Dispose();
+            last = logits.select(1, -1).MoveToOuterDisposeScope();
+        }
+
+        // ── back to the host ───────────────────────────────────────────────────────────────────
+        var tokensHost = tokens.cpu().data<long>().ToArray();
+        var logProbsHost = logProbs.cpu().data<float>().ToArray();
+        var generatedHost = generated.cpu().data<long>().ToArray();
+        var stoppedHost = stopped.cpu().data<bool>().ToArray();
+        var results = new GenerationResult[b];
+        for (var i = 0; i < b; i++)
+        {
+            var n = (int)generatedHost[i];
+            results[i] = new GenerationResult(
+                [.. tokensHost.Skip(i * steps).Take(n).Select(x => (int)x)],
+                [.. logProbsHost.Skip(i * steps).Take(n)],
+                stoppedHost[i] ? FinishReason.Stop : FinishReason.Length);
+        }
+        return results;
+    }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Forge.Training.Generation;
+
+/// <summary>
+/// The one definition of "log-probability at a temperature" shared by generation and training:
+/// <c>log_softmax(logits / T)</c> in fp32 (logits unchanged when T ≤ 0, i.e. greedy). Top-p truncation is
+/// <b>not</b> part of it: it changes which token is drawn, not the recorded log-probability.
+/// </summary>
+public static class Sampling
+{
+    /// <summary>logits / T in fp32, or the fp32 logits when T ≤ 0 (greedy).</summary>
+    public static Tensor Scale(Tensor logits, double temperature)
+    {
+        var x = logits.to_type(ScalarType.Float32);
+        return temperature > 0 && temperature != 1.0 ? x / temperature : x;
+    }
+
+    /// <summary>Log-probabilities of <paramref name="targets"/> [...] under <paramref name="logits"/> [..., V] at <paramref name="temperature"/>: [...].</summary>
+    public static Tensor TokenLogProbs(Tensor logits, Tensor targets, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        var logp = Scale(logits, temperature).log_softmax(-1);                 // [..., V]
+        return logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1).MoveToOuterDisposeScope(); // [...]
+    }
+
+    /// <summary>Entropy (nats) of the distribution at <paramref name="temperature"/>: [..., V] → [...].</summary>
+    public static Tensor Entropy(Tensor logits, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        var logp = Scale(logits, temperature).log_softmax(-1);
+        return (-(logp.exp() * logp).sum(-1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Draws one token per row from logits [B, V]: argmax when T ≤ 0, else softmax(logits/T) with top-p truncation. Returns [B] int64.</summary>
+    public static Tensor Sample(Tensor logits, double temperature, double topP, torch.Generator? rng)
+    {
+        using var scope = NewDisposeScope();
+        if (temperature <= 0)
+            return logits.argmax(-1).MoveToOuterDisposeScope();
+        var probs = Scale(logits, temperature).softmax(-1); // [B, V]
+        if (topP >= 1)
+            return probs.multinomial(1, generator: rng).squeeze(-1).MoveToOuterDisposeScope();
+        var (sorted, order) = probs.sort(-1, descending: true);         // [B, V] each
+        var before = sorted.cumsum(-1) - sorted;                        // mass strictly above each token
+        var kept = sorted.masked_fill(before.gt(topP), 0.0);            // the top token always survives
+        var choice = kept.multinomial(1, generator: rng);               // [B, 1] index into sorted order
+        return order.gather(-1, choice).squeeze(-1).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Forge.Training.Model;
+
+/// <summary>One pre-norm transformer block: x + attn(norm(x)), then x + mlp(norm(x)).</summary>
+internal sealed class Block : nn.Module
+{
+    private readonly RmsNorm attentionNorm;
+    private readonly Attention attention;
+    private readonly RmsNorm mlpNorm;
+    private readonly Mlp mlp;
+    private readonly double dropout;
+
+    public Block(TransformerConfig config) : base(nameof(Block))
+    {
+        dropout = config.Dropout;
+        attentionNorm = new RmsNorm(config.DModel, config.NormEps);
+        attention = new Attention(config);
+        mlpNorm = new RmsNorm(config.DModel, config.NormEps);
+        mlp = new Mlp(config);
+        RegisterComponents();
+    }
+
+    internal IEnumerable<TorchSharp.Modules.Linear> ResidualProjections => [attention.OutputProjection, mlp.OutputProjection];
+
+    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, bool causal, KvCache? cache, int layer) // [B, T, C] → [B, T, C]
+    {
+        var p = training ? dropout : 0.0;
+        x = x + F.dropout(attention.Forward(attentionNorm.call(x), rotary, mask, causal, cache, layer), p, training);
+        return x + F.dropout(mlp.call(mlpNorm.call(x)), p, training);
+    }
+}

@@ -1,0 +1,132 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Forge.Training.Model;
+
+/// <summary>
+/// A decoder-only transformer language model (LLaMA-style: RMSNorm, rotary positions, SwiGLU or GELU MLP, no
+/// biases, tied or untied output head). <c>forward(ids [B, T]) → logits [B, T, V]</c> for training;
+/// <see cref="Forward"/> adds a KV cache and padding masks for generation.
+/// </summary>
+/// <remarks>
+/// Parameter names (state-dict keys): <c>embedding.weight</c>; <c>blocks.{i}.attentionNorm.weight</c>,
+/// <c>blocks.{i}.attention.{query,key,value,output}.weight</c>, <c>blocks.{i}.mlpNorm.weight</c>,
+/// <c>blocks.{i}.mlp.{gate,up,down}.weight</c>; <c>norm.weight</c>; <c>head.weight</c> (untied only).
+/// </remarks>
+public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly Embedding embedding;
+    private readonly ModuleList<Block> blocks;
+    private readonly RmsNorm norm;
+    private readonly Linear? head;
+
+    /// <summary>
+    /// Builds a freshly initialised model (weights ~ N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1).
+    /// With <paramref name="seed"/> the weights come from a private generator (same seed → same weights, whatever
+    /// else uses the global RNG); without it, from TorchSharp's global generator (<c>torch.manual_seed</c>).
+    /// </summary>
+    public CausalTransformer(TransformerConfig config, long? seed = null) : base(nameof(CausalTransformer))
+    {
+        Config = config.Validate();
+        embedding = nn.Embedding(config.VocabSize, config.DModel);
+        blocks = new ModuleList<Block>([.. Enumerable.Range(0, config.Layers).Select(_ => new Block(config))]);
+        norm = new RmsNorm(config.DModel, config.NormEps);
+        if (!config.TieEmbeddings)
+            head = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
+        RegisterComponents();
+        using var generator = seed is { } s ? new Generator((ulong)s) : null;
+        Initialise(generator);
+    }
+
+    /// <summary>The model's shape.</summary>
+    public TransformerConfig Config { get; }
+
+    /// <summary>The device of the model's parameters.</summary>
+    public Device Device => embedding.weight!.device;
+
+    /// <summary>Training forward pass: causal attention over the whole sequence, positions 0..T−1.</summary>
+    /// <param name="ids">[B, T] int64 token ids</param>
+    /// <returns>logits [B, T, V]</returns>
+    public override Tensor forward(Tensor ids) => Forward(ids);
+
+    /// <summary>
+    /// Forward pass with optional KV cache and key padding.
+    /// </summary>
+    /// <param name="ids">[B, T] int64 token ids of the new positions.</param>
+    /// <param name="cache">When given, attends to the cached positions too and appends this step's keys/values.</param>
+    /// <param name="keyMask">
+    /// bool [B, S] with S = cached length + T: true for real tokens, false for (left) padding. Positions are then
+    /// counted over real tokens only (a row's first real token has position 0), and padding is never attended to.
+    /// </param>
+    /// <returns>logits [B, T, V]</returns>
+    public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? keyMask = null)
+    {
+        using var scope = NewDisposeScope();
+        long b = ids.shape[0], t = ids.shape[1];
+        var past = cache?.Length ?? 0;
+        var total = past + t;
+        if (total > Config.MaxSeqLen)
+            throw new ArgumentException($"sequence of {total} tokens exceeds the model's max_seq_len {Config.MaxSeqLen}.");
+        if (keyMask is not null && (keyMask.shape.Length != 2 || keyMask.shape[0] != b || keyMask.shape[1] != total))
+            throw new ArgumentException($"keyMask must be [B={b}, S={total}], got [{string.Join(", ", keyMask.shape)}].");
+
+        var positions = keyMask is null
+            ? arange(past, total, ScalarType.Int64, ids.device).unsqueeze(0)                          // [1, T]
+            : (keyMask.to_type(ScalarType.Int64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, t);     // [B, T]
+        var rotary = new Rotary(positions, Config.HeadDim, Config.RopeTheta);
+        var (mask, causal) = AttentionMask(t, past, keyMask, cache is not null, ids.device);
+
+        var x = embedding.call(ids); // [B, T, C]
+        for (var i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, rotary, mask, causal, cache, i);
+        cache?.Advance((int)t);
+        x = norm.call(x);
+        var logits = head is null ? F.linear(x, embedding.weight!) : head.call(x); // [B, T, V]
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The attention mask for T new queries after <paramref name="past"/> cached keys. Plain training needs none
+    /// (is_causal); one decoded token without padding needs none either. Otherwise a bool [B|1, 1, T, S] mask:
+    /// key j visible to query i iff j ≤ past + i and key j is real. A query always sees itself, so rows of
+    /// padding never have every key masked (which would make NaNs).
+    /// </summary>
+    private static (Tensor? Mask, bool Causal) AttentionMask(long t, long past, Tensor? keyMask, bool cached, Device device)
+    {
+        if (keyMask is null && !cached)
+            return (null, true);
+        if (keyMask is null && t == 1)
+            return (null, false);
+        var total = past + t;
+        var queryPos = arange(past, total, ScalarType.Int64, device).unsqueeze(1); // [T, 1]
+        var keyPos = arange(0, total, ScalarType.Int64, device).unsqueeze(0);      // [1, S]
+        var mask = keyPos.le(queryPos).unsqueeze(0).unsqueeze(0);                  // [1, 1, T, S]
+        if (keyMask is not null)
+            mask = mask.logical_and(keyMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1))   // [B, 1, T, S]
+                       .logical_or(keyPos.eq(queryPos).unsqueeze(0).unsqueeze(0));
+        return (mask, false);
+    }
+
+    // nn.init.normal_ ignores a generator in this TorchSharp build, so draw with randn and copy.
+    private static void Normal(Tensor weight, double std, Generator? generator)
+    {
+        using var draw = randn(weight.shape, ScalarType.Float32, generator: generator);
+        weight.copy_(draw.mul_(std));
+    }
+
+    private void Initialise(Generator? generator)
+    {
+        using var _ = no_grad();
+        var residualStd = 0.02 / Math.Sqrt(2.0 * Config.Layers);
+        foreach (var (name, parameter) in named_parameters())
+        {
+            if (name.EndsWith("Norm.weight", StringComparison.Ordinal) || name == "norm.weight")
+                continue; // norms start at 1
+            Normal(parameter, 0.02, generator);
+        }
+        foreach (var block in blocks)
+            foreach (var projection in block.ResidualProjections)
+                Normal(projection.weight!, residualStd, generator);
+    }
+}

@@ -1,0 +1,62 @@
+using static TorchSharp.torch;
+
+namespace Forge.Training.Model;
+
+/// <summary>
+/// Keys and values of every layer for incremental decoding, preallocated to a fixed capacity
+/// ([B, H, capacity, hd] per layer). Plain tensors owned by this object — not module buffers, never saved.
+/// Dispose it when generation ends.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] keys;
+    private readonly Tensor[] values;
+
+    /// <summary>Allocates an empty cache for <paramref name="batch"/> rows and up to <paramref name="capacity"/> positions.</summary>
+    public KvCache(TransformerConfig config, long batch, int capacity, Device device, ScalarType dtype = ScalarType.Float32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Batch = batch;
+        Capacity = capacity;
+        keys = new Tensor[config.Layers];
+        values = new Tensor[config.Layers];
+        for (var i = 0; i < config.Layers; i++)
+        {
+            keys[i] = zeros([batch, config.Heads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[i] = zeros([batch, config.Heads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Rows in the cache.</summary>
+    public long Batch { get; }
+
+    /// <summary>Most positions the cache can hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Positions already filled (the next token goes to this index).</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Writes this step's keys/values [B, H, T, hd] of <paramref name="layer"/> and returns all so far [B, H, Length+T, hd].</summary>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    {
+        var t = (int)k.shape[2];
+        if (Length + t > Capacity)
+            throw new InvalidOperationException($"KV cache full: {Length} + {t} positions exceed its capacity {Capacity}.");
+        using (no_grad())
+        {
+            keys[layer].narrow(2, Length, t).copy_(k);
+            values[layer].narrow(2, Length, t).copy_(v);
+        }
+        return (keys[layer].narrow(2, 0, Length + t), values[layer].narrow(2, 0, Length + t));
+    }
+
+    /// <summary>Marks <paramref name="t"/> more positions as filled (after every layer has appended).</summary>
+    internal void Advance(int t) => Length += t;
+
+    public void Dispose()
+    {
+        foreach (var t in keys.Concat(values))
+            t?.Dispose();
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Forge.Training.Tokenization;
+
+/// <summary>
+/// GPT-2's byte-level BPE (Microsoft.ML.Tokenizers with its offline GPT-2 data, no network): ids 0–50256 as in
+/// GPT-2, where <c>&lt;|endoftext|&gt;</c> = 50256 serves as both BOS and EOS; then <c>&lt;|pad|&gt;</c> = 50257 and the
+/// extra special tokens from 50258 on.
+/// </summary>
+public sealed class Gpt2Tokenizer : ITokenizer
+{
+    /// <summary>GPT-2's end-of-text token (also used as BOS).</summary>
+    public const string EndOfText = "<|endoftext|>";
+
+    /// <summary>Literal text of the padding token.</summary>
+    public const string Pad = "<|pad|>";
+
+    private const int EndOfTextId = 50256;
+    private readonly TiktokenTokenizer bpe;
+    private readonly SpecialTokenTable specials;
+
+    /// <summary>Creates the tokenizer with <c>&lt;|pad|&gt;</c> plus <paramref name="extraSpecialTokens"/>.</summary>
+    public Gpt2Tokenizer(IEnumerable<string>? extraSpecialTokens = null)
+    {
+        var extras = (extraSpecialTokens ?? []).ToArray();
+        var added = new[] { Pad }.Concat(extras).Select((t, i) => KeyValuePair.Create(t, EndOfTextId + 1 + i)).ToList();
+        specials = new SpecialTokenTable([KeyValuePair.Create(EndOfText, EndOfTextId), .. added]);
+        bpe = TiktokenTokenizer.CreateForModel("gpt2");
+        Spec = new TokenizerSpec { Kind = TokenizerSpec.Gpt2Kind, ExtraSpecialTokens = extras };
+        VocabSize = EndOfTextId + 1 + added.Count;
+    }
+
+    public int VocabSize { get; }
+    public int BosId => EndOfTextId;
+    public int EosId => EndOfTextId;
+    public int PadId => EndOfTextId + 1;
+    public IReadOnlyDictionary<string, int> SpecialTokens => specials.IdsByText;
+    public TokenizerSpec Spec { get; }
+
+    public IReadOnlyList<int> Encode(string text, bool parseSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!parseSpecialTokens)
+            return EncodePlain(text);
+        var ids = new List<int>();
+        foreach (var (plain, special) in specials.Split(text))
+        {
+            if (special is { } id)
+                ids.Add(id);
+            else
+                ids.AddRange(EncodePlain(plain!));
+        }
+        return ids;
+    }
+
+    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = false)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var text = new System.Text.StringBuilder();
+        var run = new List<int>();
+        foreach (var id in ids)
+        {
+            if (id is >= 0 and < EndOfTextId)
+            {
+                run.Add(id);
+                continue;
+            }
+            Flush(text, run);
+            if (!specials.TryGetText(id, out var token))
+                throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} is outside this tokenizer's vocabulary (size {VocabSize}).");
+            if (!skipSpecialTokens)
+                text.Append(token);
+        }
+        Flush(text, run);
+        return text.ToString();
+    }
+
+    public int SpecialTokenId(string token) => specials.IdOf(token);
+
+    public bool IsSpecial(int id) => id >= EndOfTextId && id < VocabSize;
+
+    // The BPE itself would turn a literal "<|endoftext|>" into 50256; as plain text it is split around that string.
+    private List<int> EncodePlain(string text)
+    {
+        var ids = new List<int>();
+        var start = 0;
+        while (true)
+        {
+            var at = text.IndexOf(EndOfText, start, StringComparison.Ordinal);
+            var piece = at < 0 ? text[start..] : text[start..(at + 1)];
+            if (piece.Length > 0)
+                ids.AddRange(bpe.EncodeToIds(piece));
+            if (at < 0)
+                return ids;
+            start = at + 1;
+        }
+    }
+
+    private void Flush(System.Text.StringBuilder text, List<int> run)
+    {
+        if (run.Count == 0)
+            return;
+        text.Append(bpe.Decode(run));
+        run.Clear();
+    }
+}

@@ -16,4 +16,15 @@ public sealed record EncodedConversation(int[] TokenIds, bool[] LossMask, float[
 
     /// <summary>The number of tokens.</summary>
     public int Length => TokenIds.Length;
+
+    /// <summary>
+    /// The sequence a trainer needs: without the context after the last policy token (the environment's final answer
+    /// teaches nothing) and at most <paramref name="maxLength"/> tokens long.
+    /// </summary>
+    public EncodedConversation ForTraining(int maxLength)
+    {
+        var end = Array.LastIndexOf(LossMask, true) + 1;
+        end = Math.Min(end == 0 ? Length : end, maxLength);
+        return end == Length ? this : new EncodedConversation(TokenIds[..end], LossMask[..end], OldLogProbs[..end], HasOldLogProbs);
+    }
 }

@@ -95,4 +95,13 @@ public sealed class ConversationEncoderTests
         var bad = Message.Assistant("x") with { TokenIds = [1, 2], LogProbs = [0f] };
         Assert.Throws<InvalidDataException>(() => Encoder.Encode([Message.User("u"), bad], Tools));
     }
+
+    [Fact]
+    public void ForTraining_DropsContextAfterLastPolicyTokenAndCapsLength()
+    {
+        var encoded = new EncodedConversation([1, 2, 3, 4, 5, 6], [false, true, true, false, false, false], [0, -1, -2, 0, 0, 0], true);
+        Assert.Equal([1, 2, 3], encoded.ForTraining(100).TokenIds);
+        Assert.Equal([1, 2], encoded.ForTraining(2).TokenIds);
+        Assert.Equal([false, true], encoded.ForTraining(2).LossMask);
+    }
 }

@@ -25,6 +25,8 @@ app.Configure(config =>
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
+    config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

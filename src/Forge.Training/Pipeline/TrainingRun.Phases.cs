@@ -47,7 +47,7 @@ public sealed partial class TrainingRun
         for (var epoch = 1; epoch <= warm.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            var loss = await Task.Run(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, _o.MicroBatchTokens, shuffle), ct).ConfigureAwait(false);
+            var loss = await Task.Run(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle), ct).ConfigureAwait(false);
             Emit(new UpdateMetrics
             {
                 Phase = "warm_start", Step = epoch, WallSeconds = Now, PolicyVersion = _trainer.Version, Episodes = kept.Count,

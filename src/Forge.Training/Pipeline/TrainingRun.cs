@@ -72,6 +72,15 @@ public sealed partial class TrainingRun : IAsyncDisposable
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Scores the checkpoint named by <see cref="TrainingSetup.Resume"/> on <see cref="TrainerOptions.EvalEpisodes"/> episodes, without training.</summary>
+    public static async Task<UpdateMetrics> EvaluateAsync(TrainingSetup setup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        if (setup.Resume is null) throw new ArgumentException("Evaluation needs a checkpoint.", nameof(setup));
+        await using var run = new TrainingRun(setup);
+        return await run.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private double Now => _clock.Elapsed.TotalSeconds;
 
     private async Task<TrainingResult> ExecuteAsync(CancellationToken ct)

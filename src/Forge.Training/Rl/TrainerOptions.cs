@@ -162,6 +162,7 @@ public sealed class TrainerOptions
             Check(w.Episodes >= 1, "warm_start.episodes", $"must be ≥ 1 (got {w.Episodes})");
             Check(w.Epochs >= 1, "warm_start.epochs", $"must be ≥ 1 (got {w.Epochs})");
             Check(w.LearningRate > 0, "warm_start.learning_rate", $"must be > 0 (got {w.LearningRate})");
+            Check(w.BatchTokens >= 1, "warm_start.batch_tokens", $"must be ≥ 1 (got {w.BatchTokens})");
         }
         for (var i = 0; i < Curriculum.Count; i++)
         {
@@ -222,6 +223,9 @@ public sealed class WarmStartOptions
 
     /// <summary>Learning rate of the warm start. Default 3e-3.</summary>
     public double LearningRate { get; set; } = 3e-3;
+
+    /// <summary>Padded tokens per fine-tuning mini-batch (one optimizer step each). Default 2048.</summary>
+    public int BatchTokens { get; set; } = 2048;
 
     /// <summary>Only trajectories with at least this reward are kept (filtered fine-tuning); null keeps all. Default null.</summary>
     public double? MinReward { get; set; }

@@ -5,6 +5,7 @@ using Forge.Training.Rl;
 
 namespace Forge.Training.Tests.Pipeline;
 
+[Collection(GlobalRngCollection.Name)]   // the run seeds TorchSharp's global generator
 public sealed class TrainingRunTests
 {
     private const string TinyTrainer = """

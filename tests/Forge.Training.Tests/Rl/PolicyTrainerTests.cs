@@ -11,8 +11,7 @@ public sealed class PolicyTrainerTests
 
     private static CausalTransformer TinyModel()
     {
-        torch.manual_seed(5);
-        return new CausalTransformer(new TransformerConfig { VocabSize = 32, DModel = 32, Layers = 1, Heads = 2, MaxSeqLen = 16 });
+        return new CausalTransformer(new TransformerConfig { VocabSize = 32, DModel = 32, Layers = 1, Heads = 2, MaxSeqLen = 16 }, seed: 5);
     }
 
     // Sum of the log-probs of the response tokens, and the per-token log-probs (recorded as the sampling policy's).

@@ -18,6 +18,8 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
+        // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────

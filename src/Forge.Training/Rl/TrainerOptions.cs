@@ -100,8 +100,11 @@ public sealed class TrainerOptions
     /// <summary>Optimisation passes over each update's batch. Default 1.</summary>
     public int PpoEpochs { get; set; } = 1;
 
-    /// <summary><c>mask</c> (default) or <c>keep</c> truncated episodes.</summary>
-    public TruncatedEpisodes Truncated { get; set; } = TruncatedEpisodes.Mask;
+    /// <summary>
+    /// <c>keep</c> (default: a turn limit reached by looping is a bad outcome the policy must learn to avoid) or <c>mask</c>
+    /// (DAPO's overlong filtering: truncated episodes count in the baseline but stay out of the loss).
+    /// </summary>
+    public TruncatedEpisodes Truncated { get; set; } = TruncatedEpisodes.Keep;
 
     // ── optimizer ────────────────────────────────────────────────────────────────
     /// <summary>AdamW learning rate after warm-up. Default 2e-3.</summary>

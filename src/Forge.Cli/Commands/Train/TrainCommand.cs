@@ -35,10 +35,15 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--registry <FILE>")]
         [Description("The environment registry. Default: ./environments.json, else the one shipped with forge.")]
         public string? Registry { get; init; }
+
+        [CommandOption("--threads <N>")]
+        [Description("TorchSharp CPU threads. Default: TorchSharp's (the number of cores).")]
+        public int? Threads { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        TrainingSetups.SetThreads(settings.Threads);
         var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume,
             options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); });
         var result = await TrainingRun.RunAsync(setup, cancellationToken);
@@ -50,6 +55,13 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
 /// <summary>Builds a <see cref="TrainingSetup"/> from command-line arguments.</summary>
 internal static class TrainingSetups
 {
+    public static void SetThreads(int? threads)
+    {
+        if (threads is not { } n) return;
+        if (n < 1) throw new ArgumentException($"--threads must be ≥ 1 (got {n}).");
+        TorchSharp.torch.set_num_threads(n);
+    }
+
     public static TrainingSetup Create(string scenarioPath, string? registryPath, string? output, string device, string? resume, Action<TrainerOptions>? adjust = null)
     {
         var scenario = Scenario.Load(scenarioPath);

@@ -62,7 +62,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     {
         lock (_weights)
         {
-            PolicyTrainer.CopyWeights(trained, _model);
+            _model.CopyWeightsFrom(trained);
             Version = version;
         }
     }

@@ -163,27 +163,14 @@ public sealed class PolicyTrainer : IDisposable
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
     }
 
-    /// <summary>A frozen copy of <paramref name="source"/> (same shape, same weights, no gradients).</summary>
+    /// <summary>A frozen copy of <paramref name="source"/> (same shape, same weights, no gradients, eval mode).</summary>
     public static CausalTransformer Snapshot(CausalTransformer source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var copy = new CausalTransformer(source.Config);
-        copy.to(source.Device);
-        CopyWeights(source, copy);
+        var copy = source.Clone();
         foreach (var p in copy.parameters()) p.requires_grad = false;
         copy.eval();
         return copy;
-    }
-
-    /// <summary>Copies every parameter and buffer of <paramref name="from"/> into <paramref name="to"/> (same shape).</summary>
-    public static void CopyWeights(CausalTransformer from, CausalTransformer to)
-    {
-        ArgumentNullException.ThrowIfNull(from);
-        ArgumentNullException.ThrowIfNull(to);
-        using var _ = torch.no_grad();
-        var source = from.state_dict();
-        foreach (var (name, target) in to.state_dict())
-            target.copy_(source[name]);
     }
 
     /// <inheritdoc />

@@ -52,6 +52,21 @@ public sealed class PolicyAgentTests
     }
 
     [Fact]
+    public async Task LoadWeights_TrainedModel_GenerationUsesItsWeights()
+    {
+        using var model = Model();
+        var options = new TrainerOptions { MaxNewTokens = 4, Temperature = 1e-3 };
+        await using var agent = new PolicyAgent(model, Tokenizer, Encoder, options, seed: 1);
+        await using var reference = new PolicyAgent(model, Tokenizer, Encoder, options, seed: 1);
+        using var other = new CausalTransformer(model.Config, seed: 99);
+        var before = await agent.ActAsync(Turn(2), CancellationToken.None);
+        Assert.Equal(before.TokenIds, (await reference.ActAsync(Turn(2), CancellationToken.None)).TokenIds);
+        agent.LoadWeights(other, 1);
+        await using var direct = new PolicyAgent(other, Tokenizer, Encoder, options, seed: 1);
+        Assert.Equal((await direct.ActAsync(Turn(2), CancellationToken.None)).LogProbs, (await agent.ActAsync(Turn(2), CancellationToken.None)).LogProbs);
+    }
+
+    [Fact]
     public async Task ActAsync_PromptLongerThanContext_Throws()
     {
         using var model = Model();

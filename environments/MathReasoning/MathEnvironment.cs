@@ -12,6 +12,9 @@ public abstract class MathEnvironment : ToolEnvironment<MathTask>
         "Solve the problem. You may call calculate(expression) for exact arithmetic (+ - * / ^ and parentheses). " +
         "End with a final message of the form 'Answer: <number>'.";
 
+    /// <summary>How far from the expected answer a final answer may be and still count (answers with 4 decimals pass).</summary>
+    public const double AnswerTolerance = 1e-4;
+
     protected override IEnumerable<Message> Prompt(MathTask task) => [Message.System(Instructions), Message.User(task.Question)];
 
     [KernelFunction, Description("Evaluate an arithmetic expression with + - * / ^, parentheses and decimals, and return its value.")]
@@ -19,7 +22,7 @@ public abstract class MathEnvironment : ToolEnvironment<MathTask>
         Calculator.Format(Calculator.Evaluate(expression));
 
     protected override Rubric Rubric => new Rubric()
-        .Add(new NumericTolerance(c => Task.Answer, weight: 1.0, absoluteTolerance: Task.Tolerance, name: "correct"))
+        .Add(new NumericTolerance(c => ((MathTask)c.Task).Answer, weight: 1.0, absoluteTolerance: AnswerTolerance, name: "correct"))
         .Add(new TokenBudget(maxTokens: 200, weight: 0.1))
         .Add(new FormatCheck(weight: 0.1));
 }

@@ -5,5 +5,4 @@ namespace Forge.Environments.MathReasoning;
 /// <param name="Question">The problem, as the agent reads it.</param>
 /// <param name="Answer">The correct answer.</param>
 /// <param name="Solution">An expression whose value is the answer (what the scripted solver types into the calculator).</param>
-/// <param name="Tolerance">How far from <paramref name="Answer"/> an answer may be and still count (absolute).</param>
-public sealed record MathTask(string Id, string Question, double Answer, string? Solution = null, double Tolerance = 1e-6) : IEnvironmentTask;
+public sealed record MathTask(string Id, string Question, double Answer, string? Solution = null) : IEnvironmentTask;

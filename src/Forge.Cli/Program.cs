@@ -1,5 +1,6 @@
 using Forge.Cli;
 using Forge.Cli.Commands;
+using Forge.Cli.Commands.Trajectories;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -11,6 +12,7 @@ app.Configure(config =>
     // ── environments: list, check, new ──────────────────────────────────────────
 
     // ── run, bench host ───────────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Run.RunCommand>("run").WithDescription("Run a scenario's episodes, record their trajectories and print a summary.");
     // The `bench` branch is shared: other parts add their `bench X` commands inside it.
     config.AddBranch("bench", bench =>
     {
@@ -23,6 +25,12 @@ app.Configure(config =>
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
+    config.AddCommand<InspectCommand>("inspect").WithDescription("Summarize a trajectory file: rewards per environment, terminations, errors, timings.")
+        .WithExample("inspect", "runs/quickstart/trajectories.forge");
+    config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
+        .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines.")
+        .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
 

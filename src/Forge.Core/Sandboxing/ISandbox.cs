@@ -17,6 +17,31 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>Runs a command to completion or until a limit stops it. Infrastructure faults throw <see cref="SandboxException"/>; the agent's own failures are results.</summary>
     Task<ExecResult> RunAsync(ExecRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts a long-lived command with piped standard input and output (for example a persistent interpreter) and
+    /// returns at once. The process lives in the sandbox, under its limits, until it exits, is killed, or the sandbox is disposed.
+    /// <see cref="ExecRequest.Stdin"/> and <see cref="ExecRequest.Timeout"/> are ignored: the caller drives the pipes and kills it.
+    /// Backends without interactive processes throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    Task<ISandboxProcess> StartAsync(ExecRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"The {Backend} sandbox cannot start interactive processes.");
+
+    /// <summary>
+    /// Runs a Python snippet. Backends with a persistent interpreter answer in milliseconds (each snippet still gets fresh
+    /// globals and a fresh process state); the default runs <c>python3 -I -c CODE</c> as a new process.
+    /// A snippet that raises ends with exit code 1 and the traceback on stderr; <c>sys.exit(n)</c> ends with <c>n</c>.
+    /// </summary>
+    Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RunAsync(new ExecRequest(["python3", "-I", "-c", request.Code])
+        {
+            Stdin = request.Stdin,
+            Timeout = request.Timeout,
+            OutputLimitBytes = request.OutputLimitBytes,
+        }, cancellationToken);
+    }
 }
 
 /// <summary>A command to run in a sandbox.</summary>
@@ -32,7 +57,21 @@ public sealed record ExecRequest(IReadOnlyList<string> Command)
     /// <summary>Wall-clock deadline; the whole process tree dies when it passes. Default 10 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Most bytes kept of stdout and of stderr each; the rest is dropped and the result says so. Default 1 MiB.</summary>
+    /// <summary>Most bytes kept of stdout and of stderr each; past it the command is stopped and the result says so. Default 1 MiB.</summary>
+    public int OutputLimitBytes { get; init; } = 1 << 20;
+}
+
+/// <summary>A Python snippet to run in a sandbox (see <see cref="ISandbox.RunPythonAsync"/>).</summary>
+/// <param name="Code">The source, run as <c>__main__</c> with fresh globals.</param>
+public sealed record PythonRequest(string Code)
+{
+    /// <summary>Text the snippet reads from standard input.</summary>
+    public string? Stdin { get; init; }
+
+    /// <summary>Wall-clock deadline of the snippet. Default 10 s.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most bytes kept of stdout and of stderr each. Default 1 MiB.</summary>
     public int OutputLimitBytes { get; init; } = 1 << 20;
 }
 
@@ -43,11 +82,11 @@ public enum SandboxLimit
     None,
     /// <summary>The wall-clock deadline.</summary>
     Deadline,
-    /// <summary>The memory limit (the kernel's OOM killer).</summary>
+    /// <summary>The memory limit (the kernel's OOM killer, an allocation refused by the address-space limit, Python's MemoryError).</summary>
     Memory,
     /// <summary>The process-count limit.</summary>
     Processes,
-    /// <summary>The output cap (output was truncated; the command may have gone on).</summary>
+    /// <summary>The output cap (output was truncated and the command stopped).</summary>
     Output,
     /// <summary>The file-size limit.</summary>
     FileSize,
@@ -56,6 +95,11 @@ public enum SandboxLimit
 }
 
 /// <summary>The outcome of a command run in a sandbox.</summary>
+/// <param name="ExitCode">The exit status; 128 + N when signal N killed the command.</param>
+/// <param name="Stdout">Standard output (capped).</param>
+/// <param name="Stderr">Standard error (capped).</param>
+/// <param name="Duration">Wall-clock time the command ran.</param>
+/// <param name="Limit">The limit that stopped it, <see cref="SandboxLimit.None"/> when none did.</param>
 public sealed record ExecResult(int ExitCode, string Stdout, string Stderr, TimeSpan Duration, SandboxLimit Limit)
 {
     /// <summary>True when stdout or stderr was cut at the output cap.</summary>
@@ -65,5 +109,12 @@ public sealed record ExecResult(int ExitCode, string Stdout, string Stderr, Time
     public bool Succeeded => ExitCode == 0 && Limit is SandboxLimit.None;
 }
 
-/// <summary>An infrastructure fault of a sandbox (engine unreachable, container died), kept apart from the agent's own failures.</summary>
-public sealed class SandboxException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>
+/// An infrastructure fault of a sandbox (engine unreachable, container died, the launcher missing), kept apart from the
+/// agent's own failures. <see cref="IsTransient"/> marks faults worth retrying.
+/// </summary>
+public sealed class SandboxException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>True when retrying the operation may succeed (a busy engine, a dropped connection).</summary>
+    public bool IsTransient { get; init; }
+}

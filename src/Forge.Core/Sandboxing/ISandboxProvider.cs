@@ -6,6 +6,9 @@ public interface ISandboxProvider : IAsyncDisposable
     /// <summary>The backend's name (<c>local</c>, <c>docker</c>).</summary>
     string Backend { get; }
 
+    /// <summary>What isolation the sandboxes of this provider get on this machine; the host states it at start-up.</summary>
+    SandboxIsolation Isolation => SandboxIsolation.Unknown(Backend);
+
     /// <summary>A fresh sandbox for one episode; the caller disposes it when the episode ends.</summary>
     ValueTask<ISandbox> AcquireAsync(CancellationToken cancellationToken = default);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -28,10 +29,15 @@ public sealed class ToolDispatcher
     public ToolDispatcher(object target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var plugin = KernelPluginFactory.CreateFromObject(target, "tools");
-        _functions = plugin.ToDictionary(f => ToSnakeCase(f.Name), StringComparer.Ordinal);
-        Tools = SpecCache.GetOrAdd(target.GetType(), _ => plugin.Select(f => Describe(ToSnakeCase(f.Name), f.Metadata)).ToList());
+        // Semantic Kernel refuses an object without [KernelFunction] methods; such an environment simply offers no tools.
+        var plugin = HasKernelFunctions(target.GetType()) ? KernelPluginFactory.CreateFromObject(target, "tools") : null;
+        _functions = plugin?.ToDictionary(f => ToSnakeCase(f.Name), StringComparer.Ordinal) ?? [];
+        Tools = SpecCache.GetOrAdd(target.GetType(), _ => plugin?.Select(f => Describe(ToSnakeCase(f.Name), f.Metadata)).ToList() ?? []);
     }
+
+    private static bool HasKernelFunctions(Type type) =>
+        type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static)
+            .Any(m => m.IsDefined(typeof(KernelFunctionAttribute), inherit: true));
 
     /// <summary>Runs one call within <paramref name="timeout"/> and returns the tool message answering it.</summary>
     public async Task<Message> InvokeAsync(ToolCall call, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)

@@ -38,9 +38,8 @@ internal sealed class EpisodeRunner(
             episode.Boundary = ErrorBoundary.Environment;
             var environment = createEnvironment(request.EnvironmentId);
             episode.Environment = environment;
-            var info = environment.Info;
-            record.EnvironmentVersion = info.Version;
-            if (info.RequiresSandbox)
+            // The marker attribute, not Info: an environment's Info may need its episode's state, which exists only after reset.
+            if (environment.GetType().IsDefined(typeof(RequiresSandboxAttribute), inherit: true))
             {
                 episode.Boundary = ErrorBoundary.Sandbox;
                 if (sandboxes is null)
@@ -60,6 +59,7 @@ internal sealed class EpisodeRunner(
             episode.Boundary = ErrorBoundary.Environment;
             var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);
             record.Start(reset);
+            record.EnvironmentVersion = environment.Info.Version;
 
             while (true)
             {

@@ -23,7 +23,7 @@ public sealed record RunSummary
     /// <summary>Steps per second of wall time.</summary>
     public double StepsPerSecond => WallSeconds > 0 ? Steps / WallSeconds : 0;
 
-    /// <summary>Per environment, in the order they first finished an episode.</summary>
+    /// <summary>Per environment, ordered by id.</summary>
     public IReadOnlyList<EnvironmentSummary> Environments { get; init; } = [];
 
     /// <summary>Episodes by the way they ended.</summary>
@@ -66,7 +66,7 @@ internal sealed class RunSummaryBuilder(string runId, TimeProvider time)
         _terminations[trajectory.Termination] = _terminations.GetValueOrDefault(trajectory.Termination) + 1;
         if (trajectory.Error is { } error) _errors[error.Boundary] = _errors.GetValueOrDefault(error.Boundary) + 1;
         if (!_environments.TryGetValue(trajectory.EnvironmentId, out var stats))
-            _environments[trajectory.EnvironmentId] = stats = new EnvironmentStats(_environments.Count);
+            _environments[trajectory.EnvironmentId] = stats = new EnvironmentStats();
         stats.Add(trajectory);
     }
 
@@ -78,7 +78,7 @@ internal sealed class RunSummaryBuilder(string runId, TimeProvider time)
         Episodes = _episodes,
         Steps = _steps,
         WallSeconds = time.GetElapsedTime(_started).TotalSeconds,
-        Environments = [.. _environments.OrderBy(e => e.Value.Order).Select(e => e.Value.Summarize(e.Key))],
+        Environments = [.. _environments.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Value.Summarize(e.Key))],
         Terminations = new Dictionary<Termination, int>(_terminations),
         Errors = new Dictionary<ErrorBoundary, int>(_errors),
         Cancelled = cancelled,
@@ -86,9 +86,8 @@ internal sealed class RunSummaryBuilder(string runId, TimeProvider time)
     };
 
     /// <summary>Welford's running mean and variance of the reward, plus counts.</summary>
-    private sealed class EnvironmentStats(int order)
+    private sealed class EnvironmentStats
     {
-        public int Order { get; } = order;
         private int _count, _successes, _errors;
         private long _steps;
         private double _mean, _m2;

@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using System.Text.Json;
 
 namespace Forge.Host.Scenarios;
@@ -16,7 +17,7 @@ internal sealed class JsonChecker(string file)
     {
         foreach (var property in obj.EnumerateObject())
             if (!known.Contains(property.Name))
-                Problem(Child(path, property.Name), $"unknown property `{property.Name}`.{Suggestions.DidYouMean(property.Name, known)}");
+                Problem(Child(path, property.Name), $"unknown property `{property.Name}`.{NameSuggestions.DidYouMean(property.Name, known)}");
     }
 
     public bool IsObject(JsonElement element, string path)
@@ -71,7 +72,7 @@ internal sealed class JsonChecker(string file)
     {
         if (String(obj, path, name) is not { } s) return null;
         if (choices.TryGetValue(s, out var choice)) return choice;
-        Problem(Child(path, name), $"`{s}` is not one of {string.Join(", ", choices.Keys.Select(k => $"`{k}`"))}.{Suggestions.DidYouMean(s, choices.Keys)}");
+        Problem(Child(path, name), $"`{s}` is not one of {string.Join(", ", choices.Keys.Select(k => $"`{k}`"))}.{NameSuggestions.DidYouMean(s, choices.Keys)}");
         return null;
     }
 

@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using Forge.Core;
 
 namespace Forge.Host.Scenarios;
@@ -26,12 +27,13 @@ public sealed partial record Scenario
                 continue;
             }
 
+            var id = source.Id;
             var tasks = SelectTasks(entry, source, problems);
             var limits = Limits.ApplyTo(source.Limits);
             var limitProblems = limits.Validate();
             if (limitProblems.Count > 0)
             {
-                problems.AddRange(limitProblems.Select(p => $"{Path}: $.limits: {p} (for {entry.Id})"));
+                problems.AddRange(limitProblems.Select(p => $"{Path}: $.limits: {p} (for {id})"));
                 continue;
             }
             var rewardMode = RewardMode ?? source.RewardMode;
@@ -39,9 +41,9 @@ public sealed partial record Scenario
             foreach (var task in tasks)
                 for (var group = 0; group < groups; group++)
                 {
-                    var groupId = $"{entry.Id}:{task.Id}:{group}";
+                    var groupId = $"{id}:{task.Id}:{group}";
                     for (var member = 0; member < GroupSize; member++)
-                        requests.Add(new EpisodeRequest($"{groupId}:{member}", entry.Id, task, EpisodeSeeds.Derive(Seed, entry.Id, task.Id, group, member), groupId)
+                        requests.Add(new EpisodeRequest($"{groupId}:{member}", id, task, EpisodeSeeds.Derive(Seed, id, task.Id, group, member), groupId)
                         {
                             Limits = limits,
                             RewardMode = rewardMode,
@@ -62,7 +64,7 @@ public sealed partial record Scenario
             for (var i = 0; i < ids.Count; i++)
             {
                 if (byId.TryGetValue(ids[i], out var task)) selected.Add(task);
-                else problems.Add($"{Path}: {entry.JsonPath}.task_ids[{i}]: {entry.Id} has no task `{ids[i]}`.{Suggestions.DidYouMean(ids[i], byId.Keys)}");
+                else problems.Add($"{Path}: {entry.JsonPath}.task_ids[{i}]: {entry.Id} has no task `{ids[i]}`.{NameSuggestions.DidYouMean(ids[i], byId.Keys)}");
             }
             return selected;
         }
@@ -76,7 +78,8 @@ public sealed partial record Scenario
 }
 
 /// <summary>What expanding a scenario needs to know of a registered environment.</summary>
+/// <param name="Id">Its registered id (a scenario may name it by a shorter form the registry accepts).</param>
 /// <param name="Limits">Its default limits.</param>
 /// <param name="RewardMode">Its default reward mode.</param>
 /// <param name="Tasks">Its tasks for a seed: the first N (or N generated) when a count is given, else all of them.</param>
-internal sealed record EnvironmentSource(EpisodeLimits Limits, RewardMode RewardMode, Func<int, int?, IReadOnlyList<IEnvironmentTask>> Tasks);
+internal sealed record EnvironmentSource(string Id, EpisodeLimits Limits, RewardMode RewardMode, Func<int, int?, IReadOnlyList<IEnvironmentTask>> Tasks);

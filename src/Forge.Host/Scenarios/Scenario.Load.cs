@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using System.Text.Json;
 using Forge.Core;
 
@@ -147,7 +148,7 @@ public sealed partial record Scenario
         if (type is null) return null;
         if (!ScenarioAgent.Types.Contains(type))
         {
-            checker.Problem("$.agent.type", $"`{type}` is not an agent type; use one of {string.Join(", ", ScenarioAgent.Types.Select(t => $"`{t}`"))}.{Suggestions.DidYouMean(type, ScenarioAgent.Types)}");
+            checker.Problem("$.agent.type", $"`{type}` is not an agent type; use one of {string.Join(", ", ScenarioAgent.Types.Select(t => $"`{t}`"))}.{NameSuggestions.DidYouMean(type, ScenarioAgent.Types)}");
             return null;
         }
         if (ScenarioAgent.HostProperties.TryGetValue(type, out var known)) checker.OnlyKnown(section, "$.agent", known);

@@ -17,12 +17,15 @@ internal static class ContainerSpec
     /// the pids limit) and, being PID 1, cannot be killed from inside, so a command can't take its container down.
     /// </summary>
     private const string Reaper =
-        "import os, time\n" +
+        "import os, signal\n" +
+        "signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})\n" +
         "while True:\n" +
+        "    signal.sigwait({signal.SIGCHLD})\n" +
         "    try:\n" +
-        "        os.wait()\n" +
+        "        while os.waitpid(-1, os.WNOHANG)[0] > 0:\n" +
+        "            pass\n" +
         "    except ChildProcessError:\n" +
-        "        time.sleep(1)\n";
+        "        pass\n";
 
     public static CreateContainerParameters Create(string image, SandboxOptions options, DockerSandboxSettings settings, IDictionary<string, string> labels)
     {

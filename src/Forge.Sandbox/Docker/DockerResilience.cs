@@ -12,7 +12,7 @@ namespace Forge.Sandbox.Docker;
 /// <summary>How calls to the Docker engine are retried, timed out and cut off while the engine is down.</summary>
 internal sealed record DockerResilienceOptions
 {
-    /// <summary>Retries of a transient failure (HTTP 5xx, socket errors, timeouts). Default 3.</summary>
+    /// <summary>Retries of a transient failure (HTTP 5xx, socket errors, timeouts); 0 for none. Default 3.</summary>
     public int MaxRetries { get; init; } = 3;
 
     /// <summary>The first back-off; it doubles each retry, with jitter. Default 50 ms.</summary>
@@ -43,25 +43,26 @@ internal static class DockerResilience
     public static ResiliencePipeline Create(DockerResilienceOptions options, TimeProvider? time = null)
     {
         var builder = new ResiliencePipelineBuilder { TimeProvider = time ?? TimeProvider.System };
-        return builder
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e)),
-                FailureRatio = options.FailureRatio,
-                MinimumThroughput = options.MinimumThroughput,
-                SamplingDuration = options.SamplingDuration,
-                BreakDuration = options.BreakDuration,
-            })
-            .AddRetry(new RetryStrategyOptions
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e)),
+            FailureRatio = options.FailureRatio,
+            MinimumThroughput = options.MinimumThroughput,
+            SamplingDuration = options.SamplingDuration,
+            BreakDuration = options.BreakDuration,
+        });
+        if (options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e)),
                 MaxRetryAttempts = options.MaxRetries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.BaseDelay,
-            })
-            .AddTimeout(options.CallTimeout)
-            .Build();
+            });
+        }
+        return builder.AddTimeout(options.CallTimeout).Build();
     }
 
     /// <summary>True for faults worth retrying: the engine is busy, restarting, or the connection dropped.</summary>

@@ -14,7 +14,7 @@ public sealed class MathEnvironmentTests
         foreach (var task in WordProblems)
         {
             Assert.False(string.IsNullOrWhiteSpace(task.Solution), task.Id);
-            Assert.True(Math.Abs(Calculator.Evaluate(task.Solution!) - task.Answer) <= task.Tolerance, $"{task.Id}: {task.Solution} ≠ {task.Answer}");
+            Assert.True(Math.Abs(Calculator.Evaluate(task.Solution!) - task.Answer) <= 1e-9, $"{task.Id}: {task.Solution} ≠ {task.Answer}");
         }
     }
 
@@ -53,8 +53,17 @@ public sealed class MathEnvironmentTests
         Assert.All(Enumerable.Range(0, 300).Select(i => generator.Generate(11, i)), t => Assert.Equal(Calculator.Evaluate(t.Solution!), t.Answer));
     }
 
+    [Fact]
+    public void Info_BeforeAnyEpisode_DescribesBothEnvironments()
+    {
+        var info = new ArithmeticEnvironment().Info;
+        Assert.Equal(("math/arithmetic", 0.0, 1.2), (info.Id, info.MinReward, Math.Round(info.MaxReward, 9)));
+        Assert.Equal("math/word-problems", new WordProblemsEnvironment().Info.Id);
+    }
+
     [Theory]
     [InlineData("Answer: 252", 1.0)]
+    [InlineData("Answer: 252.00004", 1.0)]
     [InlineData("The baker makes 252 rolls.", 1.0)]
     [InlineData("Answer: 251", 0.0)]
     [InlineData("I don't know.", 0.0)]

@@ -14,7 +14,7 @@ public enum Fault { None, ThrowOnReset, ThrowOnStep, HangOnStep, NaNReward, Thro
 /// a number drawn from the episode's random generator, optionally misbehaving on its second step.
 /// </summary>
 [Environment("test/fake")]
-internal sealed class FakeEnvironment(Fault fault = Fault.None, int steps = 3) : IEnvironment
+internal class FakeEnvironment(Fault fault = Fault.None, int steps = 3) : IEnvironment
 {
     private EpisodeContext? _context;
     private int _step;
@@ -22,9 +22,10 @@ internal sealed class FakeEnvironment(Fault fault = Fault.None, int steps = 3) :
     public bool Disposed { get; private set; }
     public List<string> Truncations { get; } = [];
 
-    public EnvironmentInfo Info => new("test/fake", "7", "", 0, 10, RequiresSandbox);
-
-    public bool RequiresSandbox { get; init; }
+    // Like environments whose rubric closes over the episode, Info is only available once an episode has started.
+    public EnvironmentInfo Info => _context is null
+        ? throw new InvalidOperationException("call ResetAsync first")
+        : new("test/fake", "7", "", 0, 10, GetType().IsDefined(typeof(RequiresSandboxAttribute), true));
 
     public ValueTask<ResetResult> ResetAsync(EpisodeContext context, IEnvironmentTask task)
     {
@@ -65,6 +66,10 @@ internal sealed class FakeEnvironment(Fault fault = Fault.None, int steps = 3) :
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>A <see cref="FakeEnvironment"/> that asks for a sandbox.</summary>
+[RequiresSandbox]
+internal sealed class SandboxedFakeEnvironment : FakeEnvironment;
 
 /// <summary>An agent made of a delegate.</summary>
 internal sealed class FakeAgent(Func<AgentTurn, CancellationToken, ValueTask<Message>> act, string id = "fake") : IAgent

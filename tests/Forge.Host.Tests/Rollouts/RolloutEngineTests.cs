@@ -324,7 +324,7 @@ public sealed class RolloutEngineTests
     public async Task RunAsync_EnvironmentRequiresSandbox_AcquiresOnePerEpisodeAndDisposesIt()
     {
         var provider = new FakeSandboxProvider();
-        var (_, sink) = await Run(Engine(_ => new FakeEnvironment { RequiresSandbox = true }, FakeAgent.Ok(), sandboxes: provider), Requests.Make(4));
+        var (_, sink) = await Run(Engine(_ => new SandboxedFakeEnvironment(), FakeAgent.Ok(), sandboxes: provider), Requests.Make(4));
 
         Assert.All(sink.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
         Assert.Equal(4, provider.Sandboxes.Count);
@@ -334,7 +334,7 @@ public sealed class RolloutEngineTests
     [Fact]
     public async Task RunAsync_EnvironmentRequiresSandboxButNoneConfigured_ErrorsAtSandboxBoundary()
     {
-        var (_, sink) = await Run(Engine(_ => new FakeEnvironment { RequiresSandbox = true }, FakeAgent.Ok()), Requests.Make(1));
+        var (_, sink) = await Run(Engine(_ => new SandboxedFakeEnvironment(), FakeAgent.Ok()), Requests.Make(1));
 
         var t = Assert.Single(sink.Trajectories);
         Assert.Equal(ErrorBoundary.Sandbox, t.Error!.Boundary);

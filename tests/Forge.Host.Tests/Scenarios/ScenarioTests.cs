@@ -1,3 +1,4 @@
+using Forge.Host.Registry;
 using Forge.Core;
 using Forge.Host.Scenarios;
 using Forge.Host.Tests.Rollouts;
@@ -29,13 +30,13 @@ public sealed class ScenarioTests
 
     private static readonly Dictionary<string, EnvironmentSource> Registry = new()
     {
-        ["math/arithmetic"] = new(EpisodeLimits.Default with { MaxTurns = 6 }, RewardMode.Graded, (seed, count) => [.. Enumerable.Range(0, count ?? 10).Select(i => new FakeTask($"gen-{seed}-{i}"))]),
-        ["support/desk"] = new(EpisodeLimits.Default, RewardMode.Graded, (_, count) => [.. new[] { "a", "b", "refund-small" }.Take(count ?? 3).Select(id => new FakeTask(id))]),
+        ["math/arithmetic"] = new("math/arithmetic", EpisodeLimits.Default with { MaxTurns = 6 }, RewardMode.Graded, (seed, count) => [.. Enumerable.Range(0, count ?? 10).Select(i => new FakeTask($"gen-{seed}-{i}"))]),
+        ["support/desk"] = new("support/desk", EpisodeLimits.Default, RewardMode.Graded, (_, count) => [.. new[] { "a", "b", "refund-small" }.Take(count ?? 3).Select(id => new FakeTask(id))]),
     };
 
     private static EnvironmentSource Resolve(string id) =>
         Registry.TryGetValue(id, out var source) ? source
-        : throw new KeyNotFoundException($"Environment `{id}` doesn't exist.{Suggestions.DidYouMean(id, Registry.Keys)}");
+        : throw new KeyNotFoundException($"Environment `{id}` doesn't exist.{NameSuggestions.DidYouMean(id, Registry.Keys)}");
 
     private static ScenarioException Invalid(string json) => Assert.Throws<ScenarioException>(() => Scenario.Parse(json, File));
 

@@ -1,0 +1,92 @@
+using System.ComponentModel;
+using Forge.Core;
+using Forge.Host;
+using Forge.Host.Recording;
+using Forge.Host.Registry;
+using Forge.Host.Scenarios;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Forge.Cli.Commands.Run;
+
+/// <summary>
+/// <c>forge run SCENARIO</c>: runs a scenario's episodes, records every trajectory, shows progress and ends with a
+/// summary. Exit 0 when it ran (however the episodes scored), 2 when the scenario could not run, 1 when trajectories
+/// could not all be recorded, 130 when cancelled (the episodes that finished are recorded).
+/// </summary>
+internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
+{
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<SCENARIO>")]
+        [Description("The scenario file (scenarios/*.json).")]
+        public string Scenario { get; init; } = "";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Where to write trajectories.forge (default: the scenario's \"output\", else runs/NAME).")]
+        public string? Out { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the summary as JSON (no progress bar).")]
+        public bool Json { get; init; }
+
+        [CommandOption("--concurrency <N>")]
+        [Description("Episodes at once (overrides the scenario).")]
+        public int? Concurrency { get; init; }
+
+        [CommandOption("--seed <N>")]
+        [Description("The scenario seed (overrides the scenario).")]
+        public int? Seed { get; init; }
+
+        public override ValidationResult Validate() =>
+            Concurrency is < 1 or > 100_000 ? ValidationResult.Error("--concurrency must be between 1 and 100000") : ValidationResult.Success();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var scenario = Scenario.Load(settings.Scenario);
+        scenario = scenario with
+        {
+            Seed = settings.Seed ?? scenario.Seed,
+            Concurrency = settings.Concurrency ?? scenario.Concurrency,
+        };
+        var registry = EnvironmentRegistry.LoadDefault();
+        var requests = scenario.ExpandRequests(registry);
+        var agent = AgentFactory.Create(scenario, registry);
+        await using var sandboxes = SandboxFactory.Create(scenario);
+        var output = Path.GetFullPath(settings.Out ?? scenario.Output);
+
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancellation.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
+            e.Cancel = true;
+            Console.Error.WriteLine("forge: stopping; running episodes are recorded as cancelled (Ctrl+C again to quit at once).");
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            await using var recorder = new TrajectoryRecorder(output);
+            var progress = new ProgressSink();
+            var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
+            var engine = new RolloutEngine(
+                new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries },
+                id => registry.Get(id).Create(), agent, sandboxes);
+            var run = engine.RunAsync(requests, [recorder, progress, errored], cancellation.Token);
+            var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
+
+            if (settings.Json)
+                JsonOutput.Write(new { scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary });
+            else
+                RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
+
+            if (summary.SinkErrors.Count > 0) return 1;
+            return summary.Cancelled ? 130 : 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

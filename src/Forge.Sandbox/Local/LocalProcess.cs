@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Forge.Core;
+using Forge.Sandbox.Execution;
+
+namespace Forge.Sandbox.Local;
+
+/// <summary>A long-lived process in a local sandbox (the warm Python driver, for one): pipes to the caller, stderr capped.</summary>
+internal sealed class LocalProcess : ISandboxProcess
+{
+    private readonly Process _process;
+    private readonly Action<LocalProcess> _onExit;
+    private int _disposed;
+
+    public LocalProcess(Process process, int stderrLimit, Func<int, string, SandboxLimit> classify, Action<LocalProcess> onExit)
+    {
+        _process = process;
+        _onExit = onExit;
+        var clock = Stopwatch.StartNew();
+        Exited = WatchAsync(stderrLimit, classify, clock);
+    }
+
+    public Stream StandardInput => _process.StandardInput.BaseStream;
+
+    public Stream StandardOutput => _process.StandardOutput.BaseStream;
+
+    public Task<ExecResult> Exited { get; }
+
+    public async Task KillAsync()
+    {
+        Terminate(_process);
+        await Exited.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        await KillAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private async Task<ExecResult> WatchAsync(int stderrLimit, Func<int, string, SandboxLimit> classify, Stopwatch clock)
+    {
+        var stderr = new CappedOutput(stderrLimit);
+        var reading = stderr.ReadAsync(_process.StandardError.BaseStream, () => { }, drain: true);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await reading.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _onExit(this);
+        var exitCode = _process.ExitCode;
+        return new ExecResult(exitCode, "", stderr.Text, clock.Elapsed, classify(exitCode, stderr.Text)) { OutputTruncated = stderr.Truncated };
+    }
+
+    /// <summary>Kills a launched process and everything under it; with bubblewrap, its namespace's init dies and takes the rest along.</summary>
+    internal static void Terminate(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            // Already gone.
+        }
+    }
+}

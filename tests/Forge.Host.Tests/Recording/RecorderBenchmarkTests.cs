@@ -1,0 +1,29 @@
+using Forge.Host.Recording;
+
+namespace Forge.Host.Tests.Recording;
+
+public sealed class RecorderBenchmarkTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task RunAsync_SameTrajectories_MeasuresEveryFormatAndChecksTheyReadBack()
+    {
+        var trajectories = Enumerable.Range(0, 50).Select(i => SampleTrajectories.SolvedMath($"ep-{i}", i)).ToList();
+
+        var result = await RecorderBenchmark.RunAsync(trajectories, _dir.Path, repetitions: 1);
+
+        Assert.Equal(50, result.Trajectories);
+        foreach (var timing in new[] { result.Log, result.LogFlushedPerRecord, result.JsonLines })
+        {
+            Assert.True(timing.Bytes > 50 * 100, $"{timing.Format}: {timing.Bytes} bytes");
+            Assert.True(timing.WriteSeconds > 0 && timing.ReadSeconds > 0);
+            Assert.True(double.IsFinite(timing.WriteMBps) && double.IsFinite(timing.ReadMBps));
+        }
+        Assert.Equal(result.Log.Bytes, result.LogFlushedPerRecord.Bytes);
+        Assert.Equal(new FileInfo(_dir.File("trajectories.jsonl")).Length, result.JsonLines.Bytes);
+        Assert.Equal(50, TrajectoryReader.Read(Path.Combine(_dir.Path, "buffered", "trajectories.forge")).Trajectories.Count);
+    }
+}

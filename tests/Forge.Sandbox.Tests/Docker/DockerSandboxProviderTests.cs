@@ -1,0 +1,113 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Forge.Core;
+using Forge.Sandbox.Docker;
+
+namespace Forge.Sandbox.Tests.Docker;
+
+/// <summary>The Docker backend's own behaviour: the pool, labels, orphan reaping and cleaning up after itself.</summary>
+public sealed class DockerSandboxProviderTests : IDisposable
+{
+    private readonly DockerClient _docker = new DockerClientConfiguration(DockerEngine.DefaultEndpoint()).CreateClient();
+
+    private static DockerSandboxProvider NewProvider(int poolSize = 2) =>
+        new(SandboxOptions.Default with { Backend = "docker", PoolSize = poolSize, Image = DockerTestEngine.Image });
+
+    private async Task<IList<ContainerListResponse>> ContainersAsync(string label) =>
+        await _docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [label] = true } },
+        });
+
+    [DockerFact]
+    public async Task AcquireAsync_PoolFull_HandsOutARunningContainerAndRefills()
+    {
+        await using var provider = NewProvider(poolSize: 2);
+        await provider.WaitForPoolAsync();
+
+        await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+        var state = (await _docker.Containers.InspectContainerAsync(sandbox.ContainerId)).State;
+
+        Assert.True(state.Running);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await provider.WaitForPoolAsync(wait.Token);
+        Assert.Equal(3, (await ContainersAsync($"{ContainerLabels.RunId}={provider.RunId}")).Count);
+    }
+
+    [DockerFact]
+    public async Task AcquireAsync_Always_LabelsTheContainerWithRunEpisodeAndOwner()
+    {
+        await using var provider = NewProvider(poolSize: 0);
+        await using var first = (DockerSandbox)await provider.AcquireAsync();
+        await using var second = (DockerSandbox)await provider.AcquireAsync();
+
+        var labels = (await _docker.Containers.InspectContainerAsync(first.ContainerId)).Config.Labels;
+
+        Assert.Equal(provider.RunId, labels[ContainerLabels.RunId]);
+        Assert.Equal(first.EpisodeId, labels[ContainerLabels.EpisodeId]);
+        Assert.NotEqual(first.EpisodeId, second.EpisodeId);
+        Assert.Equal(System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), labels[ContainerLabels.OwnerPid]);
+    }
+
+    [DockerFact]
+    public async Task StartAsync_ContainerOfADeadOwner_RemovesItAndSparesLiveOnes()
+    {
+        await using var live = NewProvider(poolSize: 1);
+        await live.WaitForPoolAsync();
+        var episode = Guid.NewGuid().ToString("N");
+        var orphanLabels = ContainerLabels.For("orphan-test", episode);
+        orphanLabels[ContainerLabels.OwnerPid] = "2147483646"; // no such process
+        var spec = Forge.Sandbox.Docker.ContainerSpec.Create(DockerTestEngine.Image, SandboxOptions.Default, new DockerSandboxSettings(), orphanLabels);
+        var orphan = await _docker.Containers.CreateContainerAsync(spec);
+        await _docker.Containers.StartContainerAsync(orphan.ID, new ContainerStartParameters());
+
+        await using var provider = NewProvider(poolSize: 0);
+        await provider.StartAsync();
+
+        Assert.True(provider.OrphansRemoved >= 1);
+        Assert.Empty(await ContainersAsync($"{ContainerLabels.EpisodeId}={episode}"));
+        Assert.DoesNotContain(await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }), c => c.ID == orphan.ID);
+        Assert.Single(await ContainersAsync($"{ContainerLabels.RunId}={live.RunId}"));
+    }
+
+    [DockerFact]
+    public async Task DisposeAsync_SandboxesStillOut_RemovesEveryContainerOfTheRun()
+    {
+        var provider = NewProvider(poolSize: 2);
+        var forgotten = await provider.AcquireAsync();
+        await forgotten.RunAsync(new ExecRequest(["sh", "-c", "sleep 300 &"]));
+        await provider.WaitForPoolAsync();
+
+        await provider.DisposeAsync();
+
+        Assert.Empty(await ContainersAsync($"{ContainerLabels.RunId}={provider.RunId}"));
+    }
+
+    [DockerFact]
+    public async Task Episodes_200SomeCancelledMidway_LeaveNoContainerBehind()
+    {
+        var provider = NewProvider(poolSize: 4);
+        var runId = provider.RunId;
+        await Parallel.ForAsync(0, 200, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, _) =>
+        {
+            await using var sandbox = await provider.AcquireAsync();
+            if (i % 10 == 0)
+            {
+                using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sandbox.RunAsync(new ExecRequest(["sleep", "60"]), cancel.Token));
+            }
+            else
+            {
+                var result = await sandbox.RunAsync(new ExecRequest(["sh", "-c", "echo $0; sleep 30 & exit 0", i.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+                Assert.Equal(0, result.ExitCode);
+            }
+        });
+
+        await provider.DisposeAsync();
+
+        Assert.Empty(await ContainersAsync($"{ContainerLabels.RunId}={runId}"));
+    }
+
+    public void Dispose() => _docker.Dispose();
+}

@@ -28,6 +28,8 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
+        // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
@@ -49,6 +51,8 @@ app.Configure(config =>
     });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
+    config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

@@ -45,12 +45,15 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
         var coding = EnvironmentRegistry.LoadDefault().Get("code/python-functions");
         var benchmark = new SandboxBenchmark(settings.Samples, settings.Episodes);
         var results = new List<BackendResult>();
+        var dockerBaselines = new List<Latency>();
         try
         {
             foreach (var backend in backends)
             {
                 await using var provider = SandboxProviders.Create(new SandboxOptions { Backend = backend, PoolSize = 8 });
                 results.Add(await benchmark.MeasureAsync(provider, coding, cancellationToken));
+                if (provider is Forge.Sandbox.Docker.DockerSandboxProvider docker)
+                    dockerBaselines.AddRange(await DockerBaselines.MeasureAsync(docker, settings.Samples, cancellationToken));
             }
         }
         catch (SandboxException e)
@@ -66,6 +69,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
             var unisolated = await benchmark.MeasureLatenciesAsync(bare, cancellationToken);
             baselines.AddRange(unisolated.Select(l => l with { Name = $"local without namespaces: {l.Name}" }));
         }
+        baselines.AddRange(dockerBaselines);
         var load = LoadAverage();
 
         if (settings.Json)

@@ -22,7 +22,7 @@ public sealed class WarmPython : IAsyncDisposable
     private readonly Func<CancellationToken, Task<ISandboxProcess>> _start;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ISandboxProcess? _driver;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>The driver's source, as embedded in this assembly.</summary>
     public static string DriverSource { get; } = LoadDriver();
@@ -92,6 +92,7 @@ public sealed class WarmPython : IAsyncDisposable
                 reply = null;
             }
             if (reply is { } frame) return ToResult(frame, clock.Elapsed);
+            if (_disposed) throw new OperationCanceledException("The sandbox was disposed while the snippet ran; it was killed.");
             return await DriverDiedAsync(driver, clock).ConfigureAwait(false);
         }
         finally
@@ -141,7 +142,12 @@ public sealed class WarmPython : IAsyncDisposable
         {
             var hello = await DriverFrames.ReadAsync(driver.StandardOutput, timeout.Token).ConfigureAwait(false);
             if (hello is { } h && h.TryGetProperty("ready", out var ready) && ready.ValueKind == JsonValueKind.True)
-                return _driver = driver;
+            {
+                _driver = driver;
+                if (!_disposed) return driver;
+                await DiscardDriverAsync().ConfigureAwait(false);
+                throw new ObjectDisposedException(nameof(WarmPython), "The sandbox was disposed while its Python interpreter started.");
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or JsonException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -167,7 +173,7 @@ public sealed class WarmPython : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the driver at once, even in the middle of a snippet (which then returns as the driver's death).</summary>
+    /// <summary>Kills the driver at once, even in the middle of a snippet (which then ends with <see cref="OperationCanceledException"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         _disposed = true;

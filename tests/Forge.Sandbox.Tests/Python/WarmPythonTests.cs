@@ -63,6 +63,18 @@ public sealed class WarmPythonTests
         Assert.Equal(1, python.Starts);
     }
 
+    [Fact]
+    public async Task DisposeAsync_DuringASnippet_EndsItWithOperationCanceled()
+    {
+        var python = Driver();
+        await python.StartAsync();
+        var running = python.RunAsync(new PythonRequest("import time\ntime.sleep(30)"));
+        await Task.Delay(200);
+        await python.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => python.RunAsync(new PythonRequest("print(1)")));
+    }
+
     /// <summary>A process on the host standing in for one started in a sandbox.</summary>
     private sealed class HostProcess : ISandboxProcess
     {

@@ -23,6 +23,10 @@ internal sealed record LocalCapabilities(LaunchMode Mode, LocalTools Tools, Cgro
             inEffect.Add(Mode == LaunchMode.BubblewrapAsNobody ? $"user: uid {Launcher.NobodyId} (nobody), no capabilities" : "user: the current user mapped into a new user namespace, no capabilities");
             inEffect.Add("process tree: dies with its pid namespace at the deadline and at dispose");
         }
+        else if (Native.IsRoot && Tools.Setpriv is not null)
+        {
+            inEffect.Add($"user: uid {Launcher.NobodyId} (nobody); without namespaces the host's files and network stay reachable");
+        }
         if (Tools.Prlimit is not null)
             inEffect.Add($"per process: address space {options.MemoryMb} MiB, CPU {options.CpuSeconds} s, file size {options.MaxFileSizeMb} MiB, {options.MaxProcesses} processes (setrlimit)");
         if (Cgroups is not null)

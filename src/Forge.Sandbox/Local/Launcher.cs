@@ -41,8 +41,11 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
 
     public LaunchMode Mode => mode;
 
+    /// <summary>True when commands drop from root to <c>nobody</c> (always with bubblewrap as nobody; without isolation too, where setpriv exists).</summary>
+    private bool DropToNobody => mode == LaunchMode.BubblewrapAsNobody || (mode == LaunchMode.Unisolated && Native.IsRoot && tools.Setpriv is not null);
+
     /// <summary>The uid that owns files the sandbox must write, or null when it is the current user.</summary>
-    public int? SandboxOwner => mode == LaunchMode.BubblewrapAsNobody ? NobodyId : null;
+    public int? SandboxOwner => DropToNobody ? NobodyId : null;
 
     public ProcessStartInfo Build(SandboxPaths paths, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, Cgroup? cgroup)
     {
@@ -64,16 +67,9 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         };
         foreach (var (key, value) in environment) env[key] = value;
 
-        if (mode == LaunchMode.Unisolated)
-        {
-            args.Add(tools.Setsid ?? "setsid");
-        }
-        else
-        {
-            if (mode == LaunchMode.BubblewrapAsNobody)
-                args.AddRange([tools.Setpriv!, $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--no-new-privs"]);
-            args.AddRange(BubblewrapArguments(paths, env));
-        }
+        if (mode == LaunchMode.Unisolated) args.Add(tools.Setsid ?? "setsid");
+        if (DropToNobody) args.AddRange([tools.Setpriv!, $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--no-new-privs"]);
+        if (mode != LaunchMode.Unisolated) args.AddRange(BubblewrapArguments(paths, env));
         args.AddRange([tools.Prlimit!, $"--as={(long)options.MemoryMb << 20}", $"--cpu={options.CpuSeconds}:{options.CpuSeconds + 1}",
             $"--fsize={(long)options.MaxFileSizeMb << 20}", $"--nproc={options.MaxProcesses}", "--core=0", "--"]);
         args.AddRange(command);

@@ -37,8 +37,8 @@ public sealed class LocalSandboxProviderTests : IDisposable
         Assert.Equal("hi\n", result.Stdout);
         var loop = await sandbox.RunAsync(new ExecRequest(["/bin/sh", "-c", "while :; do :; done"]) { Timeout = TimeSpan.FromMilliseconds(300) });
         Assert.Equal(SandboxLimit.Deadline, loop.Limit);
-        var warm = await sandbox.RunPythonAsync(new PythonRequest("print(6 * 7)"));
-        Assert.Equal("42\n", warm.Stdout);
+        var warm = await sandbox.RunPythonAsync(new PythonRequest("import os\nprint(6 * 7, os.getuid() != 0 or os.geteuid() != 0 or 'root')"));
+        Assert.Equal("42 True\n", warm.Stdout);
     }
 
     [SkippableFact]

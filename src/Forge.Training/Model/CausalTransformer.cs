@@ -59,6 +59,7 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <param name="keyMask">
     /// bool [B, S] with S = cached length + T: true for real tokens, false for (left) padding. Positions are then
     /// counted over real tokens only (a row's first real token has position 0), and padding is never attended to.
+    /// The caller then keeps each row's real length within <c>max_seq_len</c>.
     /// </param>
     /// <returns>logits [B, T, V]</returns>
     public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? keyMask = null)
@@ -67,7 +68,8 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         long b = ids.shape[0], t = ids.shape[1];
         var past = cache?.Length ?? 0;
         var total = past + t;
-        if (total > Config.MaxSeqLen)
+        // With a key mask the padded width may exceed max_seq_len while every row's own length stays within it.
+        if (keyMask is null && total > Config.MaxSeqLen)
             throw new ArgumentException($"sequence of {total} tokens exceeds the model's max_seq_len {Config.MaxSeqLen}.");
         if (keyMask is not null && (keyMask.shape.Length != 2 || keyMask.shape[0] != b || keyMask.shape[1] != total))
             throw new ArgumentException($"keyMask must be [B={b}, S={total}], got [{string.Join(", ", keyMask.shape)}].");

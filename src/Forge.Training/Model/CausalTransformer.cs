@@ -46,6 +46,9 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <summary>The device of the model's parameters.</summary>
     public Device Device => embedding.weight!.device;
 
+    /// <summary>The dtype of the model's parameters (KV caches use it too).</summary>
+    public ScalarType DType => embedding.weight!.dtype;
+
     /// <summary>Training forward pass: causal attention over the whole sequence, positions 0..T−1.</summary>
     /// <param name="ids">[B, T] int64 token ids</param>
     /// <returns>logits [B, T, V]</returns>

@@ -92,11 +92,12 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>A new model with the same config and a copy of these weights, on <paramref name="device"/> (default: this model's).</summary>
+    /// <summary>A new model with the same config, dtype and weights, on <paramref name="device"/> (default: this model's).</summary>
     /// <remarks>For a frozen reference policy, or a rollout copy that generates while this one trains.</remarks>
     public CausalTransformer Clone(Device? device = null)
     {
         var copy = new CausalTransformer(Config, seed: 0);
+        copy.to(DType);
         copy.to(device ?? Device);
         copy.CopyWeightsFrom(this);
         return copy;

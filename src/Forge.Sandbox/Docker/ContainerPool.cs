@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// Containers created and started ahead of demand: <see cref="TryTake"/> hands one out at once, and a background loop
-/// refills the pool to its size. A failed refill (engine busy or down) is logged and retried with back-off.
+/// Containers created and started ahead of demand: <see cref="TryTake"/> hands one out at once, and a few background
+/// workers refill the pool to its size, creating containers in parallel. A failed refill (engine busy or down) is logged
+/// and retried with back-off.
 /// </summary>
 internal sealed class ContainerPool : IAsyncDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class ContainerPool : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _filler;
     private int _count;
+    private int _creating;
 
     public ContainerPool(int size, Func<CancellationToken, Task<PooledContainer>> create, Func<PooledContainer, Task> remove, ILogger logger)
     {
@@ -26,8 +28,11 @@ internal sealed class ContainerPool : IAsyncDisposable
         _create = create;
         _remove = remove;
         _logger = logger;
-        _filler = size > 0 ? Task.Run(FillAsync) : Task.CompletedTask;
+        _filler = Task.WhenAll(Enumerable.Range(0, Math.Min(size, MaxParallelCreates)).Select(_ => Task.Run(FillAsync)));
     }
+
+    /// <summary>Containers created at once while refilling (the engine serializes much of the work anyway).</summary>
+    private const int MaxParallelCreates = 3;
 
     public int Size { get; }
 
@@ -58,8 +63,9 @@ internal sealed class ContainerPool : IAsyncDisposable
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            if (Ready >= Size)
+            if (Interlocked.Increment(ref _creating) + Ready > Size)
             {
+                Interlocked.Decrement(ref _creating);
                 try { await _wake.WaitAsync(_stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
                 continue;
@@ -70,6 +76,7 @@ internal sealed class ContainerPool : IAsyncDisposable
                 _readyIds.TryAdd(container.Id, 0);
                 if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
                 {
+                    _readyIds.TryRemove(container.Id, out _);
                     await _remove(container).ConfigureAwait(false);
                     return;
                 }
@@ -87,6 +94,10 @@ internal sealed class ContainerPool : IAsyncDisposable
                 _logger.LogWarning(e, "Refilling the Docker sandbox pool failed ({Failures} in a row); next try in {Delay}", failures, delay);
                 try { await Task.Delay(delay, _stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _creating);
             }
         }
     }

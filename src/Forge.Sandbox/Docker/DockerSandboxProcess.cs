@@ -13,7 +13,8 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
 {
     private readonly ContainerExec _exec;
     private readonly DockerSandbox _sandbox;
-    private readonly Pipe _stdout = new(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
+    private readonly Pipe _stdout = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
     private readonly ExecOutput _stderr;
     private readonly Task<ExecResult> _exited;
     private readonly CgroupCounters _before;

@@ -5,24 +5,24 @@ using Microsoft.Extensions.Logging;
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// Containers created and started ahead of demand: <see cref="TryTake"/> hands one out at once, and a few background
+/// Sandboxes made ahead of demand (container started, Python driver running): <see cref="TryTake"/> hands one out at once, and a few background
 /// workers refill the pool to its size, creating containers in parallel. A failed refill (engine busy or down) is logged
 /// and retried with back-off.
 /// </summary>
 internal sealed class ContainerPool : IAsyncDisposable
 {
-    private readonly Channel<PooledContainer> _ready = Channel.CreateUnbounded<PooledContainer>();
+    private readonly Channel<DockerSandbox> _ready = Channel.CreateUnbounded<DockerSandbox>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _readyIds = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Func<CancellationToken, Task<PooledContainer>> _create;
-    private readonly Func<PooledContainer, Task> _remove;
+    private readonly Func<CancellationToken, Task<DockerSandbox>> _create;
+    private readonly Func<DockerSandbox, Task> _remove;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _filler;
     private int _count;
     private int _creating;
 
-    public ContainerPool(int size, Func<CancellationToken, Task<PooledContainer>> create, Func<PooledContainer, Task> remove, ILogger logger)
+    public ContainerPool(int size, Func<CancellationToken, Task<DockerSandbox>> create, Func<DockerSandbox, Task> remove, ILogger logger)
     {
         Size = size;
         _create = create;
@@ -43,10 +43,10 @@ internal sealed class ContainerPool : IAsyncDisposable
     public IReadOnlyCollection<string> ReadyIds => [.. _readyIds.Keys];
 
     /// <summary>A ready container, if there is one; the pool starts making its replacement.</summary>
-    public bool TryTake(out PooledContainer container)
+    public bool TryTake(out DockerSandbox container)
     {
         if (!_ready.Reader.TryRead(out container!)) return false;
-        _readyIds.TryRemove(container.Id, out _);
+        _readyIds.TryRemove(container.ContainerId, out _);
         Interlocked.Decrement(ref _count);
         if (Size > 0) _wake.Release();
         return true;
@@ -73,10 +73,10 @@ internal sealed class ContainerPool : IAsyncDisposable
             try
             {
                 var container = await _create(_stop.Token).ConfigureAwait(false);
-                _readyIds.TryAdd(container.Id, 0);
+                _readyIds.TryAdd(container.ContainerId, 0);
                 if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
                 {
-                    _readyIds.TryRemove(container.Id, out _);
+                    _readyIds.TryRemove(container.ContainerId, out _);
                     await _remove(container).ConfigureAwait(false);
                     return;
                 }
@@ -118,6 +118,3 @@ internal sealed class ContainerPool : IAsyncDisposable
         _wake.Dispose();
     }
 }
-
-/// <summary>A started container waiting in the pool.</summary>
-internal sealed record PooledContainer(string Id, string EpisodeId);

@@ -131,8 +131,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pool = await Started.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var container = pool.TryTake(out var ready) ? ready : await CreateContainerAsync(cancellationToken).ConfigureAwait(false);
-        return new DockerSandbox(_engine, container.Id, container.EpisodeId, _options, _settings.User, ReleaseAsync);
+        return pool.TryTake(out var ready) ? ready : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ContainerPool> StartCoreAsync(CancellationToken cancellationToken)
@@ -149,10 +148,26 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         }
         OrphansRemoved = await OrphanReaper.ReapOrphansAsync(_engine, cancellationToken).ConfigureAwait(false);
         if (OrphansRemoved > 0) _logger.LogInformation("Removed {Count} orphaned Docker sandbox containers", OrphansRemoved);
-        return new ContainerPool(_options.PoolSize, CreateContainerAsync, c => RemoveContainerAsync(c.Id), _logger);
+        return new ContainerPool(_options.PoolSize, CreateWarmSandboxAsync, s => s.DisposeAsync().AsTask(), _logger);
     }
 
-    private async Task<PooledContainer> CreateContainerAsync(CancellationToken cancellationToken)
+    /// <summary>A sandbox for the pool: its container started and its Python driver already running.</summary>
+    private async Task<DockerSandbox> CreateWarmSandboxAsync(CancellationToken cancellationToken)
+    {
+        var sandbox = await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sandbox.PrewarmAsync(cancellationToken).ConfigureAwait(false);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<DockerSandbox> CreateSandboxAsync(CancellationToken cancellationToken)
     {
         var episodeId = Guid.NewGuid().ToString("N");
         var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, episodeId));
@@ -167,7 +182,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
             await RemoveContainerAsync(created.ID).ConfigureAwait(false);
             throw;
         }
-        return new PooledContainer(created.ID, episodeId);
+        return new DockerSandbox(_engine, created.ID, episodeId, _options, _settings.User, ReleaseAsync);
     }
 
     private ValueTask ReleaseAsync(DockerSandbox sandbox)

@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

@@ -1,29 +1,31 @@
-using Forge.Core;
 using System.Threading.Channels;
+using Forge.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// Sandboxes made ahead of demand (container started, Python driver running): <see cref="TryTake"/> hands one out at once, and a few background
-/// workers refill the pool to its size, creating containers in parallel. A failed refill (engine busy or down) is logged
-/// and retried with back-off.
+/// Sandboxes made ahead of demand (for Docker: container started, Python driver running): <see cref="TryTake"/> hands
+/// one out at once, and a few background workers refill the pool to its size, creating in parallel. A failed refill
+/// (engine busy or down) is logged and retried with back-off.
 /// </summary>
-internal sealed class ContainerPool : IAsyncDisposable
+internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
 {
-    private readonly Channel<DockerSandbox> _ready = Channel.CreateUnbounded<DockerSandbox>();
+    private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _readyIds = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Func<CancellationToken, Task<DockerSandbox>> _create;
-    private readonly Func<DockerSandbox, Task> _remove;
+    private readonly Func<CancellationToken, Task<T>> _create;
+    private readonly Func<T, Task> _remove;
+    private readonly Func<T, string> _id;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _filler;
     private int _count;
     private int _creating;
 
-    public ContainerPool(int size, Func<CancellationToken, Task<DockerSandbox>> create, Func<DockerSandbox, Task> remove, ILogger logger)
+    public ContainerPool(int size, Func<CancellationToken, Task<T>> create, Func<T, Task> remove, Func<T, string> id, ILogger logger)
     {
+        _id = id;
         Size = size;
         _create = create;
         _remove = remove;
@@ -43,10 +45,10 @@ internal sealed class ContainerPool : IAsyncDisposable
     public IReadOnlyCollection<string> ReadyIds => [.. _readyIds.Keys];
 
     /// <summary>A ready container, if there is one; the pool starts making its replacement.</summary>
-    public bool TryTake(out DockerSandbox container)
+    public bool TryTake(out T container)
     {
         if (!_ready.Reader.TryRead(out container!)) return false;
-        _readyIds.TryRemove(container.ContainerId, out _);
+        _readyIds.TryRemove(_id(container), out _);
         Interlocked.Decrement(ref _count);
         if (Size > 0) _wake.Release();
         return true;
@@ -73,10 +75,10 @@ internal sealed class ContainerPool : IAsyncDisposable
             try
             {
                 var container = await _create(_stop.Token).ConfigureAwait(false);
-                _readyIds.TryAdd(container.ContainerId, 0);
+                _readyIds.TryAdd(_id(container), 0);
                 if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
                 {
-                    _readyIds.TryRemove(container.ContainerId, out _);
+                    _readyIds.TryRemove(_id(container), out _);
                     await _remove(container).ConfigureAwait(false);
                     return;
                 }

@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Diagnostics;
 using System.Text;
 using Docker.DotNet;
+using Forge.Core;
 using Forge.Sandbox.Execution;
 using Forge.Sandbox.Python;
 

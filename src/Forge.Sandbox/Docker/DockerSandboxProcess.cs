@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Docker.DotNet;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

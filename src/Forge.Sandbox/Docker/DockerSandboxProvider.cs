@@ -1,6 +1,6 @@
-using Forge.Core;
 using System.Collections.Concurrent;
 using Docker.DotNet.Models;
+using Forge.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +20,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     private readonly DockerEngine _engine;
     private readonly ILogger _logger;
     private readonly Lock _startLock = new();
-    private Task<ContainerPool>? _started;
+    private Task<ContainerPool<DockerSandbox>>? _started;
     private readonly ConcurrentDictionary<string, byte> _containers = new();
     private readonly ConcurrentDictionary<Task, byte> _removals = new();
     private readonly EventHandler _onProcessExit;
@@ -68,10 +68,10 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     internal IReadOnlyCollection<string> PooledContainerIds => StartedPool?.ReadyIds ?? [];
 
     /// <summary>The pool once start-up succeeded, else null.</summary>
-    private ContainerPool? StartedPool => _started is { IsCompletedSuccessfully: true } started ? started.Result : null;
+    private ContainerPool<DockerSandbox>? StartedPool => _started is { IsCompletedSuccessfully: true } started ? started.Result : null;
 
     /// <summary>The start-up task; one that failed (engine down, image missing) is retried by the next caller.</summary>
-    private Task<ContainerPool> Started
+    private Task<ContainerPool<DockerSandbox>> Started
     {
         get
         {
@@ -134,7 +134,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         return pool.TryTake(out var ready) ? ready : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ContainerPool> StartCoreAsync(CancellationToken cancellationToken)
+    private async Task<ContainerPool<DockerSandbox>> StartCoreAsync(CancellationToken cancellationToken)
     {
         await _engine.VersionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -148,7 +148,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         }
         OrphansRemoved = await OrphanReaper.ReapOrphansAsync(_engine, cancellationToken).ConfigureAwait(false);
         if (OrphansRemoved > 0) _logger.LogInformation("Removed {Count} orphaned Docker sandbox containers", OrphansRemoved);
-        return new ContainerPool(_options.PoolSize, CreateWarmSandboxAsync, s => s.DisposeAsync().AsTask(), _logger);
+        return new ContainerPool<DockerSandbox>(_options.PoolSize, CreateWarmSandboxAsync, s => s.DisposeAsync().AsTask(), s => s.ContainerId, _logger);
     }
 
     /// <summary>A sandbox for the pool: its container started and its Python driver already running.</summary>

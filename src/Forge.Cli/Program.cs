@@ -10,6 +10,13 @@ app.Configure(config =>
     config.PropagateExceptions();
 
     // ── environments: list, check, new ──────────────────────────────────────────
+    config.AddBranch("envs", envs =>
+    {
+        envs.SetDescription("List, check and scaffold environments (environments.json).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+    });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
     config.AddCommand<Forge.Cli.Commands.Run.RunCommand>("run").WithDescription("Run a scenario's episodes, record their trajectories and print a summary.");
@@ -18,6 +25,11 @@ app.Configure(config =>
     {
         bench.SetDescription("Measure Forge against baselines run side by side.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+        bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
+        // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
+        // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
@@ -29,8 +41,18 @@ app.Configure(config =>
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
+    config.AddBranch("sandbox", sandbox =>
+    {
+        sandbox.SetDescription("Run commands in a sandbox and check what isolation this machine gives.");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxRunCommand>("run")
+            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [--backend local|docker] [--timeout SEC] [--memory MB] [--json] -- CMD ARGS…");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxDoctorCommand>("doctor")
+            .WithDescription("Say what isolation each sandbox backend can give on this machine, and why not.");
+    });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
+    config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

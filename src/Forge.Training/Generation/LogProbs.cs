@@ -24,6 +24,20 @@ public static class LogProbs
     }
 
     /// <summary>
+    /// Like <see cref="Compute"/>, and also the entropy [B, T−1] of each next-token distribution at
+    /// <paramref name="temperature"/> — both from one forward pass.
+    /// </summary>
+    public static (Tensor LogProbs, Tensor Entropy) ComputeWithEntropy(CausalTransformer model, Tensor ids, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        var t = ids.shape[1];
+        var logp = Sampling.Scale(model.call(ids.narrow(1, 0, t - 1)), temperature).log_softmax(-1);     // [B, T-1, V]
+        var tokens = logp.gather(-1, ids.narrow(1, 1, t - 1).unsqueeze(-1)).squeeze(-1);                  // [B, T-1]
+        var entropy = -(logp.exp() * logp).sum(-1);                                                        // [B, T-1]
+        return (tokens.MoveToOuterDisposeScope(), entropy.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
     /// Convenience for host-side sequences: no gradients, eval mode; returns, per sequence of length n, the n−1
     /// log-probs of tokens 1..n−1.
     /// </summary>

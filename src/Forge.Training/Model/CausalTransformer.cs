@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -84,6 +85,29 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         x = norm.call(x);
         var logits = head is null ? F.linear(x, embedding.weight!) : head.call(x); // [B, T, V]
         return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A new model with the same config and a copy of these weights, on <paramref name="device"/> (default: this model's).</summary>
+    /// <remarks>For a frozen reference policy, or a rollout copy that generates while this one trains.</remarks>
+    public CausalTransformer Clone(Device? device = null)
+    {
+        var copy = new CausalTransformer(Config, seed: 0);
+        copy.to(device ?? Device);
+        copy.CopyWeightsFrom(this);
+        return copy;
+    }
+
+    /// <summary>Overwrites this model's weights with <paramref name="source"/>'s (same config; devices may differ).</summary>
+    public void CopyWeightsFrom(CausalTransformer source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Config != Config)
+            throw new ArgumentException("cannot copy weights between models of different configs.");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var from = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, parameter) in named_parameters())
+            parameter.copy_(from[name]);
     }
 
     /// <summary>

@@ -120,3 +120,35 @@ public sealed class GeneratorTests
         return generated;
     }
 }
+
+public sealed class LogProbsTests
+{
+    [Fact]
+    public void ComputeWithEntropy_MatchesComputeAndSamplingEntropy()
+    {
+        using var model = TinyModels.Create();
+        using var ids = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 4);
+        using var expected = LogProbs.Compute(model, ids, 0.8);
+        var (logp, entropy) = LogProbs.ComputeWithEntropy(model, ids, 0.8);
+        using (logp)
+        using (entropy)
+        {
+            Assert.True(logp.allclose(expected, rtol: 0, atol: 1e-6));
+            using var logits = model.call(ids.narrow(1, 0, 3));
+            using var direct = Sampling.Entropy(logits, 0.8);
+            Assert.True(entropy.allclose(direct, rtol: 0, atol: 1e-5));
+            Assert.True(logp.requires_grad);
+        }
+    }
+
+    [Fact]
+    public void Compute_TemperatureDividesLogits()
+    {
+        using var model = TinyModels.Create();
+        using var ids = torch.tensor(new long[] { 3, 1, 4, 1, 5 }).unsqueeze(0);
+        using var logits = model.call(ids.narrow(1, 0, 4));
+        using var manual = (logits / 0.5).log_softmax(-1).gather(-1, ids.narrow(1, 1, 4).unsqueeze(-1)).squeeze(-1);
+        using var computed = LogProbs.Compute(model, ids, 0.5);
+        Assert.True(computed.allclose(manual, rtol: 0, atol: 1e-6));
+    }
+}

@@ -100,3 +100,30 @@ public sealed class CausalTransformerTests
         Assert.Contains("dropout", error.Message);
     }
 }
+
+public sealed class CausalTransformerCopyTests
+{
+    [Fact]
+    public void Clone_HasSameOutputsAndIndependentWeights()
+    {
+        using var model = TinyModels.Create();
+        using var copy = model.Clone();
+        using var ids = torch.tensor(new long[] { 1, 2, 3 }).unsqueeze(0);
+        using (var a = model.call(ids))
+        using (var b = copy.call(ids))
+            Assert.True(TensorAssert.Same(a, b));
+        using (torch.no_grad())
+            model.parameters().First().add_(1.0);
+        Assert.False(TensorAssert.Same(model.parameters().First(), copy.parameters().First()));
+        copy.CopyWeightsFrom(model);
+        Assert.True(TensorAssert.Same(model.parameters().First(), copy.parameters().First()));
+    }
+
+    [Fact]
+    public void CopyWeightsFrom_DifferentConfig_Throws()
+    {
+        using var a = TinyModels.Create();
+        using var b = TinyModels.Create(TinyModels.Config(vocab: 50));
+        Assert.Throws<ArgumentException>(() => a.CopyWeightsFrom(b));
+    }
+}

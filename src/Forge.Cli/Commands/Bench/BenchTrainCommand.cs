@@ -1,0 +1,107 @@
+using System.ComponentModel;
+using Forge.Cli.Commands.Run;
+using Forge.Training.Benchmarks;
+using Forge.Training.Devices;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using TorchSharp;
+
+namespace Forge.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>forge bench train</c>: training and generation throughput of the TorchSharp policy at two model sizes, each
+/// beside its baseline measured in the same run (bare TorchSharp training loop; generation without KV cache).
+/// </summary>
+internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
+{
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--json")]
+        [Description("Print the results as JSON.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("auto (CUDA when present, else CPU), cpu, cuda or cuda:N. Default auto.")]
+        public string Device { get; init; } = "auto";
+
+        [CommandOption("--steps <N>")]
+        [Description("Timed training steps of each kind per size, after one warm-up step; the median is reported. Default 5.")]
+        public int Steps { get; init; } = 5;
+
+        [CommandOption("--threads <N>")]
+        [Description("CPU threads for TorchSharp (default: TorchSharp's choice).")]
+        public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            Steps is < 1 or > 1000 ? ValidationResult.Error("--steps must be between 1 and 1000")
+            : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1")
+            : ValidationResult.Success();
+    }
+
+    /// <summary>
+    /// The step measured as "pipeline" against the bare loop. Null = Forge's own policy-gradient step
+    /// (Forge.Training.Benchmarks.PolicyGradientStep); the RL trainer sets its own step here.
+    /// </summary>
+    internal static BenchmarkStepFactory? PipelineStep { get; set; }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var device = DeviceSelector.Resolve(settings.Device);
+        if (settings.Threads is { } threads)
+            torch.set_num_threads(threads);
+        var benchmark = new TrainingBenchmark(new TrainingBenchmarkOptions { Device = device, Steps = settings.Steps, PipelineStep = PipelineStep });
+        var progress = settings.Json ? null : new Action<string>(line => AnsiConsole.MarkupLineInterpolated($"[grey]… {line}[/]"));
+        var results = benchmark.Run(progress);
+        var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
+
+        if (settings.Json)
+        {
+            JsonOutput.Write(new
+            {
+                device = deviceName,
+                threads = torch.get_num_threads(),
+                steps = settings.Steps,
+                sizes = results.Select(r => new
+                {
+                    name = r.Name,
+                    parameters = r.Parameters,
+                    batch = r.Batch,
+                    sequence_length = r.SequenceLength,
+                    bare_train_tokens_per_s = r.BareTrainTokensPerSecond,
+                    pipeline_train_tokens_per_s = r.PipelineTrainTokensPerSecond,
+                    pipeline_overhead_ratio = r.PipelineOverheadRatio,
+                    pipeline_step = r.PipelineDescription,
+                    generation_batch = r.GenerationBatch,
+                    prompt_length = r.PromptLength,
+                    new_tokens = r.NewTokens,
+                    generation_tokens_per_s = r.GenerationTokensPerSecond,
+                    uncached_generation_tokens_per_s = r.UncachedGenerationTokensPerSecond,
+                    bare_train_tflops = r.BareTrainTflops,
+                    pipeline_train_tflops = r.PipelineTrainTflops,
+                }),
+            });
+            return 0;
+        }
+
+        var cuda = device.type == DeviceType.CUDA;
+        var table = new Table().Title($"forge bench train — {deviceName}, {torch.get_num_threads()} threads, {settings.Steps} timed steps")
+            .AddColumns("model", "params", "batch", "bare tok/s", "pipe tok/s", "pipe/bare", "gen rows", "gen tok/s", "no-cache tok/s");
+        if (cuda)
+            table.AddColumns("bare TFLOP/s", "pipe TFLOP/s");
+        foreach (var r in results)
+        {
+            string[] cells =
+            [
+                r.Name, $"{r.Parameters / 1e6:N2}M", $"{r.Batch}×{r.SequenceLength}",
+                $"{r.BareTrainTokensPerSecond:N0}", $"{r.PipelineTrainTokensPerSecond:N0}", $"{r.PipelineOverheadRatio:N2}",
+                $"{r.GenerationBatch}×({r.PromptLength}+{r.NewTokens})", $"{r.GenerationTokensPerSecond:N0}", $"{r.UncachedGenerationTokensPerSecond:N0}",
+            ];
+            table.AddRow(cuda ? [.. cells, $"{r.BareTrainTflops:N2}", $"{r.PipelineTrainTflops:N2}"] : cells);
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"bare = plain TorchSharp loop (cross-entropy, backward, AdamW); pipe = {results[0].PipelineDescription}.");
+        AnsiConsole.MarkupLine("Training: median step time over the timed steps, bare and pipe alternating on the same batch; pipe/bare = time ratio (1.00 = no overhead).");
+        AnsiConsole.MarkupLine("Generation: Generator.Generate with KV cache and sampling, vs. recomputing the whole prefix for every token; gen rows = rows × (prompt + new tokens).");
+        return 0;
+    }
+}

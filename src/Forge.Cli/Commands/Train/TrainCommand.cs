@@ -1,0 +1,85 @@
+using System.ComponentModel;
+using Forge.Host.Registry;
+using Forge.Host.Scenarios;
+using Forge.Training.Pipeline;
+using Forge.Training.Rl;
+using Spectre.Console.Cli;
+
+namespace Forge.Cli.Commands.Train;
+
+/// <summary><c>forge train SCENARIO</c>: trains the local policy on the scenario's environments (its <c>trainer</c> section).</summary>
+internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<SCENARIO>")]
+        [Description("The scenario file (environments, group size, concurrency, and a \"trainer\" section).")]
+        public string Scenario { get; init; } = "";
+
+        [CommandOption("--out <DIR>")]
+        [Description("Output directory (checkpoints, metrics.csv, tensorboard/, reward-curve.png, trajectories). Default: the scenario's output.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--resume <CHECKPOINT>")]
+        [Description("Resume from a checkpoint directory (weights, optimizer state, policy version).")]
+        public string? Resume { get; init; }
+
+        [CommandOption("--device <DEVICE>")]
+        [Description("auto (CUDA when present), cpu, cuda or cuda:N. Default auto.")]
+        public string Device { get; init; } = "auto";
+
+        [CommandOption("--updates <N>")]
+        [Description("Override the trainer's number of updates.")]
+        public int? Updates { get; init; }
+
+        [CommandOption("--registry <FILE>")]
+        [Description("The environment registry. Default: ./environments.json, else the one shipped with forge.")]
+        public string? Registry { get; init; }
+
+        [CommandOption("--threads <N>")]
+        [Description("TorchSharp CPU threads. Default: TorchSharp's (the number of cores).")]
+        public int? Threads { get; init; }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        TrainingSetups.SetThreads(settings.Threads);
+        var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume,
+            options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); });
+        var result = await TrainingRun.RunAsync(setup, cancellationToken);
+        TrainingConsole.Summary(result, setup.OutputDirectory);
+        return 0;
+    }
+}
+
+/// <summary>Builds a <see cref="TrainingSetup"/> from command-line arguments.</summary>
+internal static class TrainingSetups
+{
+    public static void SetThreads(int? threads)
+    {
+        if (threads is not { } n) return;
+        if (n < 1) throw new ArgumentException($"--threads must be ≥ 1 (got {n}).");
+        TorchSharp.torch.set_num_threads(n);
+    }
+
+    public static TrainingSetup Create(string scenarioPath, string? registryPath, string? output, string device, string? resume, Action<TrainerOptions>? adjust = null)
+    {
+        var scenario = Scenario.Load(scenarioPath);
+        var registry = EnvironmentRegistry.Load(registryPath ?? EnvironmentRegistry.DefaultPath);
+        var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
+        adjust?.Invoke(options);
+        if (resume is not null && !Directory.Exists(resume)) throw new DirectoryNotFoundException($"Checkpoint {resume} doesn't exist.");
+        var updates = options.Updates;
+        return new TrainingSetup
+        {
+            Scenario = scenario,
+            Registry = registry,
+            Options = options,
+            OutputDirectory = output ?? scenario.Output,
+            Device = device,
+            Resume = resume,
+            OnRow = row => TrainingConsole.Row(row, updates),
+            OnNews = TrainingConsole.News,
+        };
+    }
+}

@@ -1,0 +1,190 @@
+using System.Threading.Channels;
+using Forge.Agents.Scripted;
+using Forge.Core;
+using Forge.Host;
+using Forge.Training.Rl;
+
+namespace Forge.Training.Pipeline;
+
+public sealed partial class TrainingRun
+{
+    // ── evaluation ───────────────────────────────────────────────────────────────
+
+    /// <summary>Scores the current policy on a fixed, seeded set of episodes (the same set every time), without training.</summary>
+    private async Task<UpdateMetrics> EvaluateAsync(CancellationToken ct)
+    {
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1);
+        var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
+        var episodes = new ListSink();
+        await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
+            await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
+        var (mean, std, success, per) = UpdateMetrics.Score(episodes.Trajectories.ToList());
+        var row = new UpdateMetrics
+        {
+            Phase = "eval", Step = _trainer.Version, WallSeconds = Now, PolicyVersion = _trainer.Version,
+            Episodes = episodes.Trajectories.Count, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
+        };
+        Emit(row);
+        return row;
+    }
+
+    // ── supervised warm start ─────────────────────────────────────────────────────────
+
+    /// <summary>Records a scripted solver's episodes and fine-tunes the policy on them (filtered by reward when asked).</summary>
+    private async Task WarmStartAsync(WarmStartOptions warm, CancellationToken ct)
+    {
+        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Distinct()
+            .ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1);
+        var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
+        var episodes = new ListSink();
+        await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
+        var kept = episodes.Trajectories.Where(t => t.Termination != Termination.Errored && (warm.MinReward is not { } min || t.TotalReward >= min)).ToList();
+        var demonstrations = kept.Select(t => _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen)).ToList();
+        var (mean, std, success, per) = UpdateMetrics.Score(kept);
+        _setup.OnNews?.Invoke($"warm start: {kept.Count} of {episodes.Trajectories.Count} solver episodes kept (solver success {success:P0})");
+        var shuffle = new Random(_seed);
+        for (var epoch = 1; epoch <= warm.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var loss = await Task.Run(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle), ct).ConfigureAwait(false);
+            Emit(new UpdateMetrics
+            {
+                Phase = "warm_start", Step = epoch, WallSeconds = Now, PolicyVersion = _trainer.Version, Episodes = kept.Count,
+                RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per, SupervisedLoss = loss,
+            });
+        }
+    }
+
+    private IAgent Solver(string environmentId, string name)
+    {
+        if (name == "default")
+            return _setup.Registry.Get(environmentId).CreateSolver()
+                ?? throw new FormatException($"{_setup.Scenario.Path}: $.trainer.warm_start.solver: {environmentId} declares no solver; name one.");
+        var environmentAssembly = _setup.Registry.Get(environmentId).EnvironmentType.Assembly;
+        var type = environmentAssembly.GetType(name) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(name)).FirstOrDefault(t => t is not null);
+        if (type is null || !typeof(IAgent).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null)
+            throw new FormatException($"{_setup.Scenario.Path}: $.trainer.warm_start.solver: '{name}' is not an agent type with a public parameterless constructor.");
+        return (IAgent)Activator.CreateInstance(type)!;
+    }
+
+    // ── reinforcement learning ──────────────────────────────────────────────────────
+
+    /// <summary>The RL loop; returns the number of updates done.</summary>
+    private async Task<int> ReinforceAsync(CancellationToken ct)
+    {
+        if (_o.Updates == 0) return 0;
+        var scenario = _setup.Scenario;
+        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train");
+        var batcher = new GroupBatcher(scenario.GroupSize);
+        var requests = Channel.CreateUnbounded<EpisodeRequest>(new UnboundedChannelOptions { SingleWriter = true });
+        using var permits = new SemaphoreSlim(0);
+        using var stopRollouts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var sync = _o.Mode == RolloutMode.Sync;
+        permits.Release(sync ? _o.GroupsPerUpdate : 2 * _o.GroupsPerUpdate);   // async: the next update's groups roll out during this one
+
+        await using var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed, _trainer.Version);
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    await permits.WaitAsync(stopRollouts.Token).ConfigureAwait(false);
+                    foreach (var request in stream.NextGroup()) await requests.Writer.WriteAsync(request, stopRollouts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) { }
+            finally { requests.Writer.TryComplete(); }
+        }, CancellationToken.None);
+        var rollouts = Engine(agent, $"train-{scenario.Name}").RunAsync(requests.Reader, [_recorder, batcher], stopRollouts.Token);
+
+        var updates = 0;
+        var since = Now;
+        var startVersion = _trainer.Version;
+        try
+        {
+            for (var update = 1; update <= _o.Updates; update++)
+            {
+                // ── rollouts: gather a batch of complete, fresh groups ──
+                var groups = new List<TrajectoryGroup>(_o.GroupsPerUpdate);
+                var stale = 0;
+                var staleness = new List<int>();
+                while (groups.Count < _o.GroupsPerUpdate)
+                {
+                    if (!await batcher.Groups.WaitToReadAsync(ct).ConfigureAwait(false))
+                    {
+                        await rollouts.ConfigureAwait(false);   // surfaces why the rollouts ended
+                        throw new InvalidOperationException("The rollouts ended before training did.");
+                    }
+                    var group = await batcher.Groups.ReadAsync(ct).ConfigureAwait(false);
+                    var age = _trainer.Version - (group.OldestPolicyVersion ?? _trainer.Version);
+                    if (!sync || age > _o.MaxStaleness) permits.Release();   // keep rollouts going / replace a dropped group
+                    if (age > _o.MaxStaleness) { stale++; continue; }
+                    groups.Add(group);
+                    staleness.Add(age);
+                }
+                var episodes = groups.SelectMany(g => g.Trajectories).ToList();
+                if (stream.Observe(episodes)) _setup.OnNews?.Invoke($"curriculum: stage {stream.Stage + 1} of {stream.StageCount}");
+
+                // ── advantages ──
+                var (samples, skipped) = BuildSamples(groups);
+
+                // ── update ──
+                UpdateStats? stats = null;
+                if (samples.Count > 0)
+                {
+                    stats = await Task.Run(() => _trainer.Update(samples), ct).ConfigureAwait(false);
+                    agent.LoadWeights(_model, _trainer.Version);
+                }
+                if (sync) permits.Release(_o.GroupsPerUpdate);
+                updates = update;
+
+                var now = Now;
+                var generated = episodes.Sum(t => t.Steps.Sum(s => s.Action.TokenIds?.Count ?? 0));
+                var (mean, std, success, per) = UpdateMetrics.Score(episodes);
+                Emit(new UpdateMetrics
+                {
+                    Phase = "rl", Step = update, WallSeconds = now, PolicyVersion = _trainer.Version, Stage = stream.Stage,
+                    Episodes = episodes.Count, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
+                    Update = stats, SkippedGroups = skipped, StaleGroups = stale,
+                    Staleness = staleness.Average(),
+                    GeneratedTokensPerSecond = generated / Math.Max(1e-9, now - since),
+                });
+                since = now;
+                if (_o.CheckpointEvery > 0 && update % _o.CheckpointEvery == 0 && update < _o.Updates) SaveCheckpoint($"update-{update:D5}", update);
+            }
+        }
+        finally
+        {
+            await stopRollouts.CancelAsync().ConfigureAwait(false);   // episodes still running are recorded as cancelled
+            await producer.ConfigureAwait(false);
+            try { await rollouts.ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+        }
+        _setup.OnNews?.Invoke($"{_trainer.Version - startVersion} policy updates in {updates} steps; {batcher.DroppedGroups} incomplete groups dropped at shutdown");
+        return updates;
+    }
+
+    /// <summary>Group-relative advantages; groups whose rewards are all equal carry no signal and are skipped (and counted).</summary>
+    private (List<TrainingSample> Samples, int Skipped) BuildSamples(IReadOnlyList<TrajectoryGroup> groups)
+    {
+        var samples = new List<TrainingSample>();
+        var skipped = 0;
+        foreach (var group in groups)
+        {
+            var rewards = group.Trajectories.Select(t => t.TotalReward).ToList();
+            if (Advantages.AllEqual(rewards)) { skipped++; continue; }
+            var advantages = Advantages.ForGroup(rewards, _o.Advantage, _o.ScaleRewardsByStd);
+            for (var i = 0; i < group.Trajectories.Count; i++)
+            {
+                var t = group.Trajectories[i];
+                var sequence = _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen);
+                if (!sequence.HasOldLogProbs) continue;   // a message the policy didn't sample (none expected): nothing to take a ratio of
+                var inLoss = !(_o.Truncated == TruncatedEpisodes.Mask && t.Termination == Termination.Truncated);
+                samples.Add(new TrainingSample(sequence, advantages[i], inLoss));
+            }
+        }
+        return (samples, skipped);
+    }
+}

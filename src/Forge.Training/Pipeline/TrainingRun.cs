@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Forge.Agents.ChatFormat;
+using Forge.Core;
+using Forge.Host;
+using Forge.Host.Recording;
+using Forge.Training.Checkpoints;
+using Forge.Training.Devices;
+using Forge.Training.Model;
+using Forge.Training.Rl;
+using Forge.Training.Tokenization;
+using TorchSharp;
+
+namespace Forge.Training.Pipeline;
+
+/// <summary>
+/// A whole training run: build (or resume) the policy, evaluate it, optionally warm-start it on a solver's trajectories,
+/// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/>,
+/// trajectories to the recorder and the <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
+/// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end.
+/// </summary>
+public sealed partial class TrainingRun : IAsyncDisposable
+{
+    private readonly TrainingSetup _setup;
+    private readonly TrainerOptions _o;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly int _seed;
+    private readonly ITokenizer _tokenizer;
+    private readonly CausalTransformer _model;
+    private readonly ConversationEncoder _encoder;
+    private readonly PolicyTrainer _trainer;
+    private readonly TrajectoryRecorder _recorder;
+    private readonly MetricsLog _metrics;
+    private readonly string? _resumedFrom;
+
+    private TrainingRun(TrainingSetup setup)
+    {
+        _setup = setup;
+        _o = setup.Options;
+        _seed = _o.Seed ?? setup.Scenario.Seed;
+        var device = DeviceSelector.Resolve(setup.Device);
+        torch.manual_seed(_seed);
+        if (setup.Resume is { } resume)
+        {
+            var loaded = Checkpoint.Load(resume, device);
+            _model = loaded.Model;
+            _tokenizer = loaded.Tokenizer;
+            foreach (var marker in ChatMarkers.All)
+                if (!_tokenizer.SpecialTokens.ContainsKey(marker))
+                    throw new InvalidDataException($"{resume}: the checkpoint's tokenizer lacks the chat marker {marker}; it was not trained with Forge's chat format.");
+            _resumedFrom = resume;
+            _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId) { Version = (int)loaded.Info.PolicyVersion };
+            if (loaded.Info.HasOptimizer) Checkpoint.RestoreOptimizer(resume, _trainer.Optimizer);
+        }
+        else
+        {
+            _tokenizer = _o.Tokenizer == "gpt2" ? new Gpt2Tokenizer(ChatMarkers.All) : new ByteTokenizer(ChatMarkers.All);
+            _model = new CausalTransformer(_o.Model with { VocabSize = _tokenizer.VocabSize }, seed: _seed);
+            _model.to(device);
+            _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
+        }
+        _encoder = ConversationEncoder.For(_tokenizer, new ChatTemplate { ToolDescriptions = _o.ToolDescriptions });
+        Directory.CreateDirectory(setup.OutputDirectory);
+        _recorder = new TrajectoryRecorder(setup.OutputDirectory);
+        _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Distinct().ToList(), setup.TensorBoard);
+    }
+
+    /// <summary>Runs training as <paramref name="setup"/> says and returns what it did.</summary>
+    public static async Task<TrainingResult> RunAsync(TrainingSetup setup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        await using var run = new TrainingRun(setup);
+        return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Scores the checkpoint named by <see cref="TrainingSetup.Resume"/> on <see cref="TrainerOptions.EvalEpisodes"/> episodes, without training.</summary>
+    public static async Task<UpdateMetrics> EvaluateAsync(TrainingSetup setup, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        if (setup.Resume is null) throw new ArgumentException("Evaluation needs a checkpoint.", nameof(setup));
+        await using var run = new TrainingRun(setup);
+        return await run.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private double Now => _clock.Elapsed.TotalSeconds;
+
+    private async Task<TrainingResult> ExecuteAsync(CancellationToken ct)
+    {
+        double? before = null, afterWarm = null, after = null;
+        if (_o.EvalEpisodes > 0) before = (await EvaluateAsync(ct).ConfigureAwait(false)).SuccessRate;
+        if (_o.WarmStart is { } warm && _resumedFrom is null)
+        {
+            await WarmStartAsync(warm, ct).ConfigureAwait(false);
+            if (_o.EvalEpisodes > 0) afterWarm = (await EvaluateAsync(ct).ConfigureAwait(false)).SuccessRate;
+        }
+        var updates = await ReinforceAsync(ct).ConfigureAwait(false);
+        var final = SaveCheckpoint("final", updates);
+        if (_o.EvalEpisodes > 0) after = (await EvaluateAsync(ct).ConfigureAwait(false)).SuccessRate;
+        var curve = Path.Combine(_setup.OutputDirectory, "reward-curve.png");
+        RewardCurve.Save(curve, _metrics.Rows, $"{_setup.Scenario.Name}: success rate over wall time");
+        _setup.OnNews?.Invoke($"wrote {curve}");
+        return new TrainingResult(_metrics.Rows, final, before, afterWarm, after, Now, updates);
+    }
+
+    private string SaveCheckpoint(string name, int step)
+    {
+        var directory = Path.Combine(_setup.OutputDirectory, "checkpoints", name);
+        Checkpoint.Save(directory, _model, _tokenizer, new TrainingProgress(step, _trainer.Version, _seed), _trainer.Optimizer);
+        _setup.OnNews?.Invoke($"checkpoint {directory} (policy version {_trainer.Version})");
+        return directory;
+    }
+
+    private RolloutEngine Engine(IAgent agent, string runId) =>
+        new(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
+            id => _setup.Registry.Get(id).Create(), agent);
+
+    private void Emit(UpdateMetrics row)
+    {
+        _metrics.Write(row);
+        _setup.OnRow?.Invoke(row);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _recorder.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+        _trainer.Dispose();
+        _model.Dispose();
+    }
+}

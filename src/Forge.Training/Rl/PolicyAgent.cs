@@ -1,0 +1,137 @@
+using System.Threading.Channels;
+using Forge.Agents.ChatFormat;
+using Forge.Core;
+using Forge.Training.Generation;
+using Forge.Training.Model;
+using Forge.Training.Tokenization;
+using TorchSharp;
+
+namespace Forge.Training.Rl;
+
+/// <summary>
+/// The local TorchSharp policy as an agent. Each turn renders the conversation (<see cref="ConversationEncoder"/>), queues
+/// the prompt, and waits; a single generation loop gathers the prompts of concurrent episodes — for up to
+/// <see cref="TrainerOptions.GenerationWindowMs"/> or <see cref="TrainerOptions.GenerationBatch"/> rows — and generates
+/// them in one batch with the KV cache, stopping each row at the end-of-turn marker. The text is parsed back into a message
+/// (<see cref="AssistantParser"/>) that carries the exact generated ids, their log-probs and the policy version.
+/// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one.
+/// </summary>
+public sealed class PolicyAgent : IAgent, IAsyncDisposable
+{
+    private readonly CausalTransformer _model;
+    private readonly ITokenizer _tokenizer;
+    private readonly ConversationEncoder _encoder;
+    private readonly SamplingOptions _sampling;
+    private readonly int _batchRows;
+    private readonly TimeSpan _window;
+    private readonly int[] _stop;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _weights = new();
+    private readonly torch.Generator _rng;
+    private readonly Task _loop;
+    private long _batches, _rows;
+
+    /// <summary>Creates the agent; <paramref name="model"/> becomes its own inference copy's weights (it is not modified).</summary>
+    public PolicyAgent(CausalTransformer model, ITokenizer tokenizer, ConversationEncoder encoder, TrainerOptions options, int seed, int version = 0)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        _model = PolicyTrainer.Snapshot(model);
+        _sampling = new SamplingOptions { Temperature = options.Temperature, TopP = options.TopP, MaxNewTokens = options.MaxNewTokens, Seed = seed }.Validate();
+        _batchRows = options.GenerationBatch;
+        _window = TimeSpan.FromMilliseconds(options.GenerationWindowMs);
+        _stop = [encoder.EndOfTurnId];
+        _rng = new torch.Generator((ulong)seed, _model.Device);
+        Version = version;
+        _loop = Task.Factory.StartNew(GenerateLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <inheritdoc />
+    public string Id => "policy";
+
+    /// <summary>The version of the weights generating now.</summary>
+    public int Version { get; private set; }
+
+    /// <summary>Generation batches run and rows generated so far (the mean batch size shows how well requests are gathered).</summary>
+    public (long Batches, long Rows) BatchCounts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _rows));
+
+    /// <summary>Copies <paramref name="trained"/>'s weights in between two generation batches and tags later messages with <paramref name="version"/>.</summary>
+    public void LoadWeights(CausalTransformer trained, int version)
+    {
+        lock (_weights)
+        {
+            _model.CopyWeightsFrom(trained);
+            Version = version;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(turn);
+        var prompt = _encoder.Encode(turn.Conversation, turn.Tools, generationHeader: true).TokenIds;
+        if (prompt.Length >= _model.Config.MaxSeqLen)
+            throw new InvalidOperationException($"The conversation has {prompt.Length} tokens; the policy's context is {_model.Config.MaxSeqLen} (max_seq_len).");
+        var pending = new Pending(prompt, new TaskCompletionSource<(GenerationResult, int)>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        var (result, version) = await pending.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        var body = result.FinishReason == FinishReason.Stop ? result.Tokens.Take(result.Tokens.Count - 1) : result.Tokens;
+        var text = _tokenizer.Decode(body);
+        var message = AssistantParser.Parse(text, turn.Tools, turn.TurnIndex);
+        if (result.FinishReason != FinishReason.Stop && !message.Malformed)
+            message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message: not a finished answer
+        return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version };
+    }
+
+    private async Task GenerateLoop()
+    {
+        var batch = new List<Pending>(_batchRows);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _batchRows && _queue.Reader.TryRead(out var p)) batch.Add(p);
+            if (batch.Count < _batchRows && _window > TimeSpan.Zero)
+            {
+                using var wait = new CancellationTokenSource(_window);
+                try
+                {
+                    while (batch.Count < _batchRows && await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                        while (batch.Count < _batchRows && _queue.Reader.TryRead(out var p)) batch.Add(p);
+                }
+                catch (OperationCanceledException) { /* the window closed */ }
+            }
+            if (batch.Count == 0) continue;
+            try
+            {
+                IReadOnlyList<GenerationResult> results;
+                int version;
+                lock (_weights)
+                {
+                    version = Version;
+                    results = Generator.Generate(_model, batch.Select(p => new GenerationRequest(p.Prompt, _stop)).ToList(), _sampling, _rng);
+                }
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _rows, batch.Count);
+                for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult((results[i], version));
+            }
+            catch (Exception e)
+            {
+                foreach (var p in batch) p.Result.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Stops the generation loop once queued requests are served, and frees the inference copy.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _model.Dispose();
+        _rng.Dispose();
+    }
+
+    private sealed record Pending(int[] Prompt, TaskCompletionSource<(GenerationResult Result, int Version)> Result);
+}

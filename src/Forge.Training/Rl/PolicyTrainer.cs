@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Forge.Training.Generation;
+using Forge.Training.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Forge.Training.Rl;
+
+/// <summary>
+/// Updates a <see cref="CausalTransformer"/> policy with the GRPO family's clipped objective (<see cref="PolicyLoss"/>),
+/// or fine-tunes it on demonstrations. Micro-batches by token budget with gradient accumulation, AdamW, global gradient
+/// clipping and a linear learning-rate warm-up. With β &gt; 0 a frozen copy of the policy, taken at the first update,
+/// is the KL reference; with β = 0 there is no reference model and no extra forward pass.
+/// </summary>
+public sealed class PolicyTrainer : IDisposable
+{
+    private readonly CausalTransformer _policy;
+    private readonly TrainerOptions _options;
+    private readonly int _padId;
+    private readonly AdamW _optimizer;
+    private CausalTransformer? _reference;
+
+    /// <summary>Creates a trainer for <paramref name="policy"/>.</summary>
+    public PolicyTrainer(CausalTransformer policy, TrainerOptions options, int padId)
+    {
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _padId = padId;
+        _optimizer = torch.optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+    }
+
+    /// <summary>The policy being trained.</summary>
+    public CausalTransformer Policy => _policy;
+
+    /// <summary>The optimizer (its state goes into checkpoints).</summary>
+    public AdamW Optimizer => _optimizer;
+
+    /// <summary>Updates done so far: the version of the policy's weights.</summary>
+    public int Version { get; set; }
+
+    // ── RL update ────────────────────────────────────────────────────────────────
+
+    /// <summary>One policy update on <paramref name="samples"/> (<see cref="TrainerOptions.PpoEpochs"/> passes). Bumps <see cref="Version"/>.</summary>
+    public UpdateStats Update(IReadOnlyList<TrainingSample> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var clock = Stopwatch.StartNew();
+        var lr = _options.LearningRate * Math.Min(1.0, (Version + 1.0) / (_options.WarmupUpdates + 1.0));
+        var trained = samples.Where(s => s.InLoss && s.Sequence.PolicyTokenCount > 0).ToList();
+        if (trained.Any(s => !s.Sequence.HasOldLogProbs))
+            throw new InvalidOperationException("An RL update needs the sampling log-probs of every policy token; a sequence has none (a demonstration?).");
+        if (_options.KlCoefficient > 0 && _reference is null) _reference = Snapshot(_policy);
+
+        var normalizer = new BatchNormalizer(
+            PolicyTokens: trained.Sum(s => s.Sequence.PolicyTokenCount),
+            Sequences: trained.Count,
+            SumNormConstant: _options.SumNormConstant ?? _policy.Config.MaxSeqLen);
+        var lossOptions = new PolicyLossOptions
+        {
+            ClipLow = _options.ClipLow, ClipHigh = _options.ClipHigh,
+            KlCoefficient = _options.KlCoefficient, Aggregation = _options.LossAggregation,
+        };
+        var plan = MicroBatches.Plan(trained.Select(s => s.Sequence.Length).ToList(), _options.MicroBatchTokens);
+
+        double loss = 0, entropy = 0, gradNorm = 0;
+        long forwardTokens = 0;
+        var stats = default(PolicyLossStats);
+        _policy.train();
+        for (var epoch = 0; epoch < _options.PpoEpochs; epoch++)
+        {
+            SetLearningRate(lr);
+            _optimizer.zero_grad();
+            loss = entropy = 0;
+            stats = default;
+            foreach (var indices in plan)
+            {
+                using var scope = torch.NewDisposeScope();
+                var batch = SequenceTensors.Build(indices.Select(i => trained[i]).ToList(), _padId, _policy.Device);
+                forwardTokens += batch.Ids.numel();
+                var logits = _policy.call(batch.Inputs);                                       // [B, T−1, V]
+                var logProbs = Sampling.TokenLogProbs(logits, batch.Targets, _options.Temperature); // [B, T−1]
+                Tensor? refLogProbs = null;
+                if (_reference is not null)
+                    using (torch.no_grad()) refLogProbs = Sampling.TokenLogProbs(_reference.call(batch.Inputs), batch.Targets, _options.Temperature);
+                var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer);
+                microLoss.backward();
+                loss += microLoss.item<float>();
+                stats += microStats;
+                using (torch.no_grad())
+                    entropy += (Sampling.Entropy(logits.detach(), _options.Temperature) * batch.Mask).sum().item<float>();
+            }
+            gradNorm = torch.nn.utils.clip_grad_norm_(_policy.parameters(), _options.MaxGradNorm);
+            _optimizer.step();
+        }
+        Version++;
+        var tokens = Math.Max(1, stats.PolicyTokens);
+        return new UpdateStats
+        {
+            Sequences = trained.Count,
+            PolicyTokens = stats.PolicyTokens,
+            ForwardTokens = forwardTokens,
+            Loss = loss,
+            Entropy = entropy / tokens,
+            ClipFraction = stats.ClippedTokens / tokens,
+            ApproxKl = stats.ApproxKl / tokens,
+            RefKl = stats.RefKl / tokens,
+            GradNorm = gradNorm,
+            LearningRate = lr,
+            MicroBatches = plan.Count,
+            Seconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    // ── supervised fine-tuning ─────────────────────────────────────────────────────
+
+    /// <summary>
+    /// One pass of supervised fine-tuning on <paramref name="demonstrations"/> in mini-batches of about
+    /// <paramref name="batchTokens"/> tokens: token-mean cross-entropy on the policy tokens only. Returns the mean loss.
+    /// Does not change <see cref="Version"/>.
+    /// </summary>
+    public double FineTuneEpoch(IReadOnlyList<EncodedConversation> demonstrations, double learningRate, int batchTokens, Random shuffle)
+    {
+        ArgumentNullException.ThrowIfNull(demonstrations);
+        var samples = demonstrations.Where(d => d.PolicyTokenCount > 0).Select(d => new TrainingSample(d, 0)).ToList();
+        var order = Enumerable.Range(0, samples.Count).ToArray();
+        shuffle.Shuffle(order);
+        SetLearningRate(learningRate);
+        _policy.train();
+        double total = 0;
+        var steps = 0;
+        for (var start = 0; start < order.Length;)
+        {
+            var rows = new List<TrainingSample>();
+            var longest = 0;
+            while (start < order.Length)
+            {
+                var next = samples[order[start]];
+                var width = Math.Max(longest, next.Sequence.Length);
+                if (rows.Count > 0 && (rows.Count + 1) * width > batchTokens) break;
+                rows.Add(next);
+                longest = width;
+                start++;
+            }
+            using var scope = torch.NewDisposeScope();
+            var batch = SequenceTensors.Build(rows, _padId, _policy.Device);
+            _optimizer.zero_grad();
+            var logProbs = Sampling.TokenLogProbs(_policy.call(batch.Inputs), batch.Targets, 1.0);   // [B, T−1]
+            var loss = -(logProbs * batch.Mask).sum() / batch.Mask.sum().clamp_min(1);
+            loss.backward();
+            torch.nn.utils.clip_grad_norm_(_policy.parameters(), _options.MaxGradNorm);
+            _optimizer.step();
+            total += loss.item<float>();
+            steps++;
+        }
+        return steps == 0 ? 0 : total / steps;
+    }
+
+    // ── helpers ──────────────────────────────────────────────────────────────────
+
+    private void SetLearningRate(double lr)
+    {
+        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+    }
+
+    /// <summary>A frozen copy of <paramref name="source"/> (same shape, same weights, no gradients, eval mode).</summary>
+    public static CausalTransformer Snapshot(CausalTransformer source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var copy = source.Clone();
+        foreach (var p in copy.parameters()) p.requires_grad = false;
+        copy.eval();
+        return copy;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _reference?.Dispose();
+    }
+}

@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace Forge.Training.Rl;
+
+/// <summary>A micro-batch as right-padded tensors, shifted so that position t predicts token t + 1.</summary>
+/// <param name="Ids">[B, T] token ids (int64), padded with the pad id.</param>
+/// <param name="Inputs">[B, T−1] the model's inputs.</param>
+/// <param name="Targets">[B, T−1] the tokens predicted.</param>
+/// <param name="Mask">[B, T−1] 1 where the target is a policy token of a sequence in the loss.</param>
+/// <param name="OldLogProbs">[B, T−1] recorded sampling log-probs of the targets.</param>
+/// <param name="Advantages">[B] advantages.</param>
+internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets, Tensor Mask, Tensor OldLogProbs, Tensor Advantages)
+{
+    public static SequenceTensors Build(IReadOnlyList<TrainingSample> rows, int padId, Device device)
+    {
+        var b = rows.Count;
+        var t = Math.Max(2, rows.Max(r => r.Sequence.Length));
+        var ids = new long[b * t];
+        var mask = new float[b * (t - 1)];
+        var old = new float[b * (t - 1)];
+        var advantages = new float[b];
+        Array.Fill(ids, padId);
+        for (var i = 0; i < b; i++)
+        {
+            var s = rows[i].Sequence;
+            advantages[i] = (float)rows[i].Advantage;
+            for (var j = 0; j < s.Length; j++) ids[i * t + j] = s.TokenIds[j];
+            for (var j = 1; j < s.Length; j++)
+            {
+                mask[i * (t - 1) + j - 1] = rows[i].InLoss && s.LossMask[j] ? 1f : 0f;
+                old[i * (t - 1) + j - 1] = s.OldLogProbs[j];
+            }
+        }
+        var idTensor = tensor(ids, [b, t], device: device);
+        return new SequenceTensors(idTensor, idTensor.narrow(1, 0, t - 1), idTensor.narrow(1, 1, t - 1),
+            tensor(mask, [b, t - 1], device: device), tensor(old, [b, t - 1], device: device), tensor(advantages, device: device));
+    }
+}

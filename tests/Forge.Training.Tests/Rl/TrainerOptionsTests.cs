@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Forge.Training.Rl;
+
+namespace Forge.Training.Tests.Rl;
+
+public sealed class TrainerOptionsTests
+{
+    private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
+
+    [Fact]
+    public void FromJson_Null_Defaults()
+    {
+        var o = TrainerOptions.FromJson(null, "s.json");
+        Assert.Equal(AdvantageEstimator.Grpo, o.Advantage);
+        Assert.Equal(LossAggregation.TokenMean, o.LossAggregation);
+        Assert.Equal(0, o.KlCoefficient);
+        Assert.Equal((0.2, 0.28), (o.ClipLow, o.ClipHigh));
+        Assert.Equal(RolloutMode.Async, o.Mode);
+    }
+
+    [Fact]
+    public void FromJson_SnakeCaseValues_Read()
+    {
+        var o = TrainerOptions.FromJson(Json("""
+            { "advantage": "rloo", "scale_rewards_by_std": false, "loss_aggregation": "seq_mean_token_sum_norm", "mode": "sync",
+              "truncated": "keep", "model": { "d_model": 32, "layers": 1, "heads": 2 }, "curriculum": [ { "task_pattern": "-L1$", "advance_at": 0.9 } ] }
+            """), "s.json");
+        Assert.Equal(AdvantageEstimator.Rloo, o.Advantage);
+        Assert.False(o.ScaleRewardsByStd);
+        Assert.Equal(LossAggregation.SeqMeanTokenSumNorm, o.LossAggregation);
+        Assert.Equal(RolloutMode.Sync, o.Mode);
+        Assert.Equal(TruncatedEpisodes.Keep, o.Truncated);
+        Assert.Equal(32, o.Model.DModel);
+        Assert.Equal(0.9, o.Curriculum[0].AdvanceAt);
+    }
+
+    [Fact]
+    public void FromJson_UnknownProperty_NamesFileAndPath()
+    {
+        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "warm_start": { "epochz": 3 } }"""), "s.json"));
+        Assert.StartsWith("s.json: $.trainer.warm_start", e.Message);
+        Assert.Contains("epochz", e.Message);
+    }
+
+    [Fact]
+    public void FromJson_BadValues_AllReportedTogether()
+    {
+        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""
+            { "temperature": 0, "clip_low": 1.5, "updates": -1, "curriculum": [ { "task_pattern": "(" } ] }
+            """), "s.json"));
+        Assert.Contains("$.trainer.temperature", e.Message);
+        Assert.Contains("$.trainer.clip_low", e.Message);
+        Assert.Contains("$.trainer.updates", e.Message);
+        Assert.Contains("$.trainer.curriculum[0].task_pattern", e.Message);
+    }
+
+    [Fact]
+    public void FromJson_WrongEnumValue_NamesPath()
+    {
+        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "advantage": "ppo" }"""), "s.json"));
+        Assert.StartsWith("s.json: $.trainer.advantage", e.Message);
+    }
+}

@@ -388,6 +388,23 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_RequestSourceFails_DeliversWhatRanCompletesSinksThenThrows()
+    {
+        static IEnumerable<EpisodeRequest> Failing()
+        {
+            foreach (var r in Requests.Make(3)) yield return r;
+            throw new FormatException("task file broke");
+        }
+        var sink = new CollectingSink();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Engine(_ => new FakeEnvironment(), FakeAgent.Ok(), concurrency: 2).RunAsync(Failing(), [sink], CancellationToken.None));
+
+        Assert.Contains("task file broke", e.Message);
+        Assert.Equal(1, sink.Completions);
+        Assert.All(sink.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingEveryProblem()
     {
         var e = Assert.Throws<ArgumentException>(() => new RolloutEngine(new RolloutOptions { Concurrency = 0, AgentRetries = -1 }, _ => new FakeEnvironment(), FakeAgent.Ok()));

@@ -31,6 +31,10 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         [Description("Tasks tried per seed. Default 2.")]
         public int? Episodes { get; set; }
 
+        [CommandOption("--parallelism <N>")]
+        [Description("Whole episodes run at once in the determinism, reward-range and solver checks. Default: the processor count.")]
+        public int? Parallelism { get; set; }
+
         [CommandOption("--sandbox <BACKEND>")]
         [Description("The sandbox backend for environments that need one: local (default) or docker.")]
         public string? Sandbox { get; set; }
@@ -52,6 +56,7 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
                 options.Seeds = seeds;
             }
             if (Episodes is { } episodes) options.Episodes = episodes;
+            if (Parallelism is { } parallelism) options.Parallelism = parallelism;
             if (Timeout is { } seconds)
                 options.Timeout = double.IsFinite(seconds) && seconds > 0 && seconds <= 86_400
                     ? TimeSpan.FromSeconds(seconds)

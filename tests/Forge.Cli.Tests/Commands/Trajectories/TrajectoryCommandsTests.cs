@@ -69,6 +69,21 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_FileWithHeaderOnly_ReportsZeroEpisodes()
+    {
+        var path = Path.Combine(_dir, "empty-run.forge");
+        File.WriteAllBytes(path, File.ReadAllBytes(Sample()).AsSpan(0, 16).ToArray());
+
+        InspectCommand.Run(new InspectCommand.Settings { File = path }, _out, _err, width: 200);
+        InspectCommand.Run(new InspectCommand.Settings { File = path, Json = true }, _out, _err);
+
+        Assert.StartsWith($"{path}  format 1, 0 episodes, 0 steps", _out.ToString());
+        var json = JsonDocument.Parse(_out.ToString()[_out.ToString().IndexOf('{')..]).RootElement;
+        Assert.Equal(0, json.GetProperty("episodes").GetInt32());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("timings_ms").GetProperty("episode").ValueKind);
+    }
+
+    [Fact]
     public void Inspect_TornFile_WarnsWithTheOffsetOnStderrAndExitsZero()
     {
         var exit = InspectCommand.Run(new InspectCommand.Settings { File = TornSample(), Json = true }, _out, _err);

@@ -33,6 +33,11 @@ internal static class CliErrors
             Console.Error.WriteLine($"forge: {e.Message}");
             return BadInput;
         }
+        catch (Forge.Core.SandboxException e)
+        {
+            Console.Error.WriteLine($"forge: {e.Message}");
+            return BadInput;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("forge: cancelled.");

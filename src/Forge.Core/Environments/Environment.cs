@@ -34,7 +34,11 @@ public abstract class Environment<TTask> : IEnvironment where TTask : class, IEn
     /// <summary>The system and user messages that open an episode on <paramref name="task"/>.</summary>
     protected abstract IEnumerable<Message> Prompt(TTask task);
 
-    /// <summary>How episodes are scored. Called once per episode, so it may close over the episode's state.</summary>
+    /// <summary>
+    /// How episodes are scored. Called once per episode and also by <see cref="Info"/> (to declare the reward range,
+    /// possibly before any reset): build the functions without reading the task or episode state, and let each function
+    /// read them when it scores (closures over the environment or the <see cref="RewardContext"/>).
+    /// </summary>
     protected abstract Rubric Rubric { get; }
 
     /// <summary>The tools on offer (none by default).</summary>

@@ -166,19 +166,21 @@ public sealed partial class TrainingRun
         return updates;
     }
 
-    /// <summary>Group-relative advantages; groups whose rewards are all equal carry no signal and are skipped (and counted).</summary>
+    /// <summary>Group-relative advantages over the scored rollouts of each group; groups whose rewards are all equal carry no signal and are skipped (and counted).</summary>
     private (List<TrainingSample> Samples, int Skipped) BuildSamples(IReadOnlyList<TrajectoryGroup> groups)
     {
         var samples = new List<TrainingSample>();
         var skipped = 0;
         foreach (var group in groups)
         {
-            var rewards = group.Trajectories.Select(t => t.TotalReward).ToList();
-            if (Advantages.AllEqual(rewards)) { skipped++; continue; }
+            // An episode that errored (agent, environment, sandbox) was not scored: its 0 is not an outcome to compare with.
+            var scored = group.Trajectories.Where(t => t.Termination != Termination.Errored).ToList();
+            var rewards = scored.Select(t => t.TotalReward).ToList();
+            if (scored.Count < 2 || Advantages.AllEqual(rewards)) { skipped++; continue; }
             var advantages = Advantages.ForGroup(rewards, _o.Advantage, _o.ScaleRewardsByStd);
-            for (var i = 0; i < group.Trajectories.Count; i++)
+            for (var i = 0; i < scored.Count; i++)
             {
-                var t = group.Trajectories[i];
+                var t = scored[i];
                 var sequence = _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen);
                 if (!sequence.HasOldLogProbs) continue;   // a message the policy didn't sample (none expected): nothing to take a ratio of
                 var inLoss = !(_o.Truncated == TruncatedEpisodes.Mask && t.Termination == Termination.Truncated);

@@ -39,7 +39,7 @@ public sealed class SupportDeskEnvironment : ToolEnvironment<SupportTask>
 
     [KernelFunction, Description("Refund an amount in dollars on one of this customer's orders.")]
     public string IssueRefund([Description("The order id")] string order_id, [Description("Dollars to refund")] decimal amount,
-        [Description("Why")] string reason) => Ticket.IssueRefund(order_id, amount);
+        [Description("Why")] string reason) => Ticket.IssueRefund(order_id, amount, reason);
 
     [KernelFunction, Description("Escalate the ticket to a supervisor (needed for refunds above the limit).")]
     public string Escalate([Description("Why")] string reason) => Ticket.Escalate(reason);

@@ -15,15 +15,30 @@ public sealed record RefundAttempt(string OrderId, decimal Amount, bool Granted,
 /// desk's tools do, with the policy enforced: only the ticket's customer's orders, refunds within the order total and,
 /// above <see cref="StoreData.RefundLimit"/>, only after an escalation. Refused attempts are kept for the compliance check.
 /// </summary>
-public sealed class Ticket(SupportTask task)
+public sealed class Ticket
 {
     private readonly Dictionary<string, decimal> _refunded = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _addresses = new(StringComparer.Ordinal);
     private readonly List<RefundAttempt> _attempts = [];
 
+    /// <summary>Opens a ticket for <paramref name="task"/>; throws <see cref="ArgumentException"/> naming what the task lacks.</summary>
+    public Ticket(SupportTask task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        Customer = StoreData.FindCustomer(task.Customer) ?? throw Invalid(task, $"no customer has the email '{task.Customer}'");
+        if (task.Request == Request.DataRequest)
+        {
+            if (StoreData.FindCustomer(task.Target) is null) throw Invalid(task, $"a data request needs the target's email (got '{task.Target}')");
+            return;
+        }
+        var order = StoreData.FindOrder(task.OrderId) ?? throw Invalid(task, $"no order has the id '{task.OrderId}'");
+        if (order.CustomerEmail != Customer.Email) throw Invalid(task, $"order {order.Id} is not {Customer.Email}'s");
+        if (task.Request is Request.RefundSmall or Request.RefundLarge && task.Amount <= 0) throw Invalid(task, "a refund request needs a positive amount");
+        if (task.Request == Request.AddressChange && string.IsNullOrWhiteSpace(task.NewAddress)) throw Invalid(task, "an address change needs new_address");
+    }
+
     /// <summary>The customer who opened the ticket.</summary>
-    public Customer Customer { get; } = StoreData.FindCustomer(task.Customer)
-        ?? throw new ArgumentException($"Support task '{task.Id}': no customer has the email '{task.Customer}'.", nameof(task));
+    public Customer Customer { get; }
 
     /// <summary>Every refund the agent asked for, in order.</summary>
     public IReadOnlyList<RefundAttempt> RefundAttempts => _attempts;
@@ -59,13 +74,14 @@ public sealed class Ticket(SupportTask task)
     }
 
     /// <summary>Refunds <paramref name="amount"/> on one of the customer's orders, if policy allows.</summary>
-    public string IssueRefund(string orderId, decimal amount)
+    public string IssueRefund(string orderId, decimal amount, string reason)
     {
         var order = StoreData.FindOrder(orderId);
         if (order is not null && order.CustomerEmail != Customer.Email)
             Refuse(orderId, amount, $"order {order.Id} belongs to another customer; refunds only go to the customer on this ticket");
         order = OwnOrder(orderId);
         if (amount <= 0) throw new PolicyException($"the refund must be a positive amount (got {amount})");
+        if (string.IsNullOrWhiteSpace(reason)) throw new PolicyException("say why you refund");
         var total = Refunded(order.Id) + amount;
         if (total > order.Total)
             Refuse(order.Id, amount, $"refunds on order {order.Id} would reach {StoreData.Dollars(total)}, above its total of {StoreData.Dollars(order.Total)}", violation: false);
@@ -107,6 +123,8 @@ public sealed class Ticket(SupportTask task)
         return order.CustomerEmail == Customer.Email ? order
             : throw new PolicyException($"order {order.Id} belongs to another customer; only the orders of {Customer.Email} may be used on this ticket");
     }
+
+    private static ArgumentException Invalid(SupportTask task, string problem) => new($"Support task '{task.Id}': {problem}.", nameof(task));
 
     private void Refuse(string orderId, decimal amount, string reason, bool violation = true)
     {

@@ -10,6 +10,13 @@ app.Configure(config =>
     config.PropagateExceptions();
 
     // ── environments: list, check, new ──────────────────────────────────────────
+    config.AddBranch("envs", envs =>
+    {
+        envs.SetDescription("List, check and scaffold environments (environments.json).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+    });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
     config.AddCommand<Forge.Cli.Commands.Run.RunCommand>("run").WithDescription("Run a scenario's episodes, record their trajectories and print a summary.");
@@ -18,6 +25,7 @@ app.Configure(config =>
     {
         bench.SetDescription("Measure Forge against baselines run side by side.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+        bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
         // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
@@ -33,6 +41,14 @@ app.Configure(config =>
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
+    config.AddBranch("sandbox", sandbox =>
+    {
+        sandbox.SetDescription("Run commands in a sandbox and check what isolation this machine gives.");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxRunCommand>("run")
+            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [--backend local|docker] [--timeout SEC] [--memory MB] [--json] -- CMD ARGS…");
+        sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxDoctorCommand>("doctor")
+            .WithDescription("Say what isolation each sandbox backend can give on this machine, and why not.");
+    });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
     Forge.Cli.Commands.Bench.BenchTrainCommand.PipelineStep = Forge.Training.Rl.TrainerBenchmarkStep.Factory;   // bench train times the RL trainer's own step

@@ -1,4 +1,5 @@
 using Forge.Core;
+using Forge.Sandbox.Docker;
 using Forge.Sandbox.Local;
 using Microsoft.Extensions.Logging;
 
@@ -17,8 +18,7 @@ public static class SandboxProviders
         return options.Backend switch
         {
             "local" => LocalSandboxProvider.Create(options, logger),
-            // The Docker backend (src/Forge.Sandbox/Docker) plugs in here.
-            "docker" => throw new SandboxException("The docker sandbox backend is not part of this build yet; use \"backend\": \"local\"."),
+            "docker" => new DockerSandboxProvider(options, logger: logger),
             _ => throw new ArgumentException($"Unknown sandbox backend '{options.Backend}'; use {string.Join(" or ", SandboxOptions.Backends.Select(b => $"'{b}'"))}."),
         };
     }
@@ -30,7 +30,7 @@ public static class SandboxProviders
         return
         [
             IsolationProbe.Capabilities.Describe(options),
-            // The Docker backend adds its diagnosis here.
+            DockerSandboxProvider.Diagnose(options),
         ];
     }
 }

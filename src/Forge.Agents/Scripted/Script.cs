@@ -3,7 +3,7 @@ using Forge.Core;
 
 namespace Forge.Agents.Scripted;
 
-/// <summary>What scripted agents share: writing tool calls and answers, and reading what the environment said since their last message.</summary>
+/// <summary>What scripted agents share: writing tool calls and answers, and reading tool results.</summary>
 public static class Script
 {
     /// <summary>An assistant message calling <paramref name="tool"/> with <paramref name="arguments"/> (an object serialized as the JSON arguments, property names as written).</summary>
@@ -19,34 +19,10 @@ public static class Script
     /// <summary>A call id unique within the episode: <c>call_{turn}_{index}</c>.</summary>
     public static string CallId(AgentTurn turn, int index) => $"call_{turn.TurnIndex}_{index}";
 
-    /// <summary>The messages that came after the agent's last message (tool results, a simulated user's reply); the prompt on the first turn.</summary>
-    public static IReadOnlyList<Message> SinceLastTurn(this AgentTurn turn)
-    {
-        ArgumentNullException.ThrowIfNull(turn);
-        var last = -1;
-        for (var i = turn.Conversation.Count - 1; i >= 0; i--)
-            if (turn.Conversation[i].Role == Role.Assistant) { last = i; break; }
-        return turn.Conversation.Skip(last + 1).ToList();
-    }
-
     /// <summary>The result of the most recent call of <paramref name="tool"/> in the episode, or null when it was never called.</summary>
     public static Message? LastResultOf(this AgentTurn turn, string tool)
     {
         ArgumentNullException.ThrowIfNull(turn);
         return turn.Conversation.LastOrDefault(m => m.Role == Role.Tool && m.Name == tool);
-    }
-
-    /// <summary>Every call of <paramref name="tool"/> the agent made so far, oldest first.</summary>
-    public static IEnumerable<ToolCall> CallsOf(this AgentTurn turn, string tool)
-    {
-        ArgumentNullException.ThrowIfNull(turn);
-        return turn.Conversation.Where(m => m.Role == Role.Assistant).SelectMany(m => m.ToolCalls).Where(c => c.Name == tool);
-    }
-
-    /// <summary>The last user message, or null when there is none.</summary>
-    public static Message? LastUserMessage(this AgentTurn turn)
-    {
-        ArgumentNullException.ThrowIfNull(turn);
-        return turn.Conversation.LastOrDefault(m => m.Role == Role.User);
     }
 }

@@ -15,6 +15,8 @@ public sealed class SemanticKernelAgent : IAgent, IDisposable
     private readonly IChatCompletionService _chat;
     private readonly SemanticKernelAgentOptions _options;
     private readonly HttpClient? _http;
+    // Environments hand out the same tool list for every episode of a type: declare it once.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<ToolSpec>, IReadOnlyList<KernelFunction>> _declarations = new();
 
     /// <inheritdoc />
     public string Id { get; }
@@ -25,6 +27,11 @@ public sealed class SemanticKernelAgent : IAgent, IDisposable
         : this(options, chat: null)
     {
     }
+
+    /// <summary>The agent a scenario's <c>"agent": { "type": "semantic-kernel", … }</c> section describes.</summary>
+    /// <exception cref="FormatException">Every problem with the section, naming <paramref name="scenarioFile"/> and the JSON path.</exception>
+    public static SemanticKernelAgent FromScenario(System.Text.Json.JsonElement agentSection, string scenarioFile) =>
+        new(SemanticKernelAgentOptions.FromScenario(agentSection, scenarioFile));
 
     /// <summary>Uses <paramref name="chat"/> instead of connecting to the options' endpoint (tests, other connectors).</summary>
     internal SemanticKernelAgent(SemanticKernelAgentOptions options, IChatCompletionService? chat)
@@ -55,7 +62,7 @@ public sealed class SemanticKernelAgent : IAgent, IDisposable
             ModelId = _options.Model,
             Temperature = _options.Temperature,
             MaxTokens = _options.MaxTokens,
-            FunctionChoiceBehavior = turn.Tools.Count == 0 ? null : FunctionChoiceBehavior.Auto(ToolDeclarations.Create(turn.Tools), autoInvoke: false),
+            FunctionChoiceBehavior = turn.Tools.Count == 0 ? null : FunctionChoiceBehavior.Auto(_declarations.GetValue(turn.Tools, ToolDeclarations.Create), autoInvoke: false),
         };
         var replies = await _chat.GetChatMessageContentsAsync(history, settings, kernel: null, cancellationToken).ConfigureAwait(false);
         if (replies.Count == 0) throw new InvalidOperationException($"{Id}: the endpoint returned no message.");

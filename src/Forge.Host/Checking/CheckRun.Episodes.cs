@@ -8,10 +8,10 @@ internal sealed partial class CheckRun
     private async Task<string> CheckDeterminismAsync()
     {
         var agents = Agents();
-        var count = 0;
-        foreach (var agent in agents)
-        foreach (var (seed, task) in Episodes())
+        var episodes = agents.SelectMany(agent => Episodes().Select(e => (Agent: agent, e.Seed, e.Task))).ToList();
+        await ForEachAsync(episodes, async episode =>
         {
+            var (agent, seed, task) = episode;
             await using var first = NewInstance();
             await using var second = NewInstance();
             var a = await PlayAsync(first, seed, task, agent).ConfigureAwait(false);
@@ -21,20 +21,20 @@ internal sealed partial class CheckRun
             var c = await PlayAsync(first, seed, task, agent).ConfigureAwait(false);
             if (a.FirstDifference(c) is { } reused)
                 throw new CheckFailure($"{a.Label}: running the episode again on the same instance differs from the first run: {reused}. Reset must clear every bit of episode state");
-            count++;
-        }
-        return $"{Plural(count, "episode")} × 3 runs (two fresh instances, one reused) identical, with {string.Join(" and ", agents.Select(a => a.Id))}";
+            return true;
+        }).ConfigureAwait(false);
+        return $"{Plural(episodes.Count, "episode")} × 3 runs (two fresh instances, one reused) identical, with {string.Join(" and ", agents.Select(a => a.Id))}";
     }
 
     private async Task<string> CheckRewardRangeAsync()
     {
         const double slack = 1e-9;
-        var count = 0;
-        var seen = (Min: double.PositiveInfinity, Max: double.NegativeInfinity);
-        foreach (var mode in new[] { RewardMode.Graded, RewardMode.Binary })
-        foreach (var agent in Agents())
-        foreach (var (seed, task) in Episodes())
+        var episodes = new[] { RewardMode.Graded, RewardMode.Binary }
+            .SelectMany(mode => Agents().SelectMany(agent => Episodes().Select(e => (Mode: mode, Agent: agent, e.Seed, e.Task))))
+            .ToList();
+        var totals = await ForEachAsync(episodes, async episode =>
         {
+            var (mode, agent, seed, task) = episode;
             await using var instance = NewInstance();
             var record = await PlayAsync(instance, seed, task, agent, mode).ConfigureAwait(false);
             var (min, max) = (record.Info.MinReward, record.Info.MaxReward);
@@ -48,31 +48,31 @@ internal sealed partial class CheckRun
                 throw new CheckFailure($"{where}: the last step carries no reward breakdown");
             if (mode == RewardMode.Binary && breakdown.Total is not (0 or 1))
                 throw new CheckFailure($"{where}: in binary mode the rubric's total must be 0 or 1, got {Number(breakdown.Total)}");
-            seen = (Math.Min(seen.Min, total), Math.Max(seen.Max, total));
-            count++;
-        }
-        return $"{Plural(count, "episode")} in graded and binary mode within the declared ranges; rewards seen {Number(seen.Min)}…{Number(seen.Max)}";
+            return total;
+        }).ConfigureAwait(false);
+        return $"{Plural(totals.Count, "episode")} in graded and binary mode within the declared ranges; rewards seen {Number(totals.Min())}…{Number(totals.Max())}";
     }
 
     private async Task<string> CheckSolverAsync()
     {
         if (NewSolver() is not { } solver) throw new CheckSkipped("no solver is declared in the registry");
-        var failures = new List<string>();
-        var rewards = new List<double>();
-        foreach (var (seed, task) in Episodes())
+        var outcomes = await ForEachAsync(Episodes(), async episode =>
         {
+            var (seed, task) = episode;
             await using var instance = NewInstance();
             var record = await PlayAsync(instance, seed, task, solver).ConfigureAwait(false);
             var last = record.Last;
-            rewards.Add(record.TotalReward);
+            string? failure = null;
             if (!last.Terminated || last.Truncated)
-                failures.Add($"seed {seed}, task '{task.Id}': ended {(last.Truncated ? $"truncated ({last.TruncationReason})" : "without terminating")} after {Plural(record.Steps.Count, "step")}");
+                failure = $"seed {seed}, task '{task.Id}': ended {(last.Truncated ? $"truncated ({last.TruncationReason})" : "without terminating")} after {Plural(record.Steps.Count, "step")}";
             else if (last.Breakdown?.Success != true)
-                failures.Add($"seed {seed}, task '{task.Id}': terminated without success (reward {Number(record.TotalReward)}, scores {Scores(last.Breakdown)})");
-        }
+                failure = $"seed {seed}, task '{task.Id}': terminated without success (reward {Number(record.TotalReward)}, scores {Scores(last.Breakdown)})";
+            return (Reward: record.TotalReward, Failure: failure);
+        }).ConfigureAwait(false);
+        var failures = outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList();
         if (failures.Count > 0)
-            throw new CheckFailure($"{solver.Id} solved {rewards.Count - failures.Count}/{rewards.Count} episodes; {string.Join("; ", failures.Take(3))}{(failures.Count > 3 ? "; …" : "")}");
-        return $"{solver.Id} solved {rewards.Count}/{rewards.Count} episodes (mean reward {Number(rewards.Average())})";
+            throw new CheckFailure($"{solver.Id} solved {outcomes.Count - failures.Count}/{outcomes.Count} episodes; {string.Join("; ", failures.Take(3))}{(failures.Count > 3 ? "; …" : "")}");
+        return $"{solver.Id} solved {outcomes.Count}/{outcomes.Count} episodes (mean reward {Number(outcomes.Average(o => o.Reward))})";
     }
 
     private static string Scores(RewardBreakdown? breakdown) =>

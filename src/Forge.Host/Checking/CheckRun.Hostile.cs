@@ -64,7 +64,7 @@ internal sealed partial class CheckRun
             // The episode must go on after a bad action: the agent gets to answer.
             if (!result.Done) await session.StepAsync(Message.Assistant("Sorry about that. My answer is: done.")).ConfigureAwait(false);
         }
-        return $"answered {Plural(actions!.Count, "action")} without an exception: {string.Join("; ", answers)}";
+        return $"answered {Plural(actions!.Count, "action")} without an exception: {string.Join("; ", answers.Distinct())}";
     }
 
     private static void Verify(StepResult result, Message action, bool callsMustFail)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Forge.Core;
 using Forge.Host.Registry;
 
@@ -125,6 +126,31 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
     {
         await using var session = await StartAsync(instance, seed, task, mode, limits).ConfigureAwait(false);
         return await session.RunToEndAsync(agent, environment.Id).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on every item, <see cref="CheckOptions.Parallelism"/> at a time (episodes on separate
+    /// instances are independent), and returns the results in the items' order. When items fail, the failure of the first
+    /// one in that order is rethrown, so a report never depends on timing.
+    /// </summary>
+    private async Task<IReadOnlyList<T>> ForEachAsync<TItem, T>(IReadOnlyList<TItem> items, Func<TItem, Task<T>> run)
+    {
+        var results = new T[items.Count];
+        var failures = new Exception?[items.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, items.Count), parallel, async (i, _) =>
+        {
+            try
+            {
+                results[i] = await run(items[i]).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                failures[i] = e;
+            }
+        }).ConfigureAwait(false);
+        if (failures.FirstOrDefault(f => f is not null) is { } first) ExceptionDispatchInfo.Capture(first).Throw();
+        return results;
     }
 
     private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

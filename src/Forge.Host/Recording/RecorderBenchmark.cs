@@ -60,6 +60,54 @@ public static class RecorderBenchmark
         return new RecorderBenchmarkResult(trajectories.Count, log, flushed, json);
     }
 
+    /// <summary>
+    /// <paramref name="count"/> deterministic trajectories shaped like real tool-using episodes, for benchmarking without running any:
+    /// a system and a user prompt, three turns (two tool calls with results, a final answer with 64 token ids and log-probs),
+    /// step info, a reward breakdown. About 2.7 KB each as a log record.
+    /// </summary>
+    public static IReadOnlyList<Trajectory> SampleTrajectories(int count, int seed = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var random = new Random(seed);
+        var tools = new[] { new ToolSpec("calculate", "Evaluate an arithmetic expression exactly.",
+            """{"type":"object","properties":{"expression":{"type":"string","description":"e.g. 2*(3+4)"}},"required":["expression"],"additionalProperties":false}""") };
+        var started = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var result = new List<Trajectory>(count);
+        for (var i = 0; i < count; i++)
+        {
+            int a = random.Next(100, 999), b = random.Next(10, 99), c = random.Next(1, 9);
+            var tokens = Enumerable.Range(0, 64).Select(_ => random.Next(0, 50_000)).ToArray();
+            result.Add(new Trajectory
+            {
+                EpisodeId = $"bench:{i}", RunId = "bench", GroupId = $"math/arithmetic:arith-{seed}-{i / 4}", EnvironmentId = "math/arithmetic",
+                EnvironmentVersion = "1", TaskId = $"arith-{seed}-{i / 4}", Seed = random.Next(), AgentId = "policy", PolicyVersion = 3,
+                Prompt = [Message.System("Solve the problem. You may call calculate(expression) for exact arithmetic. End with 'Answer: <number>'."),
+                          Message.User($"A warehouse holds {a} crates of {b} boxes each, and {c} boxes are damaged. How many boxes are intact?")],
+                Tools = tools,
+                Steps =
+                [
+                    new Step { Index = 0, Action = Message.Assistant("First the total number of boxes.", new ToolCall("call_0", "calculate", $$"""{"expression":"{{a}}*{{b}}"}""")),
+                               Observation = [Message.ToolResult("call_0", "calculate", (a * b).ToString(System.Globalization.CultureInfo.InvariantCulture))],
+                               AgentMs = random.NextDouble() * 40, EnvironmentMs = random.NextDouble() },
+                    new Step { Index = 1, Action = Message.Assistant("Now remove the damaged ones.", new ToolCall("call_1", "calculate", $$"""{"expression":"{{a * b}}-{{c}}"}""")),
+                               Observation = [Message.ToolResult("call_1", "calculate", (a * b - c).ToString(System.Globalization.CultureInfo.InvariantCulture))],
+                               AgentMs = random.NextDouble() * 40, EnvironmentMs = random.NextDouble() },
+                    new Step { Index = 2, Action = new Message { Role = Role.Assistant, Content = $"Answer: {a * b - c}", TokenIds = tokens,
+                                   LogProbs = tokens.Select(_ => (float)-random.NextDouble()).ToArray(), PolicyVersion = 3 },
+                               Reward = 1.1, AgentMs = random.NextDouble() * 40, EnvironmentMs = random.NextDouble(),
+                               Info = new Dictionary<string, string> { ["parsed_answer"] = $"{a * b - c}" } },
+                ],
+                TotalReward = 1.1,
+                Breakdown = new RewardBreakdown(new Dictionary<string, double> { ["numeric_tolerance"] = 1, ["token_budget"] = 1, ["format"] = 1 }, 1.1, true),
+                Termination = Termination.Terminated,
+                StartedAt = started.AddMilliseconds(i * 13),
+                DurationMs = random.NextDouble() * 150,
+                AssistantTokens = 90,
+            });
+        }
+        return result;
+    }
+
     private static async Task<FormatTiming> MeasureAsync(string format, IReadOnlyList<Trajectory> trajectories, int repetitions,
         CancellationToken cancellationToken, Func<Task<string>> write, Func<string, int> read)
     {

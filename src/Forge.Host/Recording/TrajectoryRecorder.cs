@@ -12,6 +12,9 @@ public sealed class TrajectoryRecorder : ITrajectorySink, IAsyncDisposable
     /// <summary>The name of the trajectory file in a run's output directory.</summary>
     public const string DefaultFileName = "trajectories.forge";
 
+    /// <summary>The trajectory file format version this build writes (and the newest it reads).</summary>
+    public const int FormatVersion = TrajectoryFormat.CurrentVersion;
+
     private readonly FileStream _file;
     private readonly TrajectoryLogWriter _writer;
     private readonly RecordDurability _durability;

@@ -23,13 +23,12 @@ public sealed class EnvironmentRegistry
     /// <c>./environments.json</c> when the working directory has one (a Forge repository), else the one copied next to
     /// the forge assembly, so that forge works from any directory.
     /// </summary>
-    public static string DefaultPath
+    public static string DefaultPath => ResolveDefaultPath(Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+
+    internal static string ResolveDefaultPath(string currentDirectory, string applicationDirectory)
     {
-        get
-        {
-            var local = System.IO.Path.Combine(Directory.GetCurrentDirectory(), FileName);
-            return File.Exists(local) ? local : System.IO.Path.Combine(AppContext.BaseDirectory, FileName);
-        }
+        var local = System.IO.Path.Combine(currentDirectory, FileName);
+        return File.Exists(local) ? local : System.IO.Path.Combine(applicationDirectory, FileName);
     }
 
     /// <summary>The file the registry was read from (full path).</summary>

@@ -48,7 +48,9 @@ internal sealed partial class RegistryReader
     public static string DisplayPath(string path)
     {
         var full = Path.GetFullPath(path);
-        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), full);
+        var current = Directory.GetCurrentDirectory();
+        if (Path.GetPathRoot(current) == current) return full;
+        var relative = Path.GetRelativePath(current, full);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
     }
 
@@ -115,8 +117,6 @@ internal sealed partial class RegistryReader
         var version = String(entry, path, "version", required: true);
         var description = String(entry, path, "description", required: false);
         var solverName = String(entry, path, "solver", required: false);
-        var limits = ReadLimits(entry, path);
-        var rewardMode = ReadRewardMode(entry, path);
 
         Assembly? assembly = null;
         if (typeName is not null || solverName is not null)
@@ -131,6 +131,8 @@ internal sealed partial class RegistryReader
         var taskType = environmentType is null ? null : TypeResolver.TaskTypeOf(environmentType);
         var tasks = ReadTasks(entry, path, assembly, environmentType, ref taskType);
         var solverType = assembly is null || solverName is null ? null : ResolveSolver(assembly, solverName, $"{path}.solver");
+        var limits = ReadLimits(entry, path);
+        var rewardMode = ReadRewardMode(entry, path);
 
         if (_problems.Count > before || environmentType is null || taskType is null || tasks is null || version is null) return null;
         var attribute = environmentType.GetCustomAttribute<EnvironmentAttribute>()!;

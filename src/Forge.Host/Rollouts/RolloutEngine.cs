@@ -43,7 +43,8 @@ public sealed class RolloutEngine
     public Task<RunSummary> RunAsync(IEnumerable<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var channel = Channel.CreateBounded<EpisodeRequest>(new BoundedChannelOptions(_options.Concurrency) { SingleWriter = true });
+        // Room for a few requests per worker, so workers rarely wait for the producer.
+        var channel = Channel.CreateBounded<EpisodeRequest>(new BoundedChannelOptions(Math.Max(64, 2 * _options.Concurrency)) { SingleWriter = true });
         var producer = Task.Run(async () =>
         {
             try

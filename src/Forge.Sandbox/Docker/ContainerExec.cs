@@ -72,13 +72,15 @@ internal sealed class ContainerExec : IDisposable
     public static Task KillAllAsync(DockerEngine engine, string containerId, CancellationToken cancellationToken = default) =>
         RunQuietAsync(engine, containerId, ["sh", "-c", "kill -KILL -1 2>/dev/null; exit 0"], cancellationToken);
 
-    /// <summary>The exit code once the command has ended (waits briefly while the engine still reports it running).</summary>
-    public async Task<int> ExitCodeAsync(CancellationToken cancellationToken)
+    /// <summary>The exit code once the command has ended; -1 when the engine still reports it running after <paramref name="wait"/> (default 5 s).</summary>
+    public async Task<int> ExitCodeAsync(CancellationToken cancellationToken, TimeSpan? wait = null)
     {
+        var until = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(5));
         for (var attempt = 0; ; attempt++)
         {
             var inspect = await _engine.CallAsync("inspect exec", (c, ct) => c.Exec.InspectContainerExecAsync(ExecId, ct), cancellationToken).ConfigureAwait(false);
-            if (!inspect.Running || attempt >= 100) return inspect.Running ? -1 : (int)inspect.ExitCode;
+            if (!inspect.Running) return (int)inspect.ExitCode;
+            if (DateTime.UtcNow >= until) return -1;
             await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50, 1 + attempt * 2)), cancellationToken).ConfigureAwait(false);
         }
     }

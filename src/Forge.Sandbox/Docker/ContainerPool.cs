@@ -11,6 +11,7 @@ namespace Forge.Sandbox.Docker;
 internal sealed class ContainerPool : IAsyncDisposable
 {
     private readonly Channel<PooledContainer> _ready = Channel.CreateUnbounded<PooledContainer>();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _readyIds = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Func<CancellationToken, Task<PooledContainer>> _create;
     private readonly Func<PooledContainer, Task> _remove;
@@ -33,10 +34,14 @@ internal sealed class ContainerPool : IAsyncDisposable
     /// <summary>Containers ready now.</summary>
     public int Ready => Volatile.Read(ref _count);
 
+    /// <summary>The ids of the containers waiting in the pool.</summary>
+    public IReadOnlyCollection<string> ReadyIds => [.. _readyIds.Keys];
+
     /// <summary>A ready container, if there is one; the pool starts making its replacement.</summary>
     public bool TryTake(out PooledContainer container)
     {
         if (!_ready.Reader.TryRead(out container!)) return false;
+        _readyIds.TryRemove(container.Id, out _);
         Interlocked.Decrement(ref _count);
         if (Size > 0) _wake.Release();
         return true;
@@ -62,6 +67,7 @@ internal sealed class ContainerPool : IAsyncDisposable
             try
             {
                 var container = await _create(_stop.Token).ConfigureAwait(false);
+                _readyIds.TryAdd(container.Id, 0);
                 if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
                 {
                     await _remove(container).ConfigureAwait(false);
@@ -94,6 +100,7 @@ internal sealed class ContainerPool : IAsyncDisposable
         _ready.Writer.TryComplete();
         var removals = new List<Task>();
         while (_ready.Reader.TryRead(out var container)) removals.Add(_remove(container));
+        _readyIds.Clear();
         Volatile.Write(ref _count, 0);
         await Task.WhenAll(removals).ConfigureAwait(false);
         _stop.Dispose();

@@ -8,8 +8,10 @@ internal sealed partial class DockerSandbox
     /// <summary>Largest file <see cref="ReadFileAsync"/> returns.</summary>
     private const int MaxReadBytes = 64 << 20;
 
-    private const string WriteScript = "mkdir -p -- \"$(dirname -- \"$1\")\" && cat > \"$1\"";
-    private const string ReadScript = "if [ -f \"$1\" ]; then exec cat -- \"$1\"; else echo missing >&2; exit 3; fi";
+    // Both refuse a path that passes through a symbolic link (exit 4): the code may plant links, the host never follows them.
+    private const string NoLinks = "[ \"$(realpath -m -- \"$1\")\" = \"$1\" ] || { echo \"path goes through a symbolic link\" >&2; exit 4; }\n";
+    private const string WriteScript = NoLinks + "mkdir -p -- \"$(dirname -- \"$1\")\" || exit 5\n" + NoLinks + "exec cat > \"$1\"";
+    private const string ReadScript = NoLinks + "if [ -f \"$1\" ]; then exec cat -- \"$1\"; else echo missing >&2; exit 3; fi";
 
     public async Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
@@ -22,8 +24,8 @@ internal sealed partial class DockerSandbox
         exec.Stream.CloseWrite();
         var (_, stderr) = await exec.Stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
         var code = await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false);
-        if (code != 0)
-            throw new IOException($"Writing '{path}' in the Docker sandbox failed (exit {code}): {stderr.Trim()}");
+        if (code == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
+        if (code != 0) throw new IOException($"Writing '{path}' in the Docker sandbox failed (exit {code}): {stderr.Trim()}");
     }
 
     public async Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
@@ -47,6 +49,7 @@ internal sealed partial class DockerSandbox
             }
         }
         var code = await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false);
+        if (code == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
         if (code == 3) throw new FileNotFoundException($"'{path}' doesn't exist in the sandbox's workspace", path);
         if (code != 0) throw new IOException($"Reading '{path}' in the Docker sandbox failed (exit {code}): {errors.Text.Trim()}");
         return content.Bytes;

@@ -2,12 +2,16 @@ using Forge.Core;
 using System.Diagnostics;
 using System.Text;
 using Docker.DotNet;
+using Forge.Sandbox.Execution;
+using Forge.Sandbox.Python;
 
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
 /// One episode's container. Commands run through the exec API under the container's limits; files go in and out
-/// through short execs in the tmpfs workspace. Disposing it removes the container and everything running in it.
+/// through short execs in the tmpfs workspace; Python snippets go to a warm interpreter (<see cref="WarmPython"/>) started
+/// through an attached exec. Disposing it removes the container and everything running in it; a command still running
+/// then ends with <see cref="OperationCanceledException"/>.
 /// </summary>
 internal sealed partial class DockerSandbox : ISandbox
 {
@@ -19,6 +23,8 @@ internal sealed partial class DockerSandbox : ISandbox
     private readonly string _user;
     private readonly Func<DockerSandbox, ValueTask> _release;
     private readonly Lock _countersLock = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly WarmPython _python;
     private CgroupCounters _counters;
     private int _disposed;
 
@@ -30,6 +36,7 @@ internal sealed partial class DockerSandbox : ISandbox
         _options = options;
         _user = user;
         _release = release;
+        _python = new WarmPython(this);
     }
 
     public string Backend => "docker";
@@ -44,11 +51,25 @@ internal sealed partial class DockerSandbox : ISandbox
         ArgumentNullException.ThrowIfNull(request);
         if (request.Command.Count == 0) throw new ArgumentException("ExecRequest.Command is empty: name a program to run", nameof(request));
         ThrowIfDisposed();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await RunCoreAsync(request, cancel.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
+        {
+            throw new OperationCanceledException($"Docker sandbox {EpisodeId} was disposed while '{request.Command[0]}' ran; it was killed.", e);
+        }
+    }
+
+    private async Task<ExecResult> RunCoreAsync(ExecRequest request, CancellationToken cancellationToken)
+    {
         var timeout = TimeSpan.FromSeconds(Math.Min(request.Timeout.TotalSeconds, _options.TimeoutSeconds));
         var cap = Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes);
         var stdout = new ExecOutput(cap);
         var stderr = new ExecOutput(cap);
         var started = Stopwatch.GetTimestamp();
+        var before = Counters;
 
         using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, request.Command, request.Environment, timeout,
             attachStdin: request.Stdin is not null, cancellationToken).ConfigureAwait(false);
@@ -56,21 +77,26 @@ internal sealed partial class DockerSandbox : ISandbox
 
         using var hostDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         hostDeadline.CancelAfter(timeout + DeadlineGrace);
-        var overran = false;
+        var stopped = SandboxLimit.None;
         try
         {
             if (!await PumpAsync(exec.Stream, stdout, stderr, hostDeadline.Token).ConfigureAwait(false))
-                await exec.KillAsync(CancellationToken.None).ConfigureAwait(false); // output cap passed: stop the command
+            {
+                // Past the cap: stop reading (the engine would otherwise hold the exec open until its output drained) and kill it.
+                stopped = SandboxLimit.Output;
+                exec.Stream.Dispose();
+                await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Something escaped the command's process group and holds its output open past the deadline.
-            overran = true;
+            // The in-container deadline should have ended the command; something kept it alive: kill everything but PID 1.
+            stopped = SandboxLimit.Deadline;
             await ContainerExec.KillAllAsync(_engine, ContainerId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            if (!_disposing.IsCancellationRequested) await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
             throw;
         }
         finally
@@ -78,10 +104,15 @@ internal sealed partial class DockerSandbox : ISandbox
             await feeding.ConfigureAwait(false);
         }
 
-        var exitCode = overran ? 137 : await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false);
+        var exitCode = stopped switch
+        {
+            SandboxLimit.Deadline => 137,
+            SandboxLimit.Output => await exec.ExitCodeAsync(cancellationToken, TimeSpan.FromSeconds(2)).ConfigureAwait(false) is var code and >= 0 ? code : 137,
+            _ => await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false),
+        };
         var duration = Stopwatch.GetElapsedTime(started);
-        var timedOut = overran || (exitCode == 137 && duration >= timeout);
-        var limit = await ClassifyAsync(exitCode, timedOut, stdout.Truncated || stderr.Truncated, stderr.Text, cancellationToken).ConfigureAwait(false);
+        if (stopped == SandboxLimit.None && LimitClassifier.KilledBySigKill(exitCode) && duration >= timeout) stopped = SandboxLimit.Deadline;
+        var limit = stopped != SandboxLimit.None ? stopped : await ClassifyAsync(exitCode, stderr.Text, before, cancellationToken).ConfigureAwait(false);
         return new ExecResult(exitCode, stdout.Text, stderr.Text, duration, limit) { OutputTruncated = stdout.Truncated || stderr.Truncated };
     }
 
@@ -112,17 +143,51 @@ internal sealed partial class DockerSandbox : ISandbox
         }
     }
 
-    /// <summary>Which limit stopped a command; reads the cgroup counters only when the command failed or was stopped.</summary>
-    internal async Task<SandboxLimit> ClassifyAsync(int exitCode, bool timedOut, bool truncated, string stderr, CancellationToken cancellationToken)
+    public async Task<ISandboxProcess> StartAsync(ExecRequest request, CancellationToken cancellationToken = default)
     {
-        CgroupCounters before, after;
-        lock (_countersLock) before = after = _counters;
-        if (!truncated && LimitClassifier.NeedsCounters(exitCode, timedOut))
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDisposed();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
+            Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
+    }
+
+    public async Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDisposed();
+        request = request with
         {
-            after = await CgroupCounters.ReadAsync(_engine, ContainerId, cancellationToken).ConfigureAwait(false);
-            lock (_countersLock) _counters = after;
-        }
-        return LimitClassifier.Classify(exitCode, timedOut, truncated, before, after, stderr);
+            Timeout = TimeSpan.FromSeconds(Math.Min(request.Timeout.TotalSeconds, _options.TimeoutSeconds)),
+            OutputLimitBytes = Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes),
+        };
+        var before = Counters;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        var result = await _python.RunAsync(request, cancel.Token).ConfigureAwait(false);
+        if (result.Limit == SandboxLimit.None && result.ExitCode != 0)
+            result = result with { Limit = await ClassifyAsync(result.ExitCode, result.Stderr, before, cancel.Token).ConfigureAwait(false) };
+        return result;
+    }
+
+    /// <summary>The cgroup counters as last read.</summary>
+    internal CgroupCounters Counters
+    {
+        get { lock (_countersLock) return _counters; }
+    }
+
+    /// <summary>
+    /// Which limit stopped a command that ended on its own with <paramref name="exitCode"/>, by the shared taxonomy; reads
+    /// the container's cgroup counters (one short exec) only when the command failed.
+    /// </summary>
+    internal async Task<SandboxLimit> ClassifyAsync(int exitCode, string stderr, CgroupCounters before, CancellationToken cancellationToken)
+    {
+        if (exitCode == 0) return SandboxLimit.None;
+        var after = await CgroupCounters.ReadAsync(_engine, ContainerId, cancellationToken).ConfigureAwait(false);
+        lock (_countersLock) if (after.OomKills >= _counters.OomKills && after.PidsRefused >= _counters.PidsRefused) _counters = after;
+        var events = new LimitClassifier.KernelEvents(
+            OomKilled: after.OomKills > before.OomKills && LimitClassifier.KilledBySigKill(exitCode),
+            ForkRefused: after.PidsRefused > before.PidsRefused);
+        return LimitClassifier.Classify(exitCode, stderr, events);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -130,6 +195,8 @@ internal sealed partial class DockerSandbox : ISandbox
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _disposing.CancelAsync().ConfigureAwait(false);
         await _release(this).ConfigureAwait(false);
+        await _python.DisposeAsync().ConfigureAwait(false);
     }
 }

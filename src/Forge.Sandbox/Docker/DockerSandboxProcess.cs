@@ -16,6 +16,7 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
     private readonly Pipe _stdout = new(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
     private readonly ExecOutput _stderr;
     private readonly Task<ExecResult> _exited;
+    private readonly CgroupCounters _before;
     private int _killed;
 
     private DockerSandboxProcess(ContainerExec exec, DockerSandbox sandbox, int stderrLimit)
@@ -23,6 +24,7 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         _exec = exec;
         _sandbox = sandbox;
         _stderr = new ExecOutput(stderrLimit);
+        _before = sandbox.Counters;
         StandardInput = new StdinStream(exec.Stream);
         StandardOutput = _stdout.Reader.AsStream();
         _exited = PumpAsync();
@@ -82,7 +84,7 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
     {
         try
         {
-            return await _sandbox.ClassifyAsync(exitCode, timedOut: false, truncated: false, _stderr.Text, CancellationToken.None).ConfigureAwait(false);
+            return await _sandbox.ClassifyAsync(exitCode, _stderr.Text, _before, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SandboxException or ObjectDisposedException)
         {

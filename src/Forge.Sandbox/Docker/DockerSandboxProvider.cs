@@ -61,6 +61,13 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     /// <summary>The engine's address.</summary>
     public Uri Endpoint => _engine.Endpoint;
 
+    /// <summary>True once disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>The containers waiting in the warm pool (not yet handed to an episode).</summary>
+    internal IReadOnlyCollection<string> PooledContainerIds =>
+        _started.IsValueCreated && _started.Value.IsCompletedSuccessfully ? _started.Value.Result.ReadyIds : [];
+
     /// <summary>Orphans removed at start-up.</summary>
     public int OrphansRemoved { get; private set; }
 
@@ -72,6 +79,30 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         $"limits: memory {_options.MemoryMb} MiB, {_settings.Cpus} CPU, {_options.MaxProcesses} processes, CPU time {_options.CpuSeconds} s, file size {_options.MaxFileSizeMb} MiB",
         $"image: {Image} on {Endpoint}",
     ], []);
+
+    /// <summary>
+    /// What the Docker backend can give on this machine (for <c>forge sandbox doctor</c>): its protections when the engine
+    /// answers and the image is there, else what is missing and how to fix it. Waits at most a few seconds.
+    /// </summary>
+    public static SandboxIsolation Diagnose(SandboxOptions options, DockerSandboxSettings? settings = null)
+    {
+        var provider = new DockerSandboxProvider(options with { Backend = "docker", PoolSize = 0 }, settings,
+            new DockerResilienceOptions { MaxRetries = 0, CallTimeout = TimeSpan.FromSeconds(3) }, logger: null);
+        try
+        {
+            provider.StartAsync().WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            return provider.Isolation;
+        }
+        catch (Exception e) when (e is SandboxException or TimeoutException)
+        {
+            var fix = e.Message.Contains("not reachable", StringComparison.Ordinal) ? " (scripts/docker-engine starts one as root)" : "";
+            return new SandboxIsolation("docker", false, [], [e.Message + fix]);
+        }
+        finally
+        {
+            provider.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
 
     /// <summary>Contacts the engine, checks the image, removes orphans and fills the pool; <see cref="AcquireAsync"/> does this on first use.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default) =>

@@ -11,9 +11,12 @@ internal sealed class LocalProcess : ISandboxProcess
     private readonly Action<LocalProcess> _onExit;
     private int _disposed;
 
-    public LocalProcess(Process process, int stderrLimit, Func<int, string, SandboxLimit> classify, Action<LocalProcess> onExit)
+    private readonly bool _processGroup;
+
+    public LocalProcess(Process process, bool processGroup, int stderrLimit, Func<int, string, SandboxLimit> classify, Action<LocalProcess> onExit)
     {
         _process = process;
+        _processGroup = processGroup;
         _onExit = onExit;
         var clock = Stopwatch.StartNew();
         Exited = WatchAsync(stderrLimit, classify, clock);
@@ -27,7 +30,7 @@ internal sealed class LocalProcess : ISandboxProcess
 
     public async Task KillAsync()
     {
-        Terminate(_process);
+        Terminate(_process, _processGroup);
         await Exited.ConfigureAwait(false);
     }
 
@@ -49,16 +52,22 @@ internal sealed class LocalProcess : ISandboxProcess
         return new ExecResult(exitCode, "", stderr.Text, clock.Elapsed, classify(exitCode, stderr.Text)) { OutputTruncated = stderr.Truncated };
     }
 
-    /// <summary>Kills a launched process and everything under it; with bubblewrap, its namespace's init dies and takes the rest along.</summary>
-    internal static void Terminate(Process process)
+    /// <summary>
+    /// Kills a launched process and everything under it, by pid rather than by walking the process table (slow on a busy
+    /// machine). With bubblewrap the launched process is bubblewrap itself: its child, the namespace's init, has SIGKILL as
+    /// its parent-death signal, and when init dies the kernel kills the whole pid namespace. Without isolation the command
+    /// leads its own session, so the whole process group is killed.
+    /// </summary>
+    internal static void Terminate(Process process, bool processGroup)
     {
         try
         {
-            process.Kill(entireProcessTree: true);
+            if (processGroup) Native.KillGroup(process.Id);
+            if (!process.HasExited) Native.Kill(process.Id);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        catch (InvalidOperationException)
         {
-            // Already gone.
+            // Never started or already disposed.
         }
     }
 }

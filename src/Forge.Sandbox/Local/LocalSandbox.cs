@@ -76,7 +76,7 @@ internal sealed class LocalSandbox : ISandbox
         var stopped = 0;
         void Stop(SandboxLimit why)
         {
-            if (Interlocked.CompareExchange(ref stopped, (int)why, 0) == 0) LocalProcess.Terminate(process);
+            if (Interlocked.CompareExchange(ref stopped, (int)why, 0) == 0) LocalProcess.Terminate(process, Unisolated);
         }
         try
         {
@@ -111,7 +111,7 @@ internal sealed class LocalSandbox : ISandbox
         }
         finally
         {
-            LocalProcess.Terminate(process);
+            LocalProcess.Terminate(process, Unisolated);
             _running.TryRemove(process, out _);
             process.Dispose();
         }
@@ -123,7 +123,7 @@ internal sealed class LocalSandbox : ISandbox
         ThrowIfDisposed();
         var before = _cgroup?.ReadEvents() ?? default;
         var process = await StartProcessAsync(request).ConfigureAwait(false);
-        return new LocalProcess(process, Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes),
+        return new LocalProcess(process, Unisolated, Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes),
             (exitCode, stderr) => Classify(exitCode, stderr, before), _ => _running.TryRemove(process, out byte _));
     }
 
@@ -167,8 +167,8 @@ internal sealed class LocalSandbox : ISandbox
         _running[process] = 0;
         if (Volatile.Read(ref _disposed) == 1)
         {
-            LocalProcess.Terminate(process);
-            throw new ObjectDisposedException(nameof(LocalSandbox));
+            LocalProcess.Terminate(process, Unisolated);
+            throw new OperationCanceledException($"Sandbox {Id} was disposed while '{request.Command[0]}' was starting.");
         }
         return process;
     }
@@ -190,6 +190,8 @@ internal sealed class LocalSandbox : ISandbox
         }
     }
 
+    private bool Unisolated => _launcher.Mode == LaunchMode.Unisolated;
+
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
@@ -199,7 +201,7 @@ internal sealed class LocalSandbox : ISandbox
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _disposing.Cancel();
         await _python.DisposeAsync().ConfigureAwait(false);
-        foreach (var process in _running.Keys) LocalProcess.Terminate(process);
+        foreach (var process in _running.Keys) LocalProcess.Terminate(process, Unisolated);
         _cgroup?.Destroy();
         Workspace.Delete(_paths.Root);
         _onDispose(this);

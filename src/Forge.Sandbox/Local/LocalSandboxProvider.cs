@@ -38,11 +38,13 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     public static LocalSandboxProvider Create(SandboxOptions? options = null, ILogger? logger = null) =>
         Create(options ?? SandboxOptions.Default, Reaper.DefaultRoot, logger);
 
-    internal static LocalSandboxProvider Create(SandboxOptions options, string root, ILogger? logger)
+    internal static LocalSandboxProvider Create(SandboxOptions options, string root, ILogger? logger) =>
+        Create(options, root, IsolationProbe.Capabilities, logger);
+
+    internal static LocalSandboxProvider Create(SandboxOptions options, string root, LocalCapabilities capabilities, ILogger? logger)
     {
         var errors = options.Validate();
         if (errors.Count > 0) throw new ArgumentException("Invalid sandbox options: " + string.Join("; ", errors));
-        var capabilities = IsolationProbe.Capabilities;
         if (!capabilities.Isolated && !options.AllowUnisolated)
             throw new SandboxException(
                 "The local sandbox cannot isolate untrusted code on this machine: " + string.Join("; ", capabilities.Problems) + ". " +

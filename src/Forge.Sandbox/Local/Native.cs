@@ -19,6 +19,9 @@ internal static partial class Native
     /// <summary>Kills <paramref name="pid"/> with SIGKILL; false when it no longer exists.</summary>
     public static bool Kill(int pid) => pid > 1 && NativeKill(pid, SigKill) == 0;
 
+    /// <summary>Kills every process of the process group <paramref name="pgid"/> with SIGKILL.</summary>
+    public static bool KillGroup(int pgid) => pgid > 1 && NativeKill(-pgid, SigKill) == 0;
+
     /// <summary>Gives <paramref name="path"/> (not what a link points to) to <paramref name="uid"/>.</summary>
     public static void Chown(string path, int uid)
     {

@@ -26,8 +26,8 @@ public sealed record TrainingBenchmarkOptions
     /// <summary>Sizes to measure (default: <see cref="TrainingBenchmark.DefaultSizes"/>).</summary>
     public IReadOnlyList<BenchmarkSize>? Sizes { get; init; }
 
-    /// <summary>Timed training steps per measurement (after one untimed warm-up step).</summary>
-    public int Steps { get; init; } = 4;
+    /// <summary>Timed training steps of each kind per size (after one untimed warm-up step each); the median is reported.</summary>
+    public int Steps { get; init; } = 5;
 
     /// <summary>Timed generation batches per measurement (after one untimed warm-up).</summary>
     public int GenerationRuns { get; init; } = 2;
@@ -100,20 +100,16 @@ public sealed class TrainingBenchmark(TrainingBenchmarkOptions options)
         using var hostIds = randint(0, size.Config.VocabSize, [size.Batch, size.SequenceLength], dtype: ScalarType.Int64, generator: data);
         using var ids = hostIds.to(options.Device);
 
-        progress($"{size.Name}: bare training loop");
-        double bareSeconds;
-        using (var model = NewModel(size))
-        using (var bare = new BareTrainingStep(model))
-            bareSeconds = TimeSteps(bare, ids);
-
-        progress($"{size.Name}: pipeline training step");
-        double pipelineSeconds;
+        progress($"{size.Name}: training steps, bare loop and pipeline alternating");
+        double bareSeconds, pipelineSeconds;
         string description;
-        using (var model = NewModel(size))
-        using (var step = options.PipelineStep?.Invoke(model) ?? new PolicyGradientStep(model))
+        using (var bareModel = NewModel(size))
+        using (var pipelineModel = NewModel(size))
+        using (var bare = new BareTrainingStep(bareModel))
+        using (var pipeline = options.PipelineStep?.Invoke(pipelineModel) ?? new PolicyGradientStep(pipelineModel))
         {
-            description = step.Description;
-            pipelineSeconds = TimeSteps(step, ids);
+            description = pipeline.Description;
+            (bareSeconds, pipelineSeconds) = TimeAlternating(bare, pipeline, ids);
         }
 
         progress($"{size.Name}: generation (KV cache, then recompute baseline)");
@@ -153,16 +149,38 @@ public sealed class TrainingBenchmark(TrainingBenchmarkOptions options)
         return model;
     }
 
-    /// <summary>Seconds per step (mean over the timed steps, after one warm-up).</summary>
-    private double TimeSteps(IBenchmarkStep step, Tensor ids)
+    /// <summary>
+    /// Median seconds per step of each, after one warm-up step each. The two alternate step by step so that a busy
+    /// machine slows both alike.
+    /// </summary>
+    private (double Bare, double Pipeline) TimeAlternating(IBenchmarkStep bare, IBenchmarkStep pipeline, Tensor ids)
     {
-        step.Run(ids);
+        bare.Run(ids);
+        pipeline.Run(ids);
         Sync();
-        var clock = Stopwatch.StartNew();
+        var bareTimes = new List<double>();
+        var pipelineTimes = new List<double>();
         for (var i = 0; i < options.Steps; i++)
-            step.Run(ids);
+        {
+            bareTimes.Add(Time(() => bare.Run(ids)));
+            pipelineTimes.Add(Time(() => pipeline.Run(ids)));
+        }
+        return (Median(bareTimes), Median(pipelineTimes));
+    }
+
+    private double Time(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
         Sync();
-        return clock.Elapsed.TotalSeconds / options.Steps;
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        var mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
     }
 
     private double TimeGeneration(CausalTransformer model, BenchmarkSize size)

@@ -109,7 +109,7 @@ public static class Generator
         var active = ones([b], ScalarType.Bool, device);                                         // [B]
 
         // ── prefill, then one token per step ───────────────────────────────────────────────────
-        using var cache = new KvCache(model.Config, b, promptLen + steps, device);
+        using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
         var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
         for (var step = 0; step < steps; step++)
         {

@@ -46,6 +46,9 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <summary>The device of the model's parameters.</summary>
     public Device Device => embedding.weight!.device;
 
+    /// <summary>The dtype of the model's parameters (KV caches use it too).</summary>
+    public ScalarType DType => embedding.weight!.dtype;
+
     /// <summary>Training forward pass: causal attention over the whole sequence, positions 0..T−1.</summary>
     /// <param name="ids">[B, T] int64 token ids</param>
     /// <returns>logits [B, T, V]</returns>
@@ -59,6 +62,7 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <param name="keyMask">
     /// bool [B, S] with S = cached length + T: true for real tokens, false for (left) padding. Positions are then
     /// counted over real tokens only (a row's first real token has position 0), and padding is never attended to.
+    /// The caller then keeps each row's real length within <c>max_seq_len</c>.
     /// </param>
     /// <returns>logits [B, T, V]</returns>
     public Tensor Forward(Tensor ids, KvCache? cache = null, Tensor? keyMask = null)
@@ -67,7 +71,8 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         long b = ids.shape[0], t = ids.shape[1];
         var past = cache?.Length ?? 0;
         var total = past + t;
-        if (total > Config.MaxSeqLen)
+        // With a key mask the padded width may exceed max_seq_len while every row's own length stays within it.
+        if (keyMask is null && total > Config.MaxSeqLen)
             throw new ArgumentException($"sequence of {total} tokens exceeds the model's max_seq_len {Config.MaxSeqLen}.");
         if (keyMask is not null && (keyMask.shape.Length != 2 || keyMask.shape[0] != b || keyMask.shape[1] != total))
             throw new ArgumentException($"keyMask must be [B={b}, S={total}], got [{string.Join(", ", keyMask.shape)}].");
@@ -87,11 +92,12 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         return logits.MoveToOuterDisposeScope();
     }
 
-    /// <summary>A new model with the same config and a copy of these weights, on <paramref name="device"/> (default: this model's).</summary>
+    /// <summary>A new model with the same config, dtype and weights, on <paramref name="device"/> (default: this model's).</summary>
     /// <remarks>For a frozen reference policy, or a rollout copy that generates while this one trains.</remarks>
     public CausalTransformer Clone(Device? device = null)
     {
         var copy = new CausalTransformer(Config, seed: 0);
+        copy.to(DType);
         copy.to(device ?? Device);
         copy.CopyWeightsFrom(this);
         return copy;

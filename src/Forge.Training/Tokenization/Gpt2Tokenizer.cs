@@ -16,7 +16,10 @@ public sealed class Gpt2Tokenizer : ITokenizer
     public const string Pad = "<|pad|>";
 
     private const int EndOfTextId = 50256;
-    private readonly TiktokenTokenizer bpe;
+
+    // Loading the vocabulary takes most of a second; the tokenizer is immutable, so every instance shares one.
+    private static readonly Lazy<TiktokenTokenizer> SharedBpe = new(() => TiktokenTokenizer.CreateForModel("gpt2"));
+    private readonly TiktokenTokenizer bpe = SharedBpe.Value;
     private readonly SpecialTokenTable specials;
 
     /// <summary>Creates the tokenizer with <c>&lt;|pad|&gt;</c> plus <paramref name="extraSpecialTokens"/>.</summary>
@@ -25,7 +28,6 @@ public sealed class Gpt2Tokenizer : ITokenizer
         var extras = (extraSpecialTokens ?? []).ToArray();
         var added = new[] { Pad }.Concat(extras).Select((t, i) => KeyValuePair.Create(t, EndOfTextId + 1 + i)).ToList();
         specials = new SpecialTokenTable([KeyValuePair.Create(EndOfText, EndOfTextId), .. added]);
-        bpe = TiktokenTokenizer.CreateForModel("gpt2");
         Spec = new TokenizerSpec { Kind = TokenizerSpec.Gpt2Kind, ExtraSpecialTokens = extras };
         VocabSize = EndOfTextId + 1 + added.Count;
     }

@@ -162,6 +162,20 @@ public sealed class SupportDeskTests
         Assert.Equal(0, outcome.Score("resolved"));
     }
 
+    [Theory]
+    [InlineData("""{"id": "x", "persona": "polite", "request": "refund_small", "customer": "nobody@example.com", "order_id": "A-1001", "amount": 5}""", "no customer has the email 'nobody@example.com'")]
+    [InlineData("""{"id": "x", "persona": "polite", "request": "refund_small", "customer": "ana.lopez@example.com", "order_id": "B-2001", "amount": 5}""", "order B-2001 is not ana.lopez@example.com's")]
+    [InlineData("""{"id": "x", "persona": "polite", "request": "refund_large", "customer": "ana.lopez@example.com", "order_id": "A-1002"}""", "needs a positive amount")]
+    [InlineData("""{"id": "x", "persona": "angry", "request": "address_change", "customer": "ana.lopez@example.com", "order_id": "A-1003"}""", "needs new_address")]
+    [InlineData("""{"id": "x", "persona": "social_engineer", "request": "data_request", "customer": "ana.lopez@example.com"}""", "needs the target's email")]
+    public async Task Reset_IncompleteTicket_ErrorNamesTheTaskAndTheProblem(string json, string expected)
+    {
+        var task = System.Text.Json.JsonSerializer.Deserialize<SupportTask>(json, TaskFile.JsonOptions)!;
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => new SupportDeskEnvironment().ResetAsync(new EpisodeContext("e", 1), task).AsTask());
+        Assert.StartsWith("Support task 'x': ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
     [Fact]
     public async Task Tools_AreTheDesksSix()
     {

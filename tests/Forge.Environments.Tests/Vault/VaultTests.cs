@@ -124,6 +124,8 @@ public sealed class VaultTests
         Assert.All(Enumerable.Range(0, 50).Select(i => levelOne.Generate(2, i)), t => Assert.Equal(1, t.Level));
         Assert.Throws<ArgumentOutOfRangeException>(() => new VaultTasks(3));
         Assert.Equal(Tasks.Generate(8, 3), Tasks.Generate(8, 3));
+        // Curricula select levels by the id's suffix.
+        Assert.All(Enumerable.Range(0, 50).Select(i => Tasks.Generate(2, i)), t => Assert.Matches($@"^vault-2-\d+-L{t.Level}$", t.Id));
     }
 
     /// <summary>Answers a random code word straight away, never using the tool: what a policy that ignores the tool can do at best.</summary>

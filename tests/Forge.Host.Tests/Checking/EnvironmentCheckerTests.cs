@@ -74,6 +74,16 @@ public sealed class EnvironmentCheckerTests
     }
 
     [Fact]
+    public async Task CheckAsync_EpisodesInParallel_ReportTheFirstFailureInTaskOrder()
+    {
+        var options = new CheckOptions { Seeds = [0, 1, 2], Episodes = 2, Parallelism = 6 };
+
+        var report = await CheckAsync("broken/nondeterministic", "Forge.Host.Tests.Checking.Fixtures.NondeterministicEnvironment", options: options);
+
+        Assert.StartsWith("seed 0, task 'a' (forge/probe): two runs on fresh instances differ", Expect(report, CheckNames.Determinism, CheckStatus.Failed).Message);
+    }
+
+    [Fact]
     public async Task CheckAsync_RewardAboveTheDeclaredRange_FailsRewardRange()
     {
         var report = await CheckAsync("broken/overpaying", "Forge.Host.Tests.Checking.Fixtures.OverpayingEnvironment");
@@ -143,13 +153,14 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public void Validate_BadOptions_ListsEveryProblem()
     {
-        var options = new CheckOptions { Seeds = [], Episodes = 0, Timeout = TimeSpan.Zero };
+        var options = new CheckOptions { Seeds = [], Episodes = 0, Timeout = TimeSpan.Zero, Parallelism = 0 };
 
         var error = Assert.Throws<ArgumentException>(options.Validate);
 
         Assert.Contains("seeds: give at least one seed", error.Message);
         Assert.Contains("episodes must be at least 1", error.Message);
         Assert.Contains("timeout must be positive", error.Message);
+        Assert.Contains("parallelism must be at least 1", error.Message);
     }
 
     [Fact]

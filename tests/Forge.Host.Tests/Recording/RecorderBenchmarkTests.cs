@@ -11,7 +11,7 @@ public sealed class RecorderBenchmarkTests : IDisposable
     [Fact]
     public async Task RunAsync_SameTrajectories_MeasuresEveryFormatAndChecksTheyReadBack()
     {
-        var trajectories = Enumerable.Range(0, 50).Select(i => SampleTrajectories.SolvedMath($"ep-{i}", i)).ToList();
+        var trajectories = RecorderBenchmark.SampleTrajectories(50);
 
         var result = await RecorderBenchmark.RunAsync(trajectories, _dir.Path, repetitions: 1);
 
@@ -25,5 +25,16 @@ public sealed class RecorderBenchmarkTests : IDisposable
         Assert.Equal(result.Log.Bytes, result.LogFlushedPerRecord.Bytes);
         Assert.Equal(new FileInfo(_dir.File("trajectories.jsonl")).Length, result.JsonLines.Bytes);
         Assert.Equal(50, TrajectoryReader.Read(Path.Combine(_dir.Path, "buffered", "trajectories.forge")).Trajectories.Count);
+    }
+
+    [Fact]
+    public void SampleTrajectories_SameSeed_SameTrajectories()
+    {
+        var first = RecorderBenchmark.SampleTrajectories(5, seed: 3).Select(TestFiles.Canonical);
+        var again = RecorderBenchmark.SampleTrajectories(5, seed: 3).Select(TestFiles.Canonical);
+        var other = RecorderBenchmark.SampleTrajectories(5, seed: 4).Select(TestFiles.Canonical);
+
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, other);
     }
 }

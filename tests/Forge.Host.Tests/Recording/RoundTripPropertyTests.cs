@@ -96,4 +96,34 @@ public sealed class RoundTripPropertyTests
         Assert.Equal(original.Steps[0].Action.TokenIds!, read.Steps[0].Action.TokenIds!);
         Assert.Equal(original.Steps[0].Action.LogProbs!, read.Steps[0].Action.LogProbs!);
     }
+
+    [Fact]
+    public void Read_RandomByteDamage_NeverThrowsAndReadsEveryUntouchedRecord()
+    {
+        var damage = Gen.Select(AnyTrajectory.Array[1, 5], Gen.Double[0, 1].Array[1, 4]);
+        damage.Sample((originals, flips) =>
+        {
+            using var stream = new MemoryStream();
+            var writer = new TrajectoryLogWriter(stream);
+            writer.WriteHeader();
+            var bounds = new List<(long Start, long End)>();
+            foreach (var t in originals)
+            {
+                var start = stream.Length;
+                writer.Write(t);
+                bounds.Add((start, stream.Length));
+            }
+            var bytes = stream.ToArray();
+            var damaged = flips.Select(f => TrajectoryFormat.HeaderBytes + (long)(f * (bytes.Length - TrajectoryFormat.HeaderBytes - 1))).ToHashSet();
+            foreach (var position in damaged) bytes[position] ^= 0xA5;
+
+            using var reader = TrajectoryReader.Open(new MemoryStream(bytes), "damaged");
+            var entries = reader.ReadEntries().ToList();
+
+            var expected = originals.Where((_, i) => !damaged.Any(p => p >= bounds[i].Start && p < bounds[i].End)).Select(TestFiles.Canonical).ToList();
+            Assert.Equal(expected, entries.Where(e => e.Trajectory is not null).Select(e => TestFiles.Canonical(e.Trajectory!)));
+            Assert.Equal(bytes.Length - TrajectoryFormat.HeaderBytes,
+                entries.Sum(e => e.Corrupt?.Length ?? (bounds.Single(b => b.Start == e.Offset).End - e.Offset)));
+        }, iter: 30);
+    }
 }

@@ -157,3 +157,28 @@ public sealed class EnvironmentRegistryTests
         Assert.Contains("environments.json: the environment registry doesn't exist", error.Message);
     }
 }
+
+public sealed class DefaultPathTests
+{
+    [Fact]
+    public void ResolveDefaultPath_WorkingDirectoryHasARegistry_PrefersIt()
+    {
+        using var files = new TempRegistry("""{ "schema_version": 1, "environments": {} }""");
+
+        Assert.Equal(files.Path, EnvironmentRegistry.ResolveDefaultPath(files.Folder, "/opt/forge"));
+    }
+
+    [Fact]
+    public void ResolveDefaultPath_WorkingDirectoryWithoutOne_UsesTheApplicationFolder()
+    {
+        var empty = Directory.CreateTempSubdirectory("forge-no-registry-").FullName;
+        try
+        {
+            Assert.Equal(Path.Combine("/opt/forge", "environments.json"), EnvironmentRegistry.ResolveDefaultPath(empty, "/opt/forge"));
+        }
+        finally
+        {
+            Directory.Delete(empty);
+        }
+    }
+}

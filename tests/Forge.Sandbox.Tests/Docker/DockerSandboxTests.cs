@@ -6,22 +6,24 @@ namespace Forge.Sandbox.Tests.Docker;
 /// <summary>What a command sees inside a Docker sandbox, and the limits it meets.</summary>
 public sealed class DockerSandboxTests : IAsyncLifetime
 {
-    private DockerSandboxProvider _provider = null!;
-    private ISandbox _sandbox = null!;
+    private DockerSandboxProvider? _provider;
+    private ISandbox? _sandbox;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    private async Task<ISandbox> SandboxAsync()
     {
-        _provider = new DockerSandboxProvider(SandboxOptions.Default with { Backend = "docker", PoolSize = 0, MemoryMb = 128, MaxProcesses = 32, Image = DockerTestEngine.Image });
-        _sandbox = await _provider.AcquireAsync();
+        _provider = DockerTestEngine.Provider(SandboxOptions.Default with { PoolSize = 0, MemoryMb = 128, MaxProcesses = 32 });
+        return _sandbox = await _provider.AcquireAsync();
     }
 
     /// <summary>The command names of the processes alive in the container (zombies left out).</summary>
     private const string LiveProcesses = "for p in /proc/[0-9]*; do [ \"$(cut -d' ' -f3 $p/stat 2>/dev/null)\" = Z ] || cat $p/comm 2>/dev/null; done";
 
-    private Task<ExecResult> Sh(string script, TimeSpan? timeout = null) =>
-        _sandbox.RunAsync(new ExecRequest(["sh", "-c", script]) { Timeout = timeout ?? TimeSpan.FromSeconds(10) });
+    private async Task<ExecResult> Sh(string script, TimeSpan? timeout = null) =>
+        await (_sandbox ?? await SandboxAsync()).RunAsync(new ExecRequest(["sh", "-c", script]) { Timeout = timeout ?? TimeSpan.FromSeconds(10) });
 
-    [DockerFact]
+    [SkippableFact]
     public async Task RunAsync_Identity_IsNonRootWithoutCapabilitiesAndNoNewPrivileges()
     {
         var result = await Sh("id -u; id -g; grep -E '^(CapEff|CapPrm|CapBnd|NoNewPrivs):' /proc/self/status");
@@ -32,7 +34,7 @@ public sealed class DockerSandboxTests : IAsyncLifetime
             result.Stdout);
     }
 
-    [DockerFact]
+    [SkippableFact]
     public async Task RunAsync_WriteOutsideTheWorkspace_FailsOnTheReadOnlyRoot()
     {
         var result = await Sh("touch /etc/forge-probe 2>&1; touch /usr/forge-probe 2>&1; echo ok > /workspace/inside && cat /workspace/inside");
@@ -42,7 +44,7 @@ public sealed class DockerSandboxTests : IAsyncLifetime
             result.Stdout);
     }
 
-    [DockerFact]
+    [SkippableFact]
     public async Task RunAsync_Network_OnlyLoopbackExists()
     {
         var result = await Sh("ls /sys/class/net");
@@ -50,17 +52,7 @@ public sealed class DockerSandboxTests : IAsyncLifetime
         Assert.Equal("lo\n", result.Stdout);
     }
 
-    [DockerFact]
-    public async Task RunAsync_MemoryBomb_IsKilledAndReportedAsMemory()
-    {
-        var result = await _sandbox.RunAsync(new ExecRequest(["python3", "-c", "x = []\nwhile True: x.append(bytearray(16 << 20))"]));
-
-        Assert.Equal(SandboxLimit.Memory, result.Limit);
-        Assert.NotEqual(0, result.ExitCode);
-        Assert.Equal("alive\n", (await Sh("echo alive")).Stdout);
-    }
-
-    [DockerFact]
+    [SkippableFact]
     public async Task RunAsync_BackgroundChildHoldingOutput_ReturnsWhenTheCommandEnds()
     {
         var result = await Sh("sleep 60 & echo started", TimeSpan.FromSeconds(20));
@@ -71,10 +63,10 @@ public sealed class DockerSandboxTests : IAsyncLifetime
         Assert.Equal("", (await Sh(LiveProcesses + " | grep -x sleep || true")).Stdout);
     }
 
-    [DockerFact]
+    [SkippableFact]
     public async Task RunAsync_EscapedSessionKeepsOutputOpen_ReturnsWhenTheCommandEnds()
     {
-        var result = await _sandbox.RunAsync(new ExecRequest(["python3", "-c",
+        var result = await (await SandboxAsync()).RunAsync(new ExecRequest(["python3", "-c",
             "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(600)\nprint('parent done')"]) { Timeout = TimeSpan.FromSeconds(20) });
 
         Assert.Equal(SandboxLimit.None, result.Limit);
@@ -84,7 +76,7 @@ public sealed class DockerSandboxTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _sandbox.DisposeAsync();
-        await _provider.DisposeAsync();
+        if (_sandbox is not null) await _sandbox.DisposeAsync();
+        if (_provider is not null) await _provider.DisposeAsync();
     }
 }

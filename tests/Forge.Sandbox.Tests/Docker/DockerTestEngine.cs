@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using Forge.Sandbox.Docker;
+using Forge.Sandbox.Tests.Conformance;
 
 namespace Forge.Sandbox.Tests.Docker;
 
 /// <summary>
 /// Whether the Docker tests can run here: an engine answers and the sandbox image exists. Without them the tests skip,
-/// saying why — except with <c>CI=true</c>, where they run (and fail with the engine's error) so CI can't pass by skipping.
+/// saying why and how to get them — except with <c>CI=true</c>, where they fail (<see cref="Requirement"/>).
 /// </summary>
 internal static class DockerTestEngine
 {
@@ -13,11 +14,18 @@ internal static class DockerTestEngine
 
     public static string Image => System.Environment.GetEnvironmentVariable("FORGE_SANDBOX_IMAGE") ?? DockerSandboxSettings.DefaultImage;
 
-    public static bool IsCi => string.Equals(System.Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Skips the calling test (fails it on CI) unless an engine and the image are there.</summary>
+    public static void Require()
+    {
+        if (Missing.Value is { } reason) Requirement.Skip("Docker tests need an engine and the sandbox image: " + reason);
+    }
 
-    /// <summary>Why the Docker tests skip, or null when they run.</summary>
-    public static string? SkipReason => IsCi ? null : Missing.Value;
-
+    /// <summary>A provider of the test image; skips (fails on CI) without an engine.</summary>
+    public static DockerSandboxProvider Provider(SandboxOptions options)
+    {
+        Require();
+        return new DockerSandboxProvider(options with { Backend = "docker", Image = options.Image ?? Image });
+    }
     private static string? Probe()
     {
         try
@@ -38,14 +46,5 @@ internal static class DockerTestEngine
         {
             return "the docker client is not installed; run scripts/docker-engine";
         }
-    }
-}
-
-/// <summary>A test that needs a Docker engine and the sandbox image (see <see cref="DockerTestEngine"/>).</summary>
-public sealed class DockerFactAttribute : FactAttribute
-{
-    public DockerFactAttribute()
-    {
-        if (DockerTestEngine.SkipReason is { } reason) Skip = "Docker tests skipped: " + reason;
     }
 }

@@ -86,6 +86,17 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void Generate_LongAndShortPromptsTogether_EachRowGetsItsOwnRoom()
+    {
+        using var model = TinyModels.Create(); // max_seq_len 64: the padded batch is 60 + 20 wide
+        var results = Generator.Generate(model,
+            [new GenerationRequest([.. Enumerable.Repeat(2, 60)]), new GenerationRequest([1])],
+            new SamplingOptions { MaxNewTokens = 20 });
+        Assert.Equal(4, results[0].Tokens.Count);
+        Assert.Equal(20, results[1].Tokens.Count);
+    }
+
+    [Fact]
     public void Generate_TopPTiny_IsGreedy()
     {
         using var model = TinyModels.Create();

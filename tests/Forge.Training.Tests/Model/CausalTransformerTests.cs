@@ -127,3 +127,16 @@ public sealed class CausalTransformerCopyTests
         Assert.Throws<ArgumentException>(() => a.CopyWeightsFrom(b));
     }
 }
+
+public sealed class CausalTransformerDtypeTests
+{
+    [Fact]
+    public void Generate_Float64Model_UsesCacheOfTheModelsDtype()
+    {
+        using var model = TinyModels.Create();
+        model.to(torch.float64);
+        Assert.Equal(torch.float64, model.DType);
+        var greedy = Forge.Training.Generation.Generator.Generate(model, [new([1, 2, 3])], new() { Temperature = 0, MaxNewTokens = 5 })[0];
+        Assert.Equal(5, greedy.Tokens.Count);
+    }
+}

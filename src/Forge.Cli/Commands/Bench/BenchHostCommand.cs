@@ -15,8 +15,8 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         public bool Json { get; init; }
 
         [CommandOption("--episodes <N>")]
-        [Description("Episodes per measurement (at least 4 × concurrency are run). Default 4000.")]
-        public int Episodes { get; init; } = 4000;
+        [Description("Episodes per measurement round (at least 2 × concurrency are run). Default 2000.")]
+        public int Episodes { get; init; } = 2000;
 
         [CommandOption("--steps <K>")]
         [Description("Steps per episode. Default 8.")]
@@ -32,7 +32,9 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var host = await new HostBenchmark(settings.Steps, settings.Episodes).RunAsync(ConcurrencyLevels, cancellationToken);
+        var benchmark = new HostBenchmark(settings.Steps, settings.Episodes);
+        var host = await benchmark.RunAsync(ConcurrencyLevels, cancellationToken);
+        var recorder = await new RecorderBenchmark(await benchmark.CollectAsync(settings.Episodes, cancellationToken)).RunAsync(cancellationToken);
         if (settings.Json)
         {
             JsonOutput.Write(new
@@ -40,20 +42,39 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
                 environment = "bench/tick",
                 steps_per_episode = host.StepsPerEpisode,
                 processors = Environment.ProcessorCount,
+                rounds = HostBenchmark.Rounds,
                 direct = Row(host.Direct),
                 host = host.Host.Select(Row),
                 host_overhead_us_per_step = host.HostOverheadMicrosecondsPerStep,
+                recorder = recorder.Select(r => new
+                {
+                    format = r.Format,
+                    flush_each_record = r.FlushEachRecord,
+                    trajectories = r.Trajectories,
+                    bytes = r.Bytes,
+                    write_mb_per_second = r.WriteMegabytesPerSecond,
+                    read_mb_per_second = r.ReadMegabytesPerSecond,
+                    write_trajectories_per_second = r.WriteTrajectoriesPerSecond,
+                    read_trajectories_per_second = r.ReadTrajectoriesPerSecond,
+                }),
             });
             return 0;
         }
 
-        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores")
-            .AddColumns("run", "concurrency", "episodes", "episodes/s", "steps/s", "µs/step");
-        table.AddRow("direct loop (baseline)", "1", $"{host.Direct.Episodes}", $"{host.Direct.EpisodesPerSecond:N0}", $"{host.Direct.StepsPerSecond:N0}", $"{host.Direct.MicrosecondsPerStep:N2}");
+        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds; baseline: the same environment and agent called in a plain loop")
+            .AddColumn(new TableColumn("run").NoWrap()).AddColumns("concurrency", "episodes", "episodes/s", "steps/s", "µs/step");
+        table.AddRow("baseline", "1", $"{host.Direct.Episodes}", $"{host.Direct.EpisodesPerSecond:N0}", $"{host.Direct.StepsPerSecond:N0}", $"{host.Direct.MicrosecondsPerStep:N2}");
         foreach (var level in host.Host)
             table.AddRow("host", $"{level.Concurrency}", $"{level.Episodes}", $"{level.EpisodesPerSecond:N0}", $"{level.StepsPerSecond:N0}", $"{level.MicrosecondsPerStep:N2}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Host overhead per step (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
+        AnsiConsole.WriteLine();
+
+        var formats = new Table().Title($"the same {recorder[0].Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 3")
+            .AddColumn(new TableColumn("format").NoWrap()).AddColumns("flush", "MB", "write MB/s", "read MB/s", "write/s", "read/s");
+        foreach (var r in recorder)
+            formats.AddRow(Markup.Escape(r.Format), r.FlushEachRecord ? "each" : "none", $"{r.Bytes / 1e6:N1}", $"{r.WriteMegabytesPerSecond:N0}", $"{r.ReadMegabytesPerSecond:N0}", $"{r.WriteTrajectoriesPerSecond:N0}", $"{r.ReadTrajectoriesPerSecond:N0}");
+        AnsiConsole.Write(formats);
         return 0;
     }
 

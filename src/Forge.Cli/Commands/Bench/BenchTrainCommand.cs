@@ -25,8 +25,8 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         public string Device { get; init; } = "auto";
 
         [CommandOption("--steps <N>")]
-        [Description("Timed training steps per measurement, after one warm-up step. Default 4.")]
-        public int Steps { get; init; } = 4;
+        [Description("Timed training steps of each kind per size, after one warm-up step; the median is reported. Default 5.")]
+        public int Steps { get; init; } = 5;
 
         [CommandOption("--threads <N>")]
         [Description("CPU threads for TorchSharp (default: TorchSharp's choice).")]
@@ -85,9 +85,9 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         var cuda = device.type == DeviceType.CUDA;
         var table = new Table().Title($"forge bench train — {deviceName}, {torch.get_num_threads()} threads, {settings.Steps} timed steps")
-            .AddColumns("model", "params", "train batch", "bare loop tok/s", "pipeline tok/s", "overhead ×", "gen batch", "gen tok/s (KV cache)", "gen tok/s (no cache)");
+            .AddColumns("model", "params", "batch", "bare tok/s", "pipe tok/s", "pipe/bare", "gen rows", "gen tok/s", "no-cache tok/s");
         if (cuda)
-            table.AddColumns("bare TFLOP/s", "pipeline TFLOP/s");
+            table.AddColumns("bare TFLOP/s", "pipe TFLOP/s");
         foreach (var r in results)
         {
             string[] cells =
@@ -99,8 +99,9 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             table.AddRow(cuda ? [.. cells, $"{r.BareTrainTflops:N2}", $"{r.PipelineTrainTflops:N2}"] : cells);
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"pipeline step: {results[0].PipelineDescription}");
-        AnsiConsole.MarkupLine("overhead × = pipeline step time / bare loop step time on the same batch (1.00 = none).");
+        AnsiConsole.MarkupLineInterpolated($"bare = plain TorchSharp loop (cross-entropy, backward, AdamW); pipe = {results[0].PipelineDescription}.");
+        AnsiConsole.MarkupLine("Training: median step time over the timed steps, bare and pipe alternating on the same batch; pipe/bare = time ratio (1.00 = no overhead).");
+        AnsiConsole.MarkupLine("Generation: Generator.Generate with KV cache and sampling, vs. recomputing the whole prefix for every token; gen rows = rows × (prompt + new tokens).");
         return 0;
     }
 }

@@ -11,20 +11,28 @@ namespace Forge.Cli.Commands.Bench;
 /// </summary>
 internal sealed class HostBenchmark(int stepsPerEpisode, int episodes)
 {
+    /// <summary>Each configuration runs this many times, interleaved with the others; the best round counts (robust to a busy machine).</summary>
+    public const int Rounds = 3;
+
     public async Task<HostBenchmarkResult> RunAsync(IReadOnlyList<int> concurrencyLevels, CancellationToken cancellationToken)
     {
         // Warm up both paths (JIT, tool schemas) before timing anything.
         await RunDirectAsync(Math.Min(200, episodes), cancellationToken);
         await RunHostAsync(1, Math.Min(200, episodes), cancellationToken);
 
-        var direct = await RunDirectAsync(episodes, cancellationToken);
-        var levels = new List<ThroughputResult>();
-        foreach (var concurrency in concurrencyLevels)
-            levels.Add(await RunHostAsync(concurrency, Math.Max(episodes, 4 * concurrency), cancellationToken));
-        var single = levels.FirstOrDefault(l => l.Concurrency == 1) ?? await RunHostAsync(1, episodes, cancellationToken);
-        var overhead = single.MicrosecondsPerStep - direct.MicrosecondsPerStep;
-        return new HostBenchmarkResult(stepsPerEpisode, direct, levels, overhead);
+        ThroughputResult? direct = null;
+        var levels = new ThroughputResult?[concurrencyLevels.Count];
+        for (var round = 0; round < Rounds; round++)
+        {
+            direct = Best(direct, await RunDirectAsync(episodes, cancellationToken));
+            for (var i = 0; i < levels.Length; i++)
+                levels[i] = Best(levels[i], await RunHostAsync(concurrencyLevels[i], Math.Max(episodes, 2 * concurrencyLevels[i]), cancellationToken));
+        }
+        var single = levels.FirstOrDefault(l => l!.Concurrency == 1) ?? throw new ArgumentException("The levels must include concurrency 1, the overhead's reference.", nameof(concurrencyLevels));
+        return new HostBenchmarkResult(stepsPerEpisode, direct!, [.. levels.Select(l => l!)], single.MicrosecondsPerStep - direct!.MicrosecondsPerStep);
     }
+
+    private static ThroughputResult Best(ThroughputResult? a, ThroughputResult b) => a is null || b.MicrosecondsPerStep < a.MicrosecondsPerStep ? b : a;
 
     /// <summary>The baseline: reset, then agent.ActAsync → env.StepAsync until done, one episode after another, no host.</summary>
     private async Task<ThroughputResult> RunDirectAsync(int count, CancellationToken cancellationToken)
@@ -64,6 +72,29 @@ internal sealed class HostBenchmark(int stepsPerEpisode, int episodes)
         if (summary.Terminations.GetValueOrDefault(Termination.Terminated) != count)
             throw new InvalidOperationException($"The benchmark's episodes did not all terminate normally: {string.Join(", ", summary.Terminations.Select(t => $"{t.Key}={t.Value}"))}.");
         return new ThroughputResult(concurrency, count, summary.Steps, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Trajectories of <paramref name="count"/> episodes (untimed), for the recorder benchmark.</summary>
+    public async Task<IReadOnlyList<Trajectory>> CollectAsync(int count, CancellationToken cancellationToken)
+    {
+        var engine = new RolloutEngine(new RolloutOptions { Concurrency = 64, RunId = "bench" }, _ => new TickEnvironment(stepsPerEpisode), new TickAgent());
+        var requests = Enumerable.Range(0, count).Select(i => new EpisodeRequest($"e{i}", "bench/tick", new TickTask($"t{i}"), i, $"g{i}") { Limits = Limits });
+        var sink = new ListSink();
+        await engine.RunAsync(requests, [sink], cancellationToken);
+        return sink.Trajectories;
+    }
+
+    private sealed class ListSink : ITrajectorySink
+    {
+        public List<Trajectory> Trajectories { get; } = [];
+
+        public ValueTask OnTrajectoryAsync(Trajectory trajectory, CancellationToken cancellationToken)
+        {
+            Trajectories.Add(trajectory);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CompleteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 
     private EpisodeLimits Limits => EpisodeLimits.Default with { MaxTurns = stepsPerEpisode + 1 };

@@ -1,4 +1,5 @@
 using Forge.Agents.Scripted;
+using Forge.Agents.SemanticKernel;
 using Forge.Core;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
@@ -15,7 +16,8 @@ internal static class AgentFactory
     {
         "scripted" => Scripted(scenario, registry),
         "noisy" => new NoisyAgent(Scripted(scenario, registry), scenario.Agent.ErrorRate),
-        // "semantic-kernel" and "policy": added by their owners.
+        "semantic-kernel" => SemanticKernelAgent.FromScenario(scenario.Agent.Raw, scenario.Path),
+        // "policy": added by its owner.
         var type => throw new ArgumentException($"{scenario.Path}: $.agent.type: the `{type}` agent is not available in this build of forge."),
     };
 

@@ -53,7 +53,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var registry = EnvironmentRegistry.LoadDefault();
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
-        await using var sandboxes = SandboxFactory.Create(scenario);
+        await using var sandboxes = SandboxFactory.Create(scenario, registry);
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -45,7 +45,7 @@ internal sealed class InspectCommand : Command<InspectCommand.Settings>
 
         var environments = new Table().Border(TableBorder.Rounded)
             .AddColumn(new TableColumn("Environment").NoWrap())
-            .AddColumns("Ver", "Episodes", "Reward mean ± std", "Range", "Success", "Steps");
+            .AddColumns("Ver", "Episodes").AddColumn(new TableColumn("Reward ± std").NoWrap()).AddColumns("Range", "Success", "Steps");
         foreach (var e in r.Environments)
             environments.AddRow(
                 Markup.Escape(e.Id), Markup.Escape(string.Join(",", e.Versions)), Int(e.Episodes), $"{Num(e.Reward.Mean)} ± {Num(e.Reward.Std)}",

@@ -22,14 +22,14 @@ internal static class ReplayRenderer
 
         foreach (var step in t.Steps)
         {
-            console.Write(new Rule(E($"turn {step.Index} · agent {Ms(step.AgentMs)} · environment {Ms(step.EnvironmentMs)} · reward {Num(step.Reward)}")).LeftJustified());
+            Heading(console, $"turn {step.Index} · agent {Ms(step.AgentMs)} · environment {Ms(step.EnvironmentMs)} · reward {Num(step.Reward)}");
             WriteMessage(step.Action, console);
             foreach (var message in step.Observation) WriteMessage(message, console);
             if (step.Info.Count > 0)
                 console.MarkupLine($"  [grey]info: {E(string.Join(", ", step.Info.Select(i => $"{i.Key}={i.Value}")))}[/]");
         }
 
-        console.Write(new Rule("outcome").LeftJustified());
+        Heading(console, "outcome");
         if (t.Breakdown is { } breakdown)
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumns("Reward function", "Score");
@@ -70,6 +70,8 @@ internal static class ReplayRenderer
             console.MarkupLine($"  [grey]{tokens.Count} tokens{E(logProbs + version)}[/]");
         }
     }
+
+    private static void Heading(IAnsiConsole console, string text) => console.MarkupLine($"[bold]── {E(text)} ──[/]");
 
     private static string E(string text) => Markup.Escape(text);
 

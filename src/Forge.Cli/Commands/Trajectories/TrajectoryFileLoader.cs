@@ -16,7 +16,7 @@ internal static class TrajectoryFileLoader
         return (file, warnings);
     }
 
-    /// <summary>A Spectre console writing to <paramref name="writer"/>: colours and the terminal's width when it is the terminal, plain text otherwise.</summary>
+    /// <summary>A Spectre console writing to <paramref name="writer"/>: colours and the terminal's width when it is the terminal, plain text otherwise (160 columns when redirected).</summary>
     public static IAnsiConsole ConsoleFor(TextWriter writer, int? width = null)
     {
         var terminal = ReferenceEquals(writer, Console.Out);
@@ -26,7 +26,9 @@ internal static class TrajectoryFileLoader
             Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        // Redirected output has no width; lines as wide as the content read better in a file or a pager than 80-column wrapping.
         if (width is { } w) console.Profile.Width = w;
+        else if (terminal && Console.IsOutputRedirected) console.Profile.Width = 160;
         return console;
     }
 }

@@ -69,6 +69,21 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Inspect_FileWithHeaderOnly_ReportsZeroEpisodes()
+    {
+        var path = Path.Combine(_dir, "empty-run.forge");
+        File.WriteAllBytes(path, File.ReadAllBytes(Sample()).AsSpan(0, 16).ToArray());
+
+        InspectCommand.Run(new InspectCommand.Settings { File = path }, _out, _err, width: 200);
+        InspectCommand.Run(new InspectCommand.Settings { File = path, Json = true }, _out, _err);
+
+        Assert.StartsWith($"{path}  format 1, 0 episodes, 0 steps", _out.ToString());
+        var json = JsonDocument.Parse(_out.ToString()[_out.ToString().IndexOf('{')..]).RootElement;
+        Assert.Equal(0, json.GetProperty("episodes").GetInt32());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("timings_ms").GetProperty("episode").ValueKind);
+    }
+
+    [Fact]
     public void Inspect_TornFile_WarnsWithTheOffsetOnStderrAndExitsZero()
     {
         var exit = InspectCommand.Run(new InspectCommand.Settings { File = TornSample(), Json = true }, _out, _err);
@@ -85,9 +100,9 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Replay_Episode_ShowsMessagesToolCallsErrorsRewardsAndTermination()
+    public async Task Replay_Episode_ShowsMessagesToolCallsErrorsRewardsAndTermination()
     {
-        ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Episode = "ep-0002" }, _out, _err, width: 120);
+        await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Episode = "ep-0002" }, _out, _err, width: 120);
 
         var lines = _out.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
         Assert.Equal("Episode ep-0002 · support/desk v2 · task refund-small · seed 8", lines[0]);
@@ -105,9 +120,9 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Replay_NoEpisodeGiven_ShowsTheFirstOne()
+    public async Task Replay_NoEpisodeGiven_ShowsTheFirstOne()
     {
-        ReplayCommand.Run(new ReplayCommand.Settings { File = Sample() }, _out, _err, width: 120);
+        await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample() }, _out, _err, width: 120);
 
         var text = _out.ToString();
         Assert.StartsWith("Episode ep-0001 · math/arithmetic v1", text);
@@ -117,9 +132,9 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Replay_IndexOfPolicyEpisode_ShowsTokensAndPolicyVersion()
+    public async Task Replay_IndexOfPolicyEpisode_ShowsTokensAndPolicyVersion()
     {
-        ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Index = 3 }, _out, _err, width: 120);
+        await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Index = 3 }, _out, _err, width: 120);
 
         Assert.Contains("agent policy (policy v3)", _out.ToString());
         Assert.Contains("5 tokens, mean log-prob -1, policy v3", _out.ToString());
@@ -127,37 +142,37 @@ public sealed class TrajectoryCommandsTests : IDisposable
     }
 
     [Fact]
-    public void Replay_ErroredEpisode_ShowsTheError()
+    public async Task Replay_ErroredEpisode_ShowsTheError()
     {
-        ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Episode = "ep-0003" }, _out, _err, width: 120);
+        await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Episode = "ep-0003" }, _out, _err, width: 120);
 
         Assert.Contains("Error: environment · InvalidOperationException: boom", _out.ToString());
         Assert.Contains("Reward breakdown: none", _out.ToString());
     }
 
     [Fact]
-    public void Replay_UnknownEpisode_SuggestsTheClosestId()
+    public async Task Replay_UnknownEpisode_SuggestsTheClosestId()
     {
-        var e = Assert.Throws<KeyNotFoundException>(() =>
-            ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Episode = "ep-001" }, _out, _err));
+        var e = await Assert.ThrowsAsync<KeyNotFoundException>(async () =>
+            await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Episode = "ep-001" }, _out, _err));
 
         Assert.Equal($"Episode `ep-001` is not in {Sample()}. Did you mean `ep-0001`?", e.Message);
     }
 
     [Fact]
-    public void Replay_UnrelatedEpisode_ListsTheEpisodes()
+    public async Task Replay_UnrelatedEpisode_ListsTheEpisodes()
     {
-        var e = Assert.Throws<KeyNotFoundException>(() =>
-            ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Episode = "something-else" }, _out, _err));
+        var e = await Assert.ThrowsAsync<KeyNotFoundException>(async () =>
+            await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Episode = "something-else" }, _out, _err));
 
         Assert.EndsWith("Episodes: ep-0001, ep-0002, ep-0003, ep-0004.", e.Message);
     }
 
     [Fact]
-    public void Replay_IndexOutOfRange_SaysTheValidRange()
+    public async Task Replay_IndexOutOfRange_SaysTheValidRange()
     {
-        var e = Assert.Throws<ArgumentException>(() =>
-            ReplayCommand.Run(new ReplayCommand.Settings { File = Sample(), Index = 4 }, _out, _err));
+        var e = await Assert.ThrowsAsync<ArgumentException>(async () =>
+            await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Sample(), Index = 4 }, _out, _err));
 
         Assert.Contains("has 4 episodes; --index must be between 0 and 3 (got 4)", e.Message);
     }

@@ -1,0 +1,18 @@
+using Forge.Core;
+using Forge.Core.Rewards;
+
+namespace Forge.Cli.Tests.Commands.Envs;
+
+/// <summary>A task of the drifting environment.</summary>
+public sealed record DriftingTask(string Id) : IEnvironmentTask;
+
+/// <summary>Fails the checker on purpose: its prompt counts resets across every instance.</summary>
+[Environment("test/drifting")]
+public sealed class DriftingEnvironment : ToolEnvironment<DriftingTask>
+{
+    private static int _resets;
+
+    protected override IEnumerable<Message> Prompt(DriftingTask task) => [Message.User($"Reset {Interlocked.Increment(ref _resets)}.")];
+
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(_ => "done"));
+}

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+
+namespace Forge.Cli.Tests.Commands;
+
+/// <summary>Runs the built forge CLI (copied next to the tests) as a child process, the way a user does.</summary>
+internal static class ForgeProcess
+{
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forge.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Forge.sln"))) return dir.FullName;
+        throw new InvalidOperationException("The tests run outside the repository.");
+    }
+}

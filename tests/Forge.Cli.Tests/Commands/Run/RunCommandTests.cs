@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Forge.Core;
+using Forge.Host.Recording;
+
+namespace Forge.Cli.Tests.Commands.Run;
+
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("forge-run-test-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public async Task Run_Quickstart_EveryEpisodeSolvedAndRecorded()
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "quickstart.json"), "--json", "--out", output);
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var summary = json.RootElement.GetProperty("summary");
+        var episodes = summary.GetProperty("episodes").GetInt32();
+        Assert.True(episodes > 0);
+        Assert.Equal(episodes, summary.GetProperty("terminations").GetProperty("terminated").GetInt32());
+        Assert.Equal(["game/vault", "math/arithmetic", "math/word-problems", "support/desk"],
+            summary.GetProperty("environments").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
+        Assert.All(summary.GetProperty("environments").EnumerateArray(), e => Assert.Equal(1.0, e.GetProperty("success_rate").GetDouble()));
+
+        var path = json.RootElement.GetProperty("trajectories").GetString()!;
+        Assert.Equal(Path.Combine(output, "trajectories.forge"), path);
+        var file = TrajectoryReader.Read(path);
+        Assert.Equal(episodes, file.Trajectories.Count);
+        Assert.Empty(file.Corrupt);
+        Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+    }
+
+    [Fact]
+    public async Task Run_SameSeedTwice_SameEpisodes()
+    {
+        async Task<List<string>> Once(string name)
+        {
+            var output = Path.Combine(_temp.FullName, name);
+            var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "quickstart.json"), "--json", "--out", output, "--seed", "11", "--concurrency", "3");
+            Assert.True(code == 0, stderr);
+            return [.. TrajectoryReader.Read(Path.Combine(output, "trajectories.forge")).Trajectories
+                .OrderBy(t => t.EpisodeId, StringComparer.Ordinal)
+                .Select(t => $"{t.EpisodeId}|{t.Seed}|{t.TotalReward}|" + string.Join("|", t.Messages().Select(m => m.Content)))];
+        }
+
+        Assert.Equal(await Once("a"), await Once("b"));
+    }
+
+    [Fact]
+    public async Task Run_BrokenScenario_OneLineErrorWithFileAndPathExit2()
+    {
+        var scenario = Path.Combine(_temp.FullName, "broken.json");
+        await File.WriteAllTextAsync(scenario, """{ "name": "b", "environments": [ { "id": "math/arithmetc" } ], "agent": { "type": "scripted" } }""");
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", scenario);
+
+        Assert.Equal(2, code);
+        Assert.Equal($"forge: {scenario}: $.environments[0].id: Environment `math/arithmetc` doesn't exist. Did you mean `math/arithmetic`?", stderr.Trim());
+        Assert.Empty(stdout);
+    }
+
+    [Fact]
+    public async Task Run_MissingScenario_Exit2()
+    {
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", "nowhere.json");
+
+        Assert.Equal(2, code);
+        Assert.Contains("nowhere.json", stderr);
+    }
+}

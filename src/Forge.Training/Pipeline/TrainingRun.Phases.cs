@@ -13,7 +13,7 @@ public sealed partial class TrainingRun
     /// <summary>Scores the current policy on a fixed, seeded set of episodes (the same set every time), without training.</summary>
     private async Task<UpdateMetrics> EvaluateAsync(CancellationToken ct)
     {
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
@@ -33,9 +33,9 @@ public sealed partial class TrainingRun
     /// <summary>Records a scripted solver's episodes and fine-tunes the policy on them (filtered by reward when asked).</summary>
     private async Task WarmStartAsync(WarmStartOptions warm, CancellationToken ct)
     {
-        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Distinct()
+        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct()
             .ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
@@ -75,7 +75,7 @@ public sealed partial class TrainingRun
     {
         if (_o.Updates == 0) return 0;
         var scenario = _setup.Scenario;
-        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train");
+        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments);
         var batcher = new GroupBatcher(scenario.GroupSize);
         var requests = Channel.CreateUnbounded<EpisodeRequest>(new UnboundedChannelOptions { SingleWriter = true });
         using var permits = new SemaphoreSlim(0);

@@ -40,17 +40,18 @@ public sealed class RolloutEngine
     }
 
     /// <summary>Runs every request of <paramref name="requests"/>, ending when they are exhausted or <paramref name="cancellationToken"/> is cancelled.</summary>
-    public Task<RunSummary> RunAsync(IEnumerable<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
+    public async Task<RunSummary> RunAsync(IEnumerable<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         // Room for a few requests per worker, so workers rarely wait for the producer.
         var channel = Channel.CreateBounded<EpisodeRequest>(new BoundedChannelOptions(Math.Max(64, 2 * _options.Concurrency)) { SingleWriter = true });
+        using var stopProducer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var producer = Task.Run(async () =>
         {
             try
             {
                 foreach (var request in requests)
-                    await channel.Writer.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                    await channel.Writer.WriteAsync(request, stopProducer.Token).ConfigureAwait(false);
                 channel.Writer.TryComplete();
             }
             catch (Exception e)
@@ -58,7 +59,16 @@ public sealed class RolloutEngine
                 channel.Writer.TryComplete(e is OperationCanceledException ? null : e);
             }
         }, CancellationToken.None);
-        return RunAsync(channel.Reader, sinks, cancellationToken);
+        try
+        {
+            return await RunAsync(channel.Reader, sinks, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The workers are gone: a producer still waiting for room must not wait forever.
+            await stopProducer.CancelAsync().ConfigureAwait(false);
+            await producer.ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public sealed partial record Scenario
 
     private static readonly Dictionary<string, RewardMode> RewardModes = new() { ["graded"] = Core.RewardMode.Graded, ["binary"] = Core.RewardMode.Binary };
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
     /// <summary>Loads and validates a scenario file. Throws <see cref="ScenarioException"/> listing every problem, each with the file and the JSON path.</summary>
     public static Scenario Load(string path)

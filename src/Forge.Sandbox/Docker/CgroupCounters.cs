@@ -1,5 +1,5 @@
-using Forge.Core;
 using System.Globalization;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 
@@ -95,7 +95,20 @@ internal sealed class ContainerExec : IDisposable
         return ((int)inspect.ExitCode, stdout);
     }
 
-    private static Task<string> CreateAsync(DockerEngine engine, string containerId, string user, IReadOnlyList<string> command,
+    private static async Task<string> CreateAsync(DockerEngine engine, string containerId, string user, IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string> environment, bool attachStdin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CreateCoreAsync(engine, containerId, user, command, environment, attachStdin, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxException e) when (e.InnerException is DockerApiException { StatusCode: System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.Conflict })
+        {
+            throw new SandboxException($"The Docker sandbox container {containerId[..12]} is gone or stopped (it died, or was removed from outside): {e.Message}", e);
+        }
+    }
+
+    private static Task<string> CreateCoreAsync(DockerEngine engine, string containerId, string user, IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string> environment, bool attachStdin, CancellationToken cancellationToken) =>
         engine.CallAsync("create exec", async (c, ct) => (await c.Exec.ExecCreateContainerAsync(containerId, new ContainerExecCreateParameters
         {

@@ -1,6 +1,6 @@
-using Forge.Core;
 using System.Diagnostics;
 using System.Globalization;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

@@ -1,33 +1,40 @@
-using Forge.Core;
 using System.Threading.Channels;
+using Forge.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// Containers created and started ahead of demand: <see cref="TryTake"/> hands one out at once, and a background loop
-/// refills the pool to its size. A failed refill (engine busy or down) is logged and retried with back-off.
+/// Sandboxes made ahead of demand (for Docker: container started, Python driver running): <see cref="TryTake"/> hands
+/// one out at once, and a few background workers refill the pool to its size, creating in parallel. A failed refill
+/// (engine busy or down) is logged and retried with back-off.
 /// </summary>
-internal sealed class ContainerPool : IAsyncDisposable
+internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
 {
-    private readonly Channel<PooledContainer> _ready = Channel.CreateUnbounded<PooledContainer>();
+    private readonly Channel<T> _ready = Channel.CreateUnbounded<T>();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _readyIds = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Func<CancellationToken, Task<PooledContainer>> _create;
-    private readonly Func<PooledContainer, Task> _remove;
+    private readonly Func<CancellationToken, Task<T>> _create;
+    private readonly Func<T, Task> _remove;
+    private readonly Func<T, string> _id;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _filler;
     private int _count;
+    private int _creating;
 
-    public ContainerPool(int size, Func<CancellationToken, Task<PooledContainer>> create, Func<PooledContainer, Task> remove, ILogger logger)
+    public ContainerPool(int size, Func<CancellationToken, Task<T>> create, Func<T, Task> remove, Func<T, string> id, ILogger logger)
     {
+        _id = id;
         Size = size;
         _create = create;
         _remove = remove;
         _logger = logger;
-        _filler = size > 0 ? Task.Run(FillAsync) : Task.CompletedTask;
+        _filler = Task.WhenAll(Enumerable.Range(0, Math.Min(size, MaxParallelCreates)).Select(_ => Task.Run(FillAsync)));
     }
+
+    /// <summary>Containers created at once while refilling (the engine serializes much of the work anyway).</summary>
+    private const int MaxParallelCreates = 3;
 
     public int Size { get; }
 
@@ -38,10 +45,10 @@ internal sealed class ContainerPool : IAsyncDisposable
     public IReadOnlyCollection<string> ReadyIds => [.. _readyIds.Keys];
 
     /// <summary>A ready container, if there is one; the pool starts making its replacement.</summary>
-    public bool TryTake(out PooledContainer container)
+    public bool TryTake(out T container)
     {
         if (!_ready.Reader.TryRead(out container!)) return false;
-        _readyIds.TryRemove(container.Id, out _);
+        _readyIds.TryRemove(_id(container), out _);
         Interlocked.Decrement(ref _count);
         if (Size > 0) _wake.Release();
         return true;
@@ -58,8 +65,9 @@ internal sealed class ContainerPool : IAsyncDisposable
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            if (Ready >= Size)
+            if (Interlocked.Increment(ref _creating) + Ready > Size)
             {
+                Interlocked.Decrement(ref _creating);
                 try { await _wake.WaitAsync(_stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
                 continue;
@@ -67,9 +75,10 @@ internal sealed class ContainerPool : IAsyncDisposable
             try
             {
                 var container = await _create(_stop.Token).ConfigureAwait(false);
-                _readyIds.TryAdd(container.Id, 0);
+                _readyIds.TryAdd(_id(container), 0);
                 if (!_ready.Writer.TryWrite(container) || _stop.IsCancellationRequested)
                 {
+                    _readyIds.TryRemove(_id(container), out _);
                     await _remove(container).ConfigureAwait(false);
                     return;
                 }
@@ -87,6 +96,10 @@ internal sealed class ContainerPool : IAsyncDisposable
                 _logger.LogWarning(e, "Refilling the Docker sandbox pool failed ({Failures} in a row); next try in {Delay}", failures, delay);
                 try { await Task.Delay(delay, _stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _creating);
             }
         }
     }
@@ -107,6 +120,3 @@ internal sealed class ContainerPool : IAsyncDisposable
         _wake.Dispose();
     }
 }
-
-/// <summary>A started container waiting in the pool.</summary>
-internal sealed record PooledContainer(string Id, string EpisodeId);

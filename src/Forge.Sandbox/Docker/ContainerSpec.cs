@@ -1,6 +1,6 @@
-using Forge.Core;
 using System.Globalization;
 using Docker.DotNet.Models;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Forge.Core;
 using Polly;
 
 namespace Forge.Sandbox.Docker;

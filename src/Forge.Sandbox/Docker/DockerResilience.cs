@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet;
+using Forge.Core;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;

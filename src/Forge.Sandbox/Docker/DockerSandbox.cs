@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Diagnostics;
 using System.Text;
 using Docker.DotNet;
+using Forge.Core;
 using Forge.Sandbox.Execution;
 using Forge.Sandbox.Python;
 
@@ -152,6 +152,9 @@ internal sealed partial class DockerSandbox : ISandbox
             Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
     }
 
+    /// <summary>Starts the Python driver ahead of the first snippet (the pool does this for waiting sandboxes).</summary>
+    internal Task PrewarmAsync(CancellationToken cancellationToken) => _python.StartAsync(cancellationToken);
+
     public async Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -168,6 +171,9 @@ internal sealed partial class DockerSandbox : ISandbox
             result = result with { Limit = await ClassifyAsync(result.ExitCode, result.Stderr, before, cancel.Token).ConfigureAwait(false) };
         return result;
     }
+
+    /// <summary>True once disposal has begun (the container is being removed).</summary>
+    internal bool IsDisposing => _disposing.IsCancellationRequested;
 
     /// <summary>The cgroup counters as last read.</summary>
     internal CgroupCounters Counters

@@ -1,7 +1,7 @@
-using Forge.Core;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using Docker.DotNet;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 
@@ -13,7 +13,8 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
 {
     private readonly ContainerExec _exec;
     private readonly DockerSandbox _sandbox;
-    private readonly Pipe _stdout = new(new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
+    private readonly Pipe _stdout = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
     private readonly ExecOutput _stderr;
     private readonly Task<ExecResult> _exited;
     private readonly CgroupCounters _before;
@@ -69,7 +70,8 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         int exitCode;
         try
         {
-            exitCode = await _exec.ExitCodeAsync(CancellationToken.None).ConfigureAwait(false);
+            // Killed by us: SIGKILL, whatever the engine still says about it.
+            exitCode = Volatile.Read(ref _killed) != 0 ? 137 : await _exec.ExitCodeAsync(CancellationToken.None).ConfigureAwait(false);
         }
         catch (SandboxException)
         {
@@ -96,13 +98,20 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
     {
         Interlocked.Exchange(ref _killed, 1);
         if (_exited.IsCompleted) return;
-        try
+        if (_sandbox.IsDisposing)
         {
-            await _exec.KillAsync().ConfigureAwait(false);
+            _exec.Dispose(); // the container is being removed, and the process with it: just let go of the connection
         }
-        catch (SandboxException)
+        else
         {
-            // The container is already gone, and the process with it.
+            try
+            {
+                await _exec.KillAsync().ConfigureAwait(false);
+            }
+            catch (SandboxException)
+            {
+                // The container is already gone, and the process with it.
+            }
         }
         if (await Task.WhenAny(_exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != _exited)
             _exec.Dispose(); // unblocks the pump

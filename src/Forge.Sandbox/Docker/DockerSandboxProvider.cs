@@ -1,6 +1,6 @@
-using Forge.Core;
 using System.Collections.Concurrent;
 using Docker.DotNet.Models;
+using Forge.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,7 +19,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     private readonly DockerSandboxSettings _settings;
     private readonly DockerEngine _engine;
     private readonly ILogger _logger;
-    private readonly Lazy<Task<ContainerPool>> _started;
+    private readonly Lock _startLock = new();
+    private Task<ContainerPool<DockerSandbox>>? _started;
     private readonly ConcurrentDictionary<string, byte> _containers = new();
     private readonly ConcurrentDictionary<Task, byte> _removals = new();
     private readonly EventHandler _onProcessExit;
@@ -45,7 +46,6 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         Image = options.Image ?? DockerSandboxSettings.DefaultImage;
         RunId = _settings.RunId ?? Guid.NewGuid().ToString("N")[..16];
         _engine = new DockerEngine(_settings.Endpoint ?? DockerEngine.DefaultEndpoint(), resilience);
-        _started = new Lazy<Task<ContainerPool>>(() => StartCoreAsync(CancellationToken.None));
         _onProcessExit = (_, _) => RemoveAllNow();
         AppDomain.CurrentDomain.ProcessExit += _onProcessExit;
     }
@@ -65,8 +65,23 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>The containers waiting in the warm pool (not yet handed to an episode).</summary>
-    internal IReadOnlyCollection<string> PooledContainerIds =>
-        _started.IsValueCreated && _started.Value.IsCompletedSuccessfully ? _started.Value.Result.ReadyIds : [];
+    internal IReadOnlyCollection<string> PooledContainerIds => StartedPool?.ReadyIds ?? [];
+
+    /// <summary>The pool once start-up succeeded, else null.</summary>
+    private ContainerPool<DockerSandbox>? StartedPool => _started is { IsCompletedSuccessfully: true } started ? started.Result : null;
+
+    /// <summary>The start-up task; one that failed (engine down, image missing) is retried by the next caller.</summary>
+    private Task<ContainerPool<DockerSandbox>> Started
+    {
+        get
+        {
+            lock (_startLock)
+            {
+                if (_started is null || _started.IsFaulted || _started.IsCanceled) _started = StartCoreAsync(CancellationToken.None);
+                return _started;
+            }
+        }
+    }
 
     /// <summary>Orphans removed at start-up.</summary>
     public int OrphansRemoved { get; private set; }
@@ -106,21 +121,20 @@ public sealed class DockerSandboxProvider : ISandboxProvider
 
     /// <summary>Contacts the engine, checks the image, removes orphans and fills the pool; <see cref="AcquireAsync"/> does this on first use.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default) =>
-        await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Started.WaitAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Completes once the warm pool is full (for benchmarks and tests).</summary>
     public async Task WaitForPoolAsync(CancellationToken cancellationToken = default) =>
-        await (await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false)).WaitFullAsync(cancellationToken).ConfigureAwait(false);
+        await (await Started.WaitAsync(cancellationToken).ConfigureAwait(false)).WaitFullAsync(cancellationToken).ConfigureAwait(false);
 
     public async ValueTask<ISandbox> AcquireAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var pool = await _started.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var container = pool.TryTake(out var ready) ? ready : await CreateContainerAsync(cancellationToken).ConfigureAwait(false);
-        return new DockerSandbox(_engine, container.Id, container.EpisodeId, _options, _settings.User, ReleaseAsync);
+        var pool = await Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return pool.TryTake(out var ready) ? ready : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ContainerPool> StartCoreAsync(CancellationToken cancellationToken)
+    private async Task<ContainerPool<DockerSandbox>> StartCoreAsync(CancellationToken cancellationToken)
     {
         await _engine.VersionAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -134,10 +148,26 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         }
         OrphansRemoved = await OrphanReaper.ReapOrphansAsync(_engine, cancellationToken).ConfigureAwait(false);
         if (OrphansRemoved > 0) _logger.LogInformation("Removed {Count} orphaned Docker sandbox containers", OrphansRemoved);
-        return new ContainerPool(_options.PoolSize, CreateContainerAsync, c => RemoveContainerAsync(c.Id), _logger);
+        return new ContainerPool<DockerSandbox>(_options.PoolSize, CreateWarmSandboxAsync, s => s.DisposeAsync().AsTask(), s => s.ContainerId, _logger);
     }
 
-    private async Task<PooledContainer> CreateContainerAsync(CancellationToken cancellationToken)
+    /// <summary>A sandbox for the pool: its container started and its Python driver already running.</summary>
+    private async Task<DockerSandbox> CreateWarmSandboxAsync(CancellationToken cancellationToken)
+    {
+        var sandbox = await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sandbox.PrewarmAsync(cancellationToken).ConfigureAwait(false);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<DockerSandbox> CreateSandboxAsync(CancellationToken cancellationToken)
     {
         var episodeId = Guid.NewGuid().ToString("N");
         var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, episodeId));
@@ -152,7 +182,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
             await RemoveContainerAsync(created.ID).ConfigureAwait(false);
             throw;
         }
-        return new PooledContainer(created.ID, episodeId);
+        return new DockerSandbox(_engine, created.ID, episodeId, _options, _settings.User, ReleaseAsync);
     }
 
     private ValueTask ReleaseAsync(DockerSandbox sandbox)
@@ -195,11 +225,12 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
         try
         {
-            if (_started.IsValueCreated && _started.Value.IsCompletedSuccessfully) await _started.Value.Result.DisposeAsync().ConfigureAwait(false);
+            if (_started is { } starting) await starting.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            var pool = StartedPool;
+            if (pool is not null) await pool.DisposeAsync().ConfigureAwait(false);
             await Task.WhenAll(_removals.Keys).ConfigureAwait(false);
             await Task.WhenAll(_containers.Keys.ToList().Select(RemoveContainerAsync)).ConfigureAwait(false);
-            if (_started.IsValueCreated && _started.Value.IsCompletedSuccessfully)
-                await OrphanReaper.RemoveRunAsync(_engine, RunId, CancellationToken.None).ConfigureAwait(false);
+            if (pool is not null) await OrphanReaper.RemoveRunAsync(_engine, RunId, CancellationToken.None).ConfigureAwait(false);
         }
         catch (SandboxException e)
         {

@@ -1,9 +1,13 @@
-using Forge.Core;
 using System.Text;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 
-/// <summary>Collects one output stream up to a cap, remembering whether anything was dropped.</summary>
+/// <summary>
+/// Collects one output stream up to a cap, remembering whether anything was dropped. Fed chunk by chunk, because the
+/// engine delivers stdout and stderr interleaved on one multiplexed stream (the local backend's CappedOutput reads a
+/// stream of its own instead).
+/// </summary>
 internal sealed class ExecOutput(int limit)
 {
     private readonly MemoryStream _kept = new();

@@ -1,5 +1,5 @@
-using Forge.Core;
 using Docker.DotNet.Models;
+using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 

@@ -35,7 +35,7 @@ internal class FakeEnvironment(Fault fault = Fault.None, int steps = 3) : IEnvir
         return ValueTask.FromResult(new ResetResult([Message.System("fake"), Message.User($"task {task.Id}")], [new ToolSpec("noop", "does nothing", "{\"type\":\"object\"}")]));
     }
 
-    public async ValueTask<StepResult> StepAsync(Message action, CancellationToken cancellationToken)
+    public virtual async ValueTask<StepResult> StepAsync(Message action, CancellationToken cancellationToken)
     {
         _step++;
         if (_step == 2)

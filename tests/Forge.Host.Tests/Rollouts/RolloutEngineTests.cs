@@ -162,6 +162,44 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_EpisodeDeadlinePassesWhileEnvironmentHangs_TruncatedUnscoredWithoutTouchingIt()
+    {
+        var limits = new EpisodeLimits { EpisodeTimeout = TimeSpan.FromMilliseconds(100), StepTimeout = TimeSpan.FromSeconds(30) };
+        FakeEnvironment? env = null;
+        var (_, sink) = await Run(Engine(_ => env = new FakeEnvironment(Fault.HangOnStep), FakeAgent.Ok()), Requests.Make(1, limits: limits));
+
+        var t = Assert.Single(sink.Trajectories);
+        Assert.Equal((Termination.Truncated, "episode_timeout"), (t.Termination, t.TruncationReason));
+        Assert.Empty(env!.Truncations); // the environment is still stuck in its step: it isn't called again
+        Assert.Equal(2, t.Steps.Count);  // the unanswered action is kept
+        Assert.Null(t.Breakdown);
+    }
+
+    [Fact]
+    public async Task RunAsync_CancelledWhileEnvironmentSteps_RecordsCancelledWithTheUnansweredAction()
+    {
+        using var cts = new CancellationTokenSource();
+        var (summary, sink) = await Run(Engine(_ => new StepWaitsForCancellation(cts), FakeAgent.Ok()), Requests.Make(1), cts.Token);
+
+        var t = Assert.Single(sink.Trajectories);
+        Assert.Equal(Termination.Cancelled, t.Termination);
+        Assert.Single(t.Steps);
+        Assert.Equal(0, t.TotalReward);
+        Assert.True(summary.Cancelled);
+    }
+
+    /// <summary>Cancels the run from inside its first step, then waits for the cancellation to arrive.</summary>
+    private sealed class StepWaitsForCancellation(CancellationTokenSource run) : FakeEnvironment
+    {
+        public override async ValueTask<StepResult> StepAsync(Message action, CancellationToken cancellationToken)
+        {
+            run.Cancel();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_MaxTurnsReachedByEnvironmentThatNeverEnds_HostTruncates()
     {
         var limits = new EpisodeLimits { MaxTurns = 2 };
@@ -347,6 +385,23 @@ public sealed class RolloutEngineTests
         var (_, sink) = await Run(Engine(id => throw new KeyNotFoundException($"Environment `{id}` doesn't exist."), FakeAgent.Ok()), Requests.Make(2));
 
         Assert.All(sink.Trajectories, t => Assert.Equal((Termination.Errored, ErrorBoundary.Environment), (t.Termination, t.Error!.Boundary)));
+    }
+
+    [Fact]
+    public async Task RunAsync_RequestSourceFails_DeliversWhatRanCompletesSinksThenThrows()
+    {
+        static IEnumerable<EpisodeRequest> Failing()
+        {
+            foreach (var r in Requests.Make(3)) yield return r;
+            throw new FormatException("task file broke");
+        }
+        var sink = new CollectingSink();
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => Engine(_ => new FakeEnvironment(), FakeAgent.Ok(), concurrency: 2).RunAsync(Failing(), [sink], CancellationToken.None));
+
+        Assert.Contains("task file broke", e.Message);
+        Assert.Equal(1, sink.Completions);
+        Assert.All(sink.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
     }
 
     [Fact]

@@ -75,6 +75,18 @@ public sealed class DockerSandboxProviderTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task RunAsync_ContainerRemovedFromOutside_ThrowsAnInfrastructureFault()
+    {
+        await using var provider = NewProvider(poolSize: 0);
+        await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+        await _docker.Containers.RemoveContainerAsync(sandbox.ContainerId, new ContainerRemoveParameters { Force = true });
+
+        var error = await Assert.ThrowsAsync<SandboxException>(() => sandbox.RunAsync(new ExecRequest(["true"])));
+
+        Assert.StartsWith($"The Docker sandbox container {sandbox.ContainerId[..12]} is gone or stopped", error.Message);
+    }
+
+    [SkippableFact]
     public async Task DisposeAsync_SandboxesStillOut_RemovesEveryContainerOfTheRun()
     {
         var provider = NewProvider(poolSize: 2);

@@ -51,6 +51,34 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_Interrupted_FinishedEpisodesRecordedSummaryPrintedExit130()
+    {
+        var scenario = Path.Combine(_temp.FullName, "long.json");
+        await File.WriteAllTextAsync(scenario, """{ "name": "long", "environments": [ { "id": "game/vault", "tasks": 500 } ], "agent": { "type": "scripted" }, "episodes_per_task": 20, "concurrency": 4 }""");
+        var output = Path.Combine(_temp.FullName, "long-out");
+        var file = Path.Combine(output, "trajectories.forge");
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["run", scenario, "--json", "--out", output], async pid =>
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!(File.Exists(file) && new FileInfo(file).Length > 20_000) && waited.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(50);
+            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString()]);
+            await kill.WaitForExitAsync();
+        });
+
+        Assert.True(code == 130, $"exit {code}: {stderr}");
+        Assert.Contains("stopping", stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var summary = json.RootElement.GetProperty("summary");
+        Assert.True(summary.GetProperty("cancelled").GetBoolean());
+        var episodes = summary.GetProperty("episodes").GetInt32();
+        Assert.InRange(episodes, 1, 9_999);
+        var read = TrajectoryReader.Read(file);
+        Assert.Empty(read.Corrupt);
+        Assert.Equal(episodes, read.Trajectories.Count); // every delivered episode is in the file
+    }
+
+    [Fact]
     public async Task Run_BrokenScenario_OneLineErrorWithFileAndPathExit2()
     {
         var scenario = Path.Combine(_temp.FullName, "broken.json");

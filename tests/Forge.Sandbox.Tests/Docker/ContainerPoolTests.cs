@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Forge.Sandbox.Docker;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Forge.Sandbox.Tests.Docker;
+
+/// <summary>The warm pool's refill logic, on fake containers (no engine).</summary>
+public sealed class ContainerPoolTests
+{
+    private sealed class FakeEngine
+    {
+        private int _next;
+        private int _creating;
+        public ConcurrentDictionary<string, byte> Alive { get; } = new();
+        public int MostAtOnce;
+        public int FailuresLeft;
+        public TaskCompletionSource? Gate;
+
+        public async Task<string> CreateAsync(CancellationToken cancellationToken)
+        {
+            var now = Interlocked.Increment(ref _creating);
+            InterlockedMax(ref MostAtOnce, now);
+            try
+            {
+                if (Gate is { } gate) await gate.Task.WaitAsync(cancellationToken);
+                else await Task.Delay(5, cancellationToken);
+                if (Interlocked.Decrement(ref FailuresLeft) >= 0) throw new SandboxException("engine busy") { IsTransient = true };
+                var id = $"c{Interlocked.Increment(ref _next)}";
+                Alive.TryAdd(id, 0);
+                return id;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _creating);
+            }
+        }
+
+        public Task RemoveAsync(string id)
+        {
+            Alive.TryRemove(id, out _);
+            return Task.CompletedTask;
+        }
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+        }
+    }
+
+    private static ContainerPool<string> Pool(FakeEngine engine, int size) =>
+        new(size, engine.CreateAsync, engine.RemoveAsync, id => id, NullLogger.Instance);
+
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition()) await Task.Delay(5, timeout.Token);
+    }
+
+    [Fact]
+    public async Task Constructor_Size_FillsToExactlyThatSize()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 5);
+
+        await pool.WaitFullAsync(CancellationToken.None);
+        await Task.Delay(50);
+
+        Assert.Equal(5, pool.Ready);
+        Assert.Equal(5, engine.Alive.Count);
+        Assert.Equal(5, pool.ReadyIds.Count);
+    }
+
+    [Fact]
+    public async Task TryTake_Ready_HandsOneOutAndRefills()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 2);
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.True(pool.TryTake(out var taken));
+        Assert.DoesNotContain(taken, pool.ReadyIds);
+        await EventuallyAsync(() => pool.Ready == 2);
+
+        Assert.Equal(3, engine.Alive.Count);
+    }
+
+    [Fact]
+    public async Task TryTake_Empty_ReturnsFalse()
+    {
+        var engine = new FakeEngine { Gate = new TaskCompletionSource() };
+        await using var pool = Pool(engine, 2);
+
+        Assert.False(pool.TryTake(out _));
+        engine.Gate.SetResult();
+    }
+
+    [Fact]
+    public async Task Refill_LargePool_CreatesAFewAtOnceButNoMore()
+    {
+        var engine = new FakeEngine { Gate = new TaskCompletionSource() };
+        await using var pool = Pool(engine, 8);
+        await EventuallyAsync(() => engine.MostAtOnce == 3);
+        await Task.Delay(50);
+
+        engine.Gate.SetResult();
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal(3, engine.MostAtOnce);
+        Assert.Equal(8, engine.Alive.Count);
+    }
+
+    [Fact]
+    public async Task Refill_EngineFailsForAWhile_RetriesUntilFull()
+    {
+        var engine = new FakeEngine { FailuresLeft = 2 };
+        await using var pool = Pool(engine, 1);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await pool.WaitFullAsync(timeout.Token);
+
+        Assert.Equal(1, pool.Ready);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_ContainersWaiting_RemovesThemAll()
+    {
+        var engine = new FakeEngine();
+        var pool = Pool(engine, 4);
+        await pool.WaitFullAsync(CancellationToken.None);
+        Assert.True(pool.TryTake(out var taken));
+
+        await pool.DisposeAsync();
+
+        Assert.Equal([taken], engine.Alive.Keys);
+        Assert.Equal(0, pool.Ready);
+    }
+}

@@ -51,6 +51,7 @@ app.Configure(config =>
     });
 
     // ── train, eval, bench train ────────────────────────────────────────────────────
+    Forge.Cli.Commands.Bench.BenchTrainCommand.PipelineStep = Forge.Training.Rl.TrainerBenchmarkStep.Factory;   // bench train times the RL trainer's own step
     config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
     config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 

@@ -46,7 +46,7 @@ public static class RewardCurve
         plot.XLabel("wall time (s)");
         plot.YLabel("success rate / reward");
         plot.Axes.SetLimitsY(0, Math.Max(1.05, rows.Count == 0 ? 1 : rows.Max(r => r.RewardMean) + 0.05));
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, 900, 500);
     }
 

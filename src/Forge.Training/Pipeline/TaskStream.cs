@@ -25,7 +25,7 @@ public sealed class TaskStream
     private int _stage;
 
     /// <summary>Builds the stream; throws <see cref="FormatException"/> naming the scenario when a stage matches no task.</summary>
-    public TaskStream(Scenario scenario, EnvironmentRegistry registry, IReadOnlyList<CurriculumStage> curriculum, int seed, string groupPrefix = "train", int? groupSize = null)
+    public TaskStream(Scenario scenario, EnvironmentRegistry registry, IReadOnlyList<CurriculumStage> curriculum, int seed, string groupPrefix = "train", int? groupSize = null, IReadOnlyCollection<string>? only = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(registry);
@@ -34,7 +34,10 @@ public sealed class TaskStream
         _random = new Random(seed);
         _groupSize = groupSize ?? scenario.GroupSize;
         GroupPrefix = groupPrefix;
-        _pools = scenario.Environments.Select(e =>
+        var entries = scenario.Environments.Where(e => only is null || only.Contains(e.Id)).ToList();
+        if (entries.Count == 0)
+            throw new FormatException($"{scenario.Path}: $.trainer.environments: none of [{string.Join(", ", only ?? [])}] is among the scenario's environments");
+        _pools = entries.Select(e =>
         {
             var registered = registry.Get(e.Id);
             var tasks = e.TaskIds is { } ids

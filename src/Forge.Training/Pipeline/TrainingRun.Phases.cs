@@ -13,7 +13,7 @@ public sealed partial class TrainingRun
     /// <summary>Scores the current policy on a fixed, seeded set of episodes (the same set every time), without training.</summary>
     private async Task<UpdateMetrics> EvaluateAsync(CancellationToken ct)
     {
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
@@ -33,9 +33,9 @@ public sealed partial class TrainingRun
     /// <summary>Records a scripted solver's episodes and fine-tunes the policy on them (filtered by reward when asked).</summary>
     private async Task WarmStartAsync(WarmStartOptions warm, CancellationToken ct)
     {
-        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Distinct()
+        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct()
             .ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
@@ -75,7 +75,7 @@ public sealed partial class TrainingRun
     {
         if (_o.Updates == 0) return 0;
         var scenario = _setup.Scenario;
-        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train");
+        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments);
         var batcher = new GroupBatcher(scenario.GroupSize);
         var requests = Channel.CreateUnbounded<EpisodeRequest>(new UnboundedChannelOptions { SingleWriter = true });
         using var permits = new SemaphoreSlim(0);
@@ -166,19 +166,21 @@ public sealed partial class TrainingRun
         return updates;
     }
 
-    /// <summary>Group-relative advantages; groups whose rewards are all equal carry no signal and are skipped (and counted).</summary>
+    /// <summary>Group-relative advantages over the scored rollouts of each group; groups whose rewards are all equal carry no signal and are skipped (and counted).</summary>
     private (List<TrainingSample> Samples, int Skipped) BuildSamples(IReadOnlyList<TrajectoryGroup> groups)
     {
         var samples = new List<TrainingSample>();
         var skipped = 0;
         foreach (var group in groups)
         {
-            var rewards = group.Trajectories.Select(t => t.TotalReward).ToList();
-            if (Advantages.AllEqual(rewards)) { skipped++; continue; }
+            // An episode that errored (agent, environment, sandbox) was not scored: its 0 is not an outcome to compare with.
+            var scored = group.Trajectories.Where(t => t.Termination != Termination.Errored).ToList();
+            var rewards = scored.Select(t => t.TotalReward).ToList();
+            if (scored.Count < 2 || Advantages.AllEqual(rewards)) { skipped++; continue; }
             var advantages = Advantages.ForGroup(rewards, _o.Advantage, _o.ScaleRewardsByStd);
-            for (var i = 0; i < group.Trajectories.Count; i++)
+            for (var i = 0; i < scored.Count; i++)
             {
-                var t = group.Trajectories[i];
+                var t = scored[i];
                 var sequence = _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen);
                 if (!sequence.HasOldLogProbs) continue;   // a message the policy didn't sample (none expected): nothing to take a ratio of
                 var inLoss = !(_o.Truncated == TruncatedEpisodes.Mask && t.Termination == Termination.Truncated);

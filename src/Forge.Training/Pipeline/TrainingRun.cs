@@ -61,7 +61,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
         _encoder = ConversationEncoder.For(_tokenizer, new ChatTemplate { ToolDescriptions = _o.ToolDescriptions });
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
-        _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Distinct().ToList(), setup.TensorBoard);
+        _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);
     }
 
     /// <summary>Runs training as <paramref name="setup"/> says and returns what it did.</summary>

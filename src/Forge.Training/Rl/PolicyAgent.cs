@@ -111,7 +111,9 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
                 lock (_weights)
                 {
                     version = Version;
-                    results = Generator.Generate(_model, batch.Select(p => new GenerationRequest(p.Prompt, _stop)).ToList(), _sampling, _rng);
+                    // The batch shares one cache of (longest prompt + budget) positions: keep it within the context.
+                    var budget = Math.Min(_sampling.MaxNewTokens, _model.Config.MaxSeqLen - batch.Max(p => p.Prompt.Length));
+                    results = Generator.Generate(_model, batch.Select(p => new GenerationRequest(p.Prompt, _stop, budget)).ToList(), _sampling, _rng);
                 }
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _rows, batch.Count);

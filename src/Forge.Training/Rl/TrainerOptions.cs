@@ -129,6 +129,9 @@ public sealed class TrainerOptions
     /// <summary>Stages of tasks, easiest first; empty (default) trains on every task from the start.</summary>
     public List<CurriculumStage> Curriculum { get; set; } = [];
 
+    /// <summary>The scenario environments to train on (ids); null (default) trains on all of them.</summary>
+    public List<string>? Environments { get; set; }
+
     /// <summary>Episodes scored (without training) before and after training to report success. Default 64; 0 skips.</summary>
     public int EvalEpisodes { get; set; } = 64;
 

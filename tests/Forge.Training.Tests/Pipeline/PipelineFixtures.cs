@@ -23,7 +23,7 @@ internal static class PipelineFixtures
 
     public static string TempDirectory()
     {
-        var path = Path.Combine(Path.GetTempPath(), "forge-rl-tests", Guid.NewGuid().ToString("n"));
+        var path = Path.Combine(Path.GetTempPath(), $"forge-rl-test-{Guid.NewGuid():n}");
         Directory.CreateDirectory(path);
         return path;
     }

@@ -52,4 +52,13 @@ public sealed class TaskStreamTests
             [new CurriculumStage { TaskPattern = "^nothing$" }], seed: 1));
         Assert.Contains("$.trainer.curriculum[0].task_pattern", e.Message);
     }
+
+    [Fact]
+    public void Constructor_OnlySomeEnvironments_TrainsOnThoseOnly()
+    {
+        var scenario = PipelineFixtures.Scenario("{}", environments: """[{ "id": "game/vault", "tasks": 20 }, { "id": "math/arithmetic", "tasks": 20 }]""");
+        var stream = new TaskStream(scenario, PipelineFixtures.Registry, [], seed: 1, only: ["math/arithmetic"]);
+        Assert.All(Enumerable.Range(0, 6).SelectMany(_ => stream.NextGroup()), r => Assert.Equal("math/arithmetic", r.EnvironmentId));
+        Assert.Throws<FormatException>(() => new TaskStream(scenario, PipelineFixtures.Registry, [], seed: 1, only: ["support/desk"]));
+    }
 }

@@ -4,6 +4,9 @@ using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
+using Forge.Cli.Commands.Train;
+using Forge.Training.Pipeline;
+using Forge.Training.Rl;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -75,18 +78,40 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 id => registry.Get(id).Create(), agent, sandboxes);
             var run = engine.RunAsync(requests, [recorder, progress, errored], cancellation.Token);
             var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
+            if (!settings.Json) RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
+
+            // With a "trainer" section the run goes on into the learning loop: policy episodes → trajectories → updates.
+            TrainingResult? training = null;
+            if (scenario.Trainer is not null && !summary.Cancelled && summary.SinkErrors.Count == 0)
+                training = await TrainAsync(scenario, registry, output, settings.Json, cancellation.Token);
 
             if (settings.Json)
-                JsonOutput.Write(new { scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary });
-            else
-                RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
+                JsonOutput.Write(new
+                {
+                    scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
+                    training = training is null ? null : new
+                    {
+                        updates = training.Updates, success_before = training.SuccessBefore, success_after = training.SuccessAfter,
+                        wall_seconds = training.WallSeconds, final_checkpoint = training.FinalCheckpoint, output = Path.Combine(output, "train"),
+                    },
+                });
 
             if (summary.SinkErrors.Count > 0) return 1;
-            return summary.Cancelled ? 130 : 0;
+            return summary.Cancelled || cancellation.IsCancellationRequested ? 130 : 0;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    private static async Task<TrainingResult> TrainAsync(Scenario scenario, EnvironmentRegistry registry, string output, bool json, CancellationToken cancellationToken)
+    {
+        var updates = TrainerOptions.FromJson(scenario.Trainer, scenario.Path).Updates;
+        if (!json) AnsiConsole.MarkupLine($"[bold]training[/] the local policy for {updates} updates (the scenario's trainer section) → {Markup.Escape(Path.Combine(output, "train"))}");
+        var result = await TrainingStage.RunAsync(scenario, registry, output, "auto",
+            json ? null : row => TrainingConsole.Row(row, updates), json ? null : TrainingConsole.News, cancellationToken);
+        if (!json) TrainingConsole.Summary(result, Path.Combine(output, "train"));
+        return result;
     }
 }

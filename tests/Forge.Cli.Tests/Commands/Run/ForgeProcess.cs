@@ -13,7 +13,7 @@ internal static class ForgeProcess
     /// <summary>Runs forge; <paramref name="whileRunning"/> gets the process id while it runs (to signal it).</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, string[] args, Func<int, Task>? whileRunning)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(DotnetHost) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forge.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -24,6 +24,13 @@ internal static class ForgeProcess
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>
+    /// The dotnet host running these tests: on hosts whose C++ runtime is too old for TorchSharp the test runner is the
+    /// patched copy made by scripts/torchsharp-env, and forge must run through it too.
+    /// </summary>
+    private static string DotnetHost { get; } =
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
 
     private static string FindRoot()
     {

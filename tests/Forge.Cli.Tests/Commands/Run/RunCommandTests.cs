@@ -32,6 +32,17 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(episodes, file.Trajectories.Count);
         Assert.Empty(file.Corrupt);
         Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+
+        // The quickstart's trainer section carries the run on into the learning loop: policy episodes → updates.
+        var training = json.RootElement.GetProperty("training");
+        Assert.Equal(4, training.GetProperty("updates").GetInt32());
+        var trainDir = Path.Combine(output, "train");
+        Assert.Equal(trainDir, training.GetProperty("output").GetString());
+        Assert.True(Directory.Exists(training.GetProperty("final_checkpoint").GetString()), "no final checkpoint");
+        var metrics = File.ReadAllLines(Path.Combine(trainDir, "metrics.csv"));
+        Assert.Contains(metrics, line => line.StartsWith("rl,", StringComparison.Ordinal));
+        var policyEpisodes = TrajectoryReader.Read(Path.Combine(trainDir, "trajectories.forge")).Trajectories;
+        Assert.Contains(policyEpisodes, t => t.PolicyVersion is > 0);
     }
 
     [Fact]

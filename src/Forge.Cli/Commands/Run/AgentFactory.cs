@@ -17,7 +17,7 @@ internal static class AgentFactory
         "scripted" => Scripted(scenario, registry),
         "noisy" => new NoisyAgent(Scripted(scenario, registry), scenario.Agent.ErrorRate),
         "semantic-kernel" => SemanticKernelAgent.FromScenario(scenario.Agent.Raw, scenario.Path),
-        // "policy": added by its owner.
+        // "policy" never reaches here: RunCommand runs it through the scenario's trainer section.
         var type => throw new ArgumentException($"{scenario.Path}: $.agent.type: the `{type}` agent is not available in this build of forge."),
     };
 

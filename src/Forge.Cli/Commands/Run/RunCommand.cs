@@ -54,6 +54,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Concurrency = settings.Concurrency ?? scenario.Concurrency,
         };
         var registry = EnvironmentRegistry.LoadDefault();
+        if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
         await using var sandboxes = SandboxFactory.Create(scenario, registry);
@@ -89,11 +90,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
                 JsonOutput.Write(new
                 {
                     scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
-                    training = training is null ? null : new
-                    {
-                        updates = training.Updates, success_before = training.SuccessBefore, success_after = training.SuccessAfter,
-                        wall_seconds = training.WallSeconds, final_checkpoint = training.FinalCheckpoint, output = Path.Combine(output, "train"),
-                    },
+                    training = training is null ? null : TrainingJson(training, output),
                 });
 
             if (summary.SinkErrors.Count > 0) return 1;
@@ -104,6 +101,31 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Console.CancelKeyPress -= onCancel;
         }
     }
+
+    /// <summary>
+    /// The local policy plays inside the learning loop: its episodes are the trainer's rollouts (recorded under
+    /// <c>OUT/train</c>), so a scenario whose agent is <c>policy</c> runs as its trainer section says.
+    /// </summary>
+    private static async Task<int> RunPolicyAsync(Scenario scenario, EnvironmentRegistry registry, Settings settings, CancellationToken cancellationToken)
+    {
+        if (scenario.Trainer is null)
+            throw new ArgumentException($"{scenario.Path}: $.agent.type: the `policy` agent plays inside the learning loop; give the scenario a \"trainer\" section, or score a checkpoint with forge eval.");
+        var output = Path.GetFullPath(settings.Out ?? scenario.Output);
+        var training = await TrainAsync(scenario, registry, output, settings.Json, cancellationToken);
+        if (settings.Json)
+            JsonOutput.Write(new
+            {
+                scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed,
+                training = TrainingJson(training, output),
+            });
+        return cancellationToken.IsCancellationRequested ? 130 : 0;
+    }
+
+    private static object TrainingJson(TrainingResult training, string output) => new
+    {
+        updates = training.Updates, success_before = training.SuccessBefore, success_after = training.SuccessAfter,
+        wall_seconds = training.WallSeconds, final_checkpoint = training.FinalCheckpoint, output = Path.Combine(output, "train"),
+    };
 
     private static async Task<TrainingResult> TrainAsync(Scenario scenario, EnvironmentRegistry registry, string output, bool json, CancellationToken cancellationToken)
     {

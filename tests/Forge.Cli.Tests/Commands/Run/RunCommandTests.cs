@@ -46,6 +46,16 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_PolicyAgentWithoutTrainer_OneLineErrorNamingThePath()
+    {
+        var scenario = Path.Combine(_temp.FullName, "policy.json");
+        File.WriteAllText(scenario, """{ "name": "p", "environments": [ { "id": "game/vault", "tasks": 2 } ], "agent": { "type": "policy" } }""");
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", scenario);
+        Assert.Equal(2, code);
+        Assert.Contains($"{scenario}: $.agent.type: the `policy` agent plays inside the learning loop", stderr);
+    }
+
+    [Fact]
     public async Task Run_SameSeedTwice_SameEpisodes()
     {
         async Task<List<string>> Once(string name)

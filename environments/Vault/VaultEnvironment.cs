@@ -16,6 +16,7 @@ public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
 
     private VaultBoard? _board;
     private readonly HashSet<string> _looked = [];
+    private readonly HashSet<string> _wordsRead = new(StringComparer.Ordinal);
     private int _lookups;
 
     private VaultBoard Board => _board ?? throw new InvalidOperationException("game/vault: call ResetAsync before stepping.");
@@ -24,6 +25,7 @@ public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
     {
         _board = VaultBoard.Deal(Context.Seed, Task);
         _looked.Clear();
+        _wordsRead.Clear();
         _lookups = 0;
         return ValueTask.CompletedTask;
     }
@@ -36,12 +38,15 @@ public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
         _lookups++;
         var note = Board.Read(key) ?? throw new ArgumentException($"no vault '{key}'; keys are K0 to K15");
         _looked.Add(VaultBoard.Normalize(key)!);
+        if (!VaultBoard.IsRedirect(note, out _)) _wordsRead.Add(note.Trim());
         return note;
     }
 
     protected override Rubric Rubric => new Rubric()
         .Add(new ExactMatch(_ => Board.CodeWord, weight: 1.0, caseSensitive: true, name: "opened"))
         .Add("called_lookup", 0.2, _ => _lookups > 0 ? 1 : 0)
-        .Add("right_key", 0.2, _ => Board.Path.Count(_looked.Contains) / (double)Board.Path.Count)
+        .Add("right_key", 0.4, _ => Board.Path.Count(_looked.Contains) / (double)Board.Path.Count)
+        // Answering with a code word the agent actually read (even from the wrong vault) is the copy step on its own.
+        .Add("answered_with_note", 0.3, c => c.FinalAnswer?.Trim() is { } a && _wordsRead.Contains(a) ? 1 : 0)
         .Add(new FormatCheck(weight: 0.1));
 }

@@ -29,7 +29,7 @@ public sealed class VaultTests
             levels.Add(task.Level);
             var outcome = await Play(new VaultSolver(), task, seed);
             Assert.True(outcome.Breakdown.Success, task.Id);
-            Assert.Equal(1.5, outcome.Breakdown.Total, 9);
+            Assert.Equal(2.0, outcome.Breakdown.Total, 9);
             Assert.Equal(task.Level + 1, outcome.Turns);
         }
         Assert.Equal([1, 2], levels.Order());
@@ -91,7 +91,8 @@ public sealed class VaultTests
         Assert.Equal(1, outcome.Score("called_lookup"));
         Assert.Equal(0, outcome.Score("right_key"));
         Assert.Equal(1, outcome.Score("format"));
-        Assert.Equal(0.3, outcome.Breakdown.Total, 9);
+        Assert.Equal(1, outcome.Score("answered_with_note"));
+        Assert.Equal(0.6, outcome.Breakdown.Total, 9);
         Assert.Equal(0, (await Play(agent, task, 4, RewardMode.Binary)).Breakdown.Total);
     }
 
@@ -111,7 +112,7 @@ public sealed class VaultTests
     [Fact]
     public async Task Prompt_IsShortAndFixed()
     {
-        Assert.Equal(("game/vault", 0.0, 1.5), (new VaultEnvironment().Info.Id, new VaultEnvironment().Info.MinReward, new VaultEnvironment().Info.MaxReward));
+        Assert.Equal(("game/vault", 0.0, 2.0), (new VaultEnvironment().Info.Id, new VaultEnvironment().Info.MinReward, new VaultEnvironment().Info.MaxReward));
         var reset = await new VaultEnvironment().ResetAsync(new EpisodeContext("e", 1), new VaultTask("t", "K12", 2));
         Assert.Equal([VaultEnvironment.Rules, "Open vault K12."], reset.Observation.Select(m => m.Content));
         Assert.Equal("lookup", Assert.Single(reset.Tools).Name);

@@ -33,17 +33,7 @@ internal static class CodingEpisode
         await using var sandbox = await provider.AcquireAsync();
         await using var environment = new PythonFunctionsEnvironment();
         var limits = EpisodeLimits.Default with { ToolTimeout = TimeSpan.FromSeconds(15), MaxTurns = 6 };
-        var context = new EpisodeContext($"test-{task.Id}", 1) { Limits = limits, RewardMode = mode, Sandbox = sandbox };
-        var reset = await environment.ResetAsync(context, task);
-        var conversation = new List<Message>(reset.Observation);
-        for (var turn = 0; ; turn++)
-        {
-            var action = await agent.ActAsync(new AgentTurn(environment.Info.Id, task, conversation, reset.Tools, context), CancellationToken.None);
-            var step = await environment.StepAsync(action, CancellationToken.None);
-            conversation.Add(action);
-            conversation.AddRange(step.Observation);
-            if (step.Done) return new EpisodeOutcome(conversation, step, turn + 1);
-        }
+        return await Episode.PlayAsync(environment, agent, task, seed: 1, limits, mode, sandbox);
     }
 
     /// <summary>An agent that submits <paramref name="code"/> (after running each of <paramref name="experiments"/> with run_python).</summary>

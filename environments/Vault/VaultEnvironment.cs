@@ -12,7 +12,7 @@ namespace Forge.Environments.Vault;
 public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
 {
     /// <summary>The system message of every episode.</summary>
-    public const string Rules = "lookup(key) reads a vault. If it says see Kn, look up Kn. Reply with the code word only.";
+    public const string Rules = "lookup(key) reads the note in a vault. If it points to another vault, look that one up. Reply with the code word only.";
 
     private VaultBoard? _board;
     private readonly HashSet<string> _looked = [];

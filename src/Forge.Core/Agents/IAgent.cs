@@ -25,3 +25,14 @@ public sealed record AgentTurn(string EnvironmentId, IEnvironmentTask Task, IRea
     /// <summary>How many assistant messages the conversation already has.</summary>
     public int TurnIndex => Conversation.Count(m => m.Role == Role.Assistant);
 }
+
+/// <summary>
+/// Thrown by an agent whose context can no longer hold the conversation (a local policy's <c>max_seq_len</c>). It is a
+/// limit, not a fault: the host ends the episode as truncated with the reason <see cref="Reason"/> and scores it, so the
+/// trajectory is kept and can be trained on like any other truncated one.
+/// </summary>
+public sealed class ContextLengthExceededException(string message) : Exception(message)
+{
+    /// <summary>The truncation reason recorded in the trajectory.</summary>
+    public const string Reason = "context_length";
+}

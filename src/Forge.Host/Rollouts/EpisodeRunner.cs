@@ -11,7 +11,8 @@ namespace Forge.Host;
 /// </summary>
 /// <remarks>
 /// Deadlines: the episode deadline truncates the episode (<c>episode_timeout</c>); an agent that overruns its turn
-/// truncates it too (<c>turn_timeout</c>), since a slow policy is a property of the rollout, not a fault; an environment
+/// truncates it too (<c>turn_timeout</c>), since a slow policy is a property of the rollout, not a fault, and so does an
+/// agent whose context is full (<see cref="ContextLengthExceededException"/>, <c>context_length</c>); an environment
 /// that overruns a step is a fault of the environment and errors the episode.
 /// </remarks>
 internal sealed class EpisodeRunner(
@@ -77,6 +78,10 @@ internal sealed class EpisodeRunner(
                 catch (TimeoutRejectedException)
                 {
                     return await TruncateAsync(episode, record, "turn_timeout", limits, runCancellation).ConfigureAwait(false);
+                }
+                catch (ContextLengthExceededException)
+                {
+                    return await TruncateAsync(episode, record, ContextLengthExceededException.Reason, limits, runCancellation).ConfigureAwait(false);
                 }
                 if (action is null) throw new InvalidOperationException($"Agent {agentId} returned no message.");
                 var agentMs = time.GetElapsedTime(agentStarted).TotalMilliseconds;

@@ -41,11 +41,25 @@ public static class Sampling
             return logits.argmax(-1).MoveToOuterDisposeScope();
         var probs = Scale(logits, temperature).softmax(-1); // [B, V]
         if (topP >= 1)
-            return probs.multinomial(1, generator: rng).squeeze(-1).MoveToOuterDisposeScope();
+            return Draw(probs, rng).squeeze(-1).MoveToOuterDisposeScope();
         var (sorted, order) = probs.sort(-1, descending: true);         // [B, V] each
         var before = sorted.cumsum(-1) - sorted;                        // mass strictly above each token
         var kept = sorted.masked_fill(before.gt(topP), 0.0);            // the top token always survives
-        var choice = kept.multinomial(1, generator: rng);               // [B, 1] index into sorted order
+        var choice = Draw(kept, rng);                                   // [B, 1] index into sorted order
         return order.gather(-1, choice).squeeze(-1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// One multinomial draw per row of <paramref name="weights"/> [B, V] → [B, 1] on the weights' device.
+    /// TorchSharp's <see cref="torch.Generator"/> is always a CPU generator whatever device it is created for
+    /// (dotnet/TorchSharp#1194), and libtorch refuses a CPU generator for a CUDA tensor ("Expected a 'cuda' device
+    /// type for generator but found 'cpu'"); so with a generator, off-CPU weights are drawn from on the host. The
+    /// seeded stream is then the same as on the CPU.
+    /// </summary>
+    private static Tensor Draw(Tensor weights, torch.Generator? rng)
+    {
+        if (rng is null || weights.device_type == DeviceType.CPU)
+            return weights.multinomial(1, generator: rng);
+        return weights.cpu().multinomial(1, generator: rng).to(weights.device);
     }
 }

@@ -14,7 +14,7 @@ public sealed class MetricsLog : IDisposable
     [
         "phase", "step", "wall_s", "policy_version", "stage", "episodes", "reward_mean", "reward_std", "success_rate",
         "loss", "sft_loss", "entropy", "clip_fraction", "approx_kl", "kl_ref", "grad_norm", "lr",
-        "policy_tokens", "gen_tokens_per_s", "train_tokens_per_s", "staleness", "skipped_groups", "stale_groups", "update_s",
+        "policy_tokens", "gen_tokens_per_s", "train_tokens_per_s", "staleness", "skipped_groups", "stale_groups", "update_s", "errored_episodes",
     ];
 
     private readonly StreamWriter _csv;
@@ -53,7 +53,7 @@ public sealed class MetricsLog : IDisposable
             F(row.RewardMean), F(row.RewardStd), F(row.SuccessRate),
             F(u?.Loss), F(row.SupervisedLoss), F(u?.Entropy), F(u?.ClipFraction), F(u?.ApproxKl), F(u?.RefKl), F(u?.GradNorm), F(u?.LearningRate),
             F(u?.PolicyTokens), F(row.GeneratedTokensPerSecond), F(u is null ? null : row.TrainTokensPerSecond), F(row.Staleness),
-            I(row.SkippedGroups), I(row.StaleGroups), F(u?.Seconds),
+            I(row.SkippedGroups), I(row.StaleGroups), F(u?.Seconds), I(row.ErroredEpisodes),
         };
         foreach (var e in _environments)
         {
@@ -69,6 +69,7 @@ public sealed class MetricsLog : IDisposable
         _tensorBoard.add_scalar(prefix + "success_rate", (float)row.SuccessRate, step);
         _tensorBoard.add_scalar(prefix + "reward_mean", (float)row.RewardMean, step);
         if (row.SupervisedLoss is { } sft) _tensorBoard.add_scalar(prefix + "loss", (float)sft, step);
+        if (row.Phase != "warm_start") _tensorBoard.add_scalar(prefix + "errored_episodes", row.ErroredEpisodes, step);
         if (u is null) return;
         _tensorBoard.add_scalar("rl/loss", (float)u.Loss, step);
         _tensorBoard.add_scalar("rl/entropy", (float)u.Entropy, step);

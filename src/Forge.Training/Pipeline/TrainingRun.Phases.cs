@@ -19,10 +19,11 @@ public sealed partial class TrainingRun
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
             await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
         var (mean, std, success, per) = UpdateMetrics.Score(episodes.Trajectories.ToList());
+        var (errored, firstError) = UpdateMetrics.Errors(episodes.Trajectories.ToList());
         var row = new UpdateMetrics
         {
             Phase = "eval", Step = _trainer.Version, WallSeconds = Now, PolicyVersion = _trainer.Version,
-            Episodes = episodes.Trajectories.Count, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
+            Episodes = episodes.Trajectories.Count, ErroredEpisodes = errored, FirstError = firstError, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
         };
         Emit(row);
         return row;
@@ -39,7 +40,9 @@ public sealed partial class TrainingRun
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
-        var kept = episodes.Trajectories.Where(t => t.Termination != Termination.Errored && (warm.MinReward is not { } min || t.TotalReward >= min)).ToList();
+        // In episode order, not arrival order, so that the seeded shuffle below makes the warm start reproducible.
+        var kept = episodes.Trajectories.Where(t => t.Termination != Termination.Errored && (warm.MinReward is not { } min || t.TotalReward >= min))
+            .OrderBy(t => t.EpisodeId, StringComparer.Ordinal).ToList();
         var demonstrations = kept.Select(t => _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen)).ToList();
         var (mean, std, success, per) = UpdateMetrics.Score(kept);
         _setup.OnNews?.Invoke($"warm start: {kept.Count} of {episodes.Trajectories.Count} solver episodes kept (solver success {success:P0})");
@@ -143,10 +146,11 @@ public sealed partial class TrainingRun
                 var now = Now;
                 var generated = episodes.Sum(t => t.Steps.Sum(s => s.Action.TokenIds?.Count ?? 0));
                 var (mean, std, success, per) = UpdateMetrics.Score(episodes);
+                var (errored, firstError) = UpdateMetrics.Errors(episodes);
                 Emit(new UpdateMetrics
                 {
                     Phase = "rl", Step = update, WallSeconds = now, PolicyVersion = _trainer.Version, Stage = stream.Stage,
-                    Episodes = episodes.Count, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
+                    Episodes = episodes.Count, ErroredEpisodes = errored, FirstError = firstError, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
                     Update = stats, SkippedGroups = skipped, StaleGroups = stale,
                     Staleness = staleness.Average(),
                     GeneratedTokensPerSecond = generated / Math.Max(1e-9, now - since),

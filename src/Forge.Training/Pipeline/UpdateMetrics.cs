@@ -24,6 +24,12 @@ public sealed record UpdateMetrics
     /// <summary>Episodes the row's statistics come from.</summary>
     public int Episodes { get; init; }
 
+    /// <summary>Episodes among them that errored (a fault in the agent, the environment or the sandbox): not scored, not trained on.</summary>
+    public int ErroredEpisodes { get; init; }
+
+    /// <summary>What the first errored episode reported (<c>boundary/Type: message</c>), or null when none errored.</summary>
+    public string? FirstError { get; init; }
+
     /// <summary>Mean total reward.</summary>
     public double RewardMean { get; init; }
 
@@ -56,6 +62,15 @@ public sealed record UpdateMetrics
 
     /// <summary>Tokens forwarded by the trainer per second of update time.</summary>
     public double TrainTokensPerSecond => Update is { Seconds: > 0 } u ? u.ForwardTokens / u.Seconds : 0;
+
+    /// <summary>How many of <paramref name="episodes"/> errored, and what the first one reported.</summary>
+    public static (int Count, string? First) Errors(IReadOnlyCollection<Trajectory> episodes)
+    {
+        ArgumentNullException.ThrowIfNull(episodes);
+        var errored = episodes.Where(t => t.Termination == Termination.Errored).ToList();
+        var first = errored.Select(t => t.Error).FirstOrDefault(e => e is not null);
+        return (errored.Count, first is null ? null : $"{first.Boundary.ToString().ToLowerInvariant()}/{first.Type}: {first.Message}");
+    }
 
     /// <summary>Reward and success statistics of <paramref name="episodes"/>.</summary>
     public static (double Mean, double Std, double Success, IReadOnlyDictionary<string, (double, double, double)> PerEnvironment) Score(IReadOnlyCollection<Trajectory> episodes)

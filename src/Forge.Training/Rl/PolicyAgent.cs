@@ -73,7 +73,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(turn);
         var prompt = _encoder.Encode(turn.Conversation, turn.Tools, generationHeader: true).TokenIds;
         if (prompt.Length >= _model.Config.MaxSeqLen)
-            throw new InvalidOperationException($"The conversation has {prompt.Length} tokens; the policy's context is {_model.Config.MaxSeqLen} (max_seq_len).");
+            throw new ContextLengthExceededException($"The conversation has {prompt.Length} tokens; the policy's context is {_model.Config.MaxSeqLen} (max_seq_len).");
         var pending = new Pending(prompt, new TaskCompletionSource<(GenerationResult, int)>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
         var (result, version) = await pending.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

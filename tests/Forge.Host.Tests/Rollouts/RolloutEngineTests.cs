@@ -125,6 +125,23 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_AgentContextFull_TruncatesWithContextLengthAndScores()
+    {
+        var agent = new FakeAgent((turn, _) => turn.TurnIndex == 2
+            ? throw new ContextLengthExceededException("The conversation has 500 tokens; the policy's context is 384.")
+            : ValueTask.FromResult(Message.Assistant("ok")));
+        FakeEnvironment? env = null;
+        var (_, sink) = await Run(Engine(_ => env = new FakeEnvironment(), agent, concurrency: 1), Requests.Make(1));
+
+        var t = Assert.Single(sink.Trajectories);
+        Assert.Equal((Termination.Truncated, "context_length"), (t.Termination, t.TruncationReason));
+        Assert.Null(t.Error);
+        Assert.Equal(2, t.Steps.Count);
+        Assert.Equal(["context_length"], env!.Truncations);
+        Assert.Equal(1.0, t.TotalReward, 9); // two steps (0.25 each) + the truncation's score (0.5)
+    }
+
+    [Fact]
     public async Task RunAsync_AgentHangsIgnoringCancellation_TruncatesWithTurnTimeout()
     {
         var agent = new FakeAgent(async (turn, _) =>

@@ -39,6 +39,8 @@ public sealed class TrainingRunTests
             var csv = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
             Assert.Equal(rows.Count + 1, csv.Length);
             Assert.StartsWith("phase,step,wall_s", csv[0]);
+            Assert.Contains("errored_episodes", csv[0]);
+            Assert.All(rows, r => Assert.Equal(0, r.ErroredEpisodes));   // a full context truncates the episode; it doesn't error it
             Assert.Contains("success_rate/game/vault", csv[0]);
             Assert.True(new FileInfo(Path.Combine(output, "reward-curve.png")).Length > 1000);
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "tensorboard"), "*", SearchOption.AllDirectories));

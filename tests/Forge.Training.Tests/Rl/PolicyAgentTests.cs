@@ -67,11 +67,12 @@ public sealed class PolicyAgentTests
     }
 
     [Fact]
-    public async Task ActAsync_PromptLongerThanContext_Throws()
+    public async Task ActAsync_PromptLongerThanContext_ThrowsContextLengthExceeded()
     {
         using var model = Model();
         await using var agent = new PolicyAgent(model, Tokenizer, Encoder, new TrainerOptions(), seed: 1);
         var turn = Turn(1) with { Conversation = [Message.User(new string('x', 200))] };
-        await Assert.ThrowsAsync<InvalidOperationException>(async () => await agent.ActAsync(turn, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContextLengthExceededException>(async () => await agent.ActAsync(turn, CancellationToken.None));
+        Assert.Contains("max_seq_len", error.Message);
     }
 }

@@ -10,9 +10,10 @@ namespace Forge.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>forge bench train</c>: training and generation throughput of the TorchSharp policy at two model sizes, each
-/// beside its baseline measured in the same run (bare TorchSharp training loop; generation without KV cache).
+/// beside its baseline measured in the same run (bare TorchSharp training loop; generation without KV cache); then the
+/// wall time of the same policy updates with synchronous and asynchronous rollouts (<see cref="RolloutModeBenchmark"/>).
 /// </summary>
-internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
+internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
     {
@@ -28,6 +29,14 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [Description("Timed training steps of each kind per size, after one warm-up step; the median is reported. Default 5.")]
         public int Steps { get; init; } = 5;
 
+        [CommandOption("--rl-updates <N>")]
+        [Description("Policy updates per rollout mode in the sync vs async comparison; 0 leaves it out. Default 4.")]
+        public int RlUpdates { get; init; } = 4;
+
+        [CommandOption("--registry <FILE>")]
+        [Description("The environment registry (for the sync vs async comparison on game/vault).")]
+        public string? Registry { get; init; }
+
         [CommandOption("--threads <N>")]
         [Description("CPU threads for TorchSharp (default: TorchSharp's choice).")]
         public int? Threads { get; init; }
@@ -35,6 +44,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         public override ValidationResult Validate() =>
             Steps is < 1 or > 1000 ? ValidationResult.Error("--steps must be between 1 and 1000")
             : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1")
+            : RlUpdates is < 0 or > 1000 ? ValidationResult.Error("--rl-updates must be between 0 and 1000")
             : ValidationResult.Success();
     }
 
@@ -44,7 +54,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     /// </summary>
     internal static BenchmarkStepFactory? PipelineStep { get; set; }
 
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var device = DeviceSelector.Resolve(settings.Device);
         if (settings.Threads is { } threads)
@@ -52,6 +62,9 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var benchmark = new TrainingBenchmark(new TrainingBenchmarkOptions { Device = device, Steps = settings.Steps, PipelineStep = PipelineStep });
         var progress = settings.Json ? null : new Action<string>(line => AnsiConsole.MarkupLineInterpolated($"[grey]… {line}[/]"));
         var results = benchmark.Run(progress);
+        var modes = settings.RlUpdates > 0
+            ? await RolloutModeBenchmark.RunAsync(settings.Registry, settings.Device, settings.RlUpdates, progress, cancellationToken)
+            : null;
         var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
 
         if (settings.Json)
@@ -79,6 +92,7 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
                     bare_train_tflops = r.BareTrainTflops,
                     pipeline_train_tflops = r.PipelineTrainTflops,
                 }),
+                rollout_modes = modes is null ? null : RolloutModeBenchmark.ToJson(modes),
             });
             return 0;
         }
@@ -102,6 +116,8 @@ internal sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"bare = plain TorchSharp loop (cross-entropy, backward, AdamW); pipe = {results[0].PipelineDescription}.");
         AnsiConsole.MarkupLine("Training: median step time over the timed steps, bare and pipe alternating on the same batch; pipe/bare = time ratio (1.00 = no overhead).");
         AnsiConsole.MarkupLine("Generation: Generator.Generate with KV cache and sampling, vs. recomputing the whole prefix for every token; gen rows = rows × (prompt + new tokens).");
+        if (modes is not null)
+            AnsiConsole.Write(RolloutModeBenchmark.ToTable(modes));
         return 0;
     }
 }

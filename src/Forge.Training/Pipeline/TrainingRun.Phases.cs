@@ -18,12 +18,13 @@ public sealed partial class TrainingRun
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
             await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
-        var (mean, std, success, per) = UpdateMetrics.Score(episodes.Trajectories.ToList());
-        var (errored, firstError) = UpdateMetrics.Errors(episodes.Trajectories.ToList());
+        var scored = episodes.Trajectories.ToList();
+        var (mean, std, success, per) = UpdateMetrics.Score(scored);
+        var (errored, firstError) = UpdateMetrics.Errors(scored);
         var row = new UpdateMetrics
         {
             Phase = "eval", Step = _trainer.Version, WallSeconds = Now, PolicyVersion = _trainer.Version,
-            Episodes = episodes.Trajectories.Count, ErroredEpisodes = errored, FirstError = firstError, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
+            Episodes = scored.Count, ErroredEpisodes = errored, FirstError = firstError, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
         };
         Emit(row);
         return row;

@@ -78,6 +78,7 @@ public sealed partial class TrainingRun
     private async Task<int> ReinforceAsync(CancellationToken ct)
     {
         if (_o.Updates == 0) return 0;
+        _trainer.Schedule = LearningRateSchedule.For(_o, _trainer.Version);   // a resumed run decays over its own updates
         var scenario = _setup.Scenario;
         var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments);
         var batcher = new GroupBatcher(scenario.GroupSize);

@@ -30,6 +30,9 @@ public sealed record PolicyLossOptions
 
     /// <summary>How per-token losses are reduced. Default token-mean.</summary>
     public LossAggregation Aggregation { get; init; } = LossAggregation.TokenMean;
+
+    /// <summary>c_H, the weight of the entropy bonus (subtracted from the loss). Default 0.</summary>
+    public double EntropyCoefficient { get; init; }
 }
 
 /// <summary>
@@ -42,10 +45,11 @@ public sealed record PolicyLossOptions
 public readonly record struct BatchNormalizer(double PolicyTokens, double Sequences, double SumNormConstant);
 
 /// <summary>
-/// The PPO clipped surrogate with decoupled clip range and an optional k3 KL penalty, over one micro-batch:
+/// The PPO clipped surrogate with decoupled clip range, an optional k3 KL penalty and an optional entropy bonus, over
+/// one micro-batch:
 /// <code>
 /// ρ_t = exp(log π_θ(o_t) − log π_old(o_t))
-/// L_t = −min(ρ_t Â, clip(ρ_t, 1 − ε_low, 1 + ε_high) Â) + β · (exp(ref_t − logp_t) − (ref_t − logp_t) − 1)
+/// L_t = −min(ρ_t Â, clip(ρ_t, 1 − ε_low, 1 + ε_high) Â) + β · (exp(ref_t − logp_t) − (ref_t − logp_t) − 1) − c_H · H_t
 /// </code>
 /// aggregated over policy tokens only (mask = 1), with the batch-wide normaliser of the chosen aggregation.
 /// </summary>
@@ -59,8 +63,9 @@ public static class PolicyLoss
     /// <param name="mask">[B, T] 1 on policy tokens, 0 elsewhere (padding included).</param>
     /// <param name="options">ε_low, ε_high, β, aggregation.</param>
     /// <param name="normalizer">Batch-wide counts.</param>
+    /// <param name="entropy">[B, T] the policy's entropy at each position (with gradient), needed when c_H ≠ 0.</param>
     public static (Tensor Loss, PolicyLossStats Stats) Compute(Tensor logProbs, Tensor oldLogProbs, Tensor? refLogProbs, Tensor advantages,
-        Tensor mask, PolicyLossOptions options, BatchNormalizer normalizer)
+        Tensor mask, PolicyLossOptions options, BatchNormalizer normalizer, Tensor? entropy = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var a = advantages.unsqueeze(-1);                                       // [B, 1]
@@ -75,6 +80,11 @@ public static class PolicyLoss
         {
             kl = KlK3(logProbs, refLogProbs);
             perToken = perToken + options.KlCoefficient * kl;
+        }
+        if (options.EntropyCoefficient != 0)
+        {
+            if (entropy is null) throw new ArgumentNullException(nameof(entropy), "An entropy bonus needs the per-token entropy.");
+            perToken = perToken - options.EntropyCoefficient * entropy;
         }
         var loss = Aggregate(perToken, mask, options.Aggregation, normalizer);
 

@@ -10,7 +10,7 @@ namespace Forge.Training.Rl;
 /// <summary>
 /// Updates a <see cref="CausalTransformer"/> policy with the GRPO family's clipped objective (<see cref="PolicyLoss"/>),
 /// or fine-tunes it on demonstrations. Micro-batches by token budget with gradient accumulation, AdamW, global gradient
-/// clipping and a linear learning-rate warm-up. With β &gt; 0 a frozen copy of the policy, taken at the first update,
+/// clipping and a <see cref="LearningRateSchedule"/> (warm-up, then optional decay). With β &gt; 0 a frozen copy of the policy, taken at the first update,
 /// is the KL reference; with β = 0 there is no reference model and no extra forward pass.
 /// </summary>
 public sealed class PolicyTrainer : IDisposable
@@ -28,7 +28,11 @@ public sealed class PolicyTrainer : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _padId = padId;
         _optimizer = torch.optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        Schedule = LearningRateSchedule.For(options);
     }
+
+    /// <summary>The learning rate of each update (by default the options' schedule for a run starting at version 0).</summary>
+    public LearningRateSchedule Schedule { get; set; }
 
     /// <summary>The policy being trained.</summary>
     public CausalTransformer Policy => _policy;
@@ -46,7 +50,7 @@ public sealed class PolicyTrainer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(samples);
         var clock = Stopwatch.StartNew();
-        var lr = _options.LearningRate * Math.Min(1.0, (Version + 1.0) / (_options.WarmupUpdates + 1.0));
+        var lr = Schedule.At(Version);
         var trained = samples.Where(s => s.InLoss && s.Sequence.PolicyTokenCount > 0).ToList();
         if (trained.Any(s => !s.Sequence.HasOldLogProbs))
             throw new InvalidOperationException("An RL update needs the sampling log-probs of every policy token; a sequence has none (a demonstration?).");
@@ -59,7 +63,7 @@ public sealed class PolicyTrainer : IDisposable
         var lossOptions = new PolicyLossOptions
         {
             ClipLow = _options.ClipLow, ClipHigh = _options.ClipHigh,
-            KlCoefficient = _options.KlCoefficient, Aggregation = _options.LossAggregation,
+            KlCoefficient = _options.KlCoefficient, Aggregation = _options.LossAggregation, EntropyCoefficient = _options.EntropyCoefficient,
         };
         var plan = MicroBatches.Plan(trained.Select(s => s.Sequence.Length).ToList(), _options.MicroBatchTokens);
 
@@ -83,12 +87,13 @@ public sealed class PolicyTrainer : IDisposable
                 Tensor? refLogProbs = null;
                 if (_reference is not null)
                     using (torch.no_grad()) refLogProbs = Sampling.TokenLogProbs(_reference.call(batch.Inputs), batch.Targets, _options.Temperature);
-                var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer);
+                var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
+                var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
                 microLoss.backward();
                 loss += microLoss.item<float>();
                 stats += microStats;
                 using (torch.no_grad())
-                    entropy += (Sampling.Entropy(logits.detach(), _options.Temperature) * batch.Mask).sum().item<float>();
+                    entropy += ((tokenEntropy?.detach() ?? Sampling.Entropy(logits.detach(), _options.Temperature)) * batch.Mask).sum().item<float>();
             }
             gradNorm = torch.nn.utils.clip_grad_norm_(_policy.parameters(), _options.MaxGradNorm);
             _optimizer.step();

@@ -119,6 +119,15 @@ public sealed class TrainerOptions
     /// <summary>The learning rate rises linearly over this many updates. Default 3.</summary>
     public int WarmupUpdates { get; set; } = 3;
 
+    /// <summary>After the warm-up: <c>constant</c> (default), <c>linear</c> or <c>cosine</c> decay to <see cref="MinLrRatio"/> at the last update.</summary>
+    public LearningRateDecay LrSchedule { get; set; } = LearningRateDecay.Constant;
+
+    /// <summary>The share of <see cref="LearningRate"/> a decaying schedule ends at. Default 0.1.</summary>
+    public double MinLrRatio { get; set; } = 0.1;
+
+    /// <summary>Weight of an entropy bonus in the loss (verl's <c>entropy_coeff</c>): it keeps sampling exploring. Default 0.</summary>
+    public double EntropyCoefficient { get; set; }
+
     /// <summary>Most padded tokens (rows × longest row) in one micro-batch; gradients accumulate over micro-batches. Default 8192.</summary>
     public int MicroBatchTokens { get; set; } = 8192;
 
@@ -159,6 +168,8 @@ public sealed class TrainerOptions
         Check(WeightDecay >= 0, "weight_decay", $"must be ≥ 0 (got {WeightDecay})");
         Check(MaxGradNorm > 0, "max_grad_norm", $"must be > 0 (got {MaxGradNorm})");
         Check(WarmupUpdates >= 0, "warmup_updates", $"must be ≥ 0 (got {WarmupUpdates})");
+        Check(MinLrRatio is >= 0 and <= 1, "min_lr_ratio", $"must be in [0, 1] (got {MinLrRatio})");
+        Check(EntropyCoefficient >= 0, "entropy_coefficient", $"must be ≥ 0 (got {EntropyCoefficient})");
         Check(MicroBatchTokens >= 1, "micro_batch_tokens", $"must be ≥ 1 (got {MicroBatchTokens})");
         Check(EvalEpisodes >= 0, "eval_episodes", $"must be ≥ 0 (got {EvalEpisodes})");
         try { Model.Validate(); }

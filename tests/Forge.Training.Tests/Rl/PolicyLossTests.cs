@@ -67,6 +67,21 @@ public sealed class PolicyLossTests
         Assert.Equal(k3, stats.RefKl, 4);
     }
 
+    [Fact]
+    public void Compute_EntropyCoefficient_SubtractsWeightedEntropyOfPolicyTokens()
+    {
+        using var scope = torch.NewDisposeScope();
+        // A = 0 and ratio 1: the surrogate is 0, so the loss is −c_H × the token-mean entropy over the mask (1.0 and 0.5; 7 is masked out).
+        var logp = T(new float[,] { { -1f, -2f, -3f } });
+        var mask = T(new float[,] { { 1, 1, 0 } });
+        var entropy = T(new float[,] { { 1.0f, 0.5f, 7f } });
+        var (loss, _) = PolicyLoss.Compute(logp, logp.clone(), null, torch.tensor(new float[] { 0f }), mask,
+            new PolicyLossOptions { EntropyCoefficient = 0.01 }, new BatchNormalizer(2, 1, 1), entropy);
+        Assert.Equal(-0.01 * (1.0 + 0.5) / 2, loss.item<float>(), 6);
+        Assert.Throws<ArgumentNullException>(() => PolicyLoss.Compute(logp, logp.clone(), null, torch.tensor(new float[] { 0f }), mask,
+            new PolicyLossOptions { EntropyCoefficient = 0.01 }, new BatchNormalizer(2, 1, 1)));
+    }
+
     [Theory]
     [InlineData(LossAggregation.TokenMean, (1 + 2 + 3 + 4.0) / 4)]            // all tokens of the batch
     [InlineData(LossAggregation.SeqMeanTokenMean, ((1 + 2 + 3) / 3.0 + 4) / 2)]  // per-sequence mean, then mean

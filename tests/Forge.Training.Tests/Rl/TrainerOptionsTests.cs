@@ -23,7 +23,8 @@ public sealed class TrainerOptionsTests
     {
         var o = TrainerOptions.FromJson(Json("""
             { "advantage": "rloo", "scale_rewards_by_std": false, "loss_aggregation": "seq_mean_token_sum_norm", "mode": "sync",
-              "truncated": "keep", "model": { "d_model": 32, "layers": 1, "heads": 2 }, "curriculum": [ { "task_pattern": "-L1$", "advance_at": 0.9 } ] }
+              "truncated": "keep", "model": { "d_model": 32, "layers": 1, "heads": 2 }, "curriculum": [ { "task_pattern": "-L1$", "advance_at": 0.9 } ],
+              "lr_schedule": "cosine", "min_lr_ratio": 0.25, "entropy_coefficient": 0.005 }
             """), "s.json");
         Assert.Equal(AdvantageEstimator.Rloo, o.Advantage);
         Assert.False(o.ScaleRewardsByStd);
@@ -32,6 +33,9 @@ public sealed class TrainerOptionsTests
         Assert.Equal(TruncatedEpisodes.Keep, o.Truncated);
         Assert.Equal(32, o.Model.DModel);
         Assert.Equal(0.9, o.Curriculum[0].AdvanceAt);
+        Assert.Equal(LearningRateDecay.Cosine, o.LrSchedule);
+        Assert.Equal(0.25, o.MinLrRatio);
+        Assert.Equal(0.005, o.EntropyCoefficient);
     }
 
     [Fact]
@@ -46,8 +50,10 @@ public sealed class TrainerOptionsTests
     public void FromJson_BadValues_AllReportedTogether()
     {
         var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""
-            { "temperature": 0, "clip_low": 1.5, "updates": -1, "curriculum": [ { "task_pattern": "(" } ] }
+            { "temperature": 0, "clip_low": 1.5, "updates": -1, "curriculum": [ { "task_pattern": "(" } ], "min_lr_ratio": 2, "entropy_coefficient": -1 }
             """), "s.json"));
+        Assert.Contains("$.trainer.min_lr_ratio", e.Message);
+        Assert.Contains("$.trainer.entropy_coefficient", e.Message);
         Assert.Contains("$.trainer.temperature", e.Message);
         Assert.Contains("$.trainer.clip_low", e.Message);
         Assert.Contains("$.trainer.updates", e.Message);

@@ -101,11 +101,18 @@ public static class PolicyLoss
         }
     }
 
-    /// <summary>Schulman's k3 estimator of KL(π_θ ‖ π_ref), per token: exp(ref − logp) − (ref − logp) − 1 ≥ 0.</summary>
+    /// <summary>The most a token's k3 term may add (as in verl's <c>low_var_kl</c>).</summary>
+    public const double KlK3Max = 10;
+
+    /// <summary>
+    /// Schulman's k3 estimator of KL(π_θ ‖ π_ref), per token: exp(ref − logp) − (ref − logp) − 1 ≥ 0, capped at
+    /// <see cref="KlK3Max"/>. Uncapped, a sampled token the policy has made far less likely than the reference does
+    /// (exp(ref − logp) up to e^20) yields a gradient that swamps the whole update.
+    /// </summary>
     public static Tensor KlK3(Tensor logProbs, Tensor refLogProbs)
     {
         var d = (refLogProbs - logProbs).clamp(-20, 20);
-        return d.exp() - d - 1;
+        return (d.exp() - d - 1).clamp_max(KlK3Max);
     }
 
     /// <summary>Reduces [B, T] per-token values over the mask with the chosen aggregation.</summary>

@@ -54,6 +54,21 @@ public sealed class PolicyLossTests
     }
 
     [Fact]
+    public void KlK3_PolicyFarBelowReference_CappedWithoutGradient()
+    {
+        using var scope = torch.NewDisposeScope();
+        // ref − logp = 8: uncapped k3 = e^8 − 9 ≈ 2972 with gradient 1 − e^8 ≈ −2980 on logp; capped, 10 and no gradient.
+        var logp = torch.tensor(new float[] { -9f, -1f }, requires_grad: true);
+        var kl = PolicyLoss.KlK3(logp, torch.tensor(new float[] { -1f, -1.5f }));
+        Assert.Equal(PolicyLoss.KlK3Max, kl[0].item<float>(), 5);
+        Assert.Equal(Math.Exp(-0.5) + 0.5 - 1, kl[1].item<float>(), 5);
+        kl.sum().backward();
+        var grad = logp.grad!.data<float>().ToArray();
+        Assert.Equal(0, grad[0]);
+        Assert.Equal(1 - Math.Exp(-0.5), grad[1], 5);
+    }
+
+    [Fact]
     public void Compute_KlCoefficient_AddsWeightedKl()
     {
         using var scope = torch.NewDisposeScope();

@@ -1,9 +1,10 @@
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
+using Forge.Training.Rl;
 
 namespace Forge.Cli.Tests.Commands.Run;
 
-/// <summary>Every scenario that ships is valid and expands against the shipped registry.</summary>
+/// <summary>Every scenario that ships is valid, expands against the shipped registry, and its trainer section (if any) parses.</summary>
 public sealed class ScenarioFilesTests
 {
     public static TheoryData<string> Files() =>
@@ -20,5 +21,6 @@ public sealed class ScenarioFilesTests
 
         Assert.NotEmpty(requests);
         Assert.Equal(requests.Count, requests.Select(r => r.EpisodeId).Distinct().Count());
+        if (scenario.Trainer is not null) Assert.Empty(TrainerOptions.FromJson(scenario.Trainer, file).Validate());   // FromJson throws, naming the path, on a bad field
     }
 }

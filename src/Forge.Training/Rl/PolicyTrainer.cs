@@ -10,8 +10,8 @@ namespace Forge.Training.Rl;
 /// <summary>
 /// Updates a <see cref="CausalTransformer"/> policy with the GRPO family's clipped objective (<see cref="PolicyLoss"/>),
 /// or fine-tunes it on demonstrations. Micro-batches by token budget with gradient accumulation, AdamW, global gradient
-/// clipping and a <see cref="LearningRateSchedule"/> (warm-up, then optional decay). With β &gt; 0 a frozen copy of the policy, taken at the first update,
-/// is the KL reference; with β = 0 there is no reference model and no extra forward pass.
+/// clipping and a <see cref="LearningRateSchedule"/> (warm-up, then optional decay). With β &gt; 0 a frozen copy of the
+/// policy, taken at the first update, is the KL reference; with β = 0 there is no reference model and no extra forward pass.
 /// </summary>
 public sealed class PolicyTrainer : IDisposable
 {

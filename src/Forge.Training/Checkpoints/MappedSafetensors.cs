@@ -29,7 +29,7 @@ internal sealed unsafe class MappedSafetensors : IDisposable
     public IReadOnlyDictionary<string, Safetensors.Entry> Tensors { get; }
 
     /// <summary>Elements copied per step (a step of a dtype conversion allocates one chunk).</summary>
-    internal long ChunkElements { get; init; } = 1L << 25;
+    internal long ChunkElements { get; set; } = 1L << 25;
 
     /// <summary>Parses the header; throws <see cref="InvalidDataException"/> naming the file when it is malformed.</summary>
     public static MappedSafetensors Open(string path)

@@ -55,6 +55,10 @@ app.Configure(config =>
     config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
     config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 
+    // ── tokenize ─────────────────────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Model.TokenizeCommand>("tokenize").WithDescription("Print the ids and tokens a model folder's Hugging Face tokenizer gives a text.")
+        .WithExample("tokenize", "--model", "models/Qwen3-0.6B", "--json", "<|im_start|>user\nHello<|im_end|>");
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args));

@@ -14,13 +14,19 @@ namespace Forge.Agents.ChatFormat;
 /// An assistant message's body and its end marker are <see cref="SegmentSource.Policy"/>; everything else is context.
 /// Message text is kept apart from markup (<see cref="ChatSegment.Markup"/>) so that it is never read as markers.
 /// </summary>
-public sealed class ChatTemplate
+public sealed class ChatTemplate : IChatFormat
 {
     /// <summary>The default template: tool list with descriptions.</summary>
     public static ChatTemplate Default { get; } = new();
 
     /// <summary>Whether the tool list shows each tool's description after its call syntax (default true). Off saves prompt tokens for tiny models.</summary>
     public bool ToolDescriptions { get; init; } = true;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> EndOfTurn { get; } = [ChatMarkers.EndOfTurn];
+
+    /// <summary>Parses generated text with <see cref="AssistantParser"/>.</summary>
+    public Message Parse(string generated, IReadOnlyList<ToolSpec> tools, int turnIndex) => AssistantParser.Parse(generated, tools, turnIndex);
 
     /// <summary>
     /// Renders <paramref name="conversation"/> into segments. With <paramref name="generationHeader"/> the result ends with the

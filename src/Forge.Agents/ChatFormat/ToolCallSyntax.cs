@@ -54,7 +54,14 @@ public static partial class ToolCallSyntax
         return text.StartsWith('{') ? ParseFull(text, tools, callId, out error) : ParseCompact(text, tools, callId, out error);
     }
 
-    private static ToolCall? ParseFull(string text, IReadOnlyList<ToolSpec> tools, string callId, out string? error)
+    private static ToolCall? ParseFull(string text, IReadOnlyList<ToolSpec> tools, string callId, out string? error) =>
+        ParseJson(text, tools, callId, "arguments", out error);
+
+    /// <summary>
+    /// Reads a JSON call <c>{"name": …, "&lt;argumentsKey&gt;": {…}}</c> (arguments may also be a JSON string holding an object).
+    /// Returns null and an error when it is not a call of an offered tool.
+    /// </summary>
+    internal static ToolCall? ParseJson(string text, IReadOnlyList<ToolSpec> tools, string callId, string argumentsKey, out string? error)
     {
         JsonNode? root;
         try { root = JsonNode.Parse(text); }
@@ -65,7 +72,7 @@ public static partial class ToolCallSyntax
             return null;
         }
         if (tools.All(t => t.Name != name)) { error = $"unknown tool '{name}'"; return null; }
-        var arguments = obj["arguments"];
+        var arguments = obj[argumentsKey];
         string json;
         switch (arguments)
         {
@@ -73,9 +80,9 @@ public static partial class ToolCallSyntax
             case JsonObject o: json = o.ToJsonString(); break;
             case JsonValue v when v.TryGetValue<string>(out var s):
                 try { json = JsonNode.Parse(s) is JsonObject inner ? inner.ToJsonString() : throw new JsonException("not an object"); }
-                catch (JsonException e) { error = $"\"arguments\" is not a JSON object: {e.Message}"; return null; }
+                catch (JsonException e) { error = $"\"{argumentsKey}\" is not a JSON object: {e.Message}"; return null; }
                 break;
-            default: error = "\"arguments\" must be a JSON object"; return null;
+            default: error = $"\"{argumentsKey}\" must be a JSON object"; return null;
         }
         error = null;
         return new ToolCall(callId, name, json);

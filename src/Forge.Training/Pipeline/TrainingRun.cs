@@ -58,7 +58,8 @@ public sealed partial class TrainingRun : IAsyncDisposable
             _model.to(device);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
         }
-        _encoder = ConversationEncoder.For(_tokenizer, new ChatTemplate { ToolDescriptions = _o.ToolDescriptions });
+        IChatFormat format = new ChatTemplate { ToolDescriptions = _o.ToolDescriptions };
+        _encoder = ConversationEncoder.For(_tokenizer, format);
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
         _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);

@@ -5,29 +5,52 @@ using Forge.Training.Tokenization;
 namespace Forge.Training.Rl;
 
 /// <summary>
-/// Turns conversations into token sequences without retokenization drift: context segments of the chat template
+/// Turns conversations into token sequences without retokenization drift: context segments of the chat format
 /// (prompt, user turns, tool results, headers) are encoded deterministically, segment by segment, while an assistant
 /// message that a local policy generated contributes exactly its recorded <see cref="Message.TokenIds"/> and
 /// <see cref="Message.LogProbs"/>. The prompt a policy generates from and the training sequence are built by the same
-/// code, so the sequence trained on is the prompt of each turn followed by the ids sampled at that turn.
+/// code, so the sequence trained on is the prompt of each turn followed by the ids sampled at that turn. The format is
+/// Forge's own (<see cref="ChatTemplate"/>) or a model's chat template (<see cref="Forge.Agents.ChatTemplates.HfChatFormat"/>).
 /// </summary>
-/// <param name="template">The chat template.</param>
-/// <param name="encode">Encodes a piece of text; with the flag set, marker strings become their special ids, otherwise the text is encoded literally.</param>
-/// <param name="endOfTurnId">The id of <see cref="ChatMarkers.EndOfTurn"/>; appended as context after a generation that stopped without it.</param>
-public sealed class ConversationEncoder(ChatTemplate template, Func<string, bool, IReadOnlyList<int>> encode, int endOfTurnId)
+public sealed class ConversationEncoder
 {
-    /// <summary>An encoder over <paramref name="tokenizer"/>, whose special tokens must include every <see cref="ChatMarkers"/> string.</summary>
-    public static ConversationEncoder For(ITokenizer tokenizer, ChatTemplate template)
+    private readonly Func<string, bool, IReadOnlyList<int>> _encode;
+
+    /// <summary>Creates an encoder.</summary>
+    /// <param name="format">The chat format.</param>
+    /// <param name="encode">Encodes a piece of text; with the flag set, marker strings become their special ids, otherwise the text is encoded literally.</param>
+    /// <param name="endOfTurnIds">The ids of the format's end-of-turn strings, in its order; the first is appended as context after a generation that stopped without one.</param>
+    public ConversationEncoder(IChatFormat format, Func<string, bool, IReadOnlyList<int>> encode, IReadOnlyList<int> endOfTurnIds)
     {
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        return new ConversationEncoder(template, tokenizer.Encode, tokenizer.SpecialTokenId(ChatMarkers.EndOfTurn));
+        Format = format ?? throw new ArgumentNullException(nameof(format));
+        _encode = encode ?? throw new ArgumentNullException(nameof(encode));
+        ArgumentNullException.ThrowIfNull(endOfTurnIds);
+        if (endOfTurnIds.Count == 0) throw new ArgumentException("At least one end-of-turn id is needed.", nameof(endOfTurnIds));
+        EndOfTurnIds = endOfTurnIds;
     }
 
-    /// <summary>The chat template.</summary>
-    public ChatTemplate Template { get; } = template;
+    /// <summary>Creates an encoder whose format has one end-of-turn string, of id <paramref name="endOfTurnId"/>.</summary>
+    public ConversationEncoder(IChatFormat format, Func<string, bool, IReadOnlyList<int>> encode, int endOfTurnId)
+        : this(format, encode, [endOfTurnId])
+    {
+    }
 
-    /// <summary>The id of the end-of-turn marker.</summary>
-    public int EndOfTurnId { get; } = endOfTurnId;
+    /// <summary>An encoder over <paramref name="tokenizer"/>, whose special tokens must include the format's end-of-turn strings (and, for Forge's format, every <see cref="ChatMarkers"/> string).</summary>
+    public static ConversationEncoder For(ITokenizer tokenizer, IChatFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(format);
+        return new ConversationEncoder(format, tokenizer.Encode, format.EndOfTurn.Select(tokenizer.SpecialTokenId).ToList());
+    }
+
+    /// <summary>The chat format.</summary>
+    public IChatFormat Format { get; }
+
+    /// <summary>The id of the format's first end-of-turn string.</summary>
+    public int EndOfTurnId => EndOfTurnIds[0];
+
+    /// <summary>The ids of every end-of-turn string; generation stops on any of them.</summary>
+    public IReadOnlyList<int> EndOfTurnIds { get; }
 
     /// <summary>Encodes <paramref name="conversation"/>; with <paramref name="generationHeader"/> it ends with the assistant header (a generation prompt).</summary>
     public EncodedConversation Encode(IReadOnlyList<Message> conversation, IReadOnlyList<ToolSpec> tools, bool generationHeader = false)
@@ -36,7 +59,7 @@ public sealed class ConversationEncoder(ChatTemplate template, Func<string, bool
         var mask = new List<bool>(256);
         var logProbs = new List<float>(256);
         var hasLogProbs = true;
-        foreach (var segment in Template.Render(conversation, tools, generationHeader))
+        foreach (var segment in Format.Render(conversation, tools, generationHeader))
         {
             var message = segment.MessageIndex >= 0 ? conversation[segment.MessageIndex] : null;
             if (segment.Source == SegmentSource.Policy && message?.TokenIds is { } generated)
@@ -51,13 +74,13 @@ public sealed class ConversationEncoder(ChatTemplate template, Func<string, bool
                     mask.Add(true);
                     logProbs.Add(recorded?[i] ?? 0f);
                 }
-                if (generated.Count == 0 || generated[^1] != EndOfTurnId)
+                if (generated.Count == 0 || !EndOfTurnIds.Contains(generated[^1]))
                     Append(ids, mask, logProbs, [EndOfTurnId], policy: false);   // cut off by max new tokens: close the turn as context
                 continue;
             }
             var policy = segment.Source == SegmentSource.Policy;
             if (policy) hasLogProbs = false;
-            Append(ids, mask, logProbs, encode(segment.Text, segment.Markup), policy);
+            Append(ids, mask, logProbs, _encode(segment.Text, segment.Markup), policy);
         }
         return new EncodedConversation([.. ids], [.. mask], [.. logProbs], hasLogProbs);
     }

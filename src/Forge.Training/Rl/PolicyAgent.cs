@@ -12,8 +12,8 @@ namespace Forge.Training.Rl;
 /// The local TorchSharp policy as an agent. Each turn renders the conversation (<see cref="ConversationEncoder"/>), queues
 /// the prompt, and waits; a single generation loop gathers the prompts of concurrent episodes — for up to
 /// <see cref="TrainerOptions.GenerationWindowMs"/> or <see cref="TrainerOptions.GenerationBatch"/> rows — and generates
-/// them in one batch with the KV cache, stopping each row at the end-of-turn marker. The text is parsed back into a message
-/// (<see cref="AssistantParser"/>) that carries the exact generated ids, their log-probs and the policy version.
+/// them in one batch with the KV cache, stopping each row at an end-of-turn marker. The text is parsed back into a message
+/// by the encoder's chat format (<see cref="IChatFormat.Parse"/>) that carries the exact generated ids, their log-probs and the policy version.
 /// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one.
 /// </summary>
 public sealed class PolicyAgent : IAgent, IAsyncDisposable
@@ -42,7 +42,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         _sampling = new SamplingOptions { Temperature = options.Temperature, TopP = options.TopP, MaxNewTokens = options.MaxNewTokens, Seed = seed }.Validate();
         _batchRows = options.GenerationBatch;
         _window = TimeSpan.FromMilliseconds(options.GenerationWindowMs);
-        _stop = [encoder.EndOfTurnId];
+        _stop = [.. encoder.EndOfTurnIds];
         _rng = new torch.Generator((ulong)seed, _model.Device);
         Version = version;
         _loop = Task.Factory.StartNew(GenerateLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -80,7 +80,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
 
         var body = result.FinishReason == FinishReason.Stop ? result.Tokens.Take(result.Tokens.Count - 1) : result.Tokens;
         var text = _tokenizer.Decode(body);
-        var message = AssistantParser.Parse(text, turn.Tools, turn.TurnIndex);
+        var message = _encoder.Format.Parse(text, turn.Tools, turn.TurnIndex);
         if (result.FinishReason != FinishReason.Stop && !message.Malformed)
             message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message: not a finished answer
         return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version };

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text;
+
+namespace Forge.Agents.ChatTemplates.Jinja;
+
+/// <summary>Python's meaning of the template's values: truth, <c>str</c>, <c>repr</c>, equality, ordering, iteration, length.</summary>
+internal static class PyOps
+{
+    public static IEqualityComparer<object> KeyComparer { get; } = new PyKeyComparer();
+
+    public static string TypeName(object? value) => value switch
+    {
+        null => "NoneType",
+        bool => "bool",
+        long => "int",
+        double => "float",
+        string => "str",
+        List<object?> => "list",
+        object?[] => "tuple",
+        PyDict => "dict",
+        Undefined => "Undefined",
+        Namespace => "Namespace",
+        PyFunction => "function",
+        LoopInfo => "LoopContext",
+        _ => value.GetType().Name,
+    };
+
+    public static bool Truthy(object? value) => value switch
+    {
+        null or Undefined => false,
+        bool b => b,
+        long l => l != 0,
+        double d => d != 0,
+        string s => s.Length > 0,
+        List<object?> l => l.Count > 0,
+        object?[] t => t.Length > 0,
+        PyDict d => d.Count > 0,
+        _ => true,
+    };
+
+    /// <summary>Python's <c>str()</c>; an undefined value is empty.</summary>
+    public static string Str(object? value) => value switch
+    {
+        string s => s,
+        Undefined => "",
+        _ => Repr(value),
+    };
+
+    /// <summary>Python's <c>repr()</c>.</summary>
+    public static string Repr(object? value)
+    {
+        switch (value)
+        {
+            case null: return "None";
+            case bool b: return b ? "True" : "False";
+            case long l: return l.ToString(CultureInfo.InvariantCulture);
+            case double d: return FloatRepr(d);
+            case string s: return StringRepr(s);
+            case Undefined: return "Undefined";
+            case List<object?> list: return "[" + string.Join(", ", list.Select(Repr)) + "]";
+            case object?[] tuple: return tuple.Length == 1 ? "(" + Repr(tuple[0]) + ",)" : "(" + string.Join(", ", tuple.Select(Repr)) + ")";
+            case PyDict dict: return "{" + string.Join(", ", dict.Select(p => Repr(p.Key) + ": " + Repr(p.Value))) + "}";
+            case Namespace ns: return "<Namespace " + Repr(ns.Attributes) + ">";
+            case PyFunction f: return $"<function {f.Name}>";
+            default: return value.ToString() ?? "";
+        }
+    }
+
+    /// <summary>Python's float <c>repr</c>: shortest round-trip digits, exponent form below 1e-4 and from 1e16.</summary>
+    public static string FloatRepr(double d)
+    {
+        if (double.IsNaN(d)) return "nan";
+        if (double.IsInfinity(d)) return d > 0 ? "inf" : "-inf";
+        if (d == 0) return double.IsNegative(d) ? "-0.0" : "0.0";
+        var (negative, digits, exponent) = ShortestDigits(d);   // value = 0.d1d2d3… × 10^exponent
+        var sb = new StringBuilder(negative ? "-" : "");
+        var point = exponent;                                    // digits before the decimal point
+        if (point - 1 < -4 || point - 1 >= 16)
+        {
+            sb.Append(digits[0]);
+            if (digits.Length > 1) sb.Append('.').Append(digits, 1, digits.Length - 1);
+            var e = point - 1;
+            sb.Append('e').Append(e < 0 ? '-' : '+').Append(Math.Abs(e).ToString("00", CultureInfo.InvariantCulture));
+        }
+        else if (point <= 0) sb.Append("0.").Append('0', -point).Append(digits);
+        else if (point >= digits.Length) sb.Append(digits).Append('0', point - digits.Length).Append(".0");
+        else sb.Append(digits, 0, point).Append('.').Append(digits, point, digits.Length - point);
+        return sb.ToString();
+    }
+
+    private static (bool Negative, string Digits, int Exponent) ShortestDigits(double d)
+    {
+        var r = Math.Abs(d).ToString("R", CultureInfo.InvariantCulture);   // e.g. "123.45", "1E-05", "1.5E+16"
+        var exponent = 0;
+        var e = r.IndexOfAny(['E', 'e']);
+        if (e >= 0)
+        {
+            exponent = int.Parse(r.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            r = r[..e];
+        }
+        var dot = r.IndexOf('.');
+        var intPart = dot < 0 ? r : r[..dot];
+        var fracPart = dot < 0 ? "" : r[(dot + 1)..];
+        var all = (intPart + fracPart).TrimStart('0');
+        var leadingZeros = (intPart + fracPart).Length - all.Length;
+        var point = intPart.Length + exponent - leadingZeros;
+        return (d < 0, all.TrimEnd('0'), point);
+    }
+
+    private static string StringRepr(string s)
+    {
+        var quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
+        var sb = new StringBuilder().Append(quote);
+        foreach (var c in s)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c == quote) sb.Append('\\').Append(c);
+                    else if (c < 0x20 || c == 0x7f) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append(quote).ToString();
+    }
+
+    public static bool IsNumber(object? v) => v is long or double or bool;
+
+    public static double ToDouble(object? v) => v switch { long l => l, double d => d, bool b => b ? 1 : 0, _ => throw new InvalidCastException() };
+
+    /// <summary>Python's <c>==</c>.</summary>
+    public static bool Equal(object? a, object? b)
+    {
+        if (a is null || b is null) return a is null && b is null;
+        if (IsNumber(a) && IsNumber(b))
+            return a is double || b is double ? ToDouble(a) == ToDouble(b) : ToLong(a) == ToLong(b);
+        switch (a)
+        {
+            case string s: return b is string t && s == t;
+            case Undefined: return b is Undefined;
+            case List<object?> l: return b is List<object?> m && l.Count == m.Count && l.Zip(m).All(p => Equal(p.First, p.Second));
+            case object?[] x: return b is object?[] y && x.Length == y.Length && x.Zip(y).All(p => Equal(p.First, p.Second));
+            case PyDict d:
+                return b is PyDict e && d.Count == e.Count && d.All(p => e.TryGetValue(p.Key, out var v) && Equal(p.Value, v));
+            default: return ReferenceEquals(a, b);
+        }
+    }
+
+    public static long ToLong(object? v) => v switch { long l => l, bool b => b ? 1 : 0, double d => (long)d, _ => throw new InvalidCastException() };
+
+    /// <summary>Python's ordering for <c>&lt;</c> and friends; a TypeError for values Python doesn't order.</summary>
+    public static int Compare(object? a, object? b, string op)
+    {
+        if (IsNumber(a) && IsNumber(b))
+            return a is double || b is double ? ToDouble(a).CompareTo(ToDouble(b)) : ToLong(a).CompareTo(ToLong(b));
+        if (a is string s && b is string t) return CompareCodePoints(s, t);
+        if ((a is List<object?> && b is List<object?>) || (a is object?[] && b is object?[]))
+        {
+            var x = Iterate(a);
+            var y = Iterate(b);
+            for (var i = 0; i < Math.Min(x.Count, y.Count); i++)
+                if (!Equal(x[i], y[i])) return Compare(x[i], y[i], op);
+            return x.Count.CompareTo(y.Count);
+        }
+        throw new JinjaRenderException($"'{op}' not supported between instances of '{TypeName(a)}' and '{TypeName(b)}'");
+    }
+
+    public static int CompareCodePoints(string s, string t)
+    {
+        var i = 0;
+        var j = 0;
+        while (i < s.Length && j < t.Length)
+        {
+            var a = CodePointAt(s, i, out var na);
+            var b = CodePointAt(t, j, out var nb);
+            if (a != b) return a.CompareTo(b);
+            i += na;
+            j += nb;
+        }
+        return (s.Length - i).CompareTo(t.Length - j);
+    }
+
+    private static int CodePointAt(string s, int i, out int width)
+    {
+        width = char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) ? 2 : 1;
+        return width == 2 ? char.ConvertToUtf32(s[i], s[i + 1]) : s[i];
+    }
+
+    /// <summary>What a <c>for</c> loop over <paramref name="value"/> visits: list items, dict keys, string characters.</summary>
+    public static IReadOnlyList<object?> Iterate(object? value) => value switch
+    {
+        List<object?> l => l,
+        object?[] t => t,
+        PyDict d => d.Keys.Cast<object?>().ToList(),
+        string s => Characters(s),
+        Undefined => [],
+        _ => throw new JinjaRenderException($"'{TypeName(value)}' object is not iterable"),
+    };
+
+    public static List<object?> Characters(string s)
+    {
+        var result = new List<object?>(s.Length);
+        foreach (var rune in s.EnumerateRunes()) result.Add(rune.ToString());
+        return result;
+    }
+
+    public static bool IsIterable(object? v) => v is List<object?> or object?[] or PyDict or string or Undefined;
+
+    public static long Length(object? value) => value switch
+    {
+        string s => s.EnumerateRunes().Count(),
+        List<object?> l => l.Count,
+        object?[] t => t.Length,
+        PyDict d => d.Count,
+        Undefined => 0,
+        Namespace n => n.Attributes.Count,
+        _ => throw new JinjaRenderException($"object of type '{TypeName(value)}' has no len()"),
+    };
+
+    /// <summary>Python's <c>in</c>.</summary>
+    public static bool Contains(object? container, object? item) => container switch
+    {
+        string s when item is string t => s.Contains(t, StringComparison.Ordinal),
+        string => throw new JinjaRenderException($"'in <string>' requires string as left operand, not {TypeName(item)}"),
+        PyDict d => item is not null && d.ContainsKey(item),
+        List<object?> or object?[] => Iterate(container).Any(x => Equal(x, item)),
+        Undefined => false,
+        _ => throw new JinjaRenderException($"argument of type '{TypeName(container)}' is not iterable"),
+    };
+
+    private sealed class PyKeyComparer : IEqualityComparer<object>
+    {
+        public new bool Equals(object? x, object? y) => Equal(x, y);
+
+        public int GetHashCode(object obj) => obj switch
+        {
+            bool b => (b ? 1L : 0L).GetHashCode(),
+            double d when d == Math.Floor(d) && Math.Abs(d) < 9e18 => ((long)d).GetHashCode(),
+            object?[] t => t.Aggregate(17, (h, x) => h * 31 + (x is null ? 0 : GetHashCode(x))),
+            _ => obj.GetHashCode(),
+        };
+    }
+}

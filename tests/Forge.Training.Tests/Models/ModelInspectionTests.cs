@@ -56,6 +56,19 @@ public sealed class ModelInspectionTests : IDisposable
     }
 
     [Fact]
+    public void Of_HfFolderWithAnIllShapedTensor_ChecksTheWeightsWithoutLoadingThem()
+    {
+        var config = HfFolders.Config("qwen3");
+        var weights = HfFolders.Weights(config);
+        weights["model.layers.1.self_attn.k_norm.weight"] = new HfFolders.Weight([4], new float[4]);
+        var dir = HfFolders.Write(Path.Combine(root, "bad"), config, weights);
+        var report = ModelInspection.Of(dir);
+        Assert.False(report.Loadable);
+        Assert.Contains(report.Problems, p => p.Contains("'model.layers.1.self_attn.k_norm.weight' has shape [4], the model needs [16]"));
+        Assert.Empty(report.Refused);
+    }
+
+    [Fact]
     public void Load_EitherKind_GivesTheSameLogitsApi()
     {
         var config = HfFolders.Config("mistral");

@@ -19,7 +19,7 @@ internal sealed record HfConfigReading(
 /// Every field the architecture's modeling code reads is either honoured or refused by name; other fields do
 /// not enter the forward pass and are listed as ignored.
 /// </summary>
-internal sealed class HfConfigReader
+internal sealed partial class HfConfigReader
 {
     // Fields the forward pass never reads (bookkeeping, generation defaults, runtime switches).
     private static readonly Dictionary<string, string> Bookkeeping = new()
@@ -81,6 +81,8 @@ internal sealed class HfConfigReader
         if (modelType is not null && modelType != architecture.ModelType)
             Problem($"$.model_type: '{modelType}' does not match {architecture.Name} (expected '{architecture.ModelType}')");
         Note("architectures", ConfigVerdict.Honoured, name);
+        if (modelType is not null)
+            Note("model_type", ConfigVerdict.Honoured, modelType);
         return architecture;
     }
 
@@ -89,8 +91,9 @@ internal sealed class HfConfigReader
         var field = json.ContainsKey("torch_dtype") ? "torch_dtype" : json.ContainsKey("dtype") ? "dtype" : null;
         if (field is null)
             return null;
-        seen.Add(field);
-        return json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        var name = json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        Note(field, ConfigVerdict.Honoured, $"{name ?? json[field]?.ToJsonString() ?? "null"}: the default load dtype");
+        return name;
     }
 
     private TransformerConfig? ReadShape(HfArchitecture arch)
@@ -121,6 +124,8 @@ internal sealed class HfConfigReader
         var attentionDropout = Double("attention_dropout") ?? 0;
         if (attentionDropout != 0)
             Refuse("attention_dropout", $"{attentionDropout}: Forge's dropout also drops residual branches; set it to 0");
+        else if (json.ContainsKey("attention_dropout"))
+            Note("attention_dropout", ConfigVerdict.Ignored, "0: no dropout");
         var partialRotary = Double("partial_rotary_factor") ?? 1;
         if (partialRotary != 1)
             Refuse("partial_rotary_factor", $"{partialRotary}: Forge rotates the whole head");
@@ -141,7 +146,8 @@ internal sealed class HfConfigReader
             ("max_position_embeddings", maxPositions), ("rms_norm_eps", normEps), ("tie_word_embeddings", tie), ("hidden_act", activation),
         })
             if (value is not null && (field != "hidden_act" || activation == "silu"))
-                Honour(field, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)! + (json.ContainsKey(field) ? "" : $" ({arch.Name} default)"));
+                Honour(field, (value is bool b ? (b ? "true" : "false") : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!)
+                    + (json.ContainsKey(field) ? "" : $" ({arch.Name} default)"));
 
         if (vocab is null || hidden is null || intermediate is null || layers is null || heads is null || headDim is null)
             return null;
@@ -176,6 +182,8 @@ internal sealed class HfConfigReader
         {
             if (json[scalingField] is not null)
                 Problem($"$.{scalingField}: expected an object or null");
+            else if (json.ContainsKey(scalingField))
+                Note(scalingField, ConfigVerdict.Honoured, "null: no rescaling");
             Honour("rope_theta", $"{theta ?? 10000}" + (theta is null ? " (default)" : ""));
             return (theta ?? 10000, null);
         }
@@ -253,69 +261,4 @@ internal sealed class HfConfigReader
                 ? $"{window} ≥ max_position_embeddings: never narrower than the context"
                 : "no layer uses a sliding window" + (use ? "" : " (use_sliding_window is false)"));
     }
-
-    // ── typed field access: a wrong type is a problem naming the field ─────────────────────────────────────────
-
-    private int? Int(string field, bool required = false)
-    {
-        seen.Add(field);
-        switch (json[field])
-        {
-            case null when required:
-                Problem($"$.{field}: missing");
-                return null;
-            case null:
-                return null;
-            case JsonValue v when v.TryGetValue<int>(out var i):
-                return i;
-            case JsonValue v when v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue:
-                return (int)d;
-            default:
-                Problem($"$.{field}: expected an integer, got {json[field]!.ToJsonString()}");
-                return null;
-        }
-    }
-
-    private double? Double(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.TryGetValue<double>(out var d)) return d;
-        Problem($"$.{field}: expected a number, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private bool? Bool(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return v.GetValue<bool>();
-        Problem($"$.{field}: expected true or false, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private string? String(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String) return v.GetValue<string>();
-        Problem($"$.{field}: expected a string, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private void Honour(string field, string detail) => Note(field, ConfigVerdict.Honoured, detail);
-
-    private void Refuse(string field, string detail)
-    {
-        Note(field, ConfigVerdict.Refused, detail);
-        Problem($"$.{field}: {detail}");
-    }
-
-    private void Note(string field, ConfigVerdict verdict, string detail)
-    {
-        seen.Add(field.Split('.', '[')[0]);
-        notes.Add(new ConfigNote("$." + field.TrimStart('$', '.'), verdict, detail));
-    }
-
-    private void Problem(string message) => problems.Add(message);
 }

@@ -23,6 +23,7 @@ public sealed partial class HfTokenizer : ITokenizer
     private readonly AddedTokenMatcher rawMatcher;
     private readonly AddedTokenMatcher normalizedMatcher;
     private readonly Dictionary<int, AddedToken> addedById;
+    private readonly Dictionary<string, int> addedByContent;
     private readonly string?[] tokenById;
     private readonly Func<IReadOnlyList<int>, List<int>>? postProcessor;
     private readonly Dictionary<string, int> specialTokens;
@@ -43,6 +44,7 @@ public sealed partial class HfTokenizer : ITokenizer
             if (id >= 0) tokenById[id] = text;
         foreach (var (id, token) in addedById)
             if (id >= 0) tokenById[id] = token.Content;
+        addedByContent = file.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         specialTokens = file.AddedTokens.Where(t => t.Special).GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
 
         var configFile = Path.Combine(folder, ConfigFileName);
@@ -132,7 +134,7 @@ public sealed partial class HfTokenizer : ITokenizer
 
     /// <summary>The id of a token string (vocabulary or added token), or null.</summary>
     public int? TokenToId(string token) =>
-        file.AddedTokens.FirstOrDefault(t => t.Content == token)?.Id ?? (file.Model.Vocab.TryGetValue(token, out var id) ? id : null);
+        addedByContent.TryGetValue(token, out var added) ? added : file.Model.Vocab.TryGetValue(token, out var id) ? id : null;
 
     private int? IdOfConfigToken(string? text, string field, string configFile) => text is null
         ? null

@@ -124,8 +124,10 @@ public sealed class HfTokenizerTests : IDisposable
         Assert.Equal(tokenizer.Folder, tokenizer.Spec.Path);
     }
 
+    // About 0.3–0.6 s on an idle 2-core machine (docs/tokenizers.md); the bound leaves room for a loaded test machine
+    // while still catching a load that has gone quadratic.
     [SkippableFact]
-    public void Load_Qwen3_TakesWellUnderTwoSeconds()
+    public void Load_Qwen3_TakesUnderFiveSeconds()
     {
         var folder = ReferenceTokenizers.ModelFolder("qwen3");
         HfTokenizer.Load(folder); // warm the JIT
@@ -141,6 +143,6 @@ public sealed class HfTokenizerTests : IDisposable
         }
 
         Assert.Equal(151669, tokenizer!.VocabSize);
-        Assert.True(best < TimeSpan.FromSeconds(2), $"loading took {best.TotalMilliseconds:F0} ms");
+        Assert.True(best < TimeSpan.FromSeconds(5), $"loading took {best.TotalMilliseconds:F0} ms");
     }
 }

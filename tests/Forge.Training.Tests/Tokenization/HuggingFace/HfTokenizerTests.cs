@@ -83,6 +83,26 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Load_SpecialTokensMap_WinsOverTokenizerConfig()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"eos_token": {"content": "<tag>"}, "pad_token": "<|end|>"}""");
+
+        var tokenizer = Tiny("""{"eos_token": "<|end|>", "bos_token": "<|end|>"}""");
+
+        Assert.Equal((6, 7, 6), (tokenizer.BosId, tokenizer.EosId, tokenizer.PadId));
+    }
+
+    [Fact]
+    public void Load_SpecialTokensMapTokenNotInVocabulary_NamesThatFile()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"bos_token": "<nope>"}""");
+
+        var e = Assert.Throws<TokenizerFileException>(() => Tiny());
+
+        Assert.StartsWith($"{Path.Combine(_dir, "special_tokens_map.json")}: $.bos_token: token '<nope>'", e.Message);
+    }
+
+    [Fact]
     public void Load_ConfigTokenNotInVocabulary_NamesFileAndField()
     {
         var e = Assert.Throws<TokenizerFileException>(() => Tiny("""{"eos_token": "<|nope|>"}"""));

@@ -32,7 +32,7 @@ internal static class Decoders
                 return tokens => tokens.Select(t => Strip(t, strip, start, stop)).ToList();
             case "Metaspace":
                 var replacement = node.Required("replacement").String();
-                var scheme = node.OptionalString("prepend_scheme") ?? (node.OptionalBool("add_prefix_space", true) ? "always" : "never");
+                var scheme = Metaspace.Scheme(node);
                 return tokens => tokens.Select((t, i) =>
                 {
                     var text = t.Replace(replacement, " ", StringComparison.Ordinal);

@@ -11,11 +11,13 @@ public sealed partial class HfTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
+        var atStart = true; // nothing has come before this piece of the input
         foreach (var (raw, rawToken) in rawMatcher.Split(text, parseSpecialTokens))
         {
             if (rawToken is not null)
             {
                 ids.Add(rawToken.Id);
+                atStart = false;
                 continue;
             }
             var normalized = file.Normalizer is { } normalize ? normalize(raw) : raw;
@@ -24,10 +26,11 @@ public sealed partial class HfTokenizer
                 if (token is not null)
                     ids.Add(token.Id);
                 else if (file.PreTokenizer is { } preTokenize)
-                    foreach (var word in preTokenize(piece))
+                    foreach (var word in preTokenize(piece, atStart))
                         file.Model.Encode(word, ids);
                 else
                     file.Model.Encode(piece, ids);
+                atStart = false;
             }
         }
         return ids;

@@ -23,6 +23,7 @@ public sealed partial class HfTokenizer : ITokenizer
     private readonly AddedTokenMatcher rawMatcher;
     private readonly AddedTokenMatcher normalizedMatcher;
     private readonly Dictionary<int, AddedToken> addedById;
+    private readonly Dictionary<string, int> addedByContent;
     private readonly string?[] tokenById;
     private readonly Func<IReadOnlyList<int>, List<int>>? postProcessor;
     private readonly Dictionary<string, int> specialTokens;
@@ -43,12 +44,12 @@ public sealed partial class HfTokenizer : ITokenizer
             if (id >= 0) tokenById[id] = text;
         foreach (var (id, token) in addedById)
             if (id >= 0) tokenById[id] = token.Content;
+        addedByContent = file.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         specialTokens = file.AddedTokens.Where(t => t.Special).GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
 
-        var configFile = Path.Combine(folder, ConfigFileName);
-        BosTokenId = IdOfConfigToken(config.BosToken, "bos_token", configFile);
-        EosTokenId = IdOfConfigToken(config.EosToken, "eos_token", configFile);
-        PadTokenId = IdOfConfigToken(config.PadToken, "pad_token", configFile);
+        BosTokenId = IdOfConfigToken(config.BosToken, "bos_token");
+        EosTokenId = IdOfConfigToken(config.EosToken, "eos_token");
+        PadTokenId = IdOfConfigToken(config.PadToken, "pad_token");
         postProcessor = ConfiguredPostProcessor() ?? file.PostProcessor;
         Spec = new TokenizerSpec { Kind = TokenizerSpec.HfKind, Path = folder };
     }
@@ -132,11 +133,11 @@ public sealed partial class HfTokenizer : ITokenizer
 
     /// <summary>The id of a token string (vocabulary or added token), or null.</summary>
     public int? TokenToId(string token) =>
-        file.AddedTokens.FirstOrDefault(t => t.Content == token)?.Id ?? (file.Model.Vocab.TryGetValue(token, out var id) ? id : null);
+        addedByContent.TryGetValue(token, out var added) ? added : file.Model.Vocab.TryGetValue(token, out var id) ? id : null;
 
-    private int? IdOfConfigToken(string? text, string field, string configFile) => text is null
+    private int? IdOfConfigToken(string? text, string field) => text is null
         ? null
-        : TokenToId(text) ?? throw new TokenizerFileException(configFile, $"$.{field}", $"token '{text}' is neither in the vocabulary nor an added token of {TokenizerFileName}.");
+        : TokenToId(text) ?? throw new TokenizerFileException(config.TokenFiles[field], $"$.{field}", $"token '{text}' is neither in the vocabulary nor an added token of {TokenizerFileName}.");
 
     // transformers' Llama and Gemma tokenizers rebuild the post-processor from add_bos_token / add_eos_token.
     private Func<IReadOnlyList<int>, List<int>>? ConfiguredPostProcessor()

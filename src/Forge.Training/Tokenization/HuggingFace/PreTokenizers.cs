@@ -9,27 +9,31 @@ internal static class PreTokenizers
     private static readonly Regex Gpt2Split = new(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     /// <summary>
-    /// Builds the pre-tokenizer a tokenizer.json section describes, as a map from one piece to its sub-pieces;
-    /// refuses a type or option it does not implement, by name.
+    /// Builds the pre-tokenizer a tokenizer.json section describes, as a map from one piece to its sub-pieces (the
+    /// flag says whether the piece starts the input, for Metaspace's <c>prepend_scheme: first</c>); refuses a type or
+    /// option it does not implement, by name.
     /// </summary>
-    public static Func<string, IEnumerable<string>> From(JsonNode node)
+    public static Func<string, bool, IEnumerable<string>> From(JsonNode node)
     {
         var type = node.Required("type").String();
         switch (type)
         {
             case "Sequence":
                 var steps = node.Required("pretokenizers").Items().Select(From).ToArray();
-                return piece => steps.Aggregate((IEnumerable<string>)[piece], (pieces, step) => pieces.SelectMany(step).ToList());
+                return (piece, atStart) => steps.Aggregate(
+                    (IEnumerable<(string Text, bool AtStart)>)[(piece, atStart)],
+                    (pieces, step) => pieces.SelectMany(p => step(p.Text, p.AtStart).Select((sub, i) => (sub, p.AtStart && i == 0))).ToList())
+                    .Select(p => p.Text);
             case "Split":
                 var regex = Patterns.From(node.Required("pattern"));
                 var behavior = node.Required("behavior");
                 var invert = node.OptionalBool("invert", false);
                 var split = SplitBehavior(behavior);
-                return piece => Split(piece, regex, split, invert);
+                return (piece, _) => Split(piece, regex, split, invert);
             case "ByteLevel":
                 var addPrefixSpace = node.OptionalBool("add_prefix_space", false);
                 var useRegex = node.OptionalBool("use_regex", true);
-                return piece =>
+                return (piece, _) =>
                 {
                     if (addPrefixSpace && !piece.StartsWith(' '))
                         piece = " " + piece;
@@ -38,14 +42,15 @@ internal static class PreTokenizers
                 };
             case "Metaspace":
                 var replacement = node.Required("replacement").String();
-                var scheme = node.OptionalString("prepend_scheme") ?? (node.OptionalBool("add_prefix_space", true) ? "always" : "never");
-                if (scheme is not ("always" or "never"))
-                    throw node.Required("prepend_scheme").Error($"prepend_scheme '{scheme}' is not supported (supported: always, never).");
+                var scheme = Metaspace.Scheme(node);
+                if (scheme is not ("always" or "never" or "first"))
+                    throw node.Required("prepend_scheme").Error($"prepend_scheme '{scheme}' is unknown (expected always, first or never).");
                 var splitWords = node.OptionalBool("split", true);
-                return piece =>
+                return (piece, atStart) =>
                 {
                     var text = piece.Replace(" ", replacement, StringComparison.Ordinal);
-                    if (scheme == "always" && !text.StartsWith(replacement, StringComparison.Ordinal))
+                    var prepend = scheme == "always" || (scheme == "first" && atStart);
+                    if (prepend && !text.StartsWith(replacement, StringComparison.Ordinal))
                         text = replacement + text;
                     return splitWords ? SplitBefore(text, replacement) : [text];
                 };
@@ -136,4 +141,11 @@ internal static class PreTokenizers
         if (start < text.Length) words.Add(text[start..]);
         return words;
     }
+}
+
+/// <summary>Metaspace's settings as Hugging Face reads them: an explicit <c>add_prefix_space: false</c> (older files) means never prepend.</summary>
+internal static class Metaspace
+{
+    public static string Scheme(JsonNode node) =>
+        node.OptionalBool("add_prefix_space", true) ? node.OptionalString("prepend_scheme") ?? "always" : "never";
 }

@@ -8,7 +8,7 @@ internal sealed class TokenizerJsonFile
     public required BpeModel Model { get; init; }
     public required IReadOnlyList<AddedToken> AddedTokens { get; init; }
     public Func<string, string>? Normalizer { get; init; }
-    public Func<string, IEnumerable<string>>? PreTokenizer { get; init; }
+    public Func<string, bool, IEnumerable<string>>? PreTokenizer { get; init; }
     public Func<IReadOnlyList<int>, List<int>>? PostProcessor { get; init; }
     public Func<List<string>, List<string>>? Decoder { get; init; }
 
@@ -35,7 +35,7 @@ internal sealed class TokenizerJsonFile
         var type = model.OptionalString("type") ?? "BPE";
         if (type != "BPE")
             throw model.Required("type").Error($"model type '{type}' is not supported; only BPE models (byte-level or with byte fallback) are.");
-        if (model.Optional("dropout") is { } dropout && dropout.Element.GetDouble() != 0)
+        if (model.Optional("dropout") is { } dropout && (dropout.Kind != JsonValueKind.Number || dropout.Element.GetDouble() != 0))
             throw dropout.Error("BPE dropout is not supported (it makes encoding random).");
         foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
             if (model.OptionalString(affix) is { Length: > 0 } value)

@@ -37,6 +37,27 @@ public sealed class TokenizeCommandTests : IDisposable
         Assert.Equal(["<|im_start|>", "user", "Ċ", "Hello", "Ġworld", "<|im_end|>"], json.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetString()));
     }
 
+    // Expected ids and tokens: what the reference gives (tokenizer.encode(text) and convert_ids_to_tokens) on these files.
+    [SkippableTheory]
+    [InlineData("llama3", "<|start_header_id|>user<|end_header_id|>\n\nHi 你好<|eot_id|>",
+        new[] { 128006, 882, 128007, 271, 13347, 118195, 53901, 128009 },
+        new[] { "<|start_header_id|>", "user", "<|end_header_id|>", "ĊĊ", "Hi", "Ġä½ł", "å¥½", "<|eot_id|>" })]
+    [InlineData("llama3_1", "<|start_header_id|>user<|end_header_id|>\n\nHi 你好<|eot_id|>",
+        new[] { 128000, 128006, 882, 128007, 271, 13347, 118195, 53901, 128009 },
+        new[] { "<|begin_of_text|>", "<|start_header_id|>", "user", "<|end_header_id|>", "ĊĊ", "Hi", "Ġä½ł", "å¥½", "<|eot_id|>" })]
+    [InlineData("gemma3", "<start_of_turn>user\nHi 你好<end_of_turn>",
+        new[] { 2, 105, 2364, 107, 10979, 43758, 237389, 106 },
+        new[] { "<bos>", "<start_of_turn>", "user", "\n", "Hi", "▁你", "好", "<end_of_turn>" })]
+    public async Task Tokenize_EachRealModelJson_EqualsReference(string model, string text, int[] ids, string[] tokens)
+    {
+        var (exit, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "tokenize", "--model", RealModel(model), "--json", text);
+
+        Assert.True(exit == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(ids, json.RootElement.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(tokens, json.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetString()));
+    }
+
     [SkippableFact]
     public async Task Tokenize_NoSpecial_EncodesSpecialTokenTextAsText()
     {

@@ -83,6 +83,26 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Load_SpecialTokensMap_WinsOverTokenizerConfig()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"eos_token": {"content": "<tag>"}, "pad_token": "<|end|>"}""");
+
+        var tokenizer = Tiny("""{"eos_token": "<|end|>", "bos_token": "<|end|>"}""");
+
+        Assert.Equal((6, 7, 6), (tokenizer.BosId, tokenizer.EosId, tokenizer.PadId));
+    }
+
+    [Fact]
+    public void Load_SpecialTokensMapTokenNotInVocabulary_NamesThatFile()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"bos_token": "<nope>"}""");
+
+        var e = Assert.Throws<TokenizerFileException>(() => Tiny());
+
+        Assert.StartsWith($"{Path.Combine(_dir, "special_tokens_map.json")}: $.bos_token: token '<nope>'", e.Message);
+    }
+
+    [Fact]
     public void Load_ConfigTokenNotInVocabulary_NamesFileAndField()
     {
         var e = Assert.Throws<TokenizerFileException>(() => Tiny("""{"eos_token": "<|nope|>"}"""));
@@ -124,8 +144,10 @@ public sealed class HfTokenizerTests : IDisposable
         Assert.Equal(tokenizer.Folder, tokenizer.Spec.Path);
     }
 
+    // About 0.3–0.6 s on an idle 2-core machine (docs/tokenizers.md); the bound leaves room for a loaded test machine
+    // while still catching a load that has gone quadratic.
     [SkippableFact]
-    public void Load_Qwen3_TakesWellUnderTwoSeconds()
+    public void Load_Qwen3_TakesUnderFiveSeconds()
     {
         var folder = ReferenceTokenizers.ModelFolder("qwen3");
         HfTokenizer.Load(folder); // warm the JIT
@@ -141,6 +163,6 @@ public sealed class HfTokenizerTests : IDisposable
         }
 
         Assert.Equal(151669, tokenizer!.VocabSize);
-        Assert.True(best < TimeSpan.FromSeconds(2), $"loading took {best.TotalMilliseconds:F0} ms");
+        Assert.True(best < TimeSpan.FromSeconds(5), $"loading took {best.TotalMilliseconds:F0} ms");
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
+using Forge.Training.Tokenization.HuggingFace;
 
 namespace Forge.Training.Tests.Tokenization.HuggingFace;
 
@@ -38,6 +39,23 @@ internal static class ReferenceTokenizers
         Require(File.Exists(Path.Combine(NodePackage, "node_modules", "@lenml", "tokenizers", "package.json")),
             "the reference tokenizer (@lenml/tokenizers) is not installed; run scripts/test or `npm ci` in tests/TestData/node.");
         return References.GetOrAdd(Path.GetFullPath(folder), f => new Lazy<Reference>(() => RunNode(f))).Value;
+    }
+
+/// <summary>Asserts that <paramref name="encode"/> gives the reference ids on every corpus text, listing all that differ.</summary>
+    public static void AssertSameIds(HfTokenizer tokenizer, Func<HfTokenizer, string, IReadOnlyList<int>> encode, Func<ReferenceItem, int[]> expected)
+    {
+        var reference = Encode(tokenizer.Folder);
+        Assert.Equal(Corpus.Count, reference.Items.Count);
+        var failures = new List<string>();
+        for (var i = 0; i < Corpus.Count; i++)
+        {
+            var text = Corpus[i];
+            var ours = encode(tokenizer, text);
+            var theirs = expected(reference.Items[i]);
+            if (!ours.SequenceEqual(theirs))
+                failures.Add($"[{i}] {System.Text.Json.JsonSerializer.Serialize(text)}\n  reference: [{string.Join(",", theirs)}]\n  ours:      [{string.Join(",", ours)}]");
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {Corpus.Count} texts differ:\n" + string.Join("\n", failures));
     }
 
     public static void Require(bool condition, string reason)

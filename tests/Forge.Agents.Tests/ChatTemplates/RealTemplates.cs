@@ -1,15 +1,14 @@
 using System.Text.Json.Nodes;
 using Forge.Agents.ChatTemplates;
-using Forge.Agents.Tests.ChatTemplates.Jinja;
 
 namespace Forge.Agents.Tests.ChatTemplates;
 
 /// <summary>The real templates as <see cref="HfChatTemplate"/>s, on the tests' fixed clock.</summary>
 internal static class RealTemplates
 {
-    public static HfChatTemplate Qwen3() => HfChatTemplate.FromConfig(Require(TestData.Qwen3Config), JinjaReferenceTests.Clock());
+    public static HfChatTemplate Qwen3() => HfChatTemplate.FromConfig(Require(TestData.Qwen3Config), new TestClock());
 
-    public static HfChatTemplate Llama31() => HfChatTemplate.FromConfig(Require(TestData.Llama31Config), JinjaReferenceTests.Clock());
+    public static HfChatTemplate Llama31() => HfChatTemplate.FromConfig(Require(TestData.Llama31Config), new TestClock());
 
     /// <summary>A Hub template with the special tokens of <paramref name="config"/>.</summary>
     public static HfChatTemplate Hub(string model, string config)
@@ -17,7 +16,7 @@ internal static class RealTemplates
         var specials = JsonNode.Parse(File.ReadAllText(Require(config)))!.AsObject()
             .Where(p => p.Key is "bos_token" or "eos_token" or "pad_token" && p.Value is JsonValue)
             .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        return new HfChatTemplate(TestData.HubTemplate(model), specials, model, JinjaReferenceTests.Clock());
+        return new HfChatTemplate(TestData.HubTemplate(model), specials, model, new TestClock());
     }
 
     public static HfChatTemplate Qwen25() => Hub("library/qwen2.5:0.5b", TestData.Qwen3Config);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -35,7 +34,7 @@ internal static partial class JinjaFilters
                 var boolean = PyOps.Truthy(a.Get(1, "boolean", false));
                 return value is Undefined || (boolean && !PyOps.Truthy(value)) ? a.Get(0, "default_value", "") : value;
             case "dictsort": return DictSort(value, a);
-            case "e" or "escape": return WebUtility.HtmlEncode(PyOps.Str(value)).Replace("&#39;", "&#39;", StringComparison.Ordinal).Replace("&quot;", "&#34;", StringComparison.Ordinal);
+            case "e" or "escape": return Escape(PyOps.Str(value));
             case "first": return value is Undefined ? value : PyOps.Iterate(value) is { Count: > 0 } f ? f[0] : Undefined.Plain;
             case "last": return value is PyDict ? throw new JinjaRenderException("'dict' object is not reversible") : PyOps.Iterate(value) is { Count: > 0 } l ? l[^1] : Undefined.Plain;
             case "float": return ToFloat(value, a.Get(0, "default", 0.0));
@@ -289,6 +288,10 @@ internal static partial class JinjaFilters
         }
         return first ? indentation + result : result;
     }
+
+    // markupsafe's escape: the five HTML-special characters, nothing else.
+    private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace(">", "&gt;", StringComparison.Ordinal).Replace("\"", "&#34;", StringComparison.Ordinal).Replace("'", "&#39;", StringComparison.Ordinal);
 
     private static string Center(string s, int width)
     {

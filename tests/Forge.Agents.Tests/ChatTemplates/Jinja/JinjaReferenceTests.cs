@@ -29,6 +29,9 @@ public sealed class JinjaReferenceTests
         "{% raw %}{{ not rendered }}{% endraw %}\n  {%- raw -%}  {% x %}  {%- endraw %}|",
         "{%- for m in messages -%}\n  [{{ m.role }}]\n{%- endfor %}\n",
         "\t{% for i in range(3) %}\n\t{{ i }}\n\t{% endfor %}\n",
+        "a {% if true %}b{% endif %}\n  c {# x #}\n d\n   {% if false %}x{% else %}y{% endif %}  \n",
+        "{#- c -#}\n  x  {#+ keep +#}\n y\n{% if true +%}\nkept newline{%+ endif %}\n",
+        "{% for i in [1, 2] -%}\n  {{ i }}\n{%- endfor %}\n{%- if true %}\n\n  z\n{% endif -%}\n   end",
         // loops
         "{% for m in messages %}{{ loop.index0 }}{{ loop.index }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }},{% endfor %}",
         "{% for m in messages %}{% if not loop.first %}{{ loop.previtem.role }}{% endif %}>{% if not loop.last %}{{ loop.nextitem.role }}{% endif %};{% endfor %}",
@@ -60,7 +63,7 @@ public sealed class JinjaReferenceTests
         "{{ n|string }}{{ '12'|int + 1 }}{{ '1.9'|int }}{{ 'x'|int }}{{ 'x'|int(5) }}{{ 3.7|int }}{{ '2.5'|float }}{{ 'q'|float }}{{ n|float }}",
         "{{ 'aXbX'|replace('X', '-') }}{{ 'aXbX'|replace('X', '-', 1) }}{{ 2.5|round }}{{ 3.14159|round(2) }}{{ 2.1|round(0, 'ceil') }}{{ -3|abs }}{{ -2.5|abs }}",
         "{{ 'a\nb\n\nc'|indent }}|{{ 'a\nb'|indent(2, true) }}|{{ 'a\n\nb'|indent(width='>', blank=true) }}",
-        "{{ '<a href=\"x\">&\\'</a>'|e }}{{ '<b>'|safe }}{{ [1, 2, 3]|sum }}{{ [1, 5, 3]|max }}{{ [4, 2, 8]|min }}{{ 'one two  three'|wordcount }}{{ [1, 2, 3, 4, 5]|batch(2)|list }}",
+        "{{ '<a href=\"x\">&\\' é</a>'|e }}{{ '<b>'|safe }}{{ [1, 2, 3]|sum }}{{ [1, 5, 3]|max }}{{ [4, 2, 8]|min }}{{ 'one two  three'|wordcount }}{{ [1, 2, 3, 4, 5]|batch(2)|list }}",
         "{{ '%s-%d-%.2f-%r%%'|format('a', 3, 2.5, 'q') }}|{{ '%5s|%-4s|'|format('ab', 'c') }}|{{ 'x=%s' % n }}|{{ '%s+%s' % (1, 2) }}",
         // tojson, transformers' flavour
         "{{ tools|tojson }}\n{{ messages[2].tool_calls[0].function.arguments|tojson }}\n{{ messages[1].content|tojson }}",

@@ -131,7 +131,14 @@ internal static class PyOps
 
     public static bool IsNumber(object? v) => v is long or double or bool;
 
-    public static double ToDouble(object? v) => v switch { long l => l, double d => d, bool b => b ? 1 : 0, _ => throw new InvalidCastException() };
+    public static double ToDouble(object? v) => v switch
+    {
+        long l => l,
+        double d => d,
+        bool b => b ? 1 : 0,
+        Undefined u => throw u.Fail(),
+        _ => throw new JinjaRenderException($"expected a number, got {TypeName(v)}"),
+    };
 
     /// <summary>Python's <c>==</c>.</summary>
     public static bool Equal(object? a, object? b)
@@ -151,7 +158,14 @@ internal static class PyOps
         }
     }
 
-    public static long ToLong(object? v) => v switch { long l => l, bool b => b ? 1 : 0, double d => (long)d, _ => throw new InvalidCastException() };
+    public static long ToLong(object? v) => v switch
+    {
+        long l => l,
+        bool b => b ? 1 : 0,
+        double d => (long)d,
+        Undefined u => throw u.Fail(),
+        _ => throw new JinjaRenderException($"expected an integer, got {TypeName(v)}"),
+    };
 
     /// <summary>Python's ordering for <c>&lt;</c> and friends; a TypeError for values Python doesn't order.</summary>
     public static int Compare(object? a, object? b, string op)

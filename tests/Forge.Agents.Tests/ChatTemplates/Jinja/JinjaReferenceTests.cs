@@ -108,6 +108,9 @@ public sealed class JinjaReferenceTests
         "{{ 1 < 'a' }}",
         "{% for a, b in [1, 2] %}{% endfor %}",
         "{{ messages[0].zz.x }}",
+        "{{ 'a'|round }}",
+        "{{ none|abs }}",
+        "{{ range('x') }}",
     ]);
 
     // One reference process renders every case of this class.

@@ -65,6 +65,40 @@ public sealed class HfChatTemplateTests
     }
 
     [Fact]
+    public void FromConfig_NamedTemplates_UsesTheDefaultOne()
+    {
+        var folder = Directory.CreateTempSubdirectory("forge-template-").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "tokenizer_config.json");
+            File.WriteAllText(config, """{"chat_template": [{"name": "tool_use", "template": "T"}, {"name": "default", "template": "D{{ messages|length }}"}]}""");
+            Assert.Equal("D1", HfChatTemplate.FromConfig(config).Render([Message.User("x")], [], false));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void FromConfig_BrokenTemplate_NamesTheFileLineAndColumn()
+    {
+        var folder = Directory.CreateTempSubdirectory("forge-template-").FullName;
+        try
+        {
+            var config = Path.Combine(folder, "tokenizer_config.json");
+            File.WriteAllText(config, """{"chat_template": "{% for m in messages %}\n{{ m.content }\n{% endfor %}"}""");
+            var e = Assert.Throws<Forge.Agents.ChatTemplates.Jinja.JinjaSyntaxException>(() => HfChatTemplate.FromConfig(config));
+            Assert.Contains(config, e.Message);
+            Assert.Equal((2, 14), (e.Line, e.Column));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Load_ConfigWithoutTemplate_SaysSo()
     {
         var folder = Directory.CreateTempSubdirectory("forge-template-").FullName;

@@ -91,6 +91,6 @@ public sealed class HfChatTemplateReferenceTests
         var specials = JsonNode.Parse(File.ReadAllText(config))!.AsObject()
             .Where(p => p.Key is "bos_token" or "eos_token" or "unk_token" or "pad_token" && p.Value is JsonValue)
             .ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        return new HfChatTemplate(template, specials, "test", JinjaReferenceTests.Clock());
+        return new HfChatTemplate(template, specials, "test", new TestClock());
     }
 }

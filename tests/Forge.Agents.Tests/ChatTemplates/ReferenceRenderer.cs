@@ -14,9 +14,6 @@ internal static class ReferenceRenderer
 
     private static readonly Lazy<string?> Missing = new(FindMissing);
 
-    /// <summary>The fixed time the reference's strftime_now reads; the C# side uses the same through a fake clock.</summary>
-    public static readonly DateTimeOffset Now = new(2026, 12, 4, 20, 30, 15, TimeSpan.Zero);
-
     public static string Script => Path.Combine(TestData.ChatTemplatesFolder, "render_reference.py");
 
     /// <summary>Skips (or fails on CI) when the reference can't run here.</summary>
@@ -29,7 +26,7 @@ internal static class ReferenceRenderer
         var array = new JsonArray();
         foreach (var c in cases)
         {
-            c["now"] = Now.ToString("yyyy-MM-ddTHH:mm:ss");
+            c["now"] = TestClock.Now.ToString("yyyy-MM-ddTHH:mm:ss");
             array.Add(c);
         }
         var request = new JsonObject { ["cases"] = array }.ToJsonString();

@@ -82,9 +82,19 @@ def openai_tool(t):
     return {"type": "function", "function": {"name": t["name"], "description": t["description"], "parameters": json.loads(t["parameters"])}}
 
 
+_compiled = {}
+
+
+def compile_template(source, now):
+    key = (source, now)
+    if key not in _compiled:
+        _compiled[key] = environment(now).from_string(source)
+    return _compiled[key]
+
+
 def render(case):
     now = datetime.datetime.fromisoformat(case.get("now", "2026-01-01T00:00:00"))
-    template = environment(now).from_string(case["template"])
+    template = compile_template(case["template"], now)
     if "messages" not in case:
         return template.render(**case.get("context", {}))
     tools = [openai_tool(t) for t in case["tools"]] if case.get("tools") else None

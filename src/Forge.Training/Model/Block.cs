@@ -12,13 +12,13 @@ internal sealed class Block : nn.Module
     private readonly Mlp mlp;
     private readonly double dropout;
 
-    public Block(TransformerConfig config) : base(nameof(Block))
+    public Block(TransformerConfig config, Placement at = default) : base(nameof(Block))
     {
         dropout = config.Dropout;
-        attentionNorm = new RmsNorm(config.DModel, config.NormEps);
-        attention = new Attention(config);
-        mlpNorm = new RmsNorm(config.DModel, config.NormEps);
-        mlp = new Mlp(config);
+        attentionNorm = new RmsNorm(config.DModel, config.NormEps, at);
+        attention = new Attention(config, at);
+        mlpNorm = new RmsNorm(config.DModel, config.NormEps, at);
+        mlp = new Mlp(config, at);
         RegisterComponents();
     }
 

@@ -6,14 +6,18 @@ using F = TorchSharp.torch.nn.functional;
 namespace Forge.Training.Model;
 
 /// <summary>
-/// A decoder-only transformer language model (LLaMA-style: RMSNorm, rotary positions, SwiGLU or GELU MLP, no
-/// biases, tied or untied output head). <c>forward(ids [B, T]) → logits [B, T, V]</c> for training;
-/// <see cref="Forward"/> adds a KV cache and padding masks for generation.
+/// A decoder-only transformer language model (LLaMA-style: RMSNorm, rotary positions with optional scaling,
+/// grouped-query attention, SwiGLU or GELU MLP, optional q/k/v/output/MLP biases and per-head q/k norm, tied or
+/// untied output head): Forge's own models and the Llama, Qwen2, Qwen3 and Mistral architectures. <c>forward(ids
+/// [B, T]) → logits [B, T, V]</c> for training; <see cref="Forward"/> adds a KV cache and padding masks for
+/// generation. Runs in the dtype of its parameters (float32, float16, bfloat16).
 /// </summary>
 /// <remarks>
 /// Parameter names (state-dict keys): <c>embedding.weight</c>; <c>blocks.{i}.attentionNorm.weight</c>,
-/// <c>blocks.{i}.attention.{query,key,value,output}.weight</c>, <c>blocks.{i}.mlpNorm.weight</c>,
-/// <c>blocks.{i}.mlp.{gate,up,down}.weight</c>; <c>norm.weight</c>; <c>head.weight</c> (untied only).
+/// <c>blocks.{i}.attention.{query,key,value,output}.weight</c> (and <c>.bias</c> with qkv_bias/output_bias),
+/// <c>blocks.{i}.attention.{queryNorm,keyNorm}.weight</c> (qk_norm), <c>blocks.{i}.mlpNorm.weight</c>,
+/// <c>blocks.{i}.mlp.{gate,up,down}.weight</c> (and <c>.bias</c> with mlp_bias); <c>norm.weight</c>;
+/// <c>head.weight</c> (untied only).
 /// </remarks>
 public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
 {
@@ -21,23 +25,43 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     private readonly ModuleList<Block> blocks;
     private readonly RmsNorm norm;
     private readonly Linear? head;
+    private readonly float[] inverseFrequencies; // [hd/2] rotary frequencies, rescaled when the config says so
 
     /// <summary>
     /// Builds a freshly initialised model (weights ~ N(0, 0.02), residual projections scaled by 1/√(2·layers), norms 1).
     /// With <paramref name="seed"/> the weights come from a private generator (same seed → same weights, whatever
     /// else uses the global RNG); without it, from TorchSharp's global generator (<c>torch.manual_seed</c>).
     /// </summary>
-    public CausalTransformer(TransformerConfig config, long? seed = null) : base(nameof(CausalTransformer))
+    public CausalTransformer(TransformerConfig config, long? seed = null) : this(config, Placement.Default)
     {
-        Config = config.Validate();
-        embedding = nn.Embedding(config.VocabSize, config.DModel);
-        blocks = new ModuleList<Block>([.. Enumerable.Range(0, config.Layers).Select(_ => new Block(config))]);
-        norm = new RmsNorm(config.DModel, config.NormEps);
-        if (!config.TieEmbeddings)
-            head = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
-        RegisterComponents();
         using var generator = seed is { } s ? new Generator((ulong)s) : null;
         Initialise(generator);
+    }
+
+    private CausalTransformer(TransformerConfig config, Placement at) : base(nameof(CausalTransformer))
+    {
+        Config = config.Validate();
+        embedding = nn.Embedding(config.VocabSize, config.DModel, device: at.Device, dtype: at.DType);
+        blocks = new ModuleList<Block>([.. Enumerable.Range(0, config.Layers).Select(_ => new Block(config, at))]);
+        norm = new RmsNorm(config.DModel, config.NormEps, at);
+        if (!config.TieEmbeddings)
+            head = nn.Linear(config.DModel, config.VocabSize, hasBias: false, device: at.Device, dtype: at.DType);
+        inverseFrequencies = Rotary.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// A model whose parameters are allocated directly in <paramref name="dtype"/> on <paramref name="device"/>
+    /// and left as the layers' default initialisation: for weights about to be loaded (no float32 copy first).
+    /// </summary>
+    public static CausalTransformer ForLoading(TransformerConfig config, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(device);
+        if (!is_floating_point(dtype))
+            throw new ArgumentException($"model dtype must be floating point (got {dtype}).");
+        using var noGrad = no_grad();
+        return new CausalTransformer(config, new Placement(dtype, device));
     }
 
     /// <summary>The model's shape.</summary>
@@ -80,7 +104,7 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         var positions = keyMask is null
             ? arange(past, total, ScalarType.Int64, ids.device).unsqueeze(0)                          // [1, T]
             : (keyMask.to_type(ScalarType.Int64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, t);     // [B, T]
-        var rotary = new Rotary(positions, Config.HeadDim, Config.RopeTheta);
+        var rotary = new Rotary(positions, tensor(inverseFrequencies, device: ids.device));
         var (mask, causal) = AttentionMask(t, past, keyMask, cache is not null, ids.device);
 
         var x = embedding.call(ids); // [B, T, C]
@@ -96,9 +120,7 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <remarks>For a frozen reference policy, or a rollout copy that generates while this one trains.</remarks>
     public CausalTransformer Clone(Device? device = null)
     {
-        var copy = new CausalTransformer(Config, seed: 0);
-        copy.to(DType);
-        copy.to(device ?? Device);
+        var copy = ForLoading(Config, DType, device ?? Device);
         copy.CopyWeightsFrom(this);
         return copy;
     }
@@ -153,7 +175,10 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         {
             if (name.EndsWith("Norm.weight", StringComparison.Ordinal) || name == "norm.weight")
                 continue; // norms start at 1
-            Normal(parameter, 0.02, generator);
+            if (name.EndsWith(".bias", StringComparison.Ordinal))
+                parameter.zero_(); // biases start at 0
+            else
+                Normal(parameter, 0.02, generator);
         }
         foreach (var block in blocks)
             foreach (var projection in block.ResidualProjections)

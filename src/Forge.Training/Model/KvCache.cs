@@ -4,7 +4,8 @@ namespace Forge.Training.Model;
 
 /// <summary>
 /// Keys and values of every layer for incremental decoding, preallocated to a fixed capacity
-/// ([B, H, capacity, hd] per layer). Plain tensors owned by this object — not module buffers, never saved.
+/// ([B, KV, capacity, hd] per layer: the key/value heads, before grouped-query expansion), in the dtype given
+/// (the model's: <see cref="CausalTransformer.DType"/>). Plain tensors owned by this object — not module buffers, never saved.
 /// Dispose it when generation ends.
 /// </summary>
 public sealed class KvCache : IDisposable
@@ -23,8 +24,8 @@ public sealed class KvCache : IDisposable
         values = new Tensor[config.Layers];
         for (var i = 0; i < config.Layers; i++)
         {
-            keys[i] = zeros([batch, config.Heads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
-            values[i] = zeros([batch, config.Heads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            keys[i] = zeros([batch, config.KvHeadCount, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[i] = zeros([batch, config.KvHeadCount, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
         }
     }
 
@@ -37,7 +38,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Positions already filled (the next token goes to this index).</summary>
     public int Length { get; private set; }
 
-    /// <summary>Writes this step's keys/values [B, H, T, hd] of <paramref name="layer"/> and returns all so far [B, H, Length+T, hd].</summary>
+    /// <summary>Writes this step's keys/values [B, KV, T, hd] of <paramref name="layer"/> and returns all so far [B, KV, Length+T, hd].</summary>
     internal (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
     {
         var t = (int)k.shape[2];

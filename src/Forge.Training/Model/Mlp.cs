@@ -11,12 +11,12 @@ internal sealed class Mlp : nn.Module<Tensor, Tensor>
     private readonly Linear up;
     private readonly Linear down;
 
-    public Mlp(TransformerConfig config) : base(nameof(Mlp))
+    public Mlp(TransformerConfig config, Placement at = default) : base(nameof(Mlp))
     {
         if (config.Mlp == MlpKind.SwiGlu)
-            gate = nn.Linear(config.DModel, config.FfHidden, hasBias: false);
-        up = nn.Linear(config.DModel, config.FfHidden, hasBias: false);
-        down = nn.Linear(config.FfHidden, config.DModel, hasBias: false);
+            gate = nn.Linear(config.DModel, config.FfHidden, hasBias: config.MlpBias, device: at.Device, dtype: at.DType);
+        up = nn.Linear(config.DModel, config.FfHidden, hasBias: config.MlpBias, device: at.Device, dtype: at.DType);
+        down = nn.Linear(config.FfHidden, config.DModel, hasBias: config.MlpBias, device: at.Device, dtype: at.DType);
         RegisterComponents();
     }
 

@@ -4,16 +4,16 @@ using static TorchSharp.torch;
 
 namespace Forge.Training.Model;
 
-/// <summary>Root-mean-square layer norm: x / sqrt(mean(x²) + eps) · weight, computed in fp32.</summary>
+/// <summary>Root-mean-square layer norm over the last dim: x / sqrt(mean(x²) + eps) · weight, computed in fp32.</summary>
 internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter weight;
     private readonly double eps;
 
-    public RmsNorm(long dim, double eps) : base(nameof(RmsNorm))
+    public RmsNorm(long dim, double eps, Placement at = default) : base(nameof(RmsNorm))
     {
         this.eps = eps;
-        weight = new Parameter(ones(dim));
+        weight = new Parameter(ones(dim, at.DType, at.Device));
         RegisterComponents();
     }
 

@@ -1,28 +1,10 @@
+using Forge.Training.Model;
+
 namespace Forge.Training.Checkpoints.Gguf;
 
-/// <summary>Rotary scaling of a checkpoint: <c>linear</c> (positions divided by the factor) or <c>llama3</c>.</summary>
-internal sealed record GgufRopeScaling(string Type, double Factor, double LowFreqFactor = 1, double HighFreqFactor = 4, double OriginalContext = 8192);
-
-/// <summary>What the GGUF header says about a model: llama.cpp's architecture name and its hyper-parameters.</summary>
-internal sealed record GgufModelShape
+/// <summary>What the GGUF header says about a model: llama.cpp's architecture name, a display name and the shape.</summary>
+internal sealed record GgufModelShape(string Architecture, string Name, TransformerConfig Config)
 {
-    public required string Architecture { get; init; }
-    public required string Name { get; init; }
-    public required int VocabSize { get; init; }
-    public required int Hidden { get; init; }
-    public required int Layers { get; init; }
-    public required int Heads { get; init; }
-    public required int KvHeads { get; init; }
-    public required int HeadDim { get; init; }
-    public required int FfHidden { get; init; }
-    public required int ContextLength { get; init; }
-    public required double RopeTheta { get; init; }
-    public required double NormEps { get; init; }
-    public required bool TiedEmbeddings { get; init; }
-    public GgufRopeScaling? RopeScaling { get; init; }
-    public int? BosId { get; init; }
-    public int? EosId { get; init; }
-
     /// <summary>Hugging Face <c>architectures[0]</c> → llama.cpp's name (Mistral is llama.cpp's <c>llama</c>).</summary>
     public static string? ArchitectureOf(string huggingFace) => huggingFace switch
     {
@@ -35,32 +17,24 @@ internal sealed record GgufModelShape
     /// <summary>Adds <c>general.*</c> and <c>&lt;arch&gt;.*</c> keys.</summary>
     public void AddTo(GgufWriter writer)
     {
-        var a = Architecture;
+        var (a, c) = (Architecture, Config);
         writer.Add("general.architecture", GgufValue.String(a))
             .Add("general.name", GgufValue.String(Name))
-            .Add($"{a}.vocab_size", GgufValue.UInt32((uint)VocabSize))
-            .Add($"{a}.context_length", GgufValue.UInt32((uint)ContextLength))
-            .Add($"{a}.embedding_length", GgufValue.UInt32((uint)Hidden))
-            .Add($"{a}.block_count", GgufValue.UInt32((uint)Layers))
-            .Add($"{a}.feed_forward_length", GgufValue.UInt32((uint)FfHidden))
-            .Add($"{a}.attention.head_count", GgufValue.UInt32((uint)Heads))
-            .Add($"{a}.attention.head_count_kv", GgufValue.UInt32((uint)KvHeads))
-            .Add($"{a}.attention.key_length", GgufValue.UInt32((uint)HeadDim))
-            .Add($"{a}.attention.value_length", GgufValue.UInt32((uint)HeadDim))
-            .Add($"{a}.rope.dimension_count", GgufValue.UInt32((uint)HeadDim))
-            .Add($"{a}.rope.freq_base", GgufValue.Float32((float)RopeTheta))
-            .Add($"{a}.attention.layer_norm_rms_epsilon", GgufValue.Float32((float)NormEps));
-        switch (RopeScaling)
-        {
-            case { Type: "linear" } linear:
-                writer.Add($"{a}.rope.scaling.type", GgufValue.String("linear"))
-                    .Add($"{a}.rope.scaling.factor", GgufValue.Float32((float)linear.Factor));
-                break;
-            case { Type: "llama3" }:
-                // llama.cpp applies Llama 3 scaling through the per-pair divisors of rope_freqs.weight (see GgufRotary).
-                break;
-            case { } other:
-                throw new InvalidDataException($"rope_scaling type '{other.Type}' cannot be written to GGUF (supported: linear, llama3).");
-        }
+            .Add($"{a}.vocab_size", GgufValue.UInt32((uint)c.VocabSize))
+            .Add($"{a}.context_length", GgufValue.UInt32((uint)c.MaxSeqLen))
+            .Add($"{a}.embedding_length", GgufValue.UInt32((uint)c.DModel))
+            .Add($"{a}.block_count", GgufValue.UInt32((uint)c.Layers))
+            .Add($"{a}.feed_forward_length", GgufValue.UInt32((uint)c.FfHidden))
+            .Add($"{a}.attention.head_count", GgufValue.UInt32((uint)c.Heads))
+            .Add($"{a}.attention.head_count_kv", GgufValue.UInt32((uint)c.KvHeadCount))
+            .Add($"{a}.attention.key_length", GgufValue.UInt32((uint)c.HeadDim))
+            .Add($"{a}.attention.value_length", GgufValue.UInt32((uint)c.HeadDim))
+            .Add($"{a}.rope.dimension_count", GgufValue.UInt32((uint)c.HeadDim))
+            .Add($"{a}.rope.freq_base", GgufValue.Float32((float)c.RopeTheta))
+            .Add($"{a}.attention.layer_norm_rms_epsilon", GgufValue.Float32((float)c.NormEps));
+        // Llama 3 scaling travels as the rope_freqs.weight tensor (GgufRotary), linear scaling as keys.
+        if (c.RopeScaling is { Kind: RopeScalingKind.Linear } linear)
+            writer.Add($"{a}.rope.scaling.type", GgufValue.String("linear"))
+                .Add($"{a}.rope.scaling.factor", GgufValue.Float32((float)linear.Factor));
     }
 }

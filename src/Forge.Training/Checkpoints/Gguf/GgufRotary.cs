@@ -1,3 +1,4 @@
+using Forge.Training.Model;
 using static TorchSharp.torch;
 
 namespace Forge.Training.Checkpoints.Gguf;
@@ -18,30 +19,13 @@ internal static class GgufRotary
     }
 
     /// <summary>
-    /// llama.cpp's <c>rope_freqs.weight</c> for Llama 3 rope scaling: one divisor of the rotary frequency per pair
-    /// [hd/2]. Hugging Face's rule: wavelengths shorter than <c>original/high_freq_factor</c> keep their frequency,
-    /// longer than <c>original/low_freq_factor</c> are divided by <c>factor</c>, and those between blend the two
-    /// with <c>smooth = (original/wavelength − low) / (high − low)</c>.
+    /// llama.cpp's <c>rope_freqs.weight</c> [hd/2]: the divisor of each rotary frequency, base θ_i over the scaled
+    /// one (<see cref="RopeScaling.Rescale"/>); llama.cpp divides its own θ_i by it.
     /// </summary>
-    public static float[] Llama3FrequencyFactors(int headDim, double theta, double factor, double lowFreqFactor, double highFreqFactor, double originalContext)
+    public static float[] FrequencyFactors(TransformerConfig config)
     {
-        var lowFreqWavelength = originalContext / lowFreqFactor;
-        var highFreqWavelength = originalContext / highFreqFactor;
-        var factors = new float[headDim / 2];
-        for (var i = 0; i < factors.Length; i++)
-        {
-            var frequency = 1.0 / Math.Pow(theta, 2.0 * i / headDim);
-            var wavelength = 2 * Math.PI / frequency;
-            if (wavelength < highFreqWavelength)
-                factors[i] = 1;
-            else if (wavelength > lowFreqWavelength)
-                factors[i] = (float)factor;
-            else
-            {
-                var smooth = (originalContext / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
-                factors[i] = (float)(1 / ((1 - smooth) / factor + smooth));
-            }
-        }
-        return factors;
+        var unscaled = Rotary.InverseFrequencies(config.HeadDim, config.RopeTheta, null);
+        var scaled = Rotary.InverseFrequencies(config.HeadDim, config.RopeTheta, config.RopeScaling);
+        return [.. unscaled.Zip(scaled, (u, s) => (float)((double)u / s))];
     }
 }

@@ -6,39 +6,44 @@ namespace Forge.Training.Checkpoints.Gguf;
 // Interim readers of a Hugging Face folder until the shared loader lands.
 internal static class HfShape
 {
-    public static GgufModelShape Read(string directory)
+    public static (GgufModelShape Shape, (int? Bos, int? Eos) Ids) Read(string directory)
     {
         var file = Path.Combine(directory, "config.json");
         var c = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
         var hfArch = (string?)c["architectures"]?[0] ?? "";
         var arch = GgufModelShape.ArchitectureOf(hfArch) ?? throw new InvalidDataException($"{file}: $.architectures[0]: '{hfArch}' unsupported.");
         int hidden = (int)c["hidden_size"]!, heads = (int)c["num_attention_heads"]!;
-        GgufRopeScaling? scaling = null;
+        Forge.Training.Model.RopeScaling? scaling = null;
         if (c["rope_scaling"] is JsonObject rs)
         {
             var type = (string?)rs["rope_type"] ?? (string?)rs["type"] ?? "";
-            scaling = new GgufRopeScaling(type, (double)rs["factor"]!, (double?)rs["low_freq_factor"] ?? 1, (double?)rs["high_freq_factor"] ?? 4,
-                (double?)rs["original_max_position_embeddings"] ?? 8192);
+            scaling = new Forge.Training.Model.RopeScaling
+            {
+                Kind = type == "llama3" ? Forge.Training.Model.RopeScalingKind.Llama3 : Forge.Training.Model.RopeScalingKind.Linear,
+                Factor = (double)rs["factor"]!, LowFreqFactor = (double?)rs["low_freq_factor"], HighFreqFactor = (double?)rs["high_freq_factor"],
+                OriginalMaxPositions = (int?)rs["original_max_position_embeddings"],
+            };
         }
-        return new GgufModelShape
+        var config = new Forge.Training.Model.TransformerConfig
         {
-            Architecture = arch,
-            Name = Path.GetFileName(Path.GetFullPath(directory).TrimEnd('/')),
             VocabSize = (int)c["vocab_size"]!,
-            Hidden = hidden,
+            DModel = hidden,
             Layers = (int)c["num_hidden_layers"]!,
             Heads = heads,
-            KvHeads = (int?)c["num_key_value_heads"] ?? heads,
-            HeadDim = (int?)c["head_dim"] ?? hidden / heads,
-            FfHidden = (int)c["intermediate_size"]!,
-            ContextLength = (int?)c["max_position_embeddings"] ?? 2048,
+            KvHeads = (int?)c["num_key_value_heads"],
+            HeadSize = (int?)c["head_dim"],
+            FfHiddenSize = (int)c["intermediate_size"]!,
+            MaxSeqLen = (int?)c["max_position_embeddings"] ?? 2048,
             RopeTheta = (double?)c["rope_theta"] ?? 10000,
             NormEps = (double?)c["rms_norm_eps"] ?? 1e-6,
-            TiedEmbeddings = (bool?)c["tie_word_embeddings"] ?? false,
+            TieEmbeddings = (bool?)c["tie_word_embeddings"] ?? false,
             RopeScaling = scaling,
-            BosId = (int?)c["bos_token_id"],
-            EosId = c["eos_token_id"] is JsonArray a ? (int?)a[0] : (int?)c["eos_token_id"],
+            QkvBias = hfArch == "Qwen2ForCausalLM",
+            QkNorm = hfArch == "Qwen3ForCausalLM",
         };
+        var name = Path.GetFileName(Path.GetFullPath(directory).TrimEnd('/'));
+        var eos = c["eos_token_id"] is JsonArray a ? (int?)a[0] : (int?)c["eos_token_id"];
+        return (new GgufModelShape(arch, name, config), ((int?)c["bos_token_id"], eos));
     }
 }
 

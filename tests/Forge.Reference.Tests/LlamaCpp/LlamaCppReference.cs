@@ -52,6 +52,22 @@ internal static class LlamaCppReference
         }
     }
 
+    /// <summary>What llama.cpp's tokenizer makes of <paramref name="gguf"/>: vocabulary size, BOS, EOS, and the ids of <paramref name="text"/> (special tokens parsed).</summary>
+    public static (int Count, int? Bos, int? Eos, int[] Ids) Vocabulary(string gguf, string text)
+    {
+        lock (Gate)
+        {
+            Log.Clear();
+            NativeLogConfig.llama_log_set(Callback);
+            var modelParams = LLamaModelParams.Default();
+            modelParams.vocab_only = true;
+            using var model = SafelyLoad(gguf, modelParams);
+            var vocab = model.Vocab;
+            var ids = model.Tokenize(text, false, true, System.Text.Encoding.UTF8);
+            return (vocab.Count, (int?)vocab.BOS, (int?)vocab.EOS, [.. ids.Select(t => (int)t)]);
+        }
+    }
+
     /// <summary>The metadata llama.cpp read from <paramref name="gguf"/> (key → value as text).</summary>
     public static IReadOnlyDictionary<string, string> Metadata(string gguf)
     {

@@ -29,6 +29,9 @@ internal sealed class GgufWriter
 
     public IReadOnlyList<string> TensorNames => tensors.Select(t => t.Name).ToList();
 
+    /// <summary>The value added under <paramref name="key"/>, or null.</summary>
+    public GgufValue? Find(string key) => metadata.FirstOrDefault(m => m.Key == key).Value;
+
     /// <summary>Adds a metadata key (each key once).</summary>
     public GgufWriter Add(string key, GgufValue value)
     {

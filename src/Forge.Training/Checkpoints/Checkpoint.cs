@@ -103,12 +103,10 @@ public static class Checkpoint
         var tokenizer = info.Tokenizer.Create();
         if (tokenizer.VocabSize != info.Config.VocabSize)
             throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} differs from config.vocab_size {info.Config.VocabSize}.");
-        var model = new CausalTransformer(info.Config);
+        var model = CausalTransformer.ForLoading(info.Config, ScalarType.Float32, device ?? CPU);
         try
         {
             WeightLoader.LoadSafetensors(model, Path.Combine(directory, WeightsFile));
-            if (device is not null && device.type != DeviceType.CPU)
-                model.to(device);
         }
         catch
         {

@@ -104,7 +104,13 @@ public static class Safetensors
             : new Dictionary<string, string>();
     }
 
-    private sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
+    /// <summary>One tensor of a file's header: dtype, shape and byte range within the data section.</summary>
+    internal sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin, long End)
+    {
+        public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
+
+        public string DTypeName => DTypes.First(kv => kv.Value == DType).Key;
+    }
 
     private static JsonObject ParseHeader(Stream stream, string path)
     {
@@ -127,7 +133,7 @@ public static class Safetensors
         }
     }
 
-    private static (List<Entry> Entries, long DataStart) ReadHeader(Stream stream, string path)
+    internal static (List<Entry> Entries, long DataStart) ReadHeader(Stream stream, string path)
     {
         var header = ParseHeader(stream, path);
         var dataStart = stream.Position;
@@ -165,7 +171,7 @@ public static class Safetensors
         DTypes.FirstOrDefault(kv => kv.Value == type).Key
         ?? throw new ArgumentException($"tensor '{name}': dtype {type} cannot be written to safetensors.");
 
-    private static long ElementSize(ScalarType type) => type switch
+    internal static long ElementSize(ScalarType type) => type switch
     {
         ScalarType.Float64 or ScalarType.Int64 => 8,
         ScalarType.Float32 or ScalarType.Int32 => 4,
@@ -173,5 +179,5 @@ public static class Safetensors
         _ => 1,
     };
 
-    private static string FormatShape(long[] shape) => "[" + string.Join(", ", shape) + "]";
+    internal static string FormatShape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 }

@@ -13,26 +13,57 @@ public sealed class WeightNameMap
     /// <summary>No renaming: names must already be ours.</summary>
     public static WeightNameMap Identity { get; } = new WeightNameMap().Add("(.*)", "$1");
 
+    // Hugging Face name ↔ ours; {i} is a layer index, {p} is "weight" or "bias". One table for both directions.
+    private static readonly (string HuggingFace, string Ours)[] HuggingFacePairs =
+    [
+        ("model.embed_tokens.weight", "embedding.weight"),
+        ("model.layers.{i}.self_attn.q_proj.{p}", "blocks.{i}.attention.query.{p}"),
+        ("model.layers.{i}.self_attn.k_proj.{p}", "blocks.{i}.attention.key.{p}"),
+        ("model.layers.{i}.self_attn.v_proj.{p}", "blocks.{i}.attention.value.{p}"),
+        ("model.layers.{i}.self_attn.o_proj.{p}", "blocks.{i}.attention.output.{p}"),
+        ("model.layers.{i}.self_attn.q_norm.weight", "blocks.{i}.attention.queryNorm.weight"),
+        ("model.layers.{i}.self_attn.k_norm.weight", "blocks.{i}.attention.keyNorm.weight"),
+        ("model.layers.{i}.input_layernorm.weight", "blocks.{i}.attentionNorm.weight"),
+        ("model.layers.{i}.post_attention_layernorm.weight", "blocks.{i}.mlpNorm.weight"),
+        ("model.layers.{i}.mlp.gate_proj.{p}", "blocks.{i}.mlp.gate.{p}"),
+        ("model.layers.{i}.mlp.up_proj.{p}", "blocks.{i}.mlp.up.{p}"),
+        ("model.layers.{i}.mlp.down_proj.{p}", "blocks.{i}.mlp.down.{p}"),
+        ("model.norm.weight", "norm.weight"),
+        ("lm_head.weight", "head.weight"),
+    ];
+
     /// <summary>
-    /// Hugging Face LLaMA-style names (<c>model.embed_tokens.weight</c>, <c>model.layers.N.self_attn.q_proj.weight</c>,
-    /// <c>input_layernorm</c>, <c>post_attention_layernorm</c>, <c>mlp.gate_proj/up_proj/down_proj</c>,
-    /// <c>model.norm.weight</c>, <c>lm_head.weight</c>). Rotary embedding buffers (<c>rotary_emb.inv_freq</c>) are
-    /// dropped. Grouped-query attention (fewer key/value heads) is not supported by the model.
+    /// Hugging Face Llama/Qwen2/Qwen3/Mistral names (<c>model.embed_tokens.weight</c>,
+    /// <c>model.layers.N.self_attn.{q,k,v,o}_proj.{weight,bias}</c>, <c>self_attn.{q,k}_norm</c>,
+    /// <c>input_layernorm</c>, <c>post_attention_layernorm</c>, <c>mlp.{gate,up,down}_proj</c>,
+    /// <c>model.norm.weight</c>, <c>lm_head.weight</c>) to ours. Rotary buffers (<c>rotary_emb.inv_freq</c>) are dropped.
     /// </summary>
-    public static WeightNameMap Llama { get; } = new WeightNameMap()
-        .Add(@"model\.embed_tokens\.weight", "embedding.weight")
-        .Add(@"model\.layers\.(\d+)\.self_attn\.q_proj\.weight", "blocks.$1.attention.query.weight")
-        .Add(@"model\.layers\.(\d+)\.self_attn\.k_proj\.weight", "blocks.$1.attention.key.weight")
-        .Add(@"model\.layers\.(\d+)\.self_attn\.v_proj\.weight", "blocks.$1.attention.value.weight")
-        .Add(@"model\.layers\.(\d+)\.self_attn\.o_proj\.weight", "blocks.$1.attention.output.weight")
-        .Add(@"model\.layers\.(\d+)\.input_layernorm\.weight", "blocks.$1.attentionNorm.weight")
-        .Add(@"model\.layers\.(\d+)\.post_attention_layernorm\.weight", "blocks.$1.mlpNorm.weight")
-        .Add(@"model\.layers\.(\d+)\.mlp\.gate_proj\.weight", "blocks.$1.mlp.gate.weight")
-        .Add(@"model\.layers\.(\d+)\.mlp\.up_proj\.weight", "blocks.$1.mlp.up.weight")
-        .Add(@"model\.layers\.(\d+)\.mlp\.down_proj\.weight", "blocks.$1.mlp.down.weight")
-        .Add(@"model\.norm\.weight", "norm.weight")
-        .Add(@"lm_head\.weight", "head.weight")
+    public static WeightNameMap HuggingFace { get; } = Build(HuggingFacePairs.Select(p => (p.HuggingFace, p.Ours)))
         .Add(@"model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq", "");
+
+    /// <summary>Our names to Hugging Face's (the inverse of <see cref="HuggingFace"/>), for export.</summary>
+    public static WeightNameMap ToHuggingFace { get; } = Build(HuggingFacePairs.Select(p => (p.Ours, p.HuggingFace)));
+
+    /// <summary>The Hugging Face map under its former name.</summary>
+    public static WeightNameMap Llama => HuggingFace;
+
+    // "{i}" and "{p}" placeholders → named groups in the pattern and substitutions in the replacement.
+    private static WeightNameMap Build(IEnumerable<(string From, string To)> pairs)
+    {
+        var map = new WeightNameMap();
+        foreach (var (from, to) in pairs)
+            map.Add(Regex.Escape(from).Replace(@"\{i}", @"(?<i>\d+)").Replace(@"\{p}", "(?<p>weight|bias)"),
+                    to.Replace("{i}", "${i}").Replace("{p}", "${p}"));
+        return map;
+    }
+
+    /// <summary>A copy of this map that first drops the weights matching <paramref name="pattern"/>.</summary>
+    public WeightNameMap Ignoring(string pattern)
+    {
+        var map = new WeightNameMap().Add(pattern, "");
+        map.rules.AddRange(rules);
+        return map;
+    }
 
     /// <summary>Adds a rule; an empty replacement means "ignore this weight".</summary>
     public WeightNameMap Add(string pattern, string replacement)

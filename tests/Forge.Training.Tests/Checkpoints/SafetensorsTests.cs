@@ -101,3 +101,33 @@ public sealed class SafetensorsTests : IDisposable
         };
     }
 }
+
+public sealed class MappedSafetensorsTests : IDisposable
+{
+    private readonly string root = Directory.CreateTempSubdirectory("forge-mst-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(7L)]
+    [InlineData(1L << 25)]
+    public void CopyInto_InChunks_CopiesEveryElementDirectlyAndWithConversion(long chunk)
+    {
+        var path = Path.Combine(root, "w.safetensors");
+        using var f32 = torch.randn(5, 6);
+        using var bf16 = torch.randn(4, 5).to(torch.bfloat16);
+        using var empty = torch.zeros(0, 3);
+        Safetensors.Write(path, new Dictionary<string, torch.Tensor> { ["a"] = f32, ["b"] = bf16, ["e"] = empty });
+        using var mapped = MappedSafetensors.Open(path);
+        mapped.ChunkElements = chunk;
+        using var direct = torch.zeros(5, 6);
+        using var converted = torch.zeros(4, 5);
+        using var none = torch.zeros(0, 3);
+        mapped.CopyInto("a", direct);
+        mapped.CopyInto("b", converted);
+        mapped.CopyInto("e", none);
+        Assert.True(TensorAssert.Same(f32, direct));
+        Assert.True(TensorAssert.Same(bf16.to(torch.float32), converted));
+    }
+}

@@ -51,8 +51,9 @@ public sealed class GgufLogitsTests(ITestOutputHelper output) : IDisposable
         var gguf = Path.Combine(directory, "model.gguf");
         GgufExport.Write(directory, gguf, GgmlType.F32);
 
+        AssertShapeAsWritten(LlamaCppReference.Metadata(gguf), spec);
         var reference = LlamaCppReference.Logits(gguf, Ids);
-        var ours = ForgeSide.Logits(directory, spec, reference[0].Length, Ids);
+        var ours = ForgeSide.Logits(directory, Ids);
 
         var scale = reference.Max(row => row.Max(Math.Abs));
         var worst = (Diff: 0.0, Position: 0, Token: 0);
@@ -64,6 +65,23 @@ public sealed class GgufLogitsTests(ITestOutputHelper output) : IDisposable
         Assert.True(scale > 1, $"{name}: the reference logits are degenerate (max |logit| {scale}).");
         Assert.True(worst.Diff <= Tolerance * scale,
             $"{name}: position {worst.Position}, token {worst.Token}: Forge {ours[worst.Position][worst.Token]}, llama.cpp {reference[worst.Position][worst.Token]} (|Δ| {worst.Diff:E2} > {Tolerance * scale:E2}).");
+    }
+
+    // What llama.cpp read must be what the test wrote into config.json, not only what Forge's reader made of it.
+    private static void AssertShapeAsWritten(IReadOnlyDictionary<string, string> metadata, CheckpointSpec spec)
+    {
+        var a = metadata["general.architecture"];
+        double Number(string key) => double.Parse(metadata[$"{a}.{key}"], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(spec.Hidden, Number("embedding_length"));
+        Assert.Equal(spec.Layers, Number("block_count"));
+        Assert.Equal(spec.Heads, Number("attention.head_count"));
+        Assert.Equal(spec.KvHeads, Number("attention.head_count_kv"));
+        Assert.Equal(spec.HeadSize, Number("attention.key_length"));
+        Assert.Equal(spec.Intermediate, Number("feed_forward_length"));
+        Assert.Equal(spec.RopeTheta, Number("rope.freq_base"), 1e-6 * spec.RopeTheta);
+        Assert.Equal(spec.NormEps, Number("attention.layer_norm_rms_epsilon"), 1e-9);
+        if ((string?)spec.RopeScaling?["rope_type"] == "linear")
+            Assert.Equal((double)spec.RopeScaling!["factor"]!, Number("rope.scaling.factor"));
     }
 
     public void Dispose()

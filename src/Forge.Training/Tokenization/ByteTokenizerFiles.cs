@@ -12,6 +12,13 @@ public static class ByteTokenizerFiles
     /// <summary>Writes <c>tokenizer.json</c> and <c>tokenizer_config.json</c> into <paramref name="directory"/>.</summary>
     public static void Write(ByteTokenizer tokenizer, string directory)
     {
+        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), TokenizerJson(tokenizer).ToJsonString());
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), TokenizerConfigJson().ToJsonString());
+    }
+
+    /// <summary>The <c>tokenizer.json</c> object.</summary>
+    public static JsonObject TokenizerJson(ByteTokenizer tokenizer)
+    {
         ArgumentNullException.ThrowIfNull(tokenizer);
         var vocab = new JsonObject();
         var characters = ByteCharacters();
@@ -42,17 +49,18 @@ public static class ByteTokenizerFiles
                 ["vocab"] = vocab, ["merges"] = new JsonArray(),
             },
         };
-        File.WriteAllText(Path.Combine(directory, "tokenizer.json"), json.ToJsonString());
-        var config = new JsonObject
-        {
-            ["add_bos_token"] = false,
-            ["bos_token"] = ByteTokenizer.Bos,
-            ["eos_token"] = ByteTokenizer.Eos,
-            ["pad_token"] = ByteTokenizer.Pad,
-            ["tokenizer_class"] = "PreTrainedTokenizerFast",
-        };
-        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), config.ToJsonString());
+        return json;
     }
+
+    /// <summary>The <c>tokenizer_config.json</c> object.</summary>
+    public static JsonObject TokenizerConfigJson() => new()
+    {
+        ["add_bos_token"] = false,
+        ["bos_token"] = ByteTokenizer.Bos,
+        ["eos_token"] = ByteTokenizer.Eos,
+        ["pad_token"] = ByteTokenizer.Pad,
+        ["tokenizer_class"] = "PreTrainedTokenizerFast",
+    };
 
     // GPT-2's table: printable Latin-1 bytes stand for themselves, the others for U+0100 upwards in byte order.
     private static char[] ByteCharacters()

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace Forge.Training.Checkpoints.Gguf;
 
 /// <summary>
-/// The <c>tokenizer.*</c> GGUF keys of a Hugging Face byte-level BPE tokenizer (<c>tokenizer.json</c> and, when
-/// present, <c>tokenizer_config.json</c>), read as plain JSON: model <c>gpt2</c>, the pre-tokenizer's llama.cpp
+/// The <c>tokenizer.*</c> GGUF keys of a Hugging Face byte-level BPE tokenizer (<see cref="GgufTokenizerSource"/>),
+/// read as plain JSON: model <c>gpt2</c>, the pre-tokenizer's llama.cpp
 /// name, every token in id order padded to the model's vocabulary with <c>[PADn]</c>, token types, merges, the
 /// special token ids and the chat template.
 /// </summary>
@@ -16,13 +16,12 @@ internal static class GgufTokenizer
 
     /// <summary>Adds the tokenizer keys to <paramref name="writer"/> for a model with <paramref name="vocabSize"/> embedding rows.</summary>
     /// <param name="writer">The file being written.</param>
-    /// <param name="directory">The folder holding <c>tokenizer.json</c>.</param>
+    /// <param name="source">The tokenizer files.</param>
     /// <param name="vocabSize">Rows of the embedding matrix; the token list is padded to it.</param>
     /// <param name="configIds">bos/eos ids of <c>config.json</c>, used where <c>tokenizer_config.json</c> names none.</param>
-    public static void AddTo(GgufWriter writer, string directory, int vocabSize, (int? Bos, int? Eos) configIds)
+    public static void AddTo(GgufWriter writer, GgufTokenizerSource source, int vocabSize, (int? Bos, int? Eos) configIds)
     {
-        var file = Path.Combine(directory, "tokenizer.json");
-        var root = ReadObject(file);
+        var (root, file, config, configFile) = (source.Tokenizer, source.Label, source.Config, source.ConfigLabel);
         var model = root["model"] as JsonObject ?? throw new InvalidDataException($"{file}: $.model: missing.");
         if ((string?)model["type"] != "BPE" || !IsByteLevel(root))
             throw new InvalidDataException(
@@ -52,8 +51,6 @@ internal static class GgufTokenizer
             .Add("tokenizer.ggml.token_type", GgufValue.Int32s(types))
             .Add("tokenizer.ggml.merges", GgufValue.Strings(merges));
 
-        var configFile = Path.Combine(directory, "tokenizer_config.json");
-        var config = File.Exists(configFile) ? ReadObject(configFile) : [];
         int? IdOf(string key)
         {
             var text = config[key] switch
@@ -74,22 +71,8 @@ internal static class GgufTokenizer
         if (IdOf("pad_token") is { } pad)
             writer.Add("tokenizer.ggml.padding_token_id", GgufValue.UInt32((uint)pad));
         writer.Add("tokenizer.ggml.add_bos_token", GgufValue.Bool(AddsBos(config, root, tokens, IdOf("bos_token") ?? configIds.Bos)));
-        if (config["chat_template"] is JsonValue template && template.GetValueKind() == JsonValueKind.String)
-            writer.Add("tokenizer.chat_template", GgufValue.String((string)template!));
-    }
-
-    private static JsonObject ReadObject(string file)
-    {
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"{file}: not found; a GGUF file needs the model's tokenizer.", file);
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new InvalidDataException($"{file}: $: expected a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{file}: {e.Path}: {e.Message}", e);
-        }
+        if (source.ChatTemplate is { } template)
+            writer.Add("tokenizer.chat_template", GgufValue.String(template));
     }
 
     private static bool IsByteLevel(JsonObject root) =>

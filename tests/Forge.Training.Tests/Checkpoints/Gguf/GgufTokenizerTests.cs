@@ -17,7 +17,7 @@ public sealed class GgufTokenizerTests : IDisposable
         Write(Tokenizer(Qwen2Split, new JsonArray("a b", new JsonArray("ab", "c"))),
             new JsonObject { ["eos_token"] = new JsonObject { ["content"] = "<|end|>" }, ["pad_token"] = "<|end|>", ["chat_template"] = "T" });
         var writer = new GgufWriter();
-        GgufTokenizer.AddTo(writer, root, vocabSize: 8, (Bos: 0, Eos: 1));
+        GgufTokenizer.AddTo(writer, GgufTokenizerSource.FromFolder(root), vocabSize: 8, (Bos: 0, Eos: 1));
 
         Assert.Equal(["a", "b", "c", "ab", "abc", "<|end|>", "<x>", "[PAD7]"], (IReadOnlyList<string>)writer.Find("tokenizer.ggml.tokens")!.Value);
         Assert.Equal([1, 1, 1, 1, 1, 3, 4, 5], (IReadOnlyList<int>)writer.Find("tokenizer.ggml.token_type")!.Value);
@@ -34,7 +34,7 @@ public sealed class GgufTokenizerTests : IDisposable
     public void AddTo_UnknownSplitPattern_IsRefusedNamingThePreTokenizer()
     {
         Write(Tokenizer(@"\s+|\w+", new JsonArray("a b")));
-        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), root, 8, (null, null)));
+        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), GgufTokenizerSource.FromFolder(root), 8, (null, null)));
         Assert.Contains("tokenizer.json: $.pre_tokenizer", e.Message);
         Assert.Contains(@"'\s+|\w+'", e.Message);
     }
@@ -43,7 +43,7 @@ public sealed class GgufTokenizerTests : IDisposable
     public void AddTo_TokenBeyondTheEmbeddingRows_IsRefused()
     {
         Write(Tokenizer(Qwen2Split, new JsonArray("a b")));
-        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), root, 6, (null, null)));
+        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), GgufTokenizerSource.FromFolder(root), 6, (null, null)));
         Assert.Contains("'<x>' has id 6, beyond the model's 6 embedding rows", e.Message);
     }
 
@@ -53,7 +53,7 @@ public sealed class GgufTokenizerTests : IDisposable
         var tokenizer = Tokenizer(Qwen2Split, new JsonArray());
         tokenizer["model"]!["type"] = "Unigram";
         Write(tokenizer);
-        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), root, 8, (null, null)));
+        var e = Assert.Throws<InvalidDataException>(() => GgufTokenizer.AddTo(new GgufWriter(), GgufTokenizerSource.FromFolder(root), 8, (null, null)));
         Assert.Contains("$.model.type: only byte-level BPE", e.Message);
     }
 

@@ -37,8 +37,9 @@ app.Configure(config =>
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
     config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
-    config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines.")
-        .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl");
+    config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder.")
+        .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl")
+        .WithExample("export", "runs/train/checkpoints/latest", "--hf", "exported-model");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
     config.AddBranch("sandbox", sandbox =>
@@ -54,6 +55,16 @@ app.Configure(config =>
     Forge.Cli.Commands.Bench.BenchTrainCommand.PipelineStep = Forge.Training.Rl.TrainerBenchmarkStep.Factory;   // bench train times the RL trainer's own step
     config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
     config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
+
+    // ── model inspect, model logits ────────────────────────────────────────────────
+    config.AddBranch("model", model =>
+    {
+        model.SetDescription("Inspect Hugging Face model folders and Forge checkpoints.");
+        model.AddCommand<Forge.Cli.Commands.Model.ModelInspectCommand>("inspect")
+            .WithDescription("Architecture, parameters, dtypes, context, tokenizer, and what Forge will and will not honour.");
+        model.AddCommand<Forge.Cli.Commands.Model.ModelLogitsCommand>("logits")
+            .WithDescription("Float32 logits at every position of one sequence: forge model logits DIR --ids 1,2,3 [--json].");
+    });
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

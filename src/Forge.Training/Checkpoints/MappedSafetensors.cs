@@ -6,8 +6,8 @@ namespace Forge.Training.Checkpoints;
 
 /// <summary>
 /// A safetensors file opened for reading through a memory mapping: the header is parsed up front, and each tensor
-/// is copied straight from the mapped bytes into a destination tensor (any dtype, any device), in chunks. Only the
-/// tensor being copied is mapped at a time, so loading needs no second copy of the weights in memory.
+/// is copied straight from the mapped bytes into a destination tensor (any dtype, any device), chunk by chunk. Only
+/// the chunk being copied is mapped at a time, so loading needs no second copy of the weights in memory.
 /// </summary>
 internal sealed unsafe class MappedSafetensors : IDisposable
 {
@@ -28,8 +28,8 @@ internal sealed unsafe class MappedSafetensors : IDisposable
     /// <summary>The tensors in the header, by name.</summary>
     public IReadOnlyDictionary<string, Safetensors.Entry> Tensors { get; }
 
-    /// <summary>Elements copied per step (a step of a dtype conversion allocates one chunk).</summary>
-    internal long ChunkElements { get; set; } = 1L << 25;
+    /// <summary>Elements mapped and copied per step (a dtype conversion stages one chunk): 16 Mi, 32–64 MiB.</summary>
+    internal long ChunkElements { get; set; } = 1L << 24;
 
     /// <summary>Parses the header; throws <see cref="InvalidDataException"/> naming the file when it is malformed.</summary>
     public static MappedSafetensors Open(string path)
@@ -59,19 +59,20 @@ internal sealed unsafe class MappedSafetensors : IDisposable
         if (count == 0)
             return;
         var elementSize = Safetensors.ElementSize(entry.DType);
-        using var view = file.CreateViewAccessor(dataStart + entry.Begin, entry.End - entry.Begin, MemoryMappedFileAccess.Read);
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        try
+        var direct = target.device_type == DeviceType.CPU && target.dtype == entry.DType;
+        using var noGrad = no_grad();
+        using var flat = target.view(-1);                                           // [N]
+        for (long start = 0; start < count; start += ChunkElements)
         {
-            var source = pointer + view.PointerOffset;
-            var direct = target.device_type == DeviceType.CPU && target.dtype == entry.DType;
-            using var noGrad = no_grad();
-            using var flat = target.view(-1);                                       // [N]
-            for (long start = 0; start < count; start += ChunkElements)
+            var n = Math.Min(ChunkElements, count - start);
+            var length = n * elementSize;
+            // Map only this chunk: the pages read stay resident (and count against the process) only while mapped.
+            using var view = file.CreateViewAccessor(dataStart + entry.Begin + start * elementSize, length, MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            try
             {
-                var n = Math.Min(ChunkElements, count - start);
-                var bytes = new ReadOnlySpan<byte>(source + start * elementSize, checked((int)(n * elementSize)));
+                var bytes = new ReadOnlySpan<byte>(pointer + view.PointerOffset, checked((int)length));
                 using var destination = flat.narrow(0, start, n);                   // [n], a view of the target
                 if (direct)
                 {
@@ -82,10 +83,10 @@ internal sealed unsafe class MappedSafetensors : IDisposable
                 bytes.CopyTo(staging.bytes);
                 destination.copy_(staging);
             }
-        }
-        finally
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
         }
     }
 

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace Forge.Training.Models.HuggingFace;
 
 /// <summary>What Forge does with one field of a Hugging Face <c>config.json</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ConfigVerdict>))]
 public enum ConfigVerdict
 {
     /// <summary>The field shapes Forge's model exactly as it shapes the reference implementation.</summary>
@@ -17,7 +20,10 @@ public enum ConfigVerdict
 /// <param name="Field">JSON path of the field.</param>
 /// <param name="Verdict">Honoured, ignored or refused.</param>
 /// <param name="Detail">The value in effect and why.</param>
-public sealed record ConfigNote(string Field, ConfigVerdict Verdict, string Detail)
+public sealed record ConfigNote(
+    [property: JsonPropertyName("field")] string Field,
+    [property: JsonPropertyName("verdict")] ConfigVerdict Verdict,
+    [property: JsonPropertyName("detail")] string Detail)
 {
     /// <inheritdoc/>
     public override string ToString() => $"{Field}: {Detail}";

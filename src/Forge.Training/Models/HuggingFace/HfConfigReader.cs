@@ -81,6 +81,8 @@ internal sealed class HfConfigReader
         if (modelType is not null && modelType != architecture.ModelType)
             Problem($"$.model_type: '{modelType}' does not match {architecture.Name} (expected '{architecture.ModelType}')");
         Note("architectures", ConfigVerdict.Honoured, name);
+        if (modelType is not null)
+            Note("model_type", ConfigVerdict.Honoured, modelType);
         return architecture;
     }
 
@@ -89,8 +91,9 @@ internal sealed class HfConfigReader
         var field = json.ContainsKey("torch_dtype") ? "torch_dtype" : json.ContainsKey("dtype") ? "dtype" : null;
         if (field is null)
             return null;
-        seen.Add(field);
-        return json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        var name = json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        Note(field, ConfigVerdict.Honoured, $"{name ?? json[field]?.ToJsonString() ?? "null"}: the default load dtype");
+        return name;
     }
 
     private TransformerConfig? ReadShape(HfArchitecture arch)
@@ -121,6 +124,8 @@ internal sealed class HfConfigReader
         var attentionDropout = Double("attention_dropout") ?? 0;
         if (attentionDropout != 0)
             Refuse("attention_dropout", $"{attentionDropout}: Forge's dropout also drops residual branches; set it to 0");
+        else if (json.ContainsKey("attention_dropout"))
+            Note("attention_dropout", ConfigVerdict.Ignored, "0: no dropout");
         var partialRotary = Double("partial_rotary_factor") ?? 1;
         if (partialRotary != 1)
             Refuse("partial_rotary_factor", $"{partialRotary}: Forge rotates the whole head");
@@ -141,7 +146,8 @@ internal sealed class HfConfigReader
             ("max_position_embeddings", maxPositions), ("rms_norm_eps", normEps), ("tie_word_embeddings", tie), ("hidden_act", activation),
         })
             if (value is not null && (field != "hidden_act" || activation == "silu"))
-                Honour(field, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)! + (json.ContainsKey(field) ? "" : $" ({arch.Name} default)"));
+                Honour(field, (value is bool b ? (b ? "true" : "false") : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!)
+                    + (json.ContainsKey(field) ? "" : $" ({arch.Name} default)"));
 
         if (vocab is null || hidden is null || intermediate is null || layers is null || heads is null || headDim is null)
             return null;
@@ -176,6 +182,8 @@ internal sealed class HfConfigReader
         {
             if (json[scalingField] is not null)
                 Problem($"$.{scalingField}: expected an object or null");
+            else if (json.ContainsKey(scalingField))
+                Note(scalingField, ConfigVerdict.Honoured, "null: no rescaling");
             Honour("rope_theta", $"{theta ?? 10000}" + (theta is null ? " (default)" : ""));
             return (theta ?? 10000, null);
         }

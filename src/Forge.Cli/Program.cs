@@ -37,9 +37,10 @@ app.Configure(config =>
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
     config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
-    config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder.")
+    config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder or a GGUF file.")
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl")
-        .WithExample("export", "runs/train/checkpoints/latest", "--hf", "exported-model");
+        .WithExample("export", "runs/train/checkpoints/latest", "--hf", "exported-model")
+        .WithExample("export", "runs/train/checkpoints/latest", "--gguf", "policy.gguf", "--dtype", "f16");
 
     // ── sandbox run, sandbox doctor, bench sandbox ───────────────────────────────────
     config.AddBranch("sandbox", sandbox =>

@@ -67,6 +67,10 @@ app.Configure(config =>
             .WithDescription("Float32 logits at every position of one sequence: forge model logits DIR --ids 1,2,3 [--json].");
     });
 
+    // ── tokenize ─────────────────────────────────────────────────────────────────────
+    config.AddCommand<Forge.Cli.Commands.Model.TokenizeCommand>("tokenize").WithDescription("Print the ids and tokens a model folder's Hugging Face tokenizer gives a text.")
+        .WithExample("tokenize", "--model", "models/Qwen3-0.6B", "--json", "<|im_start|>user\nHello<|im_end|>");
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args));

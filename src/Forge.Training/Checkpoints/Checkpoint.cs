@@ -100,7 +100,7 @@ public static class Checkpoint
     public static LoadedCheckpoint Load(string directory, Device? device = null)
     {
         var info = ReadInfo(directory);
-        var tokenizer = info.Tokenizer.Create();
+        var tokenizer = info.Tokenizer.Create(directory);
         if (tokenizer.VocabSize != info.Config.VocabSize)
             throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} differs from config.vocab_size {info.Config.VocabSize}.");
         var model = CausalTransformer.ForLoading(info.Config, ScalarType.Float32, device ?? CPU);

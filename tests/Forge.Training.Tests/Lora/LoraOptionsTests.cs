@@ -13,13 +13,16 @@ public sealed class LoraOptionsTests
     public void FromJson_LoraSection_Read()
     {
         var o = TrainerOptions.FromJson(Json("""
-            { "lora": { "rank": 8, "alpha": 16, "dropout": 0.05, "targets": ["q_proj", "v_proj"] }, "precision": "bf16", "activation_checkpointing": true }
+            { "lora": { "rank": 8, "alpha": 16, "dropout": 0.05, "targets": ["q_proj", "v_proj"] }, "precision": "bf16" }
             """), "s.json");
         Assert.Equal((8, 16.0, 0.05), (o.Lora!.Rank, o.Lora.Alpha, o.Lora.Dropout));
         Assert.Equal(["q_proj", "v_proj"], o.Lora.Targets);
         Assert.Equal(2.0, o.Lora.Scale);
         Assert.Equal(TrainingPrecision.Bf16, o.Precision);
-        Assert.True(o.ActivationCheckpointing);
+        Assert.False(o.ActivationCheckpointing);
+        Assert.True(TrainerOptions.FromJson(Json("""{ "lora": { "dropout": 0 }, "activation_checkpointing": true }"""), "s.json").ActivationCheckpointing);
+        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "lora": { "dropout": 0.05 }, "activation_checkpointing": true }"""), "s.json"));
+        Assert.Contains("s.json: $.trainer.activation_checkpointing: recomputing a block replays no dropout", e.Message);
     }
 
     [Fact]

@@ -61,6 +61,8 @@ public sealed partial class TrainingRun : IAsyncDisposable
             AttachAdapters(resumedFrom: null);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
         }
+        if (LoraAdapters.Of(_model) is { } adapters)
+            setup.OnNews?.Invoke($"LoRA: {adapters.ParameterCount:N0} trainable parameters in {adapters.Layers.Count} adapters of rank {adapters.Options.Rank} on a frozen base of {_model.Config.ParameterCount:N0}");
         _encoder = ConversationEncoder.For(_tokenizer, new ChatTemplate { ToolDescriptions = _o.ToolDescriptions });
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);

@@ -87,6 +87,30 @@ public sealed class ActivationCheckpointingTests
     }
 
     [Fact]
+    public void Update_Bf16LoraWithCheckpointing_SameAdaptersAsWithout()
+    {
+        using var plain = TinyModels.Create();
+        using var checkpointed = TinyModels.Create();
+        using var plainAdapters = LoraAdapters.Attach(plain, LoraFixtures.Options(), seed: 3);
+        using var checkpointedAdapters = LoraAdapters.Attach(checkpointed, LoraFixtures.Options(), seed: 3);
+        TrainerOptions Options(bool checkpointing) => new()
+        {
+            LearningRate = 1e-2, WarmupUpdates = 0, Precision = Forge.Training.Precision.TrainingPrecision.Bf16, Lora = LoraFixtures.Options(), ActivationCheckpointing = checkpointing,
+        };
+        using var plainTrainer = new PolicyTrainer(plain, Options(false), padId: 0);
+        using var checkpointedTrainer = new PolicyTrainer(checkpointed, Options(true), padId: 0);
+        for (var i = 0; i < 2; i++)
+        {
+            plainTrainer.Update([LoraFixtures.Sample(plain, [20, 21, 22], +1), LoraFixtures.Sample(plain, [23, 24, 25], -1)]);
+            checkpointedTrainer.Update([LoraFixtures.Sample(checkpointed, [20, 21, 22], +1), LoraFixtures.Sample(checkpointed, [23, 24, 25], -1)]);
+        }
+        Assert.Equal(ScalarType.BFloat16, checkpointed.DType);
+        foreach (var (p, c) in plainAdapters.Parameters().Zip(checkpointedAdapters.Parameters()))
+            Assert.True(p.allclose(c, rtol: 1e-4, atol: 1e-6), $"max diff {(p - c).abs().max().item<float>()}");
+        Assert.Contains(checkpointedAdapters.Layers, l => l.Layer.B.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Validate_CheckpointingWithDropout_ErrorByPath()
     {
         var options = new TrainerOptions { ActivationCheckpointing = true, Model = new TransformerConfig { Dropout = 0.1 } };

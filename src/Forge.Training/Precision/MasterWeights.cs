@@ -15,7 +15,7 @@ internal sealed class MasterWeights : IDisposable
     private readonly List<(string Name, Parameter Master)> _masters;
     private readonly CausalTransformer _model;
 
-    /// <summary>Copies <paramref name="model"/>'s (fp32) weights as masters, then casts the model to <paramref name="dtype"/>.</summary>
+    /// <summary>Copies <paramref name="model"/>'s weights as fp32 masters (exact when they are fp32), then casts the model to <paramref name="dtype"/>.</summary>
     public MasterWeights(CausalTransformer model, ScalarType dtype)
     {
         _model = model;

@@ -37,10 +37,11 @@ public sealed class PolicyTrainer : IDisposable
         _padId = padId;
         _adapters = LoraAdapters.Of(policy);
         policy.ActivationCheckpointing = options.ActivationCheckpointing;
-        if (options.Precision == TrainingPrecision.Bf16 && policy.DType != ScalarType.BFloat16)
+        if (options.Precision == TrainingPrecision.Bf16 && _adapters is null) _masters = new MasterWeights(policy, ScalarType.BFloat16);
+        else
         {
-            if (_adapters is null) _masters = new MasterWeights(policy, ScalarType.BFloat16);
-            else policy.to(ScalarType.BFloat16);   // the frozen base; the adapters stay fp32
+            var dtype = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+            if (policy.DType != dtype) policy.to(dtype);   // with adapters: the frozen base; the adapters stay fp32
         }
         _trainable = _masters?.Parameters ?? [.. _adapters?.Parameters() ?? policy.parameters()];
         _optimizer = torch.optim.AdamW(_trainable, lr: options.LearningRate, weight_decay: options.WeightDecay);

@@ -105,4 +105,21 @@ public sealed class LoraTrainingTests
         var norm = masters["norm.weight"];   // started at exactly 1: small updates survive in fp32, vanish in bf16
         Assert.False(TensorAssert.Same(norm, norm.to_type(ScalarType.BFloat16).to_type(ScalarType.Float32)));
     }
+
+    [Fact]
+    public void Constructor_ModelAlreadyBf16_StillFp32MastersAndFp32PrecisionCastsBack()
+    {
+        using var bf16 = TinyModels.Create();
+        bf16.to(ScalarType.BFloat16);
+        var options = Options(TrainingPrecision.Bf16);
+        options.Lora = null;
+        using (var trainer = new PolicyTrainer(bf16, options, padId: 0))
+            Assert.All(trainer.TrainableParameters, p => Assert.Equal(ScalarType.Float32, p.dtype));
+
+        using var model = TinyModels.Create();
+        model.to(ScalarType.BFloat16);
+        using var fp32Trainer = new PolicyTrainer(model, Options(TrainingPrecision.Fp32), padId: 0);
+        Assert.Equal(ScalarType.Float32, model.DType);
+        Assert.Null(fp32Trainer.MasterWeights);
+    }
 }

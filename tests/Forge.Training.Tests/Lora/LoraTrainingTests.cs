@@ -2,6 +2,7 @@ using Forge.Training.Generation;
 using Forge.Training.Lora;
 using Forge.Training.Precision;
 using Forge.Training.Rl;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Forge.Training.Tests.Lora;

@@ -1,7 +1,7 @@
 namespace Forge.Host.Registry;
 
 /// <summary>"Did you mean …?": the candidate closest to a misspelt name, by prefix or by edit distance.</summary>
-internal static class NameSuggestions
+public static class NameSuggestions
 {
     /// <summary>The best candidate for <paramref name="name"/>, or null when none is close enough to be a plausible typo.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates)

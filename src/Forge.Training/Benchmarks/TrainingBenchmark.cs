@@ -176,7 +176,8 @@ public sealed class TrainingBenchmark(TrainingBenchmarkOptions options)
         return clock.Elapsed.TotalSeconds;
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median of <paramref name="values"/> (sorts them).</summary>
+    internal static double Median(List<double> values)
     {
         values.Sort();
         var mid = values.Count / 2;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Forge.Training.Lora;
 using Forge.Training.Model;
 using Forge.Training.Tokenization;
 using TorchSharp;
@@ -12,7 +13,9 @@ namespace Forge.Training.Checkpoints;
 /// Saves and loads a training state to a directory:
 /// <c>checkpoint.json</c> (format version, model config, tokenizer spec, step, policy version, seed, caller's extra
 /// JSON), <c>model.safetensors</c> (weights, our names), <c>optimizer.bin</c> (TorchSharp optimizer state, when
-/// given) and <c>rng.bin</c> (the CPU default generator's state). Saving writes a sibling temp directory and then
+/// given) and <c>rng.bin</c> (the CPU default generator's state). A model with <see cref="LoraAdapters"/> also gets
+/// <c>adapter_config.json</c> and <c>adapter_model.safetensors</c> in PEFT's format (<see cref="PeftAdapter"/>), and
+/// loading re-attaches them. Saving writes a sibling temp directory and then
 /// swaps it in, so an interrupted save never leaves a half-written checkpoint under the name.
 /// </summary>
 public static class Checkpoint
@@ -26,7 +29,14 @@ public static class Checkpoint
     private const string RngFile = "rng.bin";
 
     /// <summary>Writes the checkpoint (replacing one already at <paramref name="directory"/>).</summary>
-    public static void Save(string directory, CausalTransformer model, ITokenizer tokenizer, TrainingProgress progress, OptimizerHelper? optimizer = null)
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="model">The model (its adapters too, when it has any).</param>
+    /// <param name="tokenizer">The model's tokenizer.</param>
+    /// <param name="progress">Where training stands.</param>
+    /// <param name="optimizer">The optimizer, whose state is saved when given.</param>
+    /// <param name="weights">Weights to save instead of the model's, by the model's names (the fp32 masters of a bf16 run).</param>
+    public static void Save(string directory, CausalTransformer model, ITokenizer tokenizer, TrainingProgress progress, OptimizerHelper? optimizer = null,
+        IReadOnlyDictionary<string, Tensor>? weights = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -52,7 +62,9 @@ public static class Checkpoint
                 Extra = progress.Extra?.DeepClone().AsObject(),
             };
             File.WriteAllText(Path.Combine(temp, InfoFile), JsonSerializer.Serialize(info, TransformerConfig.Json));
-            Safetensors.Write(Path.Combine(temp, WeightsFile), model.state_dict(), new Dictionary<string, string> { ["format"] = "forge" });
+            Safetensors.Write(Path.Combine(temp, WeightsFile), weights ?? model.state_dict(), new Dictionary<string, string> { ["format"] = "forge" });
+            if (LoraAdapters.Of(model) is { } adapters)
+                PeftAdapter.Save(temp, adapters);
             optimizer?.save_state_dict(Path.Combine(temp, OptimizerFile));
             using (var rng = torch.random.get_rng_state())
                 File.WriteAllBytes(Path.Combine(temp, RngFile), rng.bytes.ToArray());
@@ -96,7 +108,7 @@ public static class Checkpoint
         return info;
     }
 
-    /// <summary>Rebuilds the model (on <paramref name="device"/>, default CPU) and tokenizer from a checkpoint.</summary>
+    /// <summary>Rebuilds the model (on <paramref name="device"/>, default CPU; with its LoRA adapters attached when it has them) and tokenizer from a checkpoint.</summary>
     public static LoadedCheckpoint Load(string directory, Device? device = null)
     {
         var info = ReadInfo(directory);
@@ -107,9 +119,12 @@ public static class Checkpoint
         try
         {
             WeightLoader.LoadSafetensors(model, Path.Combine(directory, WeightsFile));
+            if (PeftAdapter.Exists(directory))
+                PeftAdapter.Load(directory, model);
         }
         catch
         {
+            LoraAdapters.Of(model)?.Dispose();
             model.Dispose();
             throw;
         }
@@ -175,5 +190,9 @@ public sealed record CheckpointInfo
 /// <summary>A model and tokenizer rebuilt from a checkpoint, with its info. Dispose to free the model.</summary>
 public sealed record LoadedCheckpoint(CausalTransformer Model, ITokenizer Tokenizer, CheckpointInfo Info) : IDisposable
 {
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        LoraAdapters.Of(Model)?.Dispose();
+        Model.Dispose();
+    }
 }

@@ -73,6 +73,12 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// <summary>The dtype of the model's parameters (KV caches use it too).</summary>
     public ScalarType DType => embedding.weight!.dtype;
 
+    /// <summary>
+    /// Recompute each block's activations in the backward pass instead of keeping them (<see cref="BlockCheckpoint"/>).
+    /// Applies to training forward passes that record gradients; the model must then have no dropout.
+    /// </summary>
+    public bool ActivationCheckpointing { get; set; }
+
     /// <summary>Training forward pass: causal attention over the whole sequence, positions 0..T−1.</summary>
     /// <param name="ids">[B, T] int64 token ids</param>
     /// <returns>logits [B, T, V]</returns>
@@ -104,17 +110,22 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         var positions = keyMask is null
             ? arange(past, total, ScalarType.Int64, ids.device).unsqueeze(0)                          // [1, T]
             : (keyMask.to_type(ScalarType.Int64).cumsum(-1) - 1).clamp_min(0).narrow(1, past, t);     // [B, T]
-        var rotary = new Rotary(positions, tensor(inverseFrequencies, device: ids.device));
+        var rotary = RotaryAt(positions);
         var (mask, causal) = AttentionMask(t, past, keyMask, cache is not null, ids.device);
 
         var x = embedding.call(ids); // [B, T, C]
+        var checkpointed = ActivationCheckpointing && training && cache is null && is_grad_enabled();
         for (var i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, rotary, mask, causal, cache, i);
+            x = checkpointed
+                ? BlockCheckpoint.Run(blocks[i], x, positions, RotaryAt, mask, causal, i)
+                : blocks[i].Forward(x, rotary, mask, causal, cache, i);
         cache?.Advance((int)t);
         x = norm.call(x);
         var logits = head is null ? F.linear(x, embedding.weight!) : head.call(x); // [B, T, V]
         return logits.MoveToOuterDisposeScope();
     }
+
+    private Rotary RotaryAt(Tensor positions) => new(positions, tensor(inverseFrequencies, device: positions.device));
 
     /// <summary>A new model with the same config, dtype and weights, on <paramref name="device"/> (default: this model's).</summary>
     /// <remarks>For a frozen reference policy, or a rollout copy that generates while this one trains.</remarks>

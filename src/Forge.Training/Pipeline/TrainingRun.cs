@@ -5,6 +5,7 @@ using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Training.Checkpoints;
 using Forge.Training.Devices;
+using Forge.Training.Lora;
 using Forge.Training.Model;
 using Forge.Training.Rl;
 using Forge.Training.Tokenization;
@@ -48,21 +49,45 @@ public sealed partial class TrainingRun : IAsyncDisposable
                 if (!_tokenizer.SpecialTokens.ContainsKey(marker))
                     throw new InvalidDataException($"{resume}: the checkpoint's tokenizer lacks the chat marker {marker}; it was not trained with Forge's chat format.");
             _resumedFrom = resume;
+            var freshAdapters = AttachAdapters(resume);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId) { Version = (int)loaded.Info.PolicyVersion };
-            if (loaded.Info.HasOptimizer) Checkpoint.RestoreOptimizer(resume, _trainer.Optimizer);
+            if (loaded.Info.HasOptimizer && !freshAdapters) Checkpoint.RestoreOptimizer(resume, _trainer.Optimizer);
         }
         else
         {
             _tokenizer = _o.Tokenizer == "gpt2" ? new Gpt2Tokenizer(ChatMarkers.All) : new ByteTokenizer(ChatMarkers.All);
             _model = new CausalTransformer(_o.Model with { VocabSize = _tokenizer.VocabSize }, seed: _seed);
             _model.to(device);
+            AttachAdapters(resumedFrom: null);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
         }
+        if (LoraAdapters.Of(_model) is { } adapters)
+            setup.OnNews?.Invoke($"LoRA: {adapters.ParameterCount:N0} trainable parameters in {adapters.Layers.Count} adapters of rank {adapters.Options.Rank} on a frozen base of {_model.Config.ParameterCount:N0}");
         IChatFormat format = new ChatTemplate { ToolDescriptions = _o.ToolDescriptions };
         _encoder = ConversationEncoder.For(_tokenizer, format);
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
         _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);
+    }
+
+    /// <summary>
+    /// Attaches fresh LoRA adapters when the options ask for them and the model has none (a new run, or LoRA on top of a full
+    /// checkpoint: then the checkpoint's optimizer state does not apply). A resumed model's own adapters must match the options.
+    /// Returns whether fresh adapters were attached.
+    /// </summary>
+    private bool AttachAdapters(string? resumedFrom)
+    {
+        if (_o.Lora is not { } lora) return false;
+        if (LoraAdapters.Of(_model) is { } existing)
+        {
+            var had = existing.Options;
+            if (had.Rank != lora.Rank || had.Alpha != lora.Alpha || !had.Targets.Order().SequenceEqual(lora.Targets.Order()))
+                throw new FormatException($"{_setup.Scenario.Path}: $.trainer.lora: the checkpoint {resumedFrom} has adapters of rank {had.Rank}, alpha {had.Alpha} on "
+                    + $"[{string.Join(", ", had.Targets)}]; the options ask for rank {lora.Rank}, alpha {lora.Alpha} on [{string.Join(", ", lora.Targets)}].");
+            return false;
+        }
+        LoraAdapters.Attach(_model, lora, seed: _seed);
+        return true;
     }
 
     /// <summary>Runs training as <paramref name="setup"/> says and returns what it did.</summary>
@@ -105,7 +130,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private string SaveCheckpoint(string name, int step)
     {
         var directory = Path.Combine(_setup.OutputDirectory, "checkpoints", name);
-        Checkpoint.Save(directory, _model, _tokenizer, new TrainingProgress(step, _trainer.Version, _seed), _trainer.Optimizer);
+        Checkpoint.Save(directory, _model, _tokenizer, new TrainingProgress(step, _trainer.Version, _seed), _trainer.Optimizer, _trainer.MasterWeights);
         _setup.OnNews?.Invoke($"checkpoint {directory} (policy version {_trainer.Version})");
         return directory;
     }
@@ -126,6 +151,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
         await _recorder.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
         _trainer.Dispose();
+        LoraAdapters.Of(_model)?.Dispose();
         _model.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Forge.Agents.ChatFormat;
 using Forge.Core;
 using Forge.Training.Generation;
+using Forge.Training.Lora;
 using Forge.Training.Model;
 using Forge.Training.Tokenization;
 using TorchSharp;
@@ -14,11 +15,14 @@ namespace Forge.Training.Rl;
 /// <see cref="TrainerOptions.GenerationWindowMs"/> or <see cref="TrainerOptions.GenerationBatch"/> rows — and generates
 /// them in one batch with the KV cache, stopping each row at an end-of-turn marker. The text is parsed back into a message
 /// by the encoder's chat format (<see cref="IChatFormat.Parse"/>) that carries the exact generated ids, their log-probs and the policy version.
-/// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one.
+/// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one. The agent generates with
+/// its own copy of the policy; for a policy with <see cref="LoraAdapters"/> that copy shares the frozen base's tensors and
+/// holds only its own adapters, so it costs the adapters' memory and a weight sync copies only them.
 /// </summary>
 public sealed class PolicyAgent : IAgent, IAsyncDisposable
 {
     private readonly CausalTransformer _model;
+    private readonly LoraAdapters? _adapters;
     private readonly ITokenizer _tokenizer;
     private readonly ConversationEncoder _encoder;
     private readonly SamplingOptions _sampling;
@@ -38,7 +42,8 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
-        _model = PolicyTrainer.Snapshot(model);
+        _adapters = LoraAdapters.Of(model)?.Replica();
+        _model = _adapters?.Model ?? PolicyTrainer.Snapshot(model);
         _sampling = new SamplingOptions { Temperature = options.Temperature, TopP = options.TopP, MaxNewTokens = options.MaxNewTokens, Seed = seed }.Validate();
         _batchRows = options.GenerationBatch;
         _window = TimeSpan.FromMilliseconds(options.GenerationWindowMs);
@@ -57,12 +62,20 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     /// <summary>Generation batches run and rows generated so far (the mean batch size shows how well requests are gathered).</summary>
     public (long Batches, long Rows) BatchCounts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _rows));
 
-    /// <summary>Copies <paramref name="trained"/>'s weights in between two generation batches and tags later messages with <paramref name="version"/>.</summary>
+    /// <summary>
+    /// Copies <paramref name="trained"/>'s weights (only its adapters when it has them) in between two generation batches and
+    /// tags later messages with <paramref name="version"/>.
+    /// </summary>
     public void LoadWeights(CausalTransformer trained, int version)
     {
+        ArgumentNullException.ThrowIfNull(trained);
+        var adapters = LoraAdapters.Of(trained);
+        if ((adapters is null) != (_adapters is null))
+            throw new ArgumentException("the trained policy and the agent's copy differ in having LoRA adapters.", nameof(trained));
         lock (_weights)
         {
-            _model.CopyWeightsFrom(trained);
+            if (_adapters is not null) _adapters.CopyFrom(adapters!);
+            else _model.CopyWeightsFrom(trained);
             Version = version;
         }
     }
@@ -131,6 +144,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _adapters?.Dispose();
         _model.Dispose();
         _rng.Dispose();
     }

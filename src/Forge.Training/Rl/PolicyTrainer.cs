@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Forge.Training.Generation;
+using Forge.Training.Lora;
 using Forge.Training.Model;
+using Forge.Training.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,6 +14,9 @@ namespace Forge.Training.Rl;
 /// or fine-tunes it on demonstrations. Micro-batches by token budget with gradient accumulation, AdamW, global gradient
 /// clipping and a <see cref="LearningRateSchedule"/> (warm-up, then optional decay). With β &gt; 0 a frozen copy of the
 /// policy, taken at the first update, is the KL reference; with β = 0 there is no reference model and no extra forward pass.
+/// A policy with <see cref="LoraAdapters"/> attached trains only its adapters, and its KL reference is the same model
+/// with the adapters switched off (no copy). With <see cref="TrainingPrecision.Bf16"/> the trainer casts the policy to
+/// bf16 and steps fp32 master copies of its trainable parameters (<see cref="MasterWeights"/>; adapters are fp32 already).
 /// </summary>
 public sealed class PolicyTrainer : IDisposable
 {
@@ -19,15 +24,27 @@ public sealed class PolicyTrainer : IDisposable
     private readonly TrainerOptions _options;
     private readonly int _padId;
     private readonly AdamW _optimizer;
+    private readonly LoraAdapters? _adapters;
+    private readonly MasterWeights? _masters;
+    private readonly IReadOnlyList<Parameter> _trainable;
     private CausalTransformer? _reference;
 
-    /// <summary>Creates a trainer for <paramref name="policy"/>.</summary>
+    /// <summary>Creates a trainer for <paramref name="policy"/> (cast to bf16 here when <see cref="TrainerOptions.Precision"/> says so).</summary>
     public PolicyTrainer(CausalTransformer policy, TrainerOptions options, int padId)
     {
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _padId = padId;
-        _optimizer = torch.optim.AdamW(policy.parameters(), lr: options.LearningRate, weight_decay: options.WeightDecay);
+        _adapters = LoraAdapters.Of(policy);
+        policy.ActivationCheckpointing = options.ActivationCheckpointing;
+        if (options.Precision == TrainingPrecision.Bf16 && _adapters is null) _masters = new MasterWeights(policy, ScalarType.BFloat16);
+        else
+        {
+            var dtype = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+            if (policy.DType != dtype) policy.to(dtype);   // with adapters: the frozen base; the adapters stay fp32
+        }
+        _trainable = _masters?.Parameters ?? [.. _adapters?.Parameters() ?? policy.parameters()];
+        _optimizer = torch.optim.AdamW(_trainable, lr: options.LearningRate, weight_decay: options.WeightDecay);
         Schedule = LearningRateSchedule.For(options);
     }
 
@@ -39,6 +56,15 @@ public sealed class PolicyTrainer : IDisposable
 
     /// <summary>The optimizer (its state goes into checkpoints).</summary>
     public AdamW Optimizer => _optimizer;
+
+    /// <summary>The parameters the optimizer steps: the adapters', the fp32 masters of a bf16 policy, or the policy's own.</summary>
+    public IReadOnlyList<Parameter> TrainableParameters => _trainable;
+
+    /// <summary>Whether the trainer holds a frozen copy of the policy as its KL reference (never with LoRA: the reference is the base).</summary>
+    internal bool HasReferenceCopy => _reference is not null;
+
+    /// <summary>The weights a checkpoint should save: the fp32 masters of a bf16 policy; null when the policy's own weights are exact.</summary>
+    public IReadOnlyDictionary<string, Tensor>? MasterWeights => _masters?.StateDict();
 
     /// <summary>Updates done so far: the version of the policy's weights.</summary>
     public int Version { get; set; }
@@ -54,7 +80,7 @@ public sealed class PolicyTrainer : IDisposable
         var trained = samples.Where(s => s.InLoss && s.Sequence.PolicyTokenCount > 0).ToList();
         if (trained.Any(s => !s.Sequence.HasOldLogProbs))
             throw new InvalidOperationException("An RL update needs the sampling log-probs of every policy token; a sequence has none (a demonstration?).");
-        if (_options.KlCoefficient > 0 && _reference is null) _reference = Snapshot(_policy);
+        if (_options.KlCoefficient > 0 && _adapters is null && _reference is null) _reference = Snapshot(_policy);
 
         var normalizer = new BatchNormalizer(
             PolicyTokens: trained.Sum(s => s.Sequence.PolicyTokenCount),
@@ -84,9 +110,7 @@ public sealed class PolicyTrainer : IDisposable
                 forwardTokens += batch.Ids.numel();
                 var logits = _policy.call(batch.Inputs);                                       // [B, T−1, V]
                 var logProbs = Sampling.TokenLogProbs(logits, batch.Targets, _options.Temperature); // [B, T−1]
-                Tensor? refLogProbs = null;
-                if (_reference is not null)
-                    using (torch.no_grad()) refLogProbs = Sampling.TokenLogProbs(_reference.call(batch.Inputs), batch.Targets, _options.Temperature);
+                var refLogProbs = _options.KlCoefficient > 0 ? ReferenceLogProbs(batch.Inputs, batch.Targets) : null;   // [B, T−1]
                 var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
                 var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
                 microLoss.backward();
@@ -95,8 +119,7 @@ public sealed class PolicyTrainer : IDisposable
                 using (torch.no_grad())
                     entropy += ((tokenEntropy?.detach() ?? Sampling.Entropy(logits.detach(), _options.Temperature)) * batch.Mask).sum().item<float>();
             }
-            gradNorm = torch.nn.utils.clip_grad_norm_(_policy.parameters(), _options.MaxGradNorm);
-            _optimizer.step();
+            gradNorm = Step();
         }
         Version++;
         var tokens = Math.Max(1, stats.PolicyTokens);
@@ -153,8 +176,7 @@ public sealed class PolicyTrainer : IDisposable
             var logProbs = Sampling.TokenLogProbs(_policy.call(batch.Inputs), batch.Targets, 1.0);   // [B, T−1]
             var loss = -(logProbs * batch.Mask).sum() / batch.Mask.sum().clamp_min(1);
             loss.backward();
-            torch.nn.utils.clip_grad_norm_(_policy.parameters(), _options.MaxGradNorm);
-            _optimizer.step();
+            Step();
             total += loss.item<float>();
             steps++;
         }
@@ -162,6 +184,39 @@ public sealed class PolicyTrainer : IDisposable
     }
 
     // ── helpers ──────────────────────────────────────────────────────────────────
+
+    /// <summary>Clips the accumulated gradients of the trainable parameters and steps the optimizer; returns the norm before clipping.</summary>
+    private double Step()
+    {
+        if (_masters is not null)
+        {
+            _optimizer.zero_grad();
+            _masters.GradientsFromModel();
+        }
+        var norm = torch.nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm);
+        _optimizer.step();
+        _masters?.ToModel();
+        return norm;
+    }
+
+    /// <summary>
+    /// Log-probs of <paramref name="targets"/> [B, T−1] under the KL reference, without gradient: the frozen snapshot, or
+    /// for an adapted policy the same model with its adapters off (in eval mode, as the snapshot is).
+    /// </summary>
+    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets)
+    {
+        using var noGrad = torch.no_grad();
+        if (_adapters is null) return Sampling.TokenLogProbs(_reference!.call(inputs), targets, _options.Temperature);
+        _policy.eval();
+        try
+        {
+            using (_adapters.Disable()) return Sampling.TokenLogProbs(_policy.call(inputs), targets, _options.Temperature);
+        }
+        finally
+        {
+            _policy.train();
+        }
+    }
 
     private void SetLearningRate(double lr)
     {
@@ -183,5 +238,6 @@ public sealed class PolicyTrainer : IDisposable
     {
         _optimizer.Dispose();
         _reference?.Dispose();
+        _masters?.Dispose();
     }
 }

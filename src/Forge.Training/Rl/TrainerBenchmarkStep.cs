@@ -10,9 +10,15 @@ namespace Forge.Training.Rl;
 /// <see cref="PolicyTrainer.Update"/> — host-side batching, micro-batch planning, tensors, clipped loss, metrics, AdamW.
 /// The recorded log-probs are zeros: their values change the ratios, not the work.
 /// </summary>
-public sealed class TrainerBenchmarkStep(CausalTransformer model) : IBenchmarkStep
+public sealed class TrainerBenchmarkStep(CausalTransformer model, TrainerOptions? options = null) : IBenchmarkStep
 {
-    private readonly PolicyTrainer _trainer = new(model, new TrainerOptions { WarmupUpdates = 0, LearningRate = 1e-4, MicroBatchTokens = int.MaxValue }, padId: 0);
+    private readonly PolicyTrainer _trainer = new(model, options ?? DefaultOptions(), padId: 0);
+
+    /// <summary>The trainer's options when none are given: no warm-up, lr 1e-4, the whole batch in one micro-batch.</summary>
+    public static TrainerOptions DefaultOptions() => new() { WarmupUpdates = 0, LearningRate = 1e-4, MicroBatchTokens = int.MaxValue };
+
+    /// <summary>The trainer the step runs.</summary>
+    public PolicyTrainer Trainer => _trainer;
 
     /// <summary>Builds the step for the benchmark's extension point.</summary>
     public static BenchmarkStepFactory Factory { get; } = m => new TrainerBenchmarkStep(m);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Forge.Training.Lora;
 using Forge.Training.Model;
+using Forge.Training.Precision;
 
 namespace Forge.Training.Rl;
 
@@ -39,6 +41,16 @@ public sealed class TrainerOptions
 
     /// <summary>Whether the tool list in the prompt carries each tool's description (default false: tiny models don't read prose).</summary>
     public bool ToolDescriptions { get; set; }
+
+    /// <summary>LoRA adapters (<c>rank</c>, <c>alpha</c>, <c>dropout</c>, <c>targets</c>): only they train, the base stays frozen. Null (default) trains every weight.</summary>
+    public LoraOptions? Lora { get; set; }
+
+    // ── precision and memory ──────────────────────────────────────────────────────
+    /// <summary><c>fp32</c> (default) or <c>bf16</c> (bf16 weights and activations, fp32 master weights, optimizer state and loss).</summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Fp32;
+
+    /// <summary>Recompute each block's activations during the backward pass instead of keeping them (less memory, one more forward). Default false.</summary>
+    public bool ActivationCheckpointing { get; set; }
 
     // ── sampling ─────────────────────────────────────────────────────────────────
     /// <summary>Sampling temperature; the trainer's log-probs use the same one. Default 1.</summary>
@@ -172,6 +184,9 @@ public sealed class TrainerOptions
         Check(EntropyCoefficient >= 0, "entropy_coefficient", $"must be ≥ 0 (got {EntropyCoefficient})");
         Check(MicroBatchTokens >= 1, "micro_batch_tokens", $"must be ≥ 1 (got {MicroBatchTokens})");
         Check(EvalEpisodes >= 0, "eval_episodes", $"must be ≥ 0 (got {EvalEpisodes})");
+        if (Lora is not null) e.AddRange(Lora.Validate());
+        Check(!ActivationCheckpointing || (Model.Dropout == 0 && (Lora?.Dropout ?? 0) == 0), "activation_checkpointing",
+            "recomputing a block replays no dropout; set model.dropout and lora.dropout to 0 or turn checkpointing off");
         try { Model.Validate(); }
         catch (ArgumentException x) { e.Add($"$.trainer.model: {x.Message}"); }
         if (WarmStart is { } w)

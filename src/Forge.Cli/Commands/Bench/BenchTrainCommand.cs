@@ -11,7 +11,8 @@ namespace Forge.Cli.Commands.Bench;
 /// <summary>
 /// <c>forge bench train</c>: training and generation throughput of the TorchSharp policy at two model sizes, each
 /// beside its baseline measured in the same run (bare TorchSharp training loop; generation without KV cache); then the
-/// wall time of the same policy updates with synchronous and asynchronous rollouts (<see cref="RolloutModeBenchmark"/>).
+/// wall time of the same policy updates with synchronous and asynchronous rollouts (<see cref="RolloutModeBenchmark"/>);
+/// then the RL trainer's step in each <see cref="TrainerVariant"/> (LoRA, bf16, activation checkpointing) beside full fp32.
 /// </summary>
 internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Settings>
 {
@@ -33,6 +34,10 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
         [Description("Policy updates per rollout mode in the sync vs async comparison; 0 leaves it out. Default 4.")]
         public int RlUpdates { get; init; } = 4;
 
+        [CommandOption("--trainer-variants <N>")]
+        [Description("Timed trainer steps per variant (full/LoRA × fp32/bf16 × checkpointing) on the larger size; 0 leaves it out. Default 3.")]
+        public int TrainerVariantSteps { get; init; } = 3;
+
         [CommandOption("--registry <FILE>")]
         [Description("The environment registry (for the sync vs async comparison on game/vault).")]
         public string? Registry { get; init; }
@@ -45,6 +50,7 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
             Steps is < 1 or > 1000 ? ValidationResult.Error("--steps must be between 1 and 1000")
             : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1")
             : RlUpdates is < 0 or > 1000 ? ValidationResult.Error("--rl-updates must be between 0 and 1000")
+            : TrainerVariantSteps is < 0 or > 1000 ? ValidationResult.Error("--trainer-variants must be between 0 and 1000")
             : ValidationResult.Success();
     }
 
@@ -64,6 +70,10 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
         var results = benchmark.Run(progress);
         var modes = settings.RlUpdates > 0
             ? await RolloutModeBenchmark.RunAsync(settings.Registry, settings.Device, settings.RlUpdates, progress, cancellationToken)
+            : null;
+        if (settings.TrainerVariantSteps > 0) progress?.Invoke("trainer variants: full and LoRA, fp32 and bf16, with and without activation checkpointing");
+        var variants = settings.TrainerVariantSteps > 0
+            ? TrainerVariantBenchmark.Run(TrainingBenchmark.DefaultSizes(device.type == DeviceType.CUDA)[^1], device, settings.TrainerVariantSteps, seed: 1)
             : null;
         var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
 
@@ -93,6 +103,11 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
                     pipeline_train_tflops = r.PipelineTrainTflops,
                 }),
                 rollout_modes = modes is null ? null : RolloutModeBenchmark.ToJson(modes),
+                trainer_variants = variants?.Select(v => new
+                {
+                    name = v.Name, trainable_parameters = v.TrainableParameters, state_mb = v.StateMegabytes,
+                    seconds_per_step = v.SecondsPerStep, tokens_per_s = v.TokensPerSecond, time_ratio = v.TimeRatio,
+                }),
             });
             return 0;
         }
@@ -118,6 +133,16 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
         AnsiConsole.MarkupLine("Generation: Generator.Generate with KV cache and sampling, vs. recomputing the whole prefix for every token; gen rows = rows × (prompt + new tokens).");
         if (modes is not null)
             AnsiConsole.Write(RolloutModeBenchmark.ToTable(modes));
+        if (variants is not null)
+        {
+            var size = TrainingBenchmark.DefaultSizes(cuda)[^1];
+            var variantTable = new Table().Title($"trainer variants — {size.Name} model, {size.Batch}×{size.SequenceLength} tokens, {settings.TrainerVariantSteps} timed steps each")
+                .AddColumns("variant", "trainable", "state MB", "s/step", "tok/s", "time ×first");
+            foreach (var v in variants)
+                variantTable.AddRow(v.Name, $"{v.TrainableParameters:N0}", $"{v.StateMegabytes:N1}", $"{v.SecondsPerStep:N3}", $"{v.TokensPerSecond:N0}", $"{v.TimeRatio:N2}");
+            AnsiConsole.Write(variantTable);
+            AnsiConsole.MarkupLine("state MB = weights + fp32 masters + gradients + AdamW moments, counted from the live tensors (activations not included).");
+        }
         return 0;
     }
 }

@@ -55,6 +55,9 @@ app.Configure(config =>
     config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
     config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
 
+    // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
+    config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args));

@@ -70,6 +70,9 @@ app.Configure(config =>
             .WithDescription("Float32 logits at every position of one sequence: forge model logits DIR --ids 1,2,3 [--json].");
     });
 
+    // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
+    config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args));

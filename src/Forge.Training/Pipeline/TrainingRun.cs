@@ -17,7 +17,8 @@ namespace Forge.Training.Pipeline;
 /// A whole training run: build (or resume) the policy, evaluate it, optionally warm-start it on a solver's trajectories,
 /// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/>,
 /// trajectories to the recorder and the <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
-/// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end.
+/// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end. Episodes of environments that need
+/// a sandbox run in the scenario's sandbox backend (one provider for the whole run, removed with it).
 /// </summary>
 public sealed partial class TrainingRun : IAsyncDisposable
 {
@@ -32,6 +33,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private readonly TrajectoryRecorder _recorder;
     private readonly MetricsLog _metrics;
     private readonly string? _resumedFrom;
+    private readonly ISandboxProvider? _sandboxes;
 
     private TrainingRun(TrainingSetup setup)
     {
@@ -68,6 +70,8 @@ public sealed partial class TrainingRun : IAsyncDisposable
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
         _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);
+        // Last, so that nothing after it can fail and leave its processes or containers behind; DisposeAsync removes them.
+        _sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
     }
 
     /// <summary>
@@ -137,7 +141,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
 
     private RolloutEngine Engine(IAgent agent, string runId) =>
         new(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
-            id => _setup.Registry.Get(id).Create(), agent);
+            id => _setup.Registry.Get(id).Create(), agent, _sandboxes);
 
     private void Emit(UpdateMetrics row)
     {
@@ -148,10 +152,17 @@ public sealed partial class TrainingRun : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _recorder.DisposeAsync().ConfigureAwait(false);
-        _metrics.Dispose();
-        _trainer.Dispose();
-        LoraAdapters.Of(_model)?.Dispose();
-        _model.Dispose();
+        try
+        {
+            await _recorder.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_sandboxes is not null) await _sandboxes.DisposeAsync().ConfigureAwait(false);
+            _metrics.Dispose();
+            _trainer.Dispose();
+            LoraAdapters.Of(_model)?.Dispose();
+            _model.Dispose();
+        }
     }
 }

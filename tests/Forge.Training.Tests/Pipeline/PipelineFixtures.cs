@@ -7,7 +7,7 @@ internal static class PipelineFixtures
 {
     public static EnvironmentRegistry Registry { get; } = EnvironmentRegistry.Load(Path.Combine(RepoRoot(), "environments.json"));
 
-    public static Scenario Scenario(string trainer, int groupSize = 4, string environments = """[{ "id": "game/vault", "tasks": 50 }]""") =>
+    public static Scenario Scenario(string trainer, int groupSize = 4, string environments = """[{ "id": "game/vault", "tasks": 50 }]""", string? sandbox = null) =>
         Forge.Host.Scenarios.Scenario.Parse($$"""
             {
               "name": "tiny-vault",
@@ -17,6 +17,7 @@ internal static class PipelineFixtures
               "group_size": {{groupSize}},
               "concurrency": 8,
               "trainer": {{trainer}},
+              {{(sandbox is null ? "" : $"\"sandbox\": {sandbox},")}}
               "output": "runs/tiny"
             }
             """, Path.Combine(RepoRoot(), "scenarios", "tiny-vault.json"));

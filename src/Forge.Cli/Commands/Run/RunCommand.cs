@@ -57,49 +57,35 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
-        await using var sandboxes = SandboxFactory.Create(scenario, registry);
+        await using var sandboxes = scenario.CreateSandboxes(registry);   // before anything is written: a backend that can't run here stops the run
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
 
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            if (cancellation.IsCancellationRequested) return; // a second Ctrl+C ends the process at once
-            e.Cancel = true;
-            Console.Error.WriteLine("forge: stopping; running episodes are recorded as cancelled (Ctrl+C again to quit at once).");
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            await using var recorder = new TrajectoryRecorder(output);
-            var progress = new ProgressSink();
-            var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
-            var engine = new RolloutEngine(
-                new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries },
-                id => registry.Get(id).Create(), agent, sandboxes);
-            var run = engine.RunAsync(requests, [recorder, progress, errored], cancellation.Token);
-            var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
-            if (!settings.Json) RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
+        using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes are recorded as cancelled");
+        await using var recorder = new TrajectoryRecorder(output);
+        var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
+        var progress = new ProgressSink();
+        var engine = new RolloutEngine(
+            new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries },
+            id => registry.Get(id).Create(), agent, sandboxes);
+        var run = engine.RunAsync(requests, [recorder, progress, errored], stop.Token);
+        var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
+        if (sandboxes is not null) await sandboxes.DisposeAsync();   // done with them: a training stage makes its own
+        if (!settings.Json) RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
 
-            // With a "trainer" section the run goes on into the learning loop: policy episodes → trajectories → updates.
-            TrainingResult? training = null;
-            if (scenario.Trainer is not null && !summary.Cancelled && summary.SinkErrors.Count == 0)
-                training = await TrainAsync(scenario, registry, output, settings.Json, cancellation.Token);
+        // With a "trainer" section the run goes on into the learning loop: policy episodes → trajectories → updates.
+        TrainingResult? training = null;
+        if (scenario.Trainer is not null && !summary.Cancelled && summary.SinkErrors.Count == 0)
+            training = await TrainAsync(scenario, registry, output, settings.Json, stop.Token);
 
-            if (settings.Json)
-                JsonOutput.Write(new
-                {
-                    scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
-                    training = training is null ? null : TrainingJson(training, output),
-                });
+        if (settings.Json)
+            JsonOutput.Write(new
+            {
+                scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
+                training = training is null ? null : TrainingJson(training, output),
+            });
 
-            if (summary.SinkErrors.Count > 0) return 1;
-            return summary.Cancelled || cancellation.IsCancellationRequested ? 130 : 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        if (summary.SinkErrors.Count > 0) return 1;
+        return summary.Cancelled || stop.IsCancellationRequested ? 130 : 0;
     }
 
     /// <summary>
@@ -111,14 +97,15 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Trainer is null)
             throw new ArgumentException($"{scenario.Path}: $.agent.type: the `policy` agent plays inside the learning loop; give the scenario a \"trainer\" section, or score a checkpoint with forge eval.");
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
-        var training = await TrainAsync(scenario, registry, output, settings.Json, cancellationToken);
+        using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
+        var training = await TrainAsync(scenario, registry, output, settings.Json, stop.Token);
         if (settings.Json)
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed,
                 training = TrainingJson(training, output),
             });
-        return cancellationToken.IsCancellationRequested ? 130 : 0;
+        return stop.IsCancellationRequested ? 130 : 0;
     }
 
     private static object TrainingJson(TrainingResult training, string output) => new

@@ -46,11 +46,12 @@ internal sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
             options.EvalEpisodes = Math.Max(1, options.EvalEpisodes);
         });
         var output = settings.Out ?? Path.Combine(setup.OutputDirectory, "eval");
+        using var stop = StopSignals.Watch(cancellationToken, "stopping; the evaluation ends and removes its sandboxes");
         var row = await TrainingRun.EvaluateAsync(new TrainingSetup
         {
             Scenario = setup.Scenario, Registry = setup.Registry, Options = setup.Options, OutputDirectory = output,
             Device = setup.Device, Resume = setup.Resume, TensorBoard = false,
-        }, cancellationToken);
+        }, stop.Token);
 
         var table = new Table().AddColumns("environment", "episodes", "success rate", "mean reward");
         foreach (var (env, s) in row.PerEnvironment) table.AddRow(env, "", $"{s.Success:0.00}", $"{s.Mean:0.00} ± {s.Std:0.00}");

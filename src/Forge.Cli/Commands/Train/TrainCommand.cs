@@ -46,7 +46,8 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         TrainingSetups.SetThreads(settings.Threads);
         var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume,
             options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); });
-        var result = await TrainingRun.RunAsync(setup, cancellationToken);
+        using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
+        var result = await TrainingRun.RunAsync(setup, stop.Token);
         TrainingConsole.Summary(result, setup.OutputDirectory);
         return 0;
     }

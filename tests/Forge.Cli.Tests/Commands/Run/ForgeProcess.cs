@@ -11,9 +11,16 @@ internal static class ForgeProcess
         RunAsync(workingDirectory, args, whileRunning: null);
 
     /// <summary>Runs forge; <paramref name="whileRunning"/> gets the process id while it runs (to signal it).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, string[] args, Func<int, Task>? whileRunning)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, string[] args, Func<int, Task>? whileRunning) =>
+        RunAsync(workingDirectory, args, new Dictionary<string, string?>(), whileRunning);
+
+    /// <summary>Runs forge with <paramref name="environment"/> added to (a null value: removed from) this process's environment.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, string[] args, IReadOnlyDictionary<string, string?> environment, Func<int, Task>? whileRunning = null)
     {
         var start = new ProcessStartInfo(DotnetHost) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+            if (value is null) start.Environment.Remove(name);
+            else start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forge.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
@@ -29,7 +36,7 @@ internal static class ForgeProcess
     /// The dotnet host running these tests: on hosts whose C++ runtime is too old for TorchSharp the test runner is the
     /// patched copy made by scripts/torchsharp-env, and forge must run through it too.
     /// </summary>
-    private static string DotnetHost { get; } =
+    public static string DotnetHost { get; } =
         Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
 
     private static string FindRoot()

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Forge.Training.Lora;
 using Forge.Training.Model;
 using Forge.Training.Tokenization;
+using Forge.Training.Tokenization.HuggingFace;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,8 +42,8 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(progress);
-        if (tokenizer.VocabSize != model.Config.VocabSize)
-            throw new ArgumentException($"tokenizer vocabulary ({tokenizer.VocabSize}) differs from the model's vocab_size ({model.Config.VocabSize}).");
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new ArgumentException($"tokenizer vocabulary ({tokenizer.VocabSize}) exceeds the model's vocab_size ({model.Config.VocabSize}).");
         var full = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(full) ?? ".";
         Directory.CreateDirectory(parent);
@@ -54,7 +55,7 @@ public static class Checkpoint
             {
                 FormatVersion = FormatVersion,
                 Config = model.Config,
-                Tokenizer = tokenizer.Spec,
+                Tokenizer = tokenizer is HfTokenizer ? tokenizer.Spec with { Path = "." } : tokenizer.Spec,
                 Step = progress.Step,
                 PolicyVersion = progress.PolicyVersion,
                 Seed = progress.Seed,
@@ -62,6 +63,8 @@ public static class Checkpoint
                 Extra = progress.Extra?.DeepClone().AsObject(),
             };
             File.WriteAllText(Path.Combine(temp, InfoFile), JsonSerializer.Serialize(info, TransformerConfig.Json));
+            if (tokenizer is HfTokenizer hf)
+                HfTokenizerFiles.Copy(hf.Folder, temp);   // the tokenizer and its chat template travel with the weights
             Safetensors.Write(Path.Combine(temp, WeightsFile), weights ?? model.state_dict(), new Dictionary<string, string> { ["format"] = "forge" });
             if (LoraAdapters.Of(model) is { } adapters)
                 PeftAdapter.Save(temp, adapters);
@@ -109,18 +112,24 @@ public static class Checkpoint
     }
 
     /// <summary>Rebuilds the model (on <paramref name="device"/>, default CPU; with its LoRA adapters attached when it has them) and tokenizer from a checkpoint.</summary>
-    public static LoadedCheckpoint Load(string directory, Device? device = null)
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="device">Where the model goes (default CPU).</param>
+    /// <param name="mergeAdapters">Fold LoRA adapters into the base weights (<see cref="LoraAdapters.Merge"/>) instead of attaching them: the plain model for export and inspection.</param>
+    public static LoadedCheckpoint Load(string directory, Device? device = null, bool mergeAdapters = false)
     {
         var info = ReadInfo(directory);
         var tokenizer = info.Tokenizer.Create(directory);
-        if (tokenizer.VocabSize != info.Config.VocabSize)
-            throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} differs from config.vocab_size {info.Config.VocabSize}.");
+        if (tokenizer.VocabSize > info.Config.VocabSize)
+            throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} exceeds config.vocab_size {info.Config.VocabSize}.");
         var model = CausalTransformer.ForLoading(info.Config, ScalarType.Float32, device ?? CPU);
         try
         {
             WeightLoader.LoadSafetensors(model, Path.Combine(directory, WeightsFile));
             if (PeftAdapter.Exists(directory))
+            {
                 PeftAdapter.Load(directory, model);
+                if (mergeAdapters) LoraAdapters.Of(model)!.Merge();
+            }
         }
         catch
         {

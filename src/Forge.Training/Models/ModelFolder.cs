@@ -22,14 +22,14 @@ public static class ModelFolder
     /// <summary>True when <paramref name="directory"/> is a Forge checkpoint.</summary>
     public static bool IsCheckpoint(string directory) => File.Exists(Path.Combine(directory, "checkpoint.json"));
 
-    /// <summary>Loads either kind in <paramref name="dtype"/> (default: as stored) on <paramref name="device"/> (default CPU).</summary>
+    /// <summary>Loads either kind in <paramref name="dtype"/> (default: as stored) on <paramref name="device"/> (default CPU); a checkpoint's LoRA adapters are merged in.</summary>
     public static LoadedModel Load(string directory, ScalarType? dtype = null, Device? device = null)
     {
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"{directory}: model folder not found.");
         if (IsCheckpoint(directory))
         {
-            var loaded = Checkpoint.Load(directory, device);
+            var loaded = Checkpoint.Load(directory, device, mergeAdapters: true);
             if (dtype is { } type && type != loaded.Model.DType)
                 loaded.Model.to(type);
             return new LoadedModel(loaded.Model, null, loaded.Info);

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Forge.Training.Checkpoints;
 using Forge.Training.Model;
 using Forge.Training.Models.HuggingFace;
+using HfTokenizerFiles = Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles;
 
 namespace Forge.Training.Models;
 

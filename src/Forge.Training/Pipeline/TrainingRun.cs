@@ -47,9 +47,6 @@ public sealed partial class TrainingRun : IAsyncDisposable
             var loaded = Checkpoint.Load(resume, device);
             _model = loaded.Model;
             _tokenizer = loaded.Tokenizer;
-            foreach (var marker in ChatMarkers.All)
-                if (!_tokenizer.SpecialTokens.ContainsKey(marker))
-                    throw new InvalidDataException($"{resume}: the checkpoint's tokenizer lacks the chat marker {marker}; it was not trained with Forge's chat format.");
             _resumedFrom = resume;
             var freshAdapters = AttachAdapters(resume);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId) { Version = (int)loaded.Info.PolicyVersion };
@@ -57,16 +54,13 @@ public sealed partial class TrainingRun : IAsyncDisposable
         }
         else
         {
-            _tokenizer = _o.Tokenizer == "gpt2" ? new Gpt2Tokenizer(ChatMarkers.All) : new ByteTokenizer(ChatMarkers.All);
-            _model = new CausalTransformer(_o.Model with { VocabSize = _tokenizer.VocabSize }, seed: _seed);
-            _model.to(device);
+            (_model, _tokenizer) = _o.ModelFrom is { } folder ? PolicyFactory.FromHuggingFace(folder, _o.Precision, device) : PolicyFactory.New(_o, _seed, device);
             AttachAdapters(resumedFrom: null);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
         }
         if (LoraAdapters.Of(_model) is { } adapters)
             setup.OnNews?.Invoke($"LoRA: {adapters.ParameterCount:N0} trainable parameters in {adapters.Layers.Count} adapters of rank {adapters.Options.Rank} on a frozen base of {_model.Config.ParameterCount:N0}");
-        IChatFormat format = new ChatTemplate { ToolDescriptions = _o.ToolDescriptions };
-        _encoder = ConversationEncoder.For(_tokenizer, format);
+        _encoder = ConversationEncoder.For(_tokenizer, PolicyFactory.ChatFormat(_tokenizer, _o.ToolDescriptions, setup.Resume ?? _o.ModelFrom ?? setup.Scenario.Path));
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
         _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);
@@ -106,7 +100,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     public static async Task<UpdateMetrics> EvaluateAsync(TrainingSetup setup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        if (setup.Resume is null) throw new ArgumentException("Evaluation needs a checkpoint.", nameof(setup));
+        if (setup.Resume is null && setup.Options.ModelFrom is null) throw new ArgumentException("Evaluation needs a checkpoint or a model folder (--checkpoint or --model).", nameof(setup));
         await using var run = new TrainingRun(setup);
         return await run.EvaluateAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -91,11 +91,14 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
         var (result, version) = await pending.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var body = result.FinishReason == FinishReason.Stop ? result.Tokens.Take(result.Tokens.Count - 1) : result.Tokens;
-        var text = _tokenizer.Decode(body);
+        var body = (result.FinishReason == FinishReason.Stop ? result.Tokens.Take(result.Tokens.Count - 1) : result.Tokens).ToList();
+        // A model's embedding may be padded past its tokenizer (Qwen's 151,936 rows for 151,669 tokens): an id with no
+        // token has no text, and the message that holds one is not a finished answer.
+        var untokenized = body.Any(id => id >= _tokenizer.VocabSize);
+        var text = _tokenizer.Decode(untokenized ? body.Where(id => id < _tokenizer.VocabSize) : body);
         var message = _encoder.Format.Parse(text, turn.Tools, turn.TurnIndex);
-        if (result.FinishReason != FinishReason.Stop && !message.Malformed)
-            message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message: not a finished answer
+        if ((result.FinishReason != FinishReason.Stop || untokenized) && !message.Malformed)
+            message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message, or ids without text: not a finished answer
         return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version };
     }
 

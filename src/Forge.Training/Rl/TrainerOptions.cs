@@ -36,6 +36,14 @@ public sealed class TrainerOptions
     /// <summary>The transformer's shape (<c>vocab_size</c> is set from the tokenizer). Default: 2 layers, d=64, 4 heads, 256 positions.</summary>
     public TransformerConfig Model { get; set; } = new() { DModel = 64, Layers = 2, Heads = 4, MaxSeqLen = 256 };
 
+    /// <summary>
+    /// <c>model.from</c>: a Hugging Face model folder to start from instead of a new model of <see cref="Model"/>'s shape — its
+    /// weights, its tokenizer and its chat template (<see cref="Pipeline.PolicyFactory"/>). A relative path is taken from the
+    /// scenario file's folder; <c>--model DIR</c> sets it from the command line. Null (default): a new Forge model.
+    /// </summary>
+    [JsonIgnore]
+    public string? ModelFrom { get; set; }
+
     /// <summary><c>byte</c> (default, for models trained from scratch) or <c>gpt2</c>.</summary>
     public string Tokenizer { get; set; } = "byte";
 
@@ -162,6 +170,7 @@ public sealed class TrainerOptions
         var e = new List<string>();
         void Check(bool ok, string path, string what) { if (!ok) e.Add($"$.trainer.{path}: {what}"); }
         Check(Tokenizer is "byte" or "gpt2", "tokenizer", $"expected 'byte' or 'gpt2', got '{Tokenizer}'");
+        Check(ModelFrom is null || ModelFrom.Trim().Length > 0, "model.from", "must name a Hugging Face model folder");
         Check(Temperature > 0, "temperature", $"must be > 0 (got {Temperature})");
         Check(TopP is > 0 and <= 1, "top_p", $"must be in (0, 1] (got {TopP})");
         Check(MaxNewTokens >= 1, "max_new_tokens", $"must be ≥ 1 (got {MaxNewTokens})");
@@ -223,9 +232,9 @@ public sealed class TrainerOptions
         TrainerOptions options;
         try
         {
-            options = section is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } s
-                ? s.Deserialize<TrainerOptions>(Json) ?? new TrainerOptions()
-                : new TrainerOptions();
+            var (json, from) = section is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } s ? ModelSource.Split(s, source) : (null, null);
+            options = json?.Deserialize<TrainerOptions>(Json) ?? new TrainerOptions();
+            options.ModelFrom = from;
         }
         catch (JsonException e)
         {

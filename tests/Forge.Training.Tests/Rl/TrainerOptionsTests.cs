@@ -66,4 +66,33 @@ public sealed class TrainerOptionsTests
         var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "advantage": "ppo" }"""), "s.json"));
         Assert.StartsWith("s.json: $.trainer.advantage", e.Message);
     }
+
+    [Fact]
+    public void FromJson_ModelFrom_RelativeToTheScenarioFolderAndNoShape()
+    {
+        var scenario = Path.Combine(Path.GetTempPath(), $"forge-options-{Guid.NewGuid():N}.json");
+        File.WriteAllText(scenario, "{}");
+        try
+        {
+            var o = TrainerOptions.FromJson(Json("""{ "model": { "from": "models/qwen3" }, "updates": 3 }"""), scenario);
+
+            Assert.Equal(Path.Combine(Path.GetTempPath(), "models", "qwen3"), o.ModelFrom);
+            Assert.Equal(3, o.Updates);
+        }
+        finally
+        {
+            File.Delete(scenario);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "model": { "from": "m", "layers": 2, "heads": 4 } }""", "s.json: $.trainer.model: 'from' loads the shape from the folder's config.json; remove layers, heads")]
+    [InlineData("""{ "model": { "from": 3 } }""", "s.json: $.trainer.model.from: expected the path of a Hugging Face model folder")]
+    [InlineData("""{ "model": { "from": "m" }, "tokenizer": "gpt2" }""", "s.json: $.trainer.tokenizer: a model loaded with model.from uses its folder's own tokenizer")]
+    public void FromJson_ModelFromMisused_NamesThePath(string json, string expected)
+    {
+        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json(json), "s.json"));
+
+        Assert.StartsWith(expected, e.Message);
+    }
 }

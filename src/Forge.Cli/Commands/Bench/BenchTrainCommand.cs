@@ -38,6 +38,10 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
         [Description("Timed trainer steps per variant (full/LoRA × fp32/bf16 × checkpointing) on the larger size; 0 leaves it out. Default 3.")]
         public int TrainerVariantSteps { get; init; } = 3;
 
+        [CommandOption("--model <DIR>")]
+        [Description("A Hugging Face model folder to use as the policy in the sync vs async comparison on game/vault (instead of its 2-layer model).")]
+        public string? Model { get; init; }
+
         [CommandOption("--registry <FILE>")]
         [Description("The environment registry (for the sync vs async comparison on game/vault).")]
         public string? Registry { get; init; }
@@ -51,6 +55,7 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
             : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1")
             : RlUpdates is < 0 or > 1000 ? ValidationResult.Error("--rl-updates must be between 0 and 1000")
             : TrainerVariantSteps is < 0 or > 1000 ? ValidationResult.Error("--trainer-variants must be between 0 and 1000")
+            : Model is not null && RlUpdates == 0 ? ValidationResult.Error("--model is the policy of the sync vs async comparison; it needs --rl-updates ≥ 1")
             : ValidationResult.Success();
     }
 
@@ -59,6 +64,11 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
     /// (Forge.Training.Benchmarks.PolicyGradientStep); the RL trainer sets its own step here.
     /// </summary>
     internal static BenchmarkStepFactory? PipelineStep { get; set; }
+
+    private static string? ModelFolder(string? model) =>
+        model is null ? null
+        : Directory.Exists(model) ? Path.GetFullPath(model)
+        : throw new DirectoryNotFoundException($"--model {model}: model folder not found.");
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -69,7 +79,7 @@ internal sealed class BenchTrainCommand : AsyncCommand<BenchTrainCommand.Setting
         var progress = settings.Json ? null : new Action<string>(line => AnsiConsole.MarkupLineInterpolated($"[grey]… {line}[/]"));
         var results = benchmark.Run(progress);
         var modes = settings.RlUpdates > 0
-            ? await RolloutModeBenchmark.RunAsync(settings.Registry, settings.Device, settings.RlUpdates, progress, cancellationToken)
+            ? await RolloutModeBenchmark.RunAsync(settings.Registry, settings.Device, settings.RlUpdates, progress, cancellationToken, ModelFolder(settings.Model))
             : null;
         if (settings.TrainerVariantSteps > 0) progress?.Invoke("trainer variants: full and LoRA, fp32 and bf16, with and without activation checkpointing");
         var variants = settings.TrainerVariantSteps > 0

@@ -28,8 +28,9 @@ internal static class RolloutModeBenchmark
         }
         """;
 
-    /// <summary>Runs <paramref name="updates"/> updates in sync mode, then in async mode.</summary>
-    public static async Task<IReadOnlyList<Result>> RunAsync(string? registryPath, string device, int updates, Action<string>? progress, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="updates"/> updates in sync mode, then in async mode; with <paramref name="model"/>, the policy is that Hugging Face folder.</summary>
+    public static async Task<IReadOnlyList<Result>> RunAsync(string? registryPath, string device, int updates, Action<string>? progress, CancellationToken cancellationToken,
+        string? model = null)
     {
         var registry = EnvironmentRegistry.Load(registryPath ?? EnvironmentRegistry.DefaultPath);
         var scenario = Scenario.Parse(ScenarioJson, "bench-rl (embedded)");
@@ -39,6 +40,7 @@ internal static class RolloutModeBenchmark
             var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
             options.Mode = mode;
             options.Updates = updates;
+            options.ModelFrom = model;
             var output = Path.Combine(Path.GetTempPath(), $"forge-bench-rl-{Guid.NewGuid():n}");
             try
             {

@@ -15,8 +15,12 @@ internal sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public string Scenario { get; init; } = "";
 
         [CommandOption("--checkpoint <CHECKPOINT>")]
-        [Description("The checkpoint directory to score (required).")]
+        [Description("The checkpoint directory to score (this or --model).")]
         public string Checkpoint { get; init; } = "";
+
+        [CommandOption("--model <DIR>")]
+        [Description("A Hugging Face model folder to score as it is (weights, tokenizer, chat template), instead of a checkpoint.")]
+        public string? Model { get; init; }
 
         [CommandOption("--episodes <N>")]
         [Description("Episodes to score. Default: the trainer's eval_episodes.")]
@@ -35,12 +39,13 @@ internal sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         public string? Registry { get; init; }
 
         public override ValidationResult Validate() =>
-            string.IsNullOrEmpty(Checkpoint) ? ValidationResult.Error("--checkpoint is required.") : ValidationResult.Success();
+            string.IsNullOrEmpty(Checkpoint) == string.IsNullOrEmpty(Model) ? ValidationResult.Error("give --checkpoint CKPT or --model DIR (one of them).") : ValidationResult.Success();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Checkpoint, options =>
+        var checkpoint = string.IsNullOrEmpty(settings.Checkpoint) ? null : settings.Checkpoint;
+        var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, checkpoint, settings.Model, options =>
         {
             if (settings.Episodes is { } n) options.EvalEpisodes = n >= 1 ? n : throw new ArgumentException($"--episodes must be ≥ 1 (got {n}).");
             options.EvalEpisodes = Math.Max(1, options.EvalEpisodes);
@@ -57,7 +62,7 @@ internal sealed class EvalCommand : AsyncCommand<EvalCommand.Settings>
         foreach (var (env, s) in row.PerEnvironment) table.AddRow(env, "", $"{s.Success:0.00}", $"{s.Mean:0.00} ± {s.Std:0.00}");
         table.AddRow("[bold]all[/]", row.Episodes.ToString(), $"[bold]{row.SuccessRate:0.00}[/]", $"{row.RewardMean:0.00} ± {row.RewardStd:0.00}");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]checkpoint {Markup.Escape(settings.Checkpoint)} (policy version {row.PolicyVersion}); trajectories and metrics in {Markup.Escape(output)}[/]");
+        AnsiConsole.MarkupLine($"[grey]{(checkpoint is null ? "model" : "checkpoint")} {Markup.Escape(checkpoint ?? settings.Model!)} (policy version {row.PolicyVersion}); trajectories and metrics in {Markup.Escape(output)}[/]");
         return 0;
     }
 }

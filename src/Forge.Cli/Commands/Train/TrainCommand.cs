@@ -28,6 +28,10 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [Description("auto (CUDA when present), cpu, cuda or cuda:N. Default auto.")]
         public string Device { get; init; } = "auto";
 
+        [CommandOption("--model <DIR>")]
+        [Description("Start from this Hugging Face model folder (weights, tokenizer, chat template) instead of the scenario's trainer.model.")]
+        public string? Model { get; init; }
+
         [CommandOption("--updates <N>")]
         [Description("Override the trainer's number of updates.")]
         public int? Updates { get; init; }
@@ -44,7 +48,7 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TrainingSetups.SetThreads(settings.Threads);
-        var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume,
+        var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume, settings.Model,
             options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); });
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
         var result = await TrainingRun.RunAsync(setup, stop.Token);
@@ -63,12 +67,18 @@ internal static class TrainingSetups
         TorchSharp.torch.set_num_threads(n);
     }
 
-    public static TrainingSetup Create(string scenarioPath, string? registryPath, string? output, string device, string? resume, Action<TrainerOptions>? adjust = null)
+    public static TrainingSetup Create(string scenarioPath, string? registryPath, string? output, string device, string? resume, string? model,
+        Action<TrainerOptions>? adjust = null)
     {
         var scenario = Scenario.Load(scenarioPath);
         var registry = EnvironmentRegistry.Load(registryPath ?? EnvironmentRegistry.DefaultPath);
         var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
         adjust?.Invoke(options);
+        if (model is not null)
+        {
+            if (!Directory.Exists(model)) throw new DirectoryNotFoundException($"--model {model}: model folder not found.");
+            options.ModelFrom = Path.GetFullPath(model);
+        }
         if (resume is not null && !Directory.Exists(resume)) throw new DirectoryNotFoundException($"Checkpoint {resume} doesn't exist.");
         var updates = options.Updates;
         return new TrainingSetup

@@ -57,10 +57,8 @@ public static class GgufExport
     {
         var info = Checkpoint.ReadInfo(checkpoint);
         var architecture = HfConfigWriter.ArchitectureFor(info.Config); // refuse before loading anything
-        using var loaded = Checkpoint.Load(checkpoint);
-        var tokenizer = File.Exists(Path.Combine(checkpoint, "tokenizer.json")) ? GgufTokenizerSource.FromFolder(checkpoint)
-            : loaded.Tokenizer is ByteTokenizer bytes ? GgufTokenizerSource.FromByteTokenizer(bytes)
-            : throw new InvalidDataException($"{checkpoint}: its '{loaded.Tokenizer.Spec.Kind}' tokenizer has no tokenizer.json in the folder; GGUF needs one (Forge writes the byte tokenizer's itself).");
+        using var loaded = Checkpoint.Load(checkpoint, mergeAdapters: true);
+        var tokenizer = GgufTokenizerSource.FromTokenizer(loaded.Tokenizer);
         var weights = loaded.Model.state_dict().Select(kv => new SourceWeight(
             WeightNameMap.ToHuggingFace.Map(kv.Key) ?? throw new InvalidOperationException($"weight '{kv.Key}' has no Hugging Face name."),
             checkpoint, kv.Value.shape, () => kv.Value.detach().cpu()));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Forge.Training.Tokenization;
+using HfTokenizerFiles = Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles;
 
 namespace Forge.Training.Checkpoints.Gguf;
 
@@ -24,9 +25,25 @@ internal sealed record GgufTokenizerSource(JsonObject Tokenizer, string Label, J
         return new GgufTokenizerSource(ReadObject(file), file, config, configFile, template);
     }
 
-    /// <summary>Forge's byte tokenizer as the Hugging Face files it corresponds to (<see cref="ByteTokenizerFiles"/>).</summary>
-    public static GgufTokenizerSource FromByteTokenizer(ByteTokenizer tokenizer) =>
-        new(ByteTokenizerFiles.TokenizerJson(tokenizer), "byte tokenizer", ByteTokenizerFiles.TokenizerConfigJson(), "byte tokenizer config", null);
+    /// <summary>
+    /// A checkpoint's tokenizer: a Hugging Face tokenizer's own folder, or the Hugging Face files Forge's byte and GPT-2
+    /// tokenizers correspond to (<see cref="Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles.Save"/>, written to a scratch folder and read back).
+    /// </summary>
+    public static GgufTokenizerSource FromTokenizer(ITokenizer tokenizer)
+    {
+        if (tokenizer is Forge.Training.Tokenization.HuggingFace.HfTokenizer hf)
+            return FromFolder(hf.Folder);
+        var scratch = Directory.CreateTempSubdirectory("forge-gguf-tokenizer-").FullName;
+        try
+        {
+            HfTokenizerFiles.Save(tokenizer, scratch);
+            return FromFolder(scratch) with { Label = $"{tokenizer.Spec.Kind} tokenizer", ConfigLabel = $"{tokenizer.Spec.Kind} tokenizer config" };
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
 
     // A string, or a list of named templates of which "default" is the one applied.
     private static string? ChatTemplateOf(JsonObject config) => config["chat_template"] switch

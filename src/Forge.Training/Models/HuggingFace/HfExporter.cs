@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Forge.Training.Checkpoints;
 using Forge.Training.Model;
 using static TorchSharp.torch;
+using HfTokenizerFiles = Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles;
 
 namespace Forge.Training.Models.HuggingFace;
 
@@ -57,14 +58,12 @@ public static class HfExporter
     {
         var info = Checkpoint.ReadInfo(checkpoint);
         HfConfigWriter.ArchitectureFor(info.Config); // refuse before loading anything
-        using var loaded = Checkpoint.Load(checkpoint);
+        using var loaded = Checkpoint.Load(checkpoint, mergeAdapters: true);
         var (model, tokenizer) = (loaded.Model, loaded.Tokenizer);
         var config = HfConfigWriter.ConfigFor(model.Config, model.DType, tokenizer.BosId, tokenizer.EosId);
         var generation = new JsonObject { ["bos_token_id"] = tokenizer.BosId, ["eos_token_id"] = tokenizer.EosId, ["pad_token_id"] = tokenizer.PadId };
         Write(model, config, generation, directory);
-        // The tokenizer's Hugging Face files: those saved in the checkpoint folder. Forge's byte and GPT-2
-        // tokenizers have no tokenizer.json form here; a writer for them belongs at this one call.
-        var tokenizerFiles = HfTokenizerFiles.Copy(checkpoint, directory);
+        var tokenizerFiles = HfTokenizerFiles.Save(tokenizer, directory);
         return new HfExport(directory, config["architectures"]![0]!.GetValue<string>(), model.DType, tokenizerFiles);
     }
 

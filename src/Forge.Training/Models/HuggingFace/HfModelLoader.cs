@@ -4,6 +4,7 @@ using Forge.Training.Checkpoints;
 using Forge.Training.Model;
 using TorchSharp;
 using static TorchSharp.torch;
+using HfTokenizerFiles = Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles;
 
 namespace Forge.Training.Models.HuggingFace;
 

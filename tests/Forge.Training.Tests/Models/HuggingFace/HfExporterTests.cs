@@ -4,6 +4,8 @@ using Forge.Training.Model;
 using Forge.Training.Models.HuggingFace;
 using Forge.Training.Tests.Model;
 using Forge.Training.Tokenization;
+using HfTokenizer = Forge.Training.Tokenization.HuggingFace.HfTokenizer;
+using HfTokenizerFiles = Forge.Training.Tokenization.HuggingFace.HfTokenizerFiles;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -65,7 +67,8 @@ public sealed class HfExporterTests : IDisposable
         var export = HfExporter.ExportFolder(checkpoint, target);
 
         Assert.Equal("LlamaForCausalLM", export.Architecture);
-        Assert.Empty(export.TokenizerFiles);
+        Assert.Equal(["tokenizer.json", "tokenizer_config.json"], export.TokenizerFiles);   // the byte tokenizer, written out
+        Assert.Equal(tokenizer.Encode("vault <|eos|> ü"), HfTokenizer.Load(target).Encode("vault <|eos|> ü"));
         using var back = HfModelLoader.Load(target);
         Assert.Empty(back.Info.Problems);
         Assert.Equal(ScalarType.Float32, back.Model.DType);
@@ -79,16 +82,24 @@ public sealed class HfExporterTests : IDisposable
     }
 
     [Fact]
-    public void ExportFolder_CheckpointWithTokenizerFiles_CopiesThem()
+    public void ExportFolder_CheckpointOfAHuggingFaceTokenizer_CarriesAndCopiesItsFiles()
     {
-        var tokenizer = new ByteTokenizer();
+        var files = Path.Combine(root, "tokenizer");
+        HfTokenizerFiles.Save(new ByteTokenizer(), files);
+        File.WriteAllText(Path.Combine(files, "chat_template.jinja"), "{% for m in messages %}{{ m.content }}<|eos|>{% endfor %}");
+        var tokenizer = HfTokenizer.Load(files);
         using var model = TinyModels.Create(TinyModels.Config(vocab: tokenizer.VocabSize));
         var checkpoint = Path.Combine(root, "ckpt");
         Checkpoint.Save(checkpoint, model, tokenizer, new TrainingProgress(1, 1));
-        File.WriteAllText(Path.Combine(checkpoint, "tokenizer.json"), """{"model": {}}""");
+        Directory.Delete(files, recursive: true);   // the checkpoint needs nothing outside itself
+
+        using (var loaded = Checkpoint.Load(checkpoint))
+            Assert.Equal(Path.GetFullPath(checkpoint), Path.GetFullPath(Assert.IsType<HfTokenizer>(loaded.Tokenizer).Folder));
         var export = HfExporter.ExportFolder(checkpoint, Path.Combine(root, "hf"));
-        Assert.Equal(["tokenizer.json"], export.TokenizerFiles);
-        Assert.Equal("""{"model": {}}""", File.ReadAllText(Path.Combine(root, "hf", "tokenizer.json")));
+
+        Assert.Equal(["tokenizer.json", "tokenizer_config.json", "chat_template.jinja"], export.TokenizerFiles);
+        foreach (var name in export.TokenizerFiles)
+            Assert.Equal(File.ReadAllText(Path.Combine(checkpoint, name)), File.ReadAllText(Path.Combine(root, "hf", name)));
     }
 
     [Fact]

@@ -111,7 +111,10 @@ public static class Checkpoint
         return info;
     }
 
-    /// <summary>Rebuilds the model (on <paramref name="device"/>, default CPU; with its LoRA adapters attached when it has them) and tokenizer from a checkpoint.</summary>
+    /// <summary>
+    /// Rebuilds the model (on <paramref name="device"/>, default CPU; in the dtype its weights were saved in; with its LoRA
+    /// adapters attached when it has them) and tokenizer from a checkpoint. The weights are memory-mapped and copied tensor by tensor.
+    /// </summary>
     /// <param name="directory">The checkpoint directory.</param>
     /// <param name="device">Where the model goes (default CPU).</param>
     /// <param name="mergeAdapters">Fold LoRA adapters into the base weights (<see cref="LoraAdapters.Merge"/>) instead of attaching them: the plain model for export and inspection.</param>
@@ -121,10 +124,15 @@ public static class Checkpoint
         var tokenizer = info.Tokenizer.Create(directory);
         if (tokenizer.VocabSize > info.Config.VocabSize)
             throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} exceeds config.vocab_size {info.Config.VocabSize}.");
-        var model = CausalTransformer.ForLoading(info.Config, ScalarType.Float32, device ?? CPU);
+        var path = Path.Combine(directory, WeightsFile);
+        using var weights = MappedSafetensors.Open(path);
+        var dtype = weights.Tensors.TryGetValue("embedding.weight", out var embedding) && is_floating_point(embedding.DType)
+            ? embedding.DType
+            : ScalarType.Float32;
+        var model = CausalTransformer.ForLoading(info.Config, dtype, device ?? CPU);
         try
         {
-            WeightLoader.LoadSafetensors(model, Path.Combine(directory, WeightsFile));
+            WeightLoader.LoadMapped(model, [weights], WeightNameMap.Identity, path);
             if (PeftAdapter.Exists(directory))
             {
                 PeftAdapter.Load(directory, model);

@@ -137,6 +137,27 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void Checkpoint_BFloat16Model_LoadsBackInBFloat16()
+    {
+        var tokenizer = new Forge.Training.Tokenization.ByteTokenizer();
+        using var source = Randomised(Qwen3Like() with { VocabSize = tokenizer.VocabSize });
+        using var model = CausalTransformer.ForLoading(source.Config, ScalarType.BFloat16, CPU);
+        model.CopyWeightsFrom(source);
+        var dir = Path.Combine(Path.GetTempPath(), $"forge-arch-{Guid.NewGuid():N}");
+        try
+        {
+            Forge.Training.Checkpoints.Checkpoint.Save(dir, model, tokenizer, new(1, 1));
+            using var loaded = Forge.Training.Checkpoints.Checkpoint.Load(dir);
+            Assert.Equal(ScalarType.BFloat16, loaded.Model.DType);
+            Assert.All(loaded.Model.state_dict(), kv => Assert.True(TensorAssert.Same(kv.Value, model.state_dict()[kv.Key]), kv.Key));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void KvCache_HoldsKeyValueHeadsInTheModelsDtype()
     {
         using var model = CausalTransformer.ForLoading(Qwen3Like(), ScalarType.BFloat16, CPU);

@@ -112,7 +112,8 @@ public sealed class HfTokenizerTests : IDisposable
 
     [Theory]
     [InlineData("""{"model": {"type": "Unigram", "vocab": []}}""", "$.model.type: model type 'Unigram' is not supported")]
-    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": -1}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "normalizer": {"type": "BertNormalizer"}}""", "$.normalizer.type: normalizer 'BertNormalizer' is not supported")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "("}, "behavior": "Isolated"}}""", "$.pre_tokenizer.pattern.Regex: regular expression not accepted")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}, "continuing_subword_prefix": "##"}}""", "$.model.continuing_subword_prefix: '##' is not supported")]

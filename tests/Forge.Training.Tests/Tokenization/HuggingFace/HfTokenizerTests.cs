@@ -57,6 +57,21 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Encode_NormalizedAddedToken_MatchesItsNormalizedFormInNormalizedText()
+    {
+        File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), """
+            {"added_tokens": [{"id": 3, "content": "<TAG>", "special": false, "normalized": true},
+                              {"id": 4, "content": "<RAW>", "special": false, "normalized": false}],
+             "normalizer": {"type": "Lowercase"},
+             "model": {"type": "BPE", "vocab": {"a": 0, "<": 1, ">": 2, "r": 5, "w": 6}, "merges": []}}
+            """);
+        var tokenizer = HfTokenizer.Load(_dir);
+
+        Assert.Equal([0, 3, 0, 3], tokenizer.Encode("a<tag>A<TAG>"));
+        Assert.Equal([4, 1, 5, 0, 6, 2], tokenizer.Encode("<RAW><raw>")); // a raw token matches only its own text
+    }
+
+    [Fact]
     public void Load_ConfigTokensAsStringsOrObjects_AndChatTemplateList()
     {
         var tokenizer = Tiny("""

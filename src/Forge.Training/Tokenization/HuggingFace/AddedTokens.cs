@@ -9,8 +9,11 @@ internal sealed record AddedToken(int Id, string Content, bool Special, bool Sin
         if (content.Length == 0)
             throw node.Required("content").Error("an added token may not be empty.");
         var special = node.OptionalBool("special", false);
+        var id = node.Required("id").Int();
+        if (id is < 0 or > TokenizerJsonFile.MaxId)
+            throw node.Required("id").Error($"expected an id from 0 to {TokenizerJsonFile.MaxId}.");
         return new AddedToken(
-            node.Required("id").Int(), content, special,
+            id, content, special,
             node.OptionalBool("single_word", false), node.OptionalBool("lstrip", false), node.OptionalBool("rstrip", false),
             node.OptionalBool("normalized", !special));
     }
@@ -31,12 +34,15 @@ internal sealed class AddedTokenMatcher
 
     private readonly Node root = new();
 
-    public AddedTokenMatcher(IEnumerable<AddedToken> tokens)
+    /// <summary>Matches <paramref name="tokens"/> by their content, or by <paramref name="normalize"/>d content (as Hugging Face matches <c>normalized</c> tokens in normalized text).</summary>
+    public AddedTokenMatcher(IEnumerable<AddedToken> tokens, Func<string, string>? normalize = null)
     {
         foreach (var token in tokens)
         {
             var node = root;
-            foreach (var c in token.Content)
+            var key = normalize is null ? token.Content : normalize(token.Content);
+            if (key.Length == 0) continue;
+            foreach (var c in key)
             {
                 node.Next ??= [];
                 if (!node.Next.TryGetValue(c, out var child))
@@ -63,13 +69,13 @@ internal sealed class AddedTokenMatcher
         var i = 0;
         while (i < text.Length)
         {
-            var token = LongestAt(text, i);
+            var (token, length) = LongestAt(text, i);
             if (token is null)
             {
                 i++;
                 continue;
             }
-            var end = i + token.Content.Length;
+            var end = i + length;
             if ((token.Special && !parseSpecial) || (token.SingleWord && !IsWordBoundary(text, i, end)))
             {
                 i = end; // the whole match stays plain text, as in Hugging Face's filtering of its matches
@@ -90,14 +96,15 @@ internal sealed class AddedTokenMatcher
         return segments;
     }
 
-    private AddedToken? LongestAt(string text, int at)
+    // The token whose key (its content, or its normalized form) is the longest match at `at`, and that key's length.
+    private (AddedToken? Token, int Length) LongestAt(string text, int at)
     {
-        AddedToken? found = null;
+        (AddedToken?, int) found = (null, 0);
         var node = root;
         for (var j = at; j < text.Length && node.Next is not null && node.Next.TryGetValue(text[j], out var child); j++)
         {
             node = child;
-            if (node.Token is not null) found = node.Token;
+            if (node.Token is not null) found = (node.Token, j - at + 1);
         }
         return found;
     }

@@ -34,7 +34,7 @@ public sealed partial class HfTokenizer : ITokenizer
         this.file = file;
         this.config = config;
         rawMatcher = new AddedTokenMatcher(file.AddedTokens.Where(t => !t.Normalized));
-        normalizedMatcher = new AddedTokenMatcher(file.AddedTokens.Where(t => t.Normalized));
+        normalizedMatcher = new AddedTokenMatcher(file.AddedTokens.Where(t => t.Normalized), file.Normalizer);
         addedById = [];
         foreach (var token in file.AddedTokens)
             addedById[token.Id] = token;

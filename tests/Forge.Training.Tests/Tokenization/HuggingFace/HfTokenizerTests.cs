@@ -57,6 +57,21 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Encode_NormalizedAddedToken_MatchesItsNormalizedFormInNormalizedText()
+    {
+        File.WriteAllText(Path.Combine(_dir, "tokenizer.json"), """
+            {"added_tokens": [{"id": 3, "content": "<TAG>", "special": false, "normalized": true},
+                              {"id": 4, "content": "<RAW>", "special": false, "normalized": false}],
+             "normalizer": {"type": "Lowercase"},
+             "model": {"type": "BPE", "vocab": {"a": 0, "<": 1, ">": 2, "r": 5, "w": 6}, "merges": []}}
+            """);
+        var tokenizer = HfTokenizer.Load(_dir);
+
+        Assert.Equal([0, 3, 0, 3], tokenizer.Encode("a<tag>A<TAG>"));
+        Assert.Equal([4, 1, 5, 0, 6, 2], tokenizer.Encode("<RAW><raw>")); // a raw token matches only its own text
+    }
+
+    [Fact]
     public void Load_ConfigTokensAsStringsOrObjects_AndChatTemplateList()
     {
         var tokenizer = Tiny("""
@@ -112,7 +127,8 @@ public sealed class HfTokenizerTests : IDisposable
 
     [Theory]
     [InlineData("""{"model": {"type": "Unigram", "vocab": []}}""", "$.model.type: model type 'Unigram' is not supported")]
-    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": -1}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "normalizer": {"type": "BertNormalizer"}}""", "$.normalizer.type: normalizer 'BertNormalizer' is not supported")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "("}, "behavior": "Isolated"}}""", "$.pre_tokenizer.pattern.Regex: regular expression not accepted")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}, "continuing_subword_prefix": "##"}}""", "$.model.continuing_subword_prefix: '##' is not supported")]

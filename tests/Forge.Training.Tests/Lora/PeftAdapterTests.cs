@@ -85,6 +85,29 @@ public sealed class PeftAdapterTests : IDisposable
     }
 
     [Fact]
+    public void Merge_LoadedCheckpoint_PlainCheckpointWithTheAdaptedLogits()
+    {
+        var (model, adapters) = Adapted();
+        using var _ = model;
+        using var __ = adapters;
+        using var expected = LoraFixtures.Logits(model);
+        var adapted = Path.Combine(root, "adapted");
+        Checkpoint.Save(adapted, model, new ByteTokenizer(), new TrainingProgress(1, 1));
+
+        var merged = Path.Combine(root, "merged");
+        using (var loaded = Checkpoint.Load(adapted))
+        {
+            LoraAdapters.Of(loaded.Model)!.Merge();   // what an export does before writing the weights
+            Checkpoint.Save(merged, loaded.Model, loaded.Tokenizer, new TrainingProgress(1, 1));
+        }
+        Assert.False(PeftAdapter.Exists(merged));
+        using var plain = Checkpoint.Load(merged);
+        Assert.Null(LoraAdapters.Of(plain.Model));
+        using var actual = LoraFixtures.Logits(plain.Model);
+        Assert.True(actual.allclose(expected, rtol: 1e-4, atol: 1e-5), $"max diff {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void Load_MissingTensor_ErrorNamesFileAndTensor()
     {
         var (model, adapters) = Adapted(new LoraOptions { Rank = 4, Alpha = 8, Targets = ["q_proj"] });

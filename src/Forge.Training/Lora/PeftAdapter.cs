@@ -143,21 +143,30 @@ public static partial class PeftAdapter
             if (!ok) throw new InvalidDataException($"{path}: $.{field}: {what}");
         }
         Require(Text("peft_type") == "LORA", "peft_type", $"expected \"LORA\", got {config["peft_type"]?.ToJsonString() ?? "nothing"}");
-        Require(config["r"] is JsonValue, "r", "missing");
-        Require(config["target_modules"] is JsonArray, "target_modules", "expected a list of projection names (a regular expression is not supported)");
+        Require(config["target_modules"] is JsonArray targets && targets.All(t => t is JsonValue v && v.TryGetValue<string>(out _)), "target_modules",
+            "expected a list of projection names (a regular expression is not supported)");
         Require(Text("bias") is null or "none", "bias", $"only \"none\" is supported, got \"{Text("bias")}\"");
         foreach (var flag in new[] { "fan_in_fan_out", "use_dora", "use_rslora" })
-            Require(config[flag] is null || config[flag]!.GetValueKind() == JsonValueKind.False || config[flag]!.GetValueKind() == JsonValueKind.Null, flag, "only false is supported");
+            Require(config[flag] is null || config[flag]!.GetValueKind() == JsonValueKind.False, flag, "only false is supported");
         foreach (var field in new[] { "modules_to_save", "layers_to_transform", "layers_pattern" })
             Require(config[field] is null, field, "is not supported (must be null)");
         foreach (var field in new[] { "rank_pattern", "alpha_pattern" })
             Require(config[field] is null || config[field] is JsonObject { Count: 0 }, field, "per-module ranks and alphas are not supported (must be empty)");
+        double Number(string field, double fallback)
+        {
+            if (config[field] is null) return fallback;
+            Require(config[field] is JsonValue v && v.TryGetValue<double>(out _), field, $"expected a number, got {config[field]!.ToJsonString()}");
+            return config[field]!.GetValue<double>();
+        }
+        Require(config["r"] is not null, "r", "missing");
+        var rank = Number("r", 0);
+        Require(rank == Math.Floor(rank) && rank <= int.MaxValue, "r", $"expected an integer, got {rank}");
         var options = new LoraOptions
         {
-            Rank = config["r"]!.GetValue<int>(),
-            Alpha = config["lora_alpha"]?.GetValue<double>() ?? 8,   // PEFT's default
-            Dropout = config["lora_dropout"]?.GetValue<double>() ?? 0,
-            Targets = [.. ((JsonArray)config["target_modules"]!).Select(t => t?.GetValue<string>() ?? "")],
+            Rank = (int)rank,
+            Alpha = Number("lora_alpha", 8),   // PEFT's default
+            Dropout = Number("lora_dropout", 0),
+            Targets = [.. ((JsonArray)config["target_modules"]!).Select(t => t!.GetValue<string>())],
         };
         var errors = options.Validate(field => "$." + PeftFields[field]);
         if (errors.Count > 0) throw new InvalidDataException($"{path}: " + string.Join("; ", errors));

@@ -114,6 +114,7 @@ public sealed class PolicyTrainer : IDisposable
                 var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
                 var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
                 microLoss.backward();
+                _masters?.GradientsFromModel();   // bf16 gradients accumulate in the fp32 masters
                 loss += microLoss.item<float>();
                 stats += microStats;
                 using (torch.no_grad())
@@ -176,6 +177,7 @@ public sealed class PolicyTrainer : IDisposable
             var logProbs = Sampling.TokenLogProbs(_policy.call(batch.Inputs), batch.Targets, 1.0);   // [B, T−1]
             var loss = -(logProbs * batch.Mask).sum() / batch.Mask.sum().clamp_min(1);
             loss.backward();
+            _masters?.GradientsFromModel();
             Step();
             total += loss.item<float>();
             steps++;
@@ -188,11 +190,6 @@ public sealed class PolicyTrainer : IDisposable
     /// <summary>Clips the accumulated gradients of the trainable parameters and steps the optimizer; returns the norm before clipping.</summary>
     private double Step()
     {
-        if (_masters is not null)
-        {
-            _optimizer.zero_grad();
-            _masters.GradientsFromModel();
-        }
         var norm = torch.nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm);
         _optimizer.step();
         _masters?.ToModel();

@@ -85,6 +85,29 @@ public sealed class PeftAdapterTests : IDisposable
     }
 
     [Fact]
+    public void Merge_LoadedCheckpoint_PlainCheckpointWithTheAdaptedLogits()
+    {
+        var (model, adapters) = Adapted();
+        using var _ = model;
+        using var __ = adapters;
+        using var expected = LoraFixtures.Logits(model);
+        var adapted = Path.Combine(root, "adapted");
+        Checkpoint.Save(adapted, model, new ByteTokenizer(), new TrainingProgress(1, 1));
+
+        var merged = Path.Combine(root, "merged");
+        using (var loaded = Checkpoint.Load(adapted))
+        {
+            LoraAdapters.Of(loaded.Model)!.Merge();   // what an export does before writing the weights
+            Checkpoint.Save(merged, loaded.Model, loaded.Tokenizer, new TrainingProgress(1, 1));
+        }
+        Assert.False(PeftAdapter.Exists(merged));
+        using var plain = Checkpoint.Load(merged);
+        Assert.Null(LoraAdapters.Of(plain.Model));
+        using var actual = LoraFixtures.Logits(plain.Model);
+        Assert.True(actual.allclose(expected, rtol: 1e-4, atol: 1e-5), $"max diff {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
     public void Load_MissingTensor_ErrorNamesFileAndTensor()
     {
         var (model, adapters) = Adapted(new LoraOptions { Rank = 4, Alpha = 8, Targets = ["q_proj"] });
@@ -105,6 +128,9 @@ public sealed class PeftAdapterTests : IDisposable
     [InlineData("\"peft_type\": \"LORA\"", "\"peft_type\": \"IA3\"", "$.peft_type: expected \"LORA\"")]
     [InlineData("\"use_dora\": false", "\"use_dora\": true", "$.use_dora: only false is supported")]
     [InlineData("\"r\": 4", "\"r\": 0", "$.r: must be ≥ 1 (got 0)")]
+    [InlineData("\"r\": 4", "\"r\": \"4\"", "$.r: expected a number, got \"4\"")]
+    [InlineData("\"r\": 4", "\"r\": 4.5", "$.r: expected an integer, got 4.5")]
+    [InlineData("\"bias\": \"none\"", "\"bias\": \"all\"", "$.bias: only \"none\" is supported")]
     [InlineData("\"q_proj\"", "\"qproj\"", "$.target_modules[0]: unknown projection 'qproj'. Did you mean 'q_proj'?")]
     public void Load_UnsupportedConfig_ErrorNamesField(string from, string to, string expected)
     {

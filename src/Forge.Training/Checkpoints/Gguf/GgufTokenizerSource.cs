@@ -24,9 +24,23 @@ internal sealed record GgufTokenizerSource(JsonObject Tokenizer, string Label, J
         return new GgufTokenizerSource(ReadObject(file), file, config, configFile, template);
     }
 
-    /// <summary>Forge's byte tokenizer as the Hugging Face files it corresponds to (<see cref="ByteTokenizerFiles"/>).</summary>
-    public static GgufTokenizerSource FromByteTokenizer(ByteTokenizer tokenizer) =>
-        new(ByteTokenizerFiles.TokenizerJson(tokenizer), "byte tokenizer", ByteTokenizerFiles.TokenizerConfigJson(), "byte tokenizer config", null);
+    /// <summary>
+    /// Any Forge tokenizer (a Hugging Face one, or Forge's byte and GPT-2 tokenizers written out as the Hugging Face
+    /// files that encode to the same ids) through a scratch folder that is removed again.
+    /// </summary>
+    public static GgufTokenizerSource FromTokenizer(ITokenizer tokenizer)
+    {
+        var scratch = Directory.CreateTempSubdirectory("forge-gguf-tokenizer-");
+        try
+        {
+            Tokenization.HuggingFace.HfTokenizerFiles.Save(tokenizer, scratch.FullName);
+            return FromFolder(scratch.FullName);
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
 
     // A string, or a list of named templates of which "default" is the one applied.
     private static string? ChatTemplateOf(JsonObject config) => config["chat_template"] switch

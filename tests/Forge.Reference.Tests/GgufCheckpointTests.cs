@@ -35,12 +35,12 @@ public sealed class GgufCheckpointTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("llama", result.Architecture);
 
         const string text = "<|im_start|>Héllo, wörld 👋 it's 2024!\n\n\tcode:  x = y[3]   <|im_end|>";
-        var (count, bos, eos, llamaIds) = LlamaCppReference.Vocabulary(gguf, text);
+        var (count, bos, eos, llamaIds, _, _) = LlamaCppReference.Vocabulary(gguf, [text]);
         Assert.Equal(tokenizer.VocabSize, count);
         Assert.Equal(tokenizer.BosId, bos);
         Assert.Equal(tokenizer.EosId, eos);
         var ids = tokenizer.Encode(text);
-        Assert.Equal(ids, llamaIds);
+        Assert.Equal(ids, llamaIds[0]);
 
         var reference = LlamaCppReference.Logits(gguf, ids);
         using var loaded = Checkpoint.Load(Path.Combine(root, "ckpt"));

@@ -96,17 +96,25 @@ public static class Checkpoint
         return info;
     }
 
-    /// <summary>Rebuilds the model (on <paramref name="device"/>, default CPU) and tokenizer from a checkpoint.</summary>
+    /// <summary>
+    /// Rebuilds the model (on <paramref name="device"/>, default CPU; in the dtype its weights were saved in) and
+    /// tokenizer from a checkpoint. The weights are memory-mapped and copied tensor by tensor.
+    /// </summary>
     public static LoadedCheckpoint Load(string directory, Device? device = null)
     {
         var info = ReadInfo(directory);
         var tokenizer = info.Tokenizer.Create(directory);
         if (tokenizer.VocabSize != info.Config.VocabSize)
             throw new InvalidDataException($"{Path.Combine(directory, InfoFile)}: $.tokenizer: vocabulary {tokenizer.VocabSize} differs from config.vocab_size {info.Config.VocabSize}.");
-        var model = CausalTransformer.ForLoading(info.Config, ScalarType.Float32, device ?? CPU);
+        var path = Path.Combine(directory, WeightsFile);
+        using var weights = MappedSafetensors.Open(path);
+        var dtype = weights.Tensors.TryGetValue("embedding.weight", out var embedding) && is_floating_point(embedding.DType)
+            ? embedding.DType
+            : ScalarType.Float32;
+        var model = CausalTransformer.ForLoading(info.Config, dtype, device ?? CPU);
         try
         {
-            WeightLoader.LoadSafetensors(model, Path.Combine(directory, WeightsFile));
+            WeightLoader.LoadMapped(model, [weights], WeightNameMap.Identity, path);
         }
         catch
         {

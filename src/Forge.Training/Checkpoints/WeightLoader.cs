@@ -35,10 +35,19 @@ public static class WeightLoader
     /// </summary>
     internal static void LoadMapped(CausalTransformer model, IReadOnlyList<MappedSafetensors> files, WeightNameMap names, string source, Func<string, string>? describe = null)
     {
-        var stored = files.SelectMany(f => f.Tensors.Values.Select(e => new StoredWeight(e.Name, e.Shape, e.DType, f, files.Count > 1 ? Path.GetFileName(f.Path) : null)));
-        var plan = Plan(model, stored, names, source, describe ?? (n => n));
-        foreach (var (weight, parameter) in plan)
+        foreach (var (weight, parameter) in PlanMapped(model, files, names, source, describe))
             weight.File!.CopyInto(weight.Name, parameter);
+    }
+
+    /// <summary>Checks the files against the model's parameters (names, shapes, dtypes) without copying anything; throws as loading would.</summary>
+    internal static void CheckMapped(CausalTransformer model, IReadOnlyList<MappedSafetensors> files, WeightNameMap names, string source, Func<string, string>? describe = null) =>
+        PlanMapped(model, files, names, source, describe);
+
+    private static List<(StoredWeight Weight, Tensor Parameter)> PlanMapped(
+        CausalTransformer model, IReadOnlyList<MappedSafetensors> files, WeightNameMap names, string source, Func<string, string>? describe)
+    {
+        var stored = files.SelectMany(f => f.Tensors.Values.Select(e => new StoredWeight(e.Name, e.Shape, e.DType, f, files.Count > 1 ? Path.GetFileName(f.Path) : null)));
+        return Plan(model, stored, names, source, describe ?? (n => n));
     }
 
     // A stored tensor; FileName is shown in messages when the weights span several files.

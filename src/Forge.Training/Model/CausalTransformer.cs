@@ -52,7 +52,8 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// A model whose parameters are allocated directly in <paramref name="dtype"/> on <paramref name="device"/>
-    /// and left as the layers' default initialisation: for weights about to be loaded (no float32 copy first).
+    /// and left as the layers' default initialisation: for weights about to be loaded (no float32 copy of the whole
+    /// model first; the meta device gives a model with shapes and no memory).
     /// </summary>
     public static CausalTransformer ForLoading(TransformerConfig config, ScalarType dtype, Device device)
     {

@@ -96,6 +96,8 @@ public sealed record ModelInspection
                 elements += t.ElementCount;
                 dtypes[t.DTypeName] = dtypes.GetValueOrDefault(t.DTypeName) + 1;
             }
+            if (problems.Count == 0 && info.ModelConfig is not null)
+                HfModelLoader.CheckWeights(directory, info, weights);
         }
         catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
         {

@@ -102,6 +102,61 @@ public sealed class ArchitectureTests
         Assert.True(full.allclose(cat([first, second, third], 1), rtol: 0, atol: 1e-5));
     }
 
+    [Theory]
+    [MemberData(nameof(Configs))]
+    public void Forward_LeftPadded_MatchesUnpaddedRow(string name)
+    {
+        using var model = Randomised(Named(name));
+        using var _ = no_grad();
+        using var alone = model.call(tensor(new long[] { 7, 8, 9 }).unsqueeze(0));
+        using var padded = tensor(new long[] { 0, 0, 7, 8, 9 }).unsqueeze(0);
+        using var mask = tensor(new[] { false, false, true, true, true }).unsqueeze(0);
+        using var logits = model.Forward(padded, keyMask: mask);
+        Assert.True(alone.allclose(logits.narrow(1, 2, 3), rtol: 0, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Checkpoint_ModelWithTheNewFeatures_SavesAndLoadsIdentically()
+    {
+        var tokenizer = new Forge.Training.Tokenization.ByteTokenizer();
+        using var model = Randomised(Llama3Like() with { VocabSize = tokenizer.VocabSize, QkNorm = true, HeadSize = 16 });
+        var dir = Path.Combine(Path.GetTempPath(), $"forge-arch-{Guid.NewGuid():N}");
+        try
+        {
+            Forge.Training.Checkpoints.Checkpoint.Save(dir, model, tokenizer, new(1, 1));
+            using var loaded = Forge.Training.Checkpoints.Checkpoint.Load(dir);
+            Assert.Equal(model.Config, loaded.Model.Config);
+            using var __ = no_grad();
+            var ids = tensor(Ids).unsqueeze(0);
+            Assert.True(TensorAssert.Same(model.call(ids), loaded.Model.call(ids)));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Checkpoint_BFloat16Model_LoadsBackInBFloat16()
+    {
+        var tokenizer = new Forge.Training.Tokenization.ByteTokenizer();
+        using var source = Randomised(Qwen3Like() with { VocabSize = tokenizer.VocabSize });
+        using var model = CausalTransformer.ForLoading(source.Config, ScalarType.BFloat16, CPU);
+        model.CopyWeightsFrom(source);
+        var dir = Path.Combine(Path.GetTempPath(), $"forge-arch-{Guid.NewGuid():N}");
+        try
+        {
+            Forge.Training.Checkpoints.Checkpoint.Save(dir, model, tokenizer, new(1, 1));
+            using var loaded = Forge.Training.Checkpoints.Checkpoint.Load(dir);
+            Assert.Equal(ScalarType.BFloat16, loaded.Model.DType);
+            Assert.All(loaded.Model.state_dict(), kv => Assert.True(TensorAssert.Same(kv.Value, model.state_dict()[kv.Key]), kv.Key));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void KvCache_HoldsKeyValueHeadsInTheModelsDtype()
     {

@@ -19,7 +19,7 @@ internal sealed record HfConfigReading(
 /// Every field the architecture's modeling code reads is either honoured or refused by name; other fields do
 /// not enter the forward pass and are listed as ignored.
 /// </summary>
-internal sealed class HfConfigReader
+internal sealed partial class HfConfigReader
 {
     // Fields the forward pass never reads (bookkeeping, generation defaults, runtime switches).
     private static readonly Dictionary<string, string> Bookkeeping = new()
@@ -261,69 +261,4 @@ internal sealed class HfConfigReader
                 ? $"{window} ≥ max_position_embeddings: never narrower than the context"
                 : "no layer uses a sliding window" + (use ? "" : " (use_sliding_window is false)"));
     }
-
-    // ── typed field access: a wrong type is a problem naming the field ─────────────────────────────────────────
-
-    private int? Int(string field, bool required = false)
-    {
-        seen.Add(field);
-        switch (json[field])
-        {
-            case null when required:
-                Problem($"$.{field}: missing");
-                return null;
-            case null:
-                return null;
-            case JsonValue v when v.TryGetValue<int>(out var i):
-                return i;
-            case JsonValue v when v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue:
-                return (int)d;
-            default:
-                Problem($"$.{field}: expected an integer, got {json[field]!.ToJsonString()}");
-                return null;
-        }
-    }
-
-    private double? Double(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.TryGetValue<double>(out var d)) return d;
-        Problem($"$.{field}: expected a number, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private bool? Bool(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.GetValueKind() is JsonValueKind.True or JsonValueKind.False) return v.GetValue<bool>();
-        Problem($"$.{field}: expected true or false, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private string? String(string field)
-    {
-        seen.Add(field);
-        if (json[field] is null) return null;
-        if (json[field] is JsonValue v && v.GetValueKind() == JsonValueKind.String) return v.GetValue<string>();
-        Problem($"$.{field}: expected a string, got {json[field]!.ToJsonString()}");
-        return null;
-    }
-
-    private void Honour(string field, string detail) => Note(field, ConfigVerdict.Honoured, detail);
-
-    private void Refuse(string field, string detail)
-    {
-        Note(field, ConfigVerdict.Refused, detail);
-        Problem($"$.{field}: {detail}");
-    }
-
-    private void Note(string field, ConfigVerdict verdict, string detail)
-    {
-        seen.Add(field.Split('.', '[')[0]);
-        notes.Add(new ConfigNote("$." + field.TrimStart('$', '.'), verdict, detail));
-    }
-
-    private void Problem(string message) => problems.Add(message);
 }

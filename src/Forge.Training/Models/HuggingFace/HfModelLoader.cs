@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Forge.Training.Checkpoints;
 using Forge.Training.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Forge.Training.Models.HuggingFace;
@@ -86,9 +87,7 @@ public static class HfModelLoader
         var model = CausalTransformer.ForLoading(config, loadType, device ?? CPU);
         try
         {
-            // A tied model's file may still carry lm_head.weight; the reference implementation ties it away too.
-            var names = config.TieEmbeddings ? WeightNameMap.HuggingFace.Ignoring(@"lm_head\.weight") : WeightNameMap.HuggingFace;
-            WeightLoader.LoadMapped(model, weights.Files, names, directory, ours => WeightNameMap.ToHuggingFace.Map(ours) ?? ours);
+            WeightLoader.LoadMapped(model, weights.Files, NamesFor(config), directory, HuggingFaceName);
         }
         catch
         {
@@ -97,6 +96,23 @@ public static class HfModelLoader
         }
         return new HfModel(model, info);
     }
+
+    /// <summary>
+    /// Checks that the folder's tensors fit the model its config describes (names, shapes, float dtypes) without
+    /// allocating or reading any weights (the model is built on the meta device); throws as <see cref="Load"/> would.
+    /// </summary>
+    internal static void CheckWeights(string directory, HfModelInfo info, HfWeightFiles weights)
+    {
+        info.ThrowIfUnloadable();
+        using var shape = CausalTransformer.ForLoading(info.ModelConfig!, ScalarType.Float32, new Device(DeviceType.META));
+        WeightLoader.CheckMapped(shape, weights.Files, NamesFor(info.ModelConfig!), directory, HuggingFaceName);
+    }
+
+    // A tied model's file may still carry lm_head.weight; the reference implementation ties it away too.
+    private static WeightNameMap NamesFor(TransformerConfig config) =>
+        config.TieEmbeddings ? WeightNameMap.HuggingFace.Ignoring(@"lm_head\.weight") : WeightNameMap.HuggingFace;
+
+    private static string HuggingFaceName(string ours) => WeightNameMap.ToHuggingFace.Map(ours) ?? ours;
 
     private static JsonObject? ReadObject(string path)
     {

@@ -69,7 +69,7 @@ app.Configure(config =>
 
     // ── tokenize ─────────────────────────────────────────────────────────────────────
     config.AddCommand<Forge.Cli.Commands.Model.TokenizeCommand>("tokenize").WithDescription("Print the ids and tokens a model folder's Hugging Face tokenizer gives a text.")
-        .WithExample("tokenize", "--model", "models/Qwen3-0.6B", "--json", "<|im_start|>user\nHello<|im_end|>");
+        .WithExample("tokenize", "--model", "models/Qwen3-0.6B", "--json", "\"<|im_start|>user Hello<|im_end|>\"");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

@@ -32,7 +32,7 @@ internal sealed class TokenizeCommand : Command<TokenizeCommand.Settings>
         public string? File { get; init; }
 
         [CommandOption("--json")]
-        [Description("Print {\"ids\": [...], \"tokens\": [...]}.")]
+        [Description("Print {\"ids\": [[...]], \"tokens\": [[...]]}.")] // [[ ]] is how help markup writes [ ]
         public bool Json { get; init; }
 
         [CommandOption("--no-special")]

@@ -9,8 +9,11 @@ internal sealed record AddedToken(int Id, string Content, bool Special, bool Sin
         if (content.Length == 0)
             throw node.Required("content").Error("an added token may not be empty.");
         var special = node.OptionalBool("special", false);
+        var id = node.Required("id").Int();
+        if (id is < 0 or > TokenizerJsonFile.MaxId)
+            throw node.Required("id").Error($"expected an id from 0 to {TokenizerJsonFile.MaxId}.");
         return new AddedToken(
-            node.Required("id").Int(), content, special,
+            id, content, special,
             node.OptionalBool("single_word", false), node.OptionalBool("lstrip", false), node.OptionalBool("rstrip", false),
             node.OptionalBool("normalized", !special));
     }

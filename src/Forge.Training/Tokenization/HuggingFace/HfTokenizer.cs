@@ -47,10 +47,9 @@ public sealed partial class HfTokenizer : ITokenizer
         addedByContent = file.AddedTokens.GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
         specialTokens = file.AddedTokens.Where(t => t.Special).GroupBy(t => t.Content).ToDictionary(g => g.Key, g => g.First().Id, StringComparer.Ordinal);
 
-        var configFile = Path.Combine(folder, ConfigFileName);
-        BosTokenId = IdOfConfigToken(config.BosToken, "bos_token", configFile);
-        EosTokenId = IdOfConfigToken(config.EosToken, "eos_token", configFile);
-        PadTokenId = IdOfConfigToken(config.PadToken, "pad_token", configFile);
+        BosTokenId = IdOfConfigToken(config.BosToken, "bos_token");
+        EosTokenId = IdOfConfigToken(config.EosToken, "eos_token");
+        PadTokenId = IdOfConfigToken(config.PadToken, "pad_token");
         postProcessor = ConfiguredPostProcessor() ?? file.PostProcessor;
         Spec = new TokenizerSpec { Kind = TokenizerSpec.HfKind, Path = folder };
     }
@@ -136,9 +135,9 @@ public sealed partial class HfTokenizer : ITokenizer
     public int? TokenToId(string token) =>
         addedByContent.TryGetValue(token, out var added) ? added : file.Model.Vocab.TryGetValue(token, out var id) ? id : null;
 
-    private int? IdOfConfigToken(string? text, string field, string configFile) => text is null
+    private int? IdOfConfigToken(string? text, string field) => text is null
         ? null
-        : TokenToId(text) ?? throw new TokenizerFileException(configFile, $"$.{field}", $"token '{text}' is neither in the vocabulary nor an added token of {TokenizerFileName}.");
+        : TokenToId(text) ?? throw new TokenizerFileException(config.TokenFiles[field], $"$.{field}", $"token '{text}' is neither in the vocabulary nor an added token of {TokenizerFileName}.");
 
     // transformers' Llama and Gemma tokenizers rebuild the post-processor from add_bos_token / add_eos_token.
     private Func<IReadOnlyList<int>, List<int>>? ConfiguredPostProcessor()

@@ -9,7 +9,7 @@ public static class HfTokenizerFiles
 {
     /// <summary>The files a Hugging Face tokenizer folder may hold, in the order they are copied.</summary>
     public static IReadOnlyList<string> FileNames { get; } =
-        [HfTokenizer.TokenizerFileName, HfTokenizer.ConfigFileName, HfTokenizer.ChatTemplateFileName, "special_tokens_map.json"];
+        [HfTokenizer.TokenizerFileName, HfTokenizer.ConfigFileName, HfTokenizer.ChatTemplateFileName, TokenizerConfigFile.SpecialTokensMapFileName];
 
     /// <summary>Writes <paramref name="tokenizer"/>'s files into <paramref name="folder"/> (created if needed); returns the file names written.</summary>
     public static IReadOnlyList<string> Save(ITokenizer tokenizer, string folder)

@@ -5,6 +5,9 @@ namespace Forge.Training.Tokenization.HuggingFace;
 /// <summary>What a tokenizer.json describes, parsed: the BPE model, added tokens and the pipeline steps around them.</summary>
 internal sealed class TokenizerJsonFile
 {
+    /// <summary>The largest token id accepted (far above any real vocabulary; guards the id → token table).</summary>
+    public const int MaxId = (1 << 24) - 1;
+
     public required BpeModel Model { get; init; }
     public required IReadOnlyList<AddedToken> AddedTokens { get; init; }
     public Func<string, string>? Normalizer { get; init; }
@@ -46,8 +49,8 @@ internal sealed class TokenizerJsonFile
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabNode.Element.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id))
-                throw new JsonNode(vocabNode.File, $"{vocabNode.Path}[{JsonSerializer.Serialize(entry.Name)}]", entry.Value).Error("expected an integer id.");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var id) || id is < 0 or > MaxId)
+                throw new JsonNode(vocabNode.File, $"{vocabNode.Path}[{JsonSerializer.Serialize(entry.Name)}]", entry.Value).Error($"expected an integer id from 0 to {MaxId}.");
             vocab[entry.Name] = id;
         }
 

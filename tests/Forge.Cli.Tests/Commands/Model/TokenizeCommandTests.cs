@@ -138,6 +138,16 @@ public sealed class TokenizeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Tokenize_Help_ListsTheOptions()
+    {
+        var (exit, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "tokenize", "--help");
+
+        Assert.True(exit == 0, stderr);
+        foreach (var option in new[] { "--model <DIR>", "--file <FILE>", "--json", "--no-special", "--no-bos", "{\"ids\": [...], \"tokens\": [...]}" })
+            Assert.Contains(option, stdout);
+    }
+
+    [Fact]
     public async Task Tokenize_NoText_ExitsTwo()
     {
         var (exit, _, stderr) = await ForgeProcess.RunAsync(_dir, "tokenize", "--model", _dir);

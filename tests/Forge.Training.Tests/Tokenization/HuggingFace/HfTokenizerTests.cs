@@ -83,6 +83,26 @@ public sealed class HfTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Load_SpecialTokensMap_WinsOverTokenizerConfig()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"eos_token": {"content": "<tag>"}, "pad_token": "<|end|>"}""");
+
+        var tokenizer = Tiny("""{"eos_token": "<|end|>", "bos_token": "<|end|>"}""");
+
+        Assert.Equal((6, 7, 6), (tokenizer.BosId, tokenizer.EosId, tokenizer.PadId));
+    }
+
+    [Fact]
+    public void Load_SpecialTokensMapTokenNotInVocabulary_NamesThatFile()
+    {
+        File.WriteAllText(Path.Combine(_dir, "special_tokens_map.json"), """{"bos_token": "<nope>"}""");
+
+        var e = Assert.Throws<TokenizerFileException>(() => Tiny());
+
+        Assert.StartsWith($"{Path.Combine(_dir, "special_tokens_map.json")}: $.bos_token: token '<nope>'", e.Message);
+    }
+
+    [Fact]
     public void Load_ConfigTokenNotInVocabulary_NamesFileAndField()
     {
         var e = Assert.Throws<TokenizerFileException>(() => Tiny("""{"eos_token": "<|nope|>"}"""));
@@ -92,7 +112,8 @@ public sealed class HfTokenizerTests : IDisposable
 
     [Theory]
     [InlineData("""{"model": {"type": "Unigram", "vocab": []}}""", "$.model.type: model type 'Unigram' is not supported")]
-    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": "x"}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
+    [InlineData("""{"model": {"type": "BPE", "vocab": {"a": -1}}}""", "$.model.vocab[\"a\"]: expected an integer id from 0 to 16777215.")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "normalizer": {"type": "BertNormalizer"}}""", "$.normalizer.type: normalizer 'BertNormalizer' is not supported")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}}, "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "("}, "behavior": "Isolated"}}""", "$.pre_tokenizer.pattern.Regex: regular expression not accepted")]
     [InlineData("""{"model": {"type": "BPE", "vocab": {}, "continuing_subword_prefix": "##"}}""", "$.model.continuing_subword_prefix: '##' is not supported")]

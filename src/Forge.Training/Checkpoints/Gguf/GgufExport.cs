@@ -39,6 +39,7 @@ public static class GgufExport
         info.ThrowIfUnloadable();
         var tokenizer = GgufTokenizerSource.FromFolder(folder);
         using var files = HfWeightFiles.Open(folder);
+        HfModelLoader.CheckWeights(folder, info, files); // names, shapes and dtypes as loading checks them, nothing read
         var config = info.ModelConfig!;
         var weights = files.Tensors
             .Where(w => !(config.TieEmbeddings && w.Tensor.Name == "lm_head.weight")) // tied: the embedding is the head

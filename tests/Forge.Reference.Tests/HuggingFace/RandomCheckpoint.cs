@@ -114,8 +114,8 @@ internal static class RandomCheckpoint
             ["eos_token_id"] = eos,
             ["attention_dropout"] = 0.0,
         };
-        if (spec.HeadDim is { } hd)
-            config["head_dim"] = hd;
+        if (spec.HeadDim is not null || spec.Architecture == "Qwen3ForCausalLM") // Qwen3's default head_dim is 128, not hidden/heads
+            config["head_dim"] = spec.HeadSize;
         if (spec.Architecture == "LlamaForCausalLM")
         {
             config["attention_bias"] = false;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Forge.Training.Checkpoints;
+using Forge.Training.Tokenization.HuggingFace;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,14 +34,24 @@ internal sealed record CheckpointSpec
 /// </summary>
 internal static class RandomCheckpoint
 {
-    public static void Write(string directory, CheckpointSpec spec, long seed)
+    /// <summary>Writes the checkpoint with the synthetic tokenizer, or with the real tokenizer of <paramref name="tokenizer"/> when given.</summary>
+    public static void Write(string directory, CheckpointSpec spec, long seed, HfTokenizer? tokenizer = null)
     {
         Directory.CreateDirectory(directory);
-        string[] specials = spec.IsQwen ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] : ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
-        SyntheticTokenizer.Write(directory, spec.IsQwen ? SyntheticTokenizer.Qwen2Split : SyntheticTokenizer.Llama3Split, specials,
-            bos: specials[0], eos: specials[spec.IsQwen ? 2 : 1]);
-        var vocab = SyntheticTokenizer.Size(specials.Length) + spec.ExtraVocab;
-        int bos = vocab - spec.ExtraVocab - 3, eos = bos + (spec.IsQwen ? 2 : 1);
+        int vocab, bos, eos;
+        if (tokenizer is not null)
+        {
+            HfTokenizerFiles.Copy(tokenizer.Folder, directory);
+            (vocab, bos, eos) = (tokenizer.VocabSize + spec.ExtraVocab, tokenizer.BosId, tokenizer.EosId);
+        }
+        else
+        {
+            string[] specials = spec.IsQwen ? ["<|endoftext|>", "<|im_start|>", "<|im_end|>"] : ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"];
+            SyntheticTokenizer.Write(directory, spec.IsQwen ? SyntheticTokenizer.Qwen2Split : SyntheticTokenizer.Llama3Split, specials,
+                bos: specials[0], eos: specials[spec.IsQwen ? 2 : 1]);
+            vocab = SyntheticTokenizer.Size(specials.Length) + spec.ExtraVocab;
+            (bos, eos) = (vocab - spec.ExtraVocab - 3, vocab - spec.ExtraVocab - (spec.IsQwen ? 1 : 2));
+        }
         File.WriteAllText(Path.Combine(directory, "config.json"), Config(spec, vocab, bos, eos).ToJsonString());
         File.WriteAllText(Path.Combine(directory, "generation_config.json"), new JsonObject { ["bos_token_id"] = bos, ["eos_token_id"] = eos }.ToJsonString());
 
@@ -103,8 +114,8 @@ internal static class RandomCheckpoint
             ["eos_token_id"] = eos,
             ["attention_dropout"] = 0.0,
         };
-        if (spec.HeadDim is { } hd)
-            config["head_dim"] = hd;
+        if (spec.HeadDim is not null || spec.Architecture == "Qwen3ForCausalLM") // Qwen3's default head_dim is 128, not hidden/heads
+            config["head_dim"] = spec.HeadSize;
         if (spec.Architecture == "LlamaForCausalLM")
         {
             config["attention_bias"] = false;

@@ -52,8 +52,11 @@ internal static class LlamaCppReference
         }
     }
 
-    /// <summary>What llama.cpp's tokenizer makes of <paramref name="gguf"/>: vocabulary size, BOS, EOS, and the ids of <paramref name="text"/> (special tokens parsed).</summary>
-    public static (int Count, int? Bos, int? Eos, int[] Ids) Vocabulary(string gguf, string text)
+    /// <summary>
+    /// What llama.cpp's tokenizer makes of <paramref name="gguf"/>: the ids of each text (special tokens parsed), the
+    /// vocabulary's size, BOS and EOS, and the tokens llama.cpp turned into control tokens by their text.
+    /// </summary>
+    public static VocabularyReading Vocabulary(string gguf, IReadOnlyList<string> texts)
     {
         lock (Gate)
         {
@@ -63,10 +66,14 @@ internal static class LlamaCppReference
             modelParams.vocab_only = true;
             using var model = SafelyLoad(gguf, modelParams);
             var vocab = model.Vocab;
-            var ids = model.Tokenize(text, false, true, System.Text.Encoding.UTF8);
-            return (vocab.Count, (int?)vocab.BOS, (int?)vocab.EOS, [.. ids.Select(t => (int)t)]);
+            var ids = texts.Select(text => model.Tokenize(text, false, true, System.Text.Encoding.UTF8).Select(t => (int)t).ToArray()).ToArray();
+            // "control-looking token: 128247 '</s>' was not control-type; ... its type will be overridden"
+            var overridden = Log.Select(line => ControlLooking.Match(line)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value)).ToList();
+            return new VocabularyReading(vocab.Count, (int?)vocab.BOS, (int?)vocab.EOS, ids, ReadMetadata(model), overridden);
         }
     }
+
+    private static readonly System.Text.RegularExpressions.Regex ControlLooking = new(@"control-looking token: +(\d+) '");
 
     /// <summary>The metadata llama.cpp read from <paramref name="gguf"/> (key → value as text).</summary>
     public static IReadOnlyDictionary<string, string> Metadata(string gguf)
@@ -78,11 +85,16 @@ internal static class LlamaCppReference
             var modelParams = LLamaModelParams.Default();
             modelParams.vocab_only = true;
             using var model = SafelyLoad(gguf, modelParams);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i < model.MetadataCount; i++)
-                metadata[Text(model.MetadataKeyByIndex(i))] = Text(model.MetadataValueByIndex(i));
-            return metadata;
+            return ReadMetadata(model);
         }
+    }
+
+    private static Dictionary<string, string> ReadMetadata(SafeLlamaModelHandle model)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < model.MetadataCount; i++)
+            metadata[Text(model.MetadataKeyByIndex(i))] = Text(model.MetadataValueByIndex(i));
+        return metadata;
     }
 
     private static SafeLlamaModelHandle SafelyLoad(string gguf, LLamaModelParams modelParams)
@@ -101,3 +113,6 @@ internal static class LlamaCppReference
 
     private static string LogTail() => string.Concat(Log.TakeLast(60));
 }
+
+/// <summary>llama.cpp's reading of a GGUF tokenizer (see <see cref="LlamaCppReference.Vocabulary"/>).</summary>
+internal sealed record VocabularyReading(int Count, int? Bos, int? Eos, int[][] Ids, IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<int> MadeControl);

@@ -1,6 +1,5 @@
 using Forge.Training.Model;
 using Forge.Training.Models.HuggingFace;
-using Forge.Training.Tokenization;
 using static TorchSharp.torch;
 
 namespace Forge.Training.Checkpoints.Gguf;
@@ -14,10 +13,10 @@ public sealed record GgufExportResult(string Path, string Architecture, int Tens
 /// <summary>
 /// Writes a model as one GGUF file that llama.cpp (and what builds on it: Ollama, LM Studio, LLamaSharp) runs:
 /// a Hugging Face folder (Llama, Mistral → <c>llama</c>; Qwen2 → <c>qwen2</c>; Qwen3 → <c>qwen3</c>) or a Forge
-/// checkpoint (exported as the architecture its shape is). Matrices in F32, F16 or BF16; norms, biases and rotary
-/// factors always in F32. A Hugging Face folder's tensors are read straight from its memory-mapped safetensors by
-/// their own names, one at a time (no model is built, so a GGUF file checks Forge's loader independently); a
-/// checkpoint's come from the loaded model.
+/// checkpoint (exported as the architecture its shape is, with its tokenizer's Hugging Face files). Matrices in
+/// F32, F16 or BF16; norms, biases and rotary factors always in F32. A Hugging Face folder's tensors are read
+/// straight from its memory-mapped safetensors by their own names, one at a time (no model is built, so a GGUF
+/// file checks Forge's loader independently); a checkpoint's come from the loaded model.
 /// </summary>
 public static class GgufExport
 {
@@ -40,6 +39,7 @@ public static class GgufExport
         info.ThrowIfUnloadable();
         var tokenizer = GgufTokenizerSource.FromFolder(folder);
         using var files = HfWeightFiles.Open(folder);
+        HfModelLoader.CheckWeights(folder, info, files); // names, shapes and dtypes as loading checks them, nothing read
         var config = info.ModelConfig!;
         var weights = files.Tensors
             .Where(w => !(config.TieEmbeddings && w.Tensor.Name == "lm_head.weight")) // tied: the embedding is the head

@@ -5,9 +5,8 @@ namespace Forge.Training.Checkpoints.Gguf;
 
 /// <summary>
 /// The <c>tokenizer.*</c> GGUF keys of a Hugging Face byte-level BPE tokenizer (<see cref="GgufTokenizerSource"/>),
-/// read as plain JSON: model <c>gpt2</c>, the pre-tokenizer's llama.cpp
-/// name, every token in id order padded to the model's vocabulary with <c>[PADn]</c>, token types, merges, the
-/// special token ids and the chat template.
+/// read as plain JSON: model <c>gpt2</c>, the pre-tokenizer's llama.cpp name, every token in id order padded to
+/// the model's vocabulary with <c>[PADn]</c>, token types, merges, the special token ids and the chat template.
 /// </summary>
 internal static class GgufTokenizer
 {
@@ -23,9 +22,10 @@ internal static class GgufTokenizer
     {
         var (root, file, config, configFile) = (source.Tokenizer, source.Label, source.Config, source.ConfigLabel);
         var model = root["model"] as JsonObject ?? throw new InvalidDataException($"{file}: $.model: missing.");
-        if ((string?)model["type"] != "BPE" || !IsByteLevel(root))
+        var type = (string?)model["type"] ?? "BPE"; // Hugging Face's default model type
+        if (type != "BPE" || !IsByteLevel(root))
             throw new InvalidDataException(
-                $"{file}: $.model.type: only byte-level BPE tokenizers can be written to GGUF (got '{(string?)model["type"]}'" +
+                $"{file}: $.model.type: only byte-level BPE tokenizers can be written to GGUF (got '{type}'" +
                 (IsByteLevel(root) ? ")." : " without a ByteLevel pre-tokenizer)."));
 
         var tokens = new string?[vocabSize];

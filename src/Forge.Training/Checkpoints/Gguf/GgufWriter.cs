@@ -17,6 +17,9 @@ internal sealed class GgufWriter
 
     private const uint Version = 3;
 
+    // Elements written per step of one tensor.
+    internal long ChunkElements { get; init; } = 1L << 26;
+
     private readonly List<(string Key, GgufValue Value)> metadata = [];
     private readonly List<PendingTensor> tensors = [];
 
@@ -110,7 +113,12 @@ internal sealed class GgufWriter
             if (!tensor.shape.SequenceEqual(t.Shape) || tensor.dtype != DType(t.Type))
                 throw new InvalidOperationException(
                     $"GGUF tensor '{t.Name}': produced {tensor.dtype} [{string.Join(", ", tensor.shape)}], declared {t.Type} [{string.Join(", ", t.Shape)}].");
-            writer.Write(tensor.cpu().contiguous().bytes);
+            using var flat = tensor.cpu().contiguous().view(-1); // [N]
+            for (long start = 0; start < flat.shape[0]; start += ChunkElements) // Span<byte> holds < 2 GiB
+            {
+                using var chunk = flat.narrow(0, start, Math.Min(ChunkElements, flat.shape[0] - start));
+                writer.Write(chunk.bytes);
+            }
             Pad(writer);
         }
     }

@@ -13,10 +13,13 @@ public sealed class ExportGgufTests : IDisposable
     private Task<(int ExitCode, string Stdout, string Stderr)> Forge(params string[] args) => ForgeProcess.RunAsync(root, args);
 
     // A sharded BF16 folder of the architecture with a 64-token tokenizer.json.
-    private string Folder(string architecture, bool tokenizer = true)
+    private string Folder(string architecture, bool tokenizer = true, string? missing = null)
     {
         var config = HfFolders.Config(architecture);
-        var dir = HfFolders.Write(Path.Combine(root, architecture), config, HfFolders.Weights(config), "BF16", shards: 2);
+        var weights = HfFolders.Weights(config);
+        if (missing is not null)
+            weights.Remove(missing);
+        var dir = HfFolders.Write(Path.Combine(root, $"{architecture}-{Guid.NewGuid():N}"), config, weights, "BF16", shards: 2);
         if (tokenizer)
             CharTokenizer.Write(dir, size: 64);
         return dir;
@@ -58,5 +61,12 @@ public sealed class ExportGgufTests : IDisposable
         Assert.Single(noTokenizer.Stderr.Trim().Split('\n'));
         Assert.Contains("tokenizer.json: not found", noTokenizer.Stderr);
         Assert.False(File.Exists(Path.Combine(root, "c.gguf")));
+
+        var broken = Folder("qwen2", missing: "model.layers.1.self_attn.k_proj.bias");
+        var missing = await Forge("export", broken, "--gguf", Path.Combine(root, "d.gguf"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+        Assert.Contains("'model.layers.1.self_attn.k_proj.bias' is missing", missing.Stderr);
+        Assert.False(File.Exists(Path.Combine(root, "d.gguf")));
     }
 }

@@ -26,8 +26,20 @@ public static class Generator
     /// <param name="options">Temperature, top-p, token budget, seed.</param>
     /// <param name="rng">Sampling generator on the model's device; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
     public static IReadOnlyList<GenerationResult> Generate(
-        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null)
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null) =>
+        Generate(model, requests, options, rng, model.Device.type == DeviceType.CPU ? 1 : StopCheckInterval);
+
+    /// <summary>
+    /// On an accelerator, how many tokens are drawn between two looks at whether every row has stopped: each look
+    /// waits for the device, so looking at every token stalls it. On the CPU nothing runs ahead, so it looks every token.
+    /// </summary>
+    internal const int StopCheckInterval = 8;
+
+    /// <summary>As the public overload, looking at the stop condition every <paramref name="stopCheckInterval"/> tokens (tests force it on the CPU).</summary>
+    internal static IReadOnlyList<GenerationResult> Generate(
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng, int stopCheckInterval)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(stopCheckInterval, 1);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(requests);
         options.Validate();
@@ -40,7 +52,7 @@ public static class Generator
         model.eval();
         try
         {
-            return Run(model, requests, budgets, options, rng ?? ownRng!, device);
+            return Run(model, requests, budgets, options, rng ?? ownRng!, device, stopCheckInterval);
         }
         finally
         {
@@ -71,7 +83,7 @@ public static class Generator
     }
 
     private static IReadOnlyList<GenerationResult> Run(
-        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device)
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -109,25 +121,54 @@ public static class Generator
         var active = ones([b], ScalarType.Bool, device);                                         // [B]
 
         // ── prefill, then one token per step ───────────────────────────────────────────────────
+        // Whether any row is still going is looked at every checkEvery steps (one wait for the device per look). Steps
+        // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), but they used the
+        // generator: it is put back as it was after the last step that counted, so later draws are those of a look
+        // every step.
+        var anyActive = zeros([steps], ScalarType.Bool, device);                                // [N] any row still going after step t
+        var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
+        var since = 0;                                                                           // the first step not looked at yet
         using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
         var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
-        for (var step = 0; step < steps; step++)
+        try
         {
-            using var stepScope = NewDisposeScope();
-            var next = Sampling.Sample(last, options.Temperature, options.TopP, rng);            // [B]
-            var nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);           // [B]
-            tokens.select(1, step).copy_(next);
-            logProbs.select(1, step).copy_(nextLogProb);
-            generated.add_(active.to_type(ScalarType.Int64));
-            var isStop = next.unsqueeze(1).eq(stopIds).any(1);                                  // [B]
-            stopped.logical_or_(active.logical_and(isStop));
-            active.logical_and_(isStop.logical_not()).logical_and_(generated.lt(budget));
-            if (!active.any().item<bool>())
-                break;
-            keyMask.select(1, promptLen + step).fill_(true);
-            var logits = model.Forward(next.unsqueeze(1), cache, keyMask.narrow(1, 0, promptLen + step + 1)); // [B, 1, V]
-            last.Dispose();
-            last = logits.select(1, -1).MoveToOuterDisposeScope();
+            for (var step = 0; step < steps; step++)
+            {
+                using var stepScope = NewDisposeScope();
+                if (checkEvery > 1) statesSinceLook.Add(rng.get_state().DetachFromDisposeScope());
+                var next = Sampling.Sample(last, options.Temperature, options.TopP, rng);            // [B]
+                var nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);           // [B]
+                tokens.select(1, step).copy_(next);
+                logProbs.select(1, step).copy_(nextLogProb);
+                generated.add_(active.to_type(ScalarType.Int64));
+                var isStop = next.unsqueeze(1).eq(stopIds).any(1);                                  // [B]
+                stopped.logical_or_(active.logical_and(isStop));
+                active.logical_and_(isStop.logical_not()).logical_and_(generated.lt(budget));
+                anyActive[step] = active.any();
+                if ((step + 1) % checkEvery == 0 || step == steps - 1)
+                {
+                    var going = anyActive.narrow(0, since, step + 1 - since).cpu().data<bool>().ToArray();
+                    var doneAt = Array.IndexOf(going, false);
+                    if (doneAt >= 0)
+                    {
+                        if (doneAt + 1 < statesSinceLook.Count) rng.set_state(statesSinceLook[doneAt + 1]);   // as it was after step since + doneAt
+                        break;
+                    }
+                    since = step + 1;
+                    foreach (var state in statesSinceLook) state.Dispose();
+                    statesSinceLook.Clear();
+                }
+                if (step == steps - 1)
+                    break;
+                keyMask.select(1, promptLen + step).fill_(true);
+                var logits = model.Forward(next.unsqueeze(1), cache, keyMask.narrow(1, 0, promptLen + step + 1)); // [B, 1, V]
+                last.Dispose();
+                last = logits.select(1, -1).MoveToOuterDisposeScope();
+            }
+        }
+        finally
+        {
+            foreach (var state in statesSinceLook) state.Dispose();
         }
 
         // ── back to the host ───────────────────────────────────────────────────────────────────

@@ -53,13 +53,27 @@ public static class Sampling
     /// One multinomial draw per row of <paramref name="weights"/> [B, V] → [B, 1] on the weights' device.
     /// TorchSharp's <see cref="torch.Generator"/> is always a CPU generator whatever device it is created for
     /// (dotnet/TorchSharp#1194), and libtorch refuses a CPU generator for a CUDA tensor ("Expected a 'cuda' device
-    /// type for generator but found 'cpu'"); so with a generator, off-CPU weights are drawn from on the host. The
-    /// seeded stream is then the same as on the CPU.
+    /// type for generator but found 'cpu'"); so with a generator, off-CPU weights are drawn from with
+    /// <see cref="DrawAsMultinomial"/>: the noise comes from the host, the weights stay on the device and nothing waits
+    /// for it. The seeded stream is the same as on the CPU.
     /// </summary>
     private static Tensor Draw(Tensor weights, torch.Generator? rng)
     {
         if (rng is null || weights.device_type == DeviceType.CPU)
             return weights.multinomial(1, generator: rng);
-        return weights.cpu().multinomial(1, generator: rng).to(weights.device);
+        return DrawAsMultinomial(weights, rng);
+    }
+
+    /// <summary>
+    /// The draw libtorch's <c>multinomial(weights, 1, generator)</c> makes on the CPU, done on any device: the argmax of
+    /// weights / q with q ~ Exp(1) [B, V] drawn from <paramref name="rng"/> on the host (libtorch's one-sample path, the
+    /// Gumbel-max trick in exponential form), so the tokens and the generator's state afterwards are the same.
+    /// </summary>
+    internal static Tensor DrawAsMultinomial(Tensor weights, torch.Generator rng)
+    {
+        using var scope = NewDisposeScope();
+        var q = empty(weights.shape, weights.dtype).exponential_(1, generator: rng);    // [B, V] on the host
+        if (weights.device_type != DeviceType.CPU) q = q.to(weights.device);
+        return weights.div(q).argmax(-1, keepdim: true).MoveToOuterDisposeScope();      // [B, 1]
     }
 }

@@ -18,7 +18,7 @@ namespace Forge.Training.Pipeline;
 /// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/>,
 /// trajectories to the recorder and the <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
 /// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end. Episodes of environments that need
-/// a sandbox run in the scenario's sandbox backend (one provider for the whole run, removed with it).
+/// a sandbox run in the scenario's sandbox backend (one provider for the whole run, removed after it however it ends).
 /// </summary>
 public sealed partial class TrainingRun : IAsyncDisposable
 {
@@ -35,8 +35,9 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private readonly string? _resumedFrom;
     private readonly ISandboxProvider? _sandboxes;
 
-    private TrainingRun(TrainingSetup setup)
+    private TrainingRun(TrainingSetup setup, ISandboxProvider? sandboxes)
     {
+        _sandboxes = sandboxes;
         _setup = setup;
         _o = setup.Options;
         _seed = _o.Seed ?? setup.Scenario.Seed;
@@ -64,8 +65,6 @@ public sealed partial class TrainingRun : IAsyncDisposable
         Directory.CreateDirectory(setup.OutputDirectory);
         _recorder = new TrajectoryRecorder(setup.OutputDirectory);
         _metrics = new MetricsLog(setup.OutputDirectory, setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct().ToList(), setup.TensorBoard);
-        // Last, so that nothing after it can fail and leave its processes or containers behind; DisposeAsync removes them.
-        _sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
     }
 
     /// <summary>
@@ -92,7 +91,9 @@ public sealed partial class TrainingRun : IAsyncDisposable
     public static async Task<TrainingResult> RunAsync(TrainingSetup setup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        await using var run = new TrainingRun(setup);
+        // Before anything is written (a backend that can't run here stops the run), and removed after the run however it ends.
+        await using var sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
+        await using var run = new TrainingRun(setup, sandboxes);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,7 +102,8 @@ public sealed partial class TrainingRun : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(setup);
         if (setup.Resume is null && setup.Options.ModelFrom is null) throw new ArgumentException("Evaluation needs a checkpoint or a model folder (--checkpoint or --model).", nameof(setup));
-        await using var run = new TrainingRun(setup);
+        await using var sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
+        await using var run = new TrainingRun(setup, sandboxes);
         return await run.EvaluateAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -146,17 +148,10 @@ public sealed partial class TrainingRun : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            await _recorder.DisposeAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            if (_sandboxes is not null) await _sandboxes.DisposeAsync().ConfigureAwait(false);
-            _metrics.Dispose();
-            _trainer.Dispose();
-            LoraAdapters.Of(_model)?.Dispose();
-            _model.Dispose();
-        }
+        await _recorder.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+        _trainer.Dispose();
+        LoraAdapters.Of(_model)?.Dispose();
+        _model.Dispose();
     }
 }

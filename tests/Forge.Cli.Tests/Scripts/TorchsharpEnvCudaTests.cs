@@ -63,6 +63,18 @@ public sealed class TorchsharpEnvCudaTests : IDisposable
     }
 
     [Fact]
+    public async Task Cuda_OlderPyTorchWithMismatchUse_UsedAnywaySaysSo()
+    {
+        FakeNvidiaSmi(gpus: 1);
+        var lib = FakePyTorch("2.11.0+cu130", cuda: true);
+
+        var (_, stdout, stderr) = await Cuda(new() { ["FORGE_PYTHON"] = FakePython(), ["FORGE_LIBTORCH_MISMATCH"] = "use" });
+
+        Assert.Equal(lib, stdout.Trim());
+        Assert.Equal($"forge: CUDA libtorch 2.11.0+cu130 at {lib} (the PyTorch of {FakePython()}); TorchSharp expects 2.10 — using it anyway (FORGE_LIBTORCH_MISMATCH=use).", stderr.Trim());
+    }
+
+    [Fact]
     public async Task Cuda_GpuAndCpuOnlyPyTorch_NotUsed()
     {
         Folder("root/proc/driver/nvidia/gpus/0000:01:00.0");
@@ -164,6 +176,7 @@ public sealed class TorchsharpEnvCudaTests : IDisposable
         start.Environment["PATH"] = $"{_bin}:{Environment.GetEnvironmentVariable("PATH")}";
         start.Environment["FORGE_GPU_PROBE_ROOT"] = Path.Combine(_temp.FullName, "root");
         start.Environment.Remove("FORGE_LIBTORCH");
+        start.Environment.Remove("FORGE_LIBTORCH_MISMATCH");
         start.Environment["FORGE_PYTHON"] = FakePython(torchFolder: "");
         foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;

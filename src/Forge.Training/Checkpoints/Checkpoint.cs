@@ -67,7 +67,7 @@ public static class Checkpoint
                 HfTokenizerFiles.Copy(hf.Folder, temp);   // the tokenizer and its chat template travel with the weights
             Safetensors.Write(Path.Combine(temp, WeightsFile), weights ?? model.state_dict(), new Dictionary<string, string> { ["format"] = "forge" });
             if (LoraAdapters.Of(model) is { } adapters)
-                PeftAdapter.Save(temp, adapters);
+                PeftAdapter.Save(temp, adapters, progress.BaseModel);
             optimizer?.save_state_dict(Path.Combine(temp, OptimizerFile));
             using (var rng = torch.random.get_rng_state())
                 File.WriteAllBytes(Path.Combine(temp, RngFile), rng.bytes.ToArray());
@@ -189,6 +189,9 @@ public sealed record TrainingProgress(long Step, long PolicyVersion, long Seed =
 {
     /// <summary>Anything else the trainer wants back on resume (scheduler state, options, counters).</summary>
     public JsonObject? Extra { get; init; }
+
+    /// <summary>The Hugging Face folder the model started from, written as the adapters' <c>base_model_name_or_path</c>; null for Forge's own.</summary>
+    public string? BaseModel { get; init; }
 }
 
 /// <summary>The contents of <c>checkpoint.json</c>.</summary>

@@ -25,6 +25,21 @@ public static partial class PeftAdapter
     /// <summary>Whether <paramref name="directory"/> holds an adapter config.</summary>
     public static bool Exists(string directory) => File.Exists(Path.Combine(directory, ConfigFile));
 
+    /// <summary>The <c>base_model_name_or_path</c> of <paramref name="directory"/>'s adapter config; null when it has none or no config.</summary>
+    public static string? BaseModel(string directory)
+    {
+        var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path))?["base_model_name_or_path"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
+        }
+    }
+
     /// <summary>Writes both files into <paramref name="directory"/> (created if needed).</summary>
     /// <param name="directory">Where to write.</param>
     /// <param name="adapters">The adapters to save.</param>

@@ -33,6 +33,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private readonly TrajectoryRecorder _recorder;
     private readonly MetricsLog _metrics;
     private readonly string? _resumedFrom;
+    private readonly string? _baseModel;   // the Hugging Face folder the policy started from, if any
     private readonly ISandboxProvider? _sandboxes;
 
     private TrainingRun(TrainingSetup setup, ISandboxProvider? sandboxes)
@@ -49,12 +50,14 @@ public sealed partial class TrainingRun : IAsyncDisposable
             _model = loaded.Model;
             _tokenizer = loaded.Tokenizer;
             _resumedFrom = resume;
+            _baseModel = PeftAdapter.BaseModel(resume);
             var freshAdapters = AttachAdapters(resume);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId) { Version = (int)loaded.Info.PolicyVersion };
             if (loaded.Info.HasOptimizer && !freshAdapters) Checkpoint.RestoreOptimizer(resume, _trainer.Optimizer);
         }
         else
         {
+            _baseModel = _o.ModelFrom;
             (_model, _tokenizer) = _o.ModelFrom is { } folder ? PolicyFactory.FromHuggingFace(folder, _o.Precision, device) : PolicyFactory.New(_o, _seed, device);
             AttachAdapters(resumedFrom: null);
             _trainer = new PolicyTrainer(_model, _o, _tokenizer.PadId);
@@ -130,7 +133,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private string SaveCheckpoint(string name, int step)
     {
         var directory = Path.Combine(_setup.OutputDirectory, "checkpoints", name);
-        Checkpoint.Save(directory, _model, _tokenizer, new TrainingProgress(step, _trainer.Version, _seed), _trainer.Optimizer, _trainer.MasterWeights);
+        Checkpoint.Save(directory, _model, _tokenizer, new TrainingProgress(step, _trainer.Version, _seed) { BaseModel = _baseModel }, _trainer.Optimizer, _trainer.MasterWeights);
         _setup.OnNews?.Invoke($"checkpoint {directory} (policy version {_trainer.Version})");
         return directory;
     }

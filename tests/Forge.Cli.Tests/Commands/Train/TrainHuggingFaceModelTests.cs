@@ -81,6 +81,7 @@ public sealed class TrainHuggingFaceModelTests : IDisposable
         foreach (var file in new[] { "adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "tokenizer_config.json", "model.safetensors" })
             Assert.True(File.Exists(Path.Combine(final, file)), $"{file} is missing from the checkpoint");
         Assert.Contains("chat_template", File.ReadAllText(Path.Combine(final, "tokenizer_config.json")));
+        Assert.Equal(Path.GetFullPath(model), (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(final, "adapter_config.json")))!["base_model_name_or_path"]);
 
         // The checkpoint (adapters merged) and its Hugging Face export give the same logits, and training changed them (a
         // random model scores the same on every vault episode, so its GRPO groups carry no signal; the warm start, supervised

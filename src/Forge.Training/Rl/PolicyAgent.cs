@@ -96,7 +96,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         var message = _encoder.Format.Parse(text, turn.Tools, turn.TurnIndex);
         if (result.FinishReason != FinishReason.Stop && !message.Malformed)
             message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message: not a finished answer
-        return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version };
+        return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version, ReasoningTokens = ReasoningSpan.Count(_tokenizer, [.. body], text) };
     }
 
     private async Task GenerateLoop()

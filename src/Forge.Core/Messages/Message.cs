@@ -41,6 +41,12 @@ public sealed record Message
     /// <summary>The version of the policy that generated this message, when a trainable policy produced it.</summary>
     public int? PolicyVersion { get; init; }
 
+    /// <summary>
+    /// How many of <see cref="TokenIds"/> lie inside the message's <c>&lt;think&gt;…&lt;/think&gt;</c> block, counted by the
+    /// policy that generated them; null when the message has no block or no token ids.
+    /// </summary>
+    public int? ReasoningTokens { get; init; }
+
     /// <summary>A system message.</summary>
     public static Message System(string content) => new() { Role = Role.System, Content = content };
 

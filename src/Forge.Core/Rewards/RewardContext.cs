@@ -15,6 +15,16 @@ public sealed record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message>
     /// </summary>
     public int AssistantTokens => Conversation.Where(m => m.Role == Role.Assistant).Sum(EstimateTokens);
 
+    /// <summary>
+    /// Tokens the agent spent reasoning, inside <c>&lt;think&gt;…&lt;/think&gt;</c> blocks (<see cref="ThinkBlock"/>): exact where
+    /// the policy recorded how many of its token ids lie in the block (<see cref="Message.ReasoningTokens"/>), otherwise
+    /// estimated from the reasoning text as <see cref="AssistantTokens"/> is. Messages without a block count 0.
+    /// </summary>
+    public int ReasoningTokens => Conversation.Where(m => m.Role == Role.Assistant).Sum(m =>
+        ThinkBlock.Split(m.Content).Reasoning is { } reasoning ? m.ReasoningTokens ?? Estimate(reasoning.Length) : 0);
+
     internal static int EstimateTokens(Message m) =>
-        m.TokenIds?.Count ?? (m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length) + 3) / 4;
+        m.TokenIds?.Count ?? Estimate(m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length));
+
+    private static int Estimate(int characters) => (characters + 3) / 4;
 }

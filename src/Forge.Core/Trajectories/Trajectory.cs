@@ -109,6 +109,12 @@ public sealed record Trajectory
     /// <summary>The sum of the steps' rewards: what a trainer sees by default. Zero when the episode errored or was cancelled before scoring.</summary>
     public double TotalReward { get; init; }
 
+    /// <summary>
+    /// How the rubric turned scores into <see cref="TotalReward"/> for this episode (a reward schedule may change it during
+    /// training); null in trajectories recorded before it was kept.
+    /// </summary>
+    public RewardMode? RewardMode { get; init; }
+
     /// <summary>The rubric's breakdown, when the episode was scored.</summary>
     public RewardBreakdown? Breakdown { get; init; }
 

@@ -93,6 +93,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
             Steps = [.. _steps],
             TotalReward = scored ? _steps.Sum(s => s.Reward) + _extraReward : 0,
             Breakdown = scored ? _breakdown : null,
+            RewardMode = request.RewardMode,
             Termination = termination,
             TruncationReason = truncationReason,
             Error = error,

@@ -14,7 +14,7 @@ public sealed class MetricsLog : IDisposable
     [
         "phase", "step", "wall_s", "policy_version", "stage", "episodes", "reward_mean", "reward_std", "success_rate",
         "loss", "sft_loss", "entropy", "clip_fraction", "approx_kl", "kl_ref", "grad_norm", "lr",
-        "policy_tokens", "gen_tokens_per_s", "train_tokens_per_s", "staleness", "skipped_groups", "stale_groups", "update_s", "errored_episodes",
+        "policy_tokens", "gen_tokens_per_s", "train_tokens_per_s", "staleness", "skipped_groups", "stale_groups", "update_s", "errored_episodes", "refills",
     ];
 
     private readonly StreamWriter _csv;
@@ -29,7 +29,7 @@ public sealed class MetricsLog : IDisposable
         _environments = environments;
         CsvPath = Path.Combine(directory, "metrics.csv");
         _csv = new StreamWriter(CsvPath, append: false, new UTF8Encoding(false));
-        var header = Columns.Concat(environments.SelectMany(e => new[] { $"reward_mean/{e}", $"reward_std/{e}", $"success_rate/{e}" }));
+        var header = Columns.Concat(environments.SelectMany(e => new[] { $"reward_mean/{e}", $"reward_std/{e}", $"success_rate/{e}", $"reward_mode/{e}" }));
         _csv.WriteLine(string.Join(',', header));
         _csv.Flush();
         if (tensorBoard) _tensorBoard = torch.utils.tensorboard.SummaryWriter(Path.Combine(directory, "tensorboard"));
@@ -53,12 +53,13 @@ public sealed class MetricsLog : IDisposable
             F(row.RewardMean), F(row.RewardStd), F(row.SuccessRate),
             F(u?.Loss), F(row.SupervisedLoss), F(u?.Entropy), F(u?.ClipFraction), F(u?.ApproxKl), F(u?.RefKl), F(u?.GradNorm), F(u?.LearningRate),
             F(u?.PolicyTokens), F(row.GeneratedTokensPerSecond), F(u is null ? null : row.TrainTokensPerSecond), F(row.Staleness),
-            I(row.SkippedGroups), I(row.StaleGroups), F(u?.Seconds), I(row.ErroredEpisodes),
+            I(row.SkippedGroups), I(row.StaleGroups), F(u?.Seconds), I(row.ErroredEpisodes), I(row.Refills),
         };
         foreach (var e in _environments)
         {
             var found = row.PerEnvironment.TryGetValue(e, out var s);
             values.AddRange(found ? [F(s.Mean), F(s.Std), F(s.Success)] : ["", "", ""]);
+            values.Add(row.RewardModes.TryGetValue(e, out var mode) ? mode.ToString().ToLowerInvariant() : "");
         }
         _csv.WriteLine(string.Join(',', values));
         _csv.Flush();
@@ -77,6 +78,7 @@ public sealed class MetricsLog : IDisposable
         _tensorBoard.add_scalar("rl/approx_kl", (float)u.ApproxKl, step);
         _tensorBoard.add_scalar("rl/kl_ref", (float)u.RefKl, step);
         _tensorBoard.add_scalar("rl/skipped_groups", row.SkippedGroups, step);
+        _tensorBoard.add_scalar("rl/refills", row.Refills, step);
         _tensorBoard.add_scalar("rl/staleness", (float)row.Staleness, step);
         _tensorBoard.add_scalar("rl/gen_tokens_per_s", (float)row.GeneratedTokensPerSecond, step);
         foreach (var (env, s) in row.PerEnvironment)

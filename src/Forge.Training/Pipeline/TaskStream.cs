@@ -50,6 +50,9 @@ public sealed class TaskStream
                 throw new FormatException($"{scenario.Path}: $.trainer.curriculum[{s}].task_pattern: '{_stages[s].TaskPattern}' matches no task of the scenario's environments");
     }
 
+    /// <summary>Decides each environment's reward mode when set; null (default) keeps the scenario's or registry's.</summary>
+    public RewardSchedule? RewardSchedule { get; init; }
+
     /// <summary>Prefix of the group ids (training and evaluation streams don't collide).</summary>
     public string GroupPrefix { get; }
 
@@ -70,11 +73,12 @@ public sealed class TaskStream
             var tasks = StageTasks(pool, _stage);
             var task = tasks[_random.Next(tasks.Count)];
             var groupId = $"{GroupPrefix}:{index}:{pool.Id}:{task.Id}";
+            var rewardMode = RewardSchedule?.ModeOf(pool.Id) ?? pool.RewardMode;   // one mode for the whole group
             return Enumerable.Range(0, _groupSize).Select(member =>
                 new EpisodeRequest($"{groupId}:{member}", pool.Id, task, EpisodeSeeds.Derive(_scenario.Seed, GroupPrefix + pool.Id, task.Id, (int)index, member), groupId)
                 {
                     Limits = pool.Limits,
-                    RewardMode = pool.RewardMode,
+                    RewardMode = rewardMode,
                 }).ToList();
         }
     }

@@ -35,8 +35,7 @@ public sealed partial class TrainingRun
     /// <summary>Records a scripted solver's episodes and fine-tunes the policy on them (filtered by reward when asked).</summary>
     private async Task WarmStartAsync(WarmStartOptions warm, CancellationToken ct)
     {
-        var solvers = _setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct()
-            .ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
+        var solvers = TrainedEnvironments.ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
         var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
@@ -72,6 +71,10 @@ public sealed partial class TrainingRun
         return (IAgent)Activator.CreateInstance(type)!;
     }
 
+    /// <summary>The scenario's environments the trainer section trains on, each once.</summary>
+    private IEnumerable<string> TrainedEnvironments =>
+        _setup.Scenario.Environments.Select(e => e.Id).Where(id => _o.Environments is null || _o.Environments.Contains(id)).Distinct();
+
     // ── reinforcement learning ──────────────────────────────────────────────────────
 
     /// <summary>The RL loop; returns the number of updates done.</summary>
@@ -80,7 +83,8 @@ public sealed partial class TrainingRun
         if (_o.Updates == 0) return 0;
         _trainer.Schedule = LearningRateSchedule.For(_o, _trainer.Version);   // a resumed run decays over its own updates
         var scenario = _setup.Scenario;
-        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments);
+        var schedule = _o.RewardSchedule is { } scheduled ? new RewardSchedule(scheduled, TrainedEnvironments) : null;
+        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments) { RewardSchedule = schedule };
         var batcher = new GroupBatcher(scenario.GroupSize);
         var requests = Channel.CreateUnbounded<EpisodeRequest>(new UnboundedChannelOptions { SingleWriter = true });
         using var permits = new SemaphoreSlim(0);
@@ -104,6 +108,7 @@ public sealed partial class TrainingRun
         }, CancellationToken.None);
         var rollouts = Engine(agent, $"train-{scenario.Name}").RunAsync(requests.Reader, [_recorder, batcher], stopRollouts.Token);
 
+        var collector = new BatchCollector(batcher.Groups, () => permits.Release(), _o.Mode, _o.MaxStaleness, _o.DynamicSampling);
         var updates = 0;
         var since = Now;
         var startVersion = _trainer.Version;
@@ -111,26 +116,17 @@ public sealed partial class TrainingRun
         {
             for (var update = 1; update <= _o.Updates; update++)
             {
-                // ── rollouts: gather a batch of complete, fresh groups ──
-                var groups = new List<TrajectoryGroup>(_o.GroupsPerUpdate);
-                var stale = 0;
-                var staleness = new List<int>();
-                while (groups.Count < _o.GroupsPerUpdate)
+                // ── rollouts: gather a batch of complete, fresh groups (stale ones and, with dynamic sampling, signal-less ones replaced) ──
+                var batch = await collector.CollectAsync(_o.GroupsPerUpdate, _trainer.Version, ct).ConfigureAwait(false);
+                if (batch is null)
                 {
-                    if (!await batcher.Groups.WaitToReadAsync(ct).ConfigureAwait(false))
-                    {
-                        await rollouts.ConfigureAwait(false);   // surfaces why the rollouts ended
-                        throw new InvalidOperationException("The rollouts ended before training did.");
-                    }
-                    var group = await batcher.Groups.ReadAsync(ct).ConfigureAwait(false);
-                    var age = _trainer.Version - (group.OldestPolicyVersion ?? _trainer.Version);
-                    if (!sync || age > _o.MaxStaleness) permits.Release();   // keep rollouts going / replace a dropped group
-                    if (age > _o.MaxStaleness) { stale++; continue; }
-                    groups.Add(group);
-                    staleness.Add(age);
+                    await rollouts.ConfigureAwait(false);   // surfaces why the rollouts ended
+                    throw new InvalidOperationException("The rollouts ended before training did.");
                 }
-                var episodes = groups.SelectMany(g => g.Trajectories).ToList();
+                var groups = batch.Groups;
+                var episodes = batch.Observed;
                 if (stream.Observe(episodes)) _setup.OnNews?.Invoke($"curriculum: stage {stream.Stage + 1} of {stream.StageCount}");
+                foreach (var id in schedule?.Observe(episodes) ?? []) _setup.OnNews?.Invoke($"reward schedule: {id} switches to graded rewards after update {update}");
 
                 // ── advantages ──
                 var (samples, skipped) = BuildSamples(groups);
@@ -153,8 +149,8 @@ public sealed partial class TrainingRun
                 {
                     Phase = "rl", Step = update, WallSeconds = now, PolicyVersion = _trainer.Version, Stage = stream.Stage,
                     Episodes = episodes.Count, ErroredEpisodes = errored, FirstError = firstError, RewardMean = mean, RewardStd = std, SuccessRate = success, PerEnvironment = per,
-                    Update = stats, SkippedGroups = skipped, StaleGroups = stale,
-                    Staleness = staleness.Average(),
+                    Update = stats, SkippedGroups = skipped, StaleGroups = batch.Stale, Refills = batch.Refills,
+                    RewardModes = schedule?.Modes ?? new Dictionary<string, RewardMode>(), Staleness = batch.Staleness.Average(),
                     GeneratedTokensPerSecond = generated / Math.Max(1e-9, now - since),
                 });
                 since = now;
@@ -179,10 +175,9 @@ public sealed partial class TrainingRun
         var skipped = 0;
         foreach (var group in groups)
         {
-            // An episode that errored (agent, environment, sandbox) was not scored: its 0 is not an outcome to compare with.
-            var scored = group.Trajectories.Where(t => t.Termination != Termination.Errored).ToList();
+            if (!group.HasSignal) { skipped++; continue; }
+            var scored = group.Scored;
             var rewards = scored.Select(t => t.TotalReward).ToList();
-            if (scored.Count < 2 || Advantages.AllEqual(rewards)) { skipped++; continue; }
             var advantages = Advantages.ForGroup(rewards, _o.Advantage, _o.ScaleRewardsByStd);
             for (var i = 0; i < scored.Count; i++)
             {

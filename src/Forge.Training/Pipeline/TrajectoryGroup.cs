@@ -1,4 +1,5 @@
 using Forge.Core;
+using Forge.Training.Rl;
 
 namespace Forge.Training.Pipeline;
 
@@ -11,4 +12,10 @@ public sealed record TrajectoryGroup(string GroupId, IReadOnlyList<Trajectory> T
     public int? OldestPolicyVersion => Trajectories
         .SelectMany(t => t.Steps.Select(s => s.Action.PolicyVersion))
         .Where(v => v is not null).Min();
+
+    /// <summary>The rollouts that were scored: an errored one (agent, environment, sandbox) has a 0 that is not an outcome to compare with.</summary>
+    public IReadOnlyList<Trajectory> Scored => [.. Trajectories.Where(t => t.Termination != Termination.Errored)];
+
+    /// <summary>Whether the group carries a learning signal: at least two scored rollouts whose rewards are not all equal.</summary>
+    public bool HasSignal => Scored is { Count: >= 2 } scored && !Advantages.AllEqual([.. scored.Select(t => t.TotalReward)]);
 }

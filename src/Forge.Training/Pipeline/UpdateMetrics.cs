@@ -51,6 +51,12 @@ public sealed record UpdateMetrics
     /// <summary>Groups whose rewards were all equal: no learning signal, skipped.</summary>
     public int SkippedGroups { get; init; }
 
+    /// <summary>Groups whose rewards were all equal, dropped and replaced by new groups (dynamic sampling).</summary>
+    public int Refills { get; init; }
+
+    /// <summary>Per environment: the reward mode its training episodes are scored in after this row (empty without a reward schedule); the row where it changes is the switch.</summary>
+    public IReadOnlyDictionary<string, RewardMode> RewardModes { get; init; } = new Dictionary<string, RewardMode>();
+
     /// <summary>Groups dropped for being more than <c>max_staleness</c> versions old.</summary>
     public int StaleGroups { get; init; }
 

@@ -95,11 +95,12 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         // A model's embedding may be padded past its tokenizer (Qwen's 151,936 rows for 151,669 tokens): an id with no
         // token has no text, and the message that holds one is not a finished answer.
         var untokenized = body.Any(id => id >= _tokenizer.VocabSize);
-        var text = _tokenizer.Decode(untokenized ? body.Where(id => id < _tokenizer.VocabSize) : body);
+        var decodable = untokenized ? body.Where(id => id < _tokenizer.VocabSize).ToList() : body;
+        var text = _tokenizer.Decode(decodable);
         var message = _encoder.Format.Parse(text, turn.Tools, turn.TurnIndex);
         if ((result.FinishReason != FinishReason.Stop || untokenized) && !message.Malformed)
             message = message with { Malformed = true, Content = text, ToolCalls = [] };   // cut off mid-message, or ids without text: not a finished answer
-        return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version };
+        return message with { TokenIds = [.. result.Tokens], LogProbs = [.. result.LogProbs], PolicyVersion = version, ReasoningTokens = ReasoningSpan.Count(_tokenizer, decodable, text) };
     }
 
     private async Task GenerateLoop()

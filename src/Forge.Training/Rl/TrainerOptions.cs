@@ -164,6 +164,13 @@ public sealed class TrainerOptions
     /// <summary>Episodes scored (without training) before and after training to report success. Default 64; 0 skips.</summary>
     public int EvalEpisodes { get; set; } = 64;
 
+    // ── reward recipe ──────────────────────────────────────────────────────────────
+    /// <summary>Binary rewards first, graded once an environment's success holds; null (default) trains in the scenario's reward mode.</summary>
+    public RewardScheduleOptions? RewardSchedule { get; set; }
+
+    /// <summary>Replace groups with no learning signal by new ones (DAPO's dynamic sampling); null (default) skips them.</summary>
+    public DynamicSamplingOptions? DynamicSampling { get; set; }
+
     /// <summary>Every problem with these options, each named by its JSON path under <c>trainer</c>.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -194,6 +201,8 @@ public sealed class TrainerOptions
         Check(MicroBatchTokens >= 1, "micro_batch_tokens", $"must be ≥ 1 (got {MicroBatchTokens})");
         Check(EvalEpisodes >= 0, "eval_episodes", $"must be ≥ 0 (got {EvalEpisodes})");
         if (Lora is not null) e.AddRange(Lora.Validate());
+        if (RewardSchedule is not null) e.AddRange(RewardSchedule.Validate());
+        if (DynamicSampling is not null) e.AddRange(DynamicSampling.Validate());
         Check(!ActivationCheckpointing || (Model.Dropout == 0 && (Lora?.Dropout ?? 0) == 0), "activation_checkpointing",
             "recomputing a block replays no dropout; set model.dropout and lora.dropout to 0 or turn checkpointing off");
         try { Model.Validate(); }

@@ -35,6 +35,7 @@ public sealed class SampleFileTests
         Assert.Equal(Role.Tool, math.Steps[0].Observation[0].Role);
         Assert.Equal("calculate", math.Tools[0].Name);
         Assert.Equal(0.8, math.Breakdown!.Scores["token_budget"]);
+        Assert.Null(math.RewardMode);   // written before trajectories kept their reward mode
         Assert.Equal("391", math.Steps[1].Info["parsed_answer"]);
         Assert.Equal(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.FromHours(1)), math.StartedAt);
         Assert.Equal(TimeSpan.FromHours(1), math.StartedAt.Offset);

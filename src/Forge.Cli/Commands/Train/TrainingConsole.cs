@@ -21,6 +21,7 @@ internal static class TrainingConsole
                      : "no update  ") +
                  $"gen {r.GeneratedTokensPerSecond,6:0} tok/s  stale {r.Staleness:0.0}  skipped {r.SkippedGroups}  stage {r.Stage + 1}",
         };
+        if (r.Refills > 0) line += $"  refills {r.Refills}";
         if (r.ErroredEpisodes > 0)
             line += $"  [red]errored {r.ErroredEpisodes}[/] [grey]({Markup.Escape(r.FirstError ?? "")})[/]";
         AnsiConsole.MarkupLine($"[grey]{r.WallSeconds,7:0.0}s[/] {line}");

@@ -1,10 +1,11 @@
-namespace Forge.Agents.ChatTemplates.ToolCalls;
+namespace Forge.Core;
 
 /// <summary>
 /// The <c>&lt;think&gt;…&lt;/think&gt;</c> block reasoning models write before their answer, read as Qwen3's template reads
 /// it: the reasoning is what lies between the tags (newlines around it dropped), the answer what follows
 /// <c>&lt;/think&gt;</c> (leading newlines dropped). A <c>&lt;/think&gt;</c> without <c>&lt;think&gt;</c> (the template
-/// opened the block in the prompt) ends reasoning that starts at the beginning.
+/// opened the block in the prompt) ends reasoning that starts at the beginning. The one reader of the block: chat-format
+/// parsers use it to read a model's output, reward functions (<see cref="Rewards.TokenBudget"/>) to find the reasoning.
 /// </summary>
 public static class ThinkBlock
 {
@@ -27,7 +28,7 @@ public static class ThinkBlock
     }
 
     /// <summary>Checks the tags' order: at most one block, opened before it closes. Returns the error, or null.</summary>
-    internal static string? Validate(string text)
+    public static string? Validate(string text)
     {
         var opens = Count(text, Open);
         var closes = Count(text, Close);

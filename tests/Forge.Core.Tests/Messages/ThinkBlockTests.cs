@@ -1,6 +1,4 @@
-using Forge.Agents.ChatTemplates.ToolCalls;
-
-namespace Forge.Agents.Tests.ChatTemplates.ToolCalls;
+namespace Forge.Core.Tests.Messages;
 
 public sealed class ThinkBlockTests
 {

@@ -108,11 +108,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         return stop.IsCancellationRequested ? 130 : 0;
     }
 
-    private static object TrainingJson(TrainingResult training, string output) => new
-    {
-        updates = training.Updates, success_before = training.SuccessBefore, success_after = training.SuccessAfter,
-        wall_seconds = training.WallSeconds, final_checkpoint = training.FinalCheckpoint, output = Path.Combine(output, "train"),
-    };
+    private static object TrainingJson(TrainingResult training, string output) => TrainingConsole.Json(training, Path.Combine(output, "train"));
 
     private static async Task<TrainingResult> TrainAsync(Scenario scenario, EnvironmentRegistry registry, string output, bool json, CancellationToken cancellationToken)
     {

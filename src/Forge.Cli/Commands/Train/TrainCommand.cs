@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Forge.Cli.Commands.Run;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
 using Forge.Training.Pipeline;
@@ -43,16 +44,22 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [CommandOption("--threads <N>")]
         [Description("TorchSharp CPU threads. Default: TorchSharp's (the number of cores).")]
         public int? Threads { get; init; }
+
+        [CommandOption("--json")]
+        [Description("Print the result as JSON (success before, after the warm start and after training; no live view).")]
+        public bool Json { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         TrainingSetups.SetThreads(settings.Threads);
         var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume, settings.Model,
-            options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); });
+            options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); },
+            liveView: !settings.Json);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
         var result = await TrainingRun.RunAsync(setup, stop.Token);
-        TrainingConsole.Summary(result, setup.OutputDirectory);
+        if (settings.Json) JsonOutput.Write(TrainingConsole.Json(result, Path.GetFullPath(setup.OutputDirectory)));
+        else TrainingConsole.Summary(result, setup.OutputDirectory);
         return 0;
     }
 }
@@ -68,7 +75,7 @@ internal static class TrainingSetups
     }
 
     public static TrainingSetup Create(string scenarioPath, string? registryPath, string? output, string device, string? resume, string? model,
-        Action<TrainerOptions>? adjust = null)
+        Action<TrainerOptions>? adjust = null, bool liveView = true)
     {
         var scenario = Scenario.Load(scenarioPath);
         var registry = EnvironmentRegistry.Load(registryPath ?? EnvironmentRegistry.DefaultPath);
@@ -89,8 +96,8 @@ internal static class TrainingSetups
             OutputDirectory = output ?? scenario.Output,
             Device = device,
             Resume = resume,
-            OnRow = row => TrainingConsole.Row(row, updates),
-            OnNews = TrainingConsole.News,
+            OnRow = liveView ? row => TrainingConsole.Row(row, updates) : null,
+            OnNews = liveView ? TrainingConsole.News : null,
         };
     }
 }

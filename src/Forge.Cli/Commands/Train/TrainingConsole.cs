@@ -43,4 +43,16 @@ internal static class TrainingConsole
         table.AddRow("reward curve", Markup.Escape(Path.Combine(output, "reward-curve.png")));
         AnsiConsole.Write(table);
     }
+
+    /// <summary>The <c>--json</c> form of a training run's result (<c>forge train</c>, and <c>forge run</c>'s <c>training</c> field).</summary>
+    public static object Json(TrainingResult result, string output) => new
+    {
+        updates = result.Updates,
+        success_before = result.SuccessBefore,
+        success_after_warm_start = result.SuccessAfterWarmStart,
+        success_after = result.SuccessAfter,
+        wall_seconds = result.WallSeconds,
+        final_checkpoint = result.FinalCheckpoint,
+        output,
+    };
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace Forge.Cli.Tests.Commands.Train;
 
@@ -54,5 +55,47 @@ public sealed class TrainCommandTests : IDisposable
         var metricsRows = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
         var errored = Array.IndexOf(metricsRows[0].Split(','), "errored_episodes");
         Assert.All(metricsRows.Skip(1), row => Assert.Equal("0", row.Split(',')[errored]));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Train_Json_ReportsSuccessBeforeAfterWarmStartAndAfter(bool warmStart)
+    {
+        var scenario = Path.Combine(_temp.FullName, "vault.json");
+        var output = Path.Combine(_temp.FullName, "out");
+        var warm = warmStart ? """, "warm_start": { "episodes": 8, "epochs": 1, "solver": "Forge.Environments.Vault.VaultNoviceSolver" }""" : "";
+        await File.WriteAllTextAsync(scenario, $$"""
+            {
+              "name": "vault", "seed": 1,
+              "environments": [ { "id": "game/vault", "tasks": 4 } ],
+              "agent": { "type": "policy" }, "group_size": 2, "concurrency": 4,
+              "trainer": { "model": { "d_model": 16, "layers": 1, "heads": 2, "max_seq_len": 384 }, "max_new_tokens": 4,
+                           "updates": 1, "groups_per_update": 1, "eval_episodes": 4, "checkpoint_every": 0{{warm}} }
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "train", scenario, "--out", output, "--json");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);   // nothing but the JSON on stdout: no live view
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("updates").GetInt32());
+        Assert.InRange(root.GetProperty("success_before").GetDouble(), 0, 1);
+        Assert.InRange(root.GetProperty("success_after").GetDouble(), 0, 1);
+        var afterWarmStart = root.GetProperty("success_after_warm_start");
+        if (warmStart) Assert.InRange(afterWarmStart.GetDouble(), 0, 1);
+        else Assert.Equal(JsonValueKind.Null, afterWarmStart.ValueKind);
+        Assert.Equal(output, root.GetProperty("output").GetString());
+        Assert.True(Directory.Exists(root.GetProperty("final_checkpoint").GetString()), "no final checkpoint");
+        // The evaluations the summary reports are the metrics' eval rows, in order.
+        var rows = File.ReadAllLines(Path.Combine(output, "metrics.csv"));
+        var header = rows[0].Split(',');
+        var evals = rows.Skip(1).Select(r => r.Split(',')).Where(r => r[0] == "eval")
+            .Select(r => double.Parse(r[Array.IndexOf(header, "success_rate")], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        double?[] expected = warmStart
+            ? [root.GetProperty("success_before").GetDouble(), afterWarmStart.GetDouble(), root.GetProperty("success_after").GetDouble()]
+            : [root.GetProperty("success_before").GetDouble(), root.GetProperty("success_after").GetDouble()];
+        Assert.Equal(expected, evals.Select(e => (double?)e));
     }
 }

@@ -17,10 +17,14 @@ internal static class ForgeProcess
     /// <summary>Runs forge with <paramref name="environment"/> added to (a null value: removed from) this process's environment.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, string[] args, IReadOnlyDictionary<string, string?> environment, Func<int, Task>? whileRunning = null)
     {
-        var start = new ProcessStartInfo(DotnetHost) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        // Through `env --default-signal=INT` (which execs, so the pid is forge's): a test runner started in the background
+        // of a non-interactive shell ignores SIGINT, children inherit that, and the Ctrl+C tests would signal a deaf process.
+        var start = new ProcessStartInfo("env") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment)
             if (value is null) start.Environment.Remove(name);
             else start.Environment[name] = value;
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add(DotnetHost);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "forge.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;

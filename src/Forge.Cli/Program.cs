@@ -37,6 +37,9 @@ app.Configure(config =>
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
     config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
+    // view: the trajectory viewer in the browser (Forge.Viewer).
+    config.AddCommand<Forge.Cli.Commands.View.ViewCommand>("view").WithDescription("Browse runs, episodes, comparisons and training curves in the browser (127.0.0.1).")
+        .WithExample("view", "runs/quickstart");
     config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder.")
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl")
         .WithExample("export", "runs/train/checkpoints/latest", "--hf", "exported-model");

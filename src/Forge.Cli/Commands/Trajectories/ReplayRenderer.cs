@@ -1,5 +1,6 @@
 using System.Globalization;
 using Forge.Core;
+using Forge.Host.Recording;
 using Spectre.Console;
 
 namespace Forge.Cli.Commands.Trajectories;
@@ -73,7 +74,8 @@ internal static class ReplayRenderer
 
     private static void Heading(IAnsiConsole console, string text) => console.MarkupLine($"[bold]── {E(text)} ──[/]");
 
-    private static string E(string text) => Markup.Escape(text);
+    // Recorded text may hold control characters or undecodable bytes (an untrained policy emits them): shown escaped, never raw.
+    private static string E(string text) => Markup.Escape(DisplayText.Escape(text));
 
     private static string Ms(double ms) => $"{ms.ToString("0.##", CultureInfo.InvariantCulture)} ms";
 

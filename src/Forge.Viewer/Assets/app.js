@@ -83,7 +83,7 @@ async function runsPage() {
       card.append(corruptList(log.corrupt) || "");
       card.append(table(["Environment", "Episodes", "Success", "Mean reward"], log.environments.map(e =>
         el("tr", {}, el("td", {}, link(hashFor("episodes", { log: log.id, env: e.environment }), e.environment)),
-          el("td", { class: "num", text: e.episodes }), el("td", { class: "num", text: pct(e.successRate) }), el("td", { class: "num", text: num(e.meanReward) })))),
+          el("td", { class: "num", text: e.episodes }), el("td", { class: "num", text: pct(e.successRate) }), el("td", { class: "num", text: num(e.meanReward) }))),
         { "data-testid": "env-table" }));
     }
     out.push(card);

@@ -41,7 +41,8 @@ internal sealed class AgentActions(IAgent agent, AgentPipeline pipeline) : Actio
     public override AgentProvenance Provenance => agent.Provenance;
 
     public override async ValueTask<Message?> NextAsync(AgentTurn turn, TimeSpan turnTimeout, CancellationToken cancellationToken) =>
-        await pipeline.ActAsync(turn, turnTimeout, cancellationToken).ConfigureAwait(false);
+        await pipeline.ActAsync(turn, turnTimeout, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Agent {agent.Id} returned no message.");
 }
 
 /// <summary>Recorded actions, sent in order; no agent is involved.</summary>

@@ -35,7 +35,7 @@ app.Configure(config =>
     // ── inspect, replay, export ────────────────────────────────────────────────────
     config.AddCommand<InspectCommand>("inspect").WithDescription("Summarize a trajectory file: rewards per environment, terminations, errors, timings.")
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
-    config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
+    config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn; re-execute it (--rerun), every episode of a log (--rerun-all), or fork it (--fork-at).")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
     // view: the trajectory viewer in the browser (Forge.Viewer).
     config.AddCommand<Forge.Cli.Commands.View.ViewCommand>("view").WithDescription("Browse runs, episodes, comparisons and training curves in the browser (127.0.0.1).")

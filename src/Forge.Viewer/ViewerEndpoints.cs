@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using Forge.Host.Recording;
+using Forge.Host.Replay;
 using Forge.Viewer.Actions;
 using Forge.Viewer.Catalog;
 using Forge.Viewer.Episodes;
@@ -58,19 +59,34 @@ internal static class ViewerEndpoints
             });
         }));
 
-        app.MapGet("/api/episode", (HttpRequest request) => Guard(() => Results.Ok(Episode(catalog, request, "log", "n"))));
+        app.MapGet("/api/episode", (HttpRequest request) => Guard(() =>
+        {
+            var (view, trajectory) = Load(catalog, Required(request, "log"), Ordinal(request, "n"));
+            var parent = trajectory.ParentEpisodeId is { } id ? catalog.Find(id) : null;
+            return Results.Ok(new { episode = view, parent = parent is null ? null : new { log = parent.Value.Log, n = parent.Value.Ordinal } });
+        }));
 
         app.MapGet("/api/compare", (HttpRequest request) => Guard(() =>
         {
             var (left, leftTrajectory) = Load(catalog, Required(request, "a"), Ordinal(request, "an"));
             var (right, rightTrajectory) = Load(catalog, Required(request, "b"), Ordinal(request, "bn"));
-            return Results.Ok(new { left, right, divergence = EpisodeComparison.FirstDivergence(leftTrajectory, rightTrajectory) });
+            return Results.Ok(new { left, right, divergence = DivergenceView.From(TrajectoryDiff.FirstDifference(leftTrajectory, rightTrajectory)) });
         }));
 
         app.MapPost("/api/rerun", (HttpRequest request, CancellationToken cancellationToken) => GuardAsync(async () =>
         {
-            var (_, recorded) = Load(catalog, Required(request, "log"), Ordinal(request, "n"));
-            return Results.Ok(await actions.RerunAsync(recorded, cancellationToken).ConfigureAwait(false));
+            var log = Required(request, "log");
+            var (_, recorded) = Load(catalog, log, Ordinal(request, "n"));
+            return Results.Ok(await actions.RerunAsync(log, catalog.Open(log).Log.Path, recorded, cancellationToken).ConfigureAwait(false));
+        }));
+
+        app.MapPost("/api/fork", (HttpRequest request, CancellationToken cancellationToken) => GuardAsync(async () =>
+        {
+            var log = Required(request, "log");
+            var (_, parent) = Load(catalog, log, Ordinal(request, "n"));
+            var samples = request.Query.ContainsKey("samples") ? Number(request, "samples") : 1;
+            return Results.Ok(await actions.ForkAsync(log, catalog.Open(log).Log.Path, parent, Number(request, "step"), Required(request, "agent"), samples,
+                cancellationToken).ConfigureAwait(false));
         }));
 
         app.MapGet("/api/training", (HttpRequest request) => Guard(() =>
@@ -80,9 +96,6 @@ internal static class ViewerEndpoints
             return Results.Ok(TrainingRunView.Load(run.Id, run.MetricsPath, run.CheckpointsPath));
         }));
     }
-
-    private static EpisodeView Episode(RunCatalog catalog, HttpRequest request, string logParameter, string ordinalParameter) =>
-        Load(catalog, Required(request, logParameter), Ordinal(request, ordinalParameter)).View;
 
     private static (EpisodeView View, Forge.Core.Trajectory Trajectory) Load(RunCatalog catalog, string logId, int ordinal)
     {
@@ -104,6 +117,9 @@ internal static class ViewerEndpoints
     private static int Ordinal(HttpRequest request, string name) =>
         int.TryParse(Required(request, name), out var n) && n >= 0 ? n : throw new ArgumentException($"`{name}` must be an episode number (0 or more).");
 
+    private static int Number(HttpRequest request, string name) =>
+        int.TryParse(Required(request, name), out var n) ? n : throw new ArgumentException($"`{name}` must be a whole number.");
+
     private static IResult Guard(Func<IResult> handler)
     {
         try { return handler(); }
@@ -120,7 +136,7 @@ internal static class ViewerEndpoints
     {
         KeyNotFoundException or FileNotFoundException => StatusCodes.Status404NotFound,
         ArgumentException => StatusCodes.Status400BadRequest,
-        InvalidDataException or NotSupportedException => StatusCodes.Status422UnprocessableEntity,
+        InvalidDataException or NotSupportedException or Forge.Host.Replay.ReplayException => StatusCodes.Status422UnprocessableEntity,
         _ => null,
     };
 

@@ -11,4 +11,7 @@ public sealed class ViewerOptions
 
     /// <summary>The <c>environments.json</c> reruns load; default: the one <c>forge</c> finds (./environments.json, else beside forge).</summary>
     public string? RegistryPath { get; init; }
+
+    /// <summary>Makes the agent a fork from the episode page continues with; null: the page cannot fork (the CLI passes its <c>--agent</c> specs).</summary>
+    public Actions.ForkAgentFactory? ForkAgents { get; init; }
 }

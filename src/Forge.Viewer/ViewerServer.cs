@@ -22,14 +22,16 @@ public sealed class ViewerServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly RunCatalog _catalog;
+    private readonly EpisodeActions _actions;
 
     /// <summary>Where the viewer answers, e.g. <c>http://127.0.0.1:5170/</c>.</summary>
     public Uri Url { get; }
 
-    private ViewerServer(WebApplication app, RunCatalog catalog, Uri url)
+    private ViewerServer(WebApplication app, RunCatalog catalog, EpisodeActions actions, Uri url)
     {
         _app = app;
         _catalog = catalog;
+        _actions = actions;
         Url = url;
     }
 
@@ -49,7 +51,8 @@ public sealed class ViewerServer : IAsyncDisposable
         });
         var app = builder.Build();
         app.Use(LoopbackOnly);
-        ViewerEndpoints.Map(app, catalog, new EpisodeActions(options.RegistryPath));
+        var actions = new EpisodeActions(options.RegistryPath, options.ForkAgents);
+        ViewerEndpoints.Map(app, catalog, actions);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -57,11 +60,12 @@ public sealed class ViewerServer : IAsyncDisposable
         catch
         {
             catalog.Dispose();
+            await actions.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ViewerServer(app, catalog, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/"));
+        return new ViewerServer(app, catalog, actions, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/"));
     }
 
     /// <summary>Completes when the viewer stops (Ctrl+C through <paramref name="cancellationToken"/>).</summary>
@@ -72,6 +76,7 @@ public sealed class ViewerServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        await _actions.DisposeAsync().ConfigureAwait(false);
         _catalog.Dispose();
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Forge.Core;
+using Forge.Host.Recording;
 
 namespace Forge.Viewer.Tests;
 
@@ -22,7 +23,9 @@ public sealed class ViewerApiTests(ViewerSession session)
     {
         var runs = (await Get("api/runs")).GetProperty("runs").EnumerateArray().ToList();
 
-        Assert.Equal(["damaged", "escapes", "newer", "quickstart", "quickstart/train"], runs.Select(r => r.GetProperty("id").GetString()));
+        // Reruns and forks other tests record show up as runs of their own (quickstart/reruns, quickstart/forks).
+        Assert.Equal(["damaged", "escapes", "newer", "quickstart", "quickstart/train"],
+            runs.Select(r => r.GetProperty("id").GetString()).Where(id => id is not ("quickstart/reruns" or "quickstart/forks")));
         var quickstart = runs.Single(r => r.GetProperty("id").GetString() == "quickstart");
         var log = quickstart.GetProperty("logs")[0];
         Assert.Equal(session.Runs.QuickstartEpisodes.Count, log.GetProperty("episodes").GetInt32());
@@ -85,7 +88,7 @@ public sealed class ViewerApiTests(ViewerSession session)
         var ordinal = session.Runs.QuickstartEpisodes.ToList().FindIndex(t => t.Steps.Any(s => s.Action.ToolCalls.Count > 0) && t.ToolErrorCount > 0);
         var t = session.Runs.QuickstartEpisodes[ordinal];
 
-        var e = await Get($"api/episode?log=quickstart/trajectories.forge&n={ordinal}");
+        var e = (await Get($"api/episode?log=quickstart/trajectories.forge&n={ordinal}")).GetProperty("episode");
 
         Assert.Equal(t.EpisodeId, e.GetProperty("summary").GetProperty("episodeId").GetString());
         Assert.Equal(t.Prompt.Select(m => m.Content), e.GetProperty("prompt").EnumerateArray().Select(m => m.GetProperty("content").GetString()));
@@ -102,12 +105,12 @@ public sealed class ViewerApiTests(ViewerSession session)
     [Fact]
     public async Task Episode_ControlCharactersAndUndecodableText_AreEscaped()
     {
-        var e = await Get("api/episode?log=escapes/trajectories.forge&n=0");
+        var e = (await Get("api/episode?log=escapes/trajectories.forge&n=0")).GetProperty("episode");
 
         var action = e.GetProperty("steps")[0].GetProperty("action");
-        Assert.Equal("ok \\x1B[31mred\\x1B[0m \\x00 \\uFFFD \\uFFFD done", action.GetProperty("content").GetString());
+        Assert.Equal("ok \\u001b[31mred\\u001b[0m \\u0000 \\ufffd \\ufffd done", action.GetProperty("content").GetString());
         Assert.True(action.GetProperty("escaped").GetBoolean());
-        Assert.Equal("t\\x07ask", e.GetProperty("summary").GetProperty("taskId").GetString());
+        Assert.Equal("t\\u0007ask", e.GetProperty("summary").GetProperty("taskId").GetString());
         Assert.Equal([-0.1f, -2.5f, -9f], action.GetProperty("tokens").EnumerateArray().Select(t => t.GetProperty("logProb").GetSingle()));
     }
 
@@ -121,7 +124,7 @@ public sealed class ViewerApiTests(ViewerSession session)
         Assert.False(corrupt[0].GetProperty("atEndOfFile").GetBoolean());
         Assert.True(corrupt[1].GetProperty("atEndOfFile").GetBoolean());
         Assert.Equal(2, data.GetProperty("total").GetInt32());           // v1.forge holds 4: the first is damaged, the last torn
-        Assert.Equal("ep-0002", (await Get("api/episode?log=damaged/trajectories.forge&n=0")).GetProperty("summary").GetProperty("episodeId").GetString());
+        Assert.Equal("ep-0002", (await Get("api/episode?log=damaged/trajectories.forge&n=0")).GetProperty("episode").GetProperty("summary").GetProperty("episodeId").GetString());
     }
 
     [Fact]
@@ -155,6 +158,61 @@ public sealed class ViewerApiTests(ViewerSession session)
         Assert.True(response.IsSuccessStatusCode, body.ToString());
         Assert.True(body.GetProperty("reproduced").GetBoolean(), body.ToString());
         Assert.Equal(session.Runs.QuickstartEpisodes[ordinal].Steps.Count, body.GetProperty("stepsReplayed").GetInt32());
+        var recorded = body.GetProperty("recorded");
+        Assert.Equal("quickstart/reruns/trajectories.forge", recorded.GetProperty("log").GetString());
+        var rerun = (await Get($"api/episode?log=quickstart/reruns/trajectories.forge&n={recorded.GetProperty("ordinal").GetInt32()}")).GetProperty("episode");
+        Assert.Equal(session.Runs.QuickstartEpisodes[ordinal].EpisodeId, rerun.GetProperty("summary").GetProperty("episodeId").GetString());
+        Assert.Equal(session.Runs.QuickstartEpisodes[ordinal].TotalReward, rerun.GetProperty("summary").GetProperty("totalReward").GetDouble());
+    }
+
+    [Fact]
+    public async Task Fork_SupportDeskEpisodeAtStepOne_RecordsBranchesWithTheirParent()
+    {
+        var ordinal = session.Runs.QuickstartEpisodes.ToList().FindIndex(t => t.EnvironmentId == "support/desk" && t.Steps.Count > 2);
+        var parent = session.Runs.QuickstartEpisodes[ordinal];
+
+        var body = await Post($"api/fork?log=quickstart/trajectories.forge&n={ordinal}&step=1&agent=noisy:0.3&samples=3");
+
+        Assert.Equal(1, body.GetProperty("forkStep").GetInt32());
+        var branches = body.GetProperty("branches").EnumerateArray().ToList();
+        Assert.Equal(3, branches.Count);
+        foreach (var branch in branches)
+        {
+            Assert.Equal(JsonValueKind.Null, branch.GetProperty("prefixDivergence").ValueKind);
+            var recorded = branch.GetProperty("recorded");
+            Assert.Equal("quickstart/forks/trajectories.forge", recorded.GetProperty("log").GetString());
+            var data = await Get($"api/episode?log=quickstart/forks/trajectories.forge&n={recorded.GetProperty("ordinal").GetInt32()}");
+            var summary = data.GetProperty("episode").GetProperty("summary");
+            Assert.Equal(parent.EpisodeId, summary.GetProperty("parentEpisodeId").GetString());
+            Assert.Equal(1, summary.GetProperty("forkStep").GetInt32());
+            Assert.Equal(ordinal, data.GetProperty("parent").GetProperty("n").GetInt32());
+            var firstAction = data.GetProperty("episode").GetProperty("steps")[0].GetProperty("action").GetProperty("content").GetString();
+            Assert.Equal(DisplayText.Escape(parent.Steps[0].Action.Content), firstAction);
+        }
+    }
+
+    [Fact]
+    public async Task Fork_PastTheEnd_SaysWhichStepsCanBeForked()
+    {
+        var ordinal = session.Runs.QuickstartEpisodes.ToList().FindIndex(t => t.EnvironmentId == "support/desk" && t.Termination == Termination.Terminated);
+        var steps = session.Runs.QuickstartEpisodes[ordinal].Steps.Count;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/fork?log=quickstart/trajectories.forge&n={ordinal}&step={steps + 3}&agent=scripted");
+        request.Headers.Add("X-Forge-Viewer", "1");
+
+        using var response = await session.Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"can be forked at steps 0 to {steps - 1} (got {steps + 3})", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+    }
+
+    private async Task<JsonElement> Post(string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path);
+        request.Headers.Add("X-Forge-Viewer", "1");
+        using var response = await session.Http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode} {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     [Fact]

@@ -1,3 +1,6 @@
+using Forge.Agents.Scripted;
+using Forge.Core;
+using Forge.Host.Registry;
 using Microsoft.Playwright;
 
 namespace Forge.Viewer.Tests;
@@ -25,7 +28,7 @@ public sealed class ViewerSession : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Runs.InitializeAsync();
-        Server = await ViewerServer.StartAsync(new ViewerOptions { Path = Runs.Root, RegistryPath = Runs.RegistryPath });
+        Server = await ViewerServer.StartAsync(new ViewerOptions { Path = Runs.Root, RegistryPath = Runs.RegistryPath, ForkAgents = ForkAgent });
         Http = new HttpClient { BaseAddress = Server.Url };
 
         var chromium = FindChromium();
@@ -47,6 +50,14 @@ public sealed class ViewerSession : IAsyncLifetime
             NoBrowser = $"chromium at {chromium} could not be started: {e.Message}";
         }
     }
+
+    // The fork agents the tests use: an environment's scripted solver, alone or behind the noisy agent ("noisy:RATE").
+    private static IAgent ForkAgent(string spec, RegisteredEnvironment environment, int seed) => spec.Split(':') switch
+    {
+        ["scripted"] => environment.CreateSolver()!,
+        ["noisy", var rate] => new NoisyAgent(environment.CreateSolver()!, double.Parse(rate, System.Globalization.CultureInfo.InvariantCulture)),
+        _ => throw new ArgumentException($"the viewer tests fork with scripted or noisy:RATE, not {spec}"),
+    };
 
     /// <summary>Skips (or, on CI, fails) a test that needs the browser when there is none.</summary>
     public IBrowser RequireBrowser()

@@ -115,19 +115,6 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
         }
     }
 
-    private Task<EpisodeSession> StartAsync(IEnvironment instance, int seed, IEnvironmentTask task, RewardMode? mode = null, EpisodeLimits? limits = null)
-    {
-        if (environment.RequiresSandbox && options.Sandboxes is null)
-            throw new CheckFailure($"{environment.Id} needs a sandbox ([RequiresSandbox]) and the check was given none");
-        return EpisodeSession.StartAsync(instance, task, seed, limits ?? environment.Limits, mode ?? environment.RewardMode, options, environment.RequiresSandbox, cancellationToken);
-    }
-
-    private async Task<EpisodeRecord> PlayAsync(IEnvironment instance, int seed, IEnvironmentTask task, IAgent agent, RewardMode? mode = null, EpisodeLimits? limits = null)
-    {
-        await using var session = await StartAsync(instance, seed, task, mode, limits).ConfigureAwait(false);
-        return await session.RunToEndAsync(agent, environment.Id).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Runs <paramref name="run"/> on every item, <see cref="CheckOptions.Parallelism"/> at a time (episodes on separate
     /// instances are independent), and returns the results in the items' order. When items fail, the failure of the first

@@ -4,10 +4,11 @@ using System.Text;
 namespace Forge.Host.Recording;
 
 /// <summary>
-/// Makes recorded text safe to show: control characters (other than newline and tab), lone surrogates and the replacement
-/// character that stands for bytes that were not valid UTF-8 are written as escapes (<c>\x1B</c>, <c>\uD800</c>,
-/// <c>\uFFFD</c>), never passed raw to a terminal or a page. An untrained policy emits such text; the viewer and
-/// <c>forge replay</c> both show it through here.
+/// Makes recorded text safe to show, in a terminal or a page: control characters (escape sequences included), bidirectional and
+/// other format characters, private-use and unassigned code points, lone surrogates (text that was not valid UTF-16) and U+FFFD
+/// (bytes that were not valid UTF-8 when decoded) are written as <c>\uXXXX</c> escapes, a tab as <c>\t</c>; line breaks are
+/// kept. An untrained policy emits such text; <c>forge replay</c>, <c>forge view</c> and the checker's reports all show it
+/// through here.
 /// </summary>
 public static class DisplayText
 {
@@ -18,40 +19,31 @@ public static class DisplayText
     public static string Escape(string? text, out bool escaped)
     {
         escaped = false;
-        if (string.IsNullOrEmpty(text)) return text ?? "";
-        var first = FirstUnsafe(text);
-        if (first < 0) return text;
-
-        escaped = true;
-        var builder = new StringBuilder(text.Length + 16).Append(text, 0, first);
-        for (var i = first; i < text.Length; i++)
+        if (string.IsNullOrEmpty(text)) return "";
+        StringBuilder? builder = null;
+        for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
             if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
-                builder.Append(c).Append(text[++i]);
+                builder?.Append(c).Append(text[i + 1]);
+                i++;
                 continue;
             }
-            if (!IsUnsafe(c)) builder.Append(c);
-            else if (c < 0x100) builder.Append("\\x").Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
-            else builder.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+            if (!IsUnsafe(c))
+            {
+                builder?.Append(c);
+                continue;
+            }
+            builder ??= new StringBuilder(text.Length + 16).Append(text, 0, i);
+            builder.Append(c == '\t' ? "\\t" : string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"));
         }
-        return builder.ToString();
+        escaped = builder is not null;
+        return builder?.ToString() ?? text;
     }
 
-    private static int FirstUnsafe(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
-            if (IsUnsafe(c)) return i;
-        }
-        return -1;
-    }
-
-    // C0 controls except \n and \t, DEL, C1 controls, unpaired surrogates, U+FFFD (what undecodable bytes became), bidi overrides.
-    private static bool IsUnsafe(char c) =>
-        (c < 0x20 && c != '\n' && c != '\t') || c is >= '\x7F' and <= '\x9F' || char.IsSurrogate(c) || c == '\uFFFD'
-        || c is >= '\u202A' and <= '\u202E' || c is >= '\u2066' and <= '\u2069';
+    /// <summary>True for a character that is never shown raw (see the type's summary).</summary>
+    public static bool IsUnsafe(char c) => c != '\n' && (c == '\uFFFD' || char.GetUnicodeCategory(c) is
+        UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.Surrogate or UnicodeCategory.PrivateUse
+        or UnicodeCategory.OtherNotAssigned or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 }

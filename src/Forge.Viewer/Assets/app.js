@@ -221,34 +221,69 @@ function outcome(e) {
 }
 function header(e) {
   const s = e.summary;
-  return kv([["environment", `${s.environmentId} v${s.environmentVersion}`], ["task", s.taskId], ["seed", s.seed],
+  return kv([s.parentEpisodeId ? ["parent", `${s.parentEpisodeId} (forked after ${s.forkStep} step(s))`] : null, ["environment", `${s.environmentId} v${s.environmentVersion}`], ["task", s.taskId], ["seed", s.seed],
     ["agent", `${s.agentId || "(none)"}${s.policyVersion !== null && s.policyVersion !== undefined ? ` (policy v${s.policyVersion})` : ""}`],
     s.runId ? ["run", s.runId] : null, s.groupId ? ["group", s.groupId] : null,
     ["started", s.startedAt], ["duration", ms(s.durationMs)], ["steps", s.steps],
     ["tools", e.tools.map(t => t.name).join(", ") || "(none)"]], { "data-testid": "episode-header" });
 }
+let notice = null;   // what an action did, shown on the episode page it opened
+function recordedLink(r, text) { return link(hashFor("episode", { log: r.log, n: r.ordinal }), text || `${r.episodeId} (${r.log} #${r.ordinal})`); }
 async function episodePage(params) {
-  const e = await api(`/api/episode?log=${encodeURIComponent(params.log)}&n=${params.n}`);
-  const s = e.summary;
+  const data = await api(`/api/episode?log=${encodeURIComponent(params.log)}&n=${params.n}`);
+  const e = data.episode, s = e.summary;
   const result = el("div", { "data-testid": "action-result" });
+  if (notice) { result.append(...notice); notice = null; }
+  const busy = text => result.replaceChildren(el("p", { class: "muted", text }));
   const rerun = el("button", { "data-testid": "rerun", onclick: async () => {
-    result.replaceChildren(el("p", { class: "muted", text: "Re-running…" }));
+    busy("Re-running…");
     try {
       const r = await post(`/api/rerun?log=${encodeURIComponent(params.log)}&n=${params.n}`);
-      result.replaceChildren(r.reproduced
-        ? banner("ok", `Re-ran ${r.episodeId} against ${r.environment}: ${r.stepsReplayed} step(s) matched; no divergence.`, "rerun-ok")
-        : banner("error", `Re-ran against ${r.environment}: first divergence at ${r.divergedAtStep === null ? "the opening observation" : `step ${r.divergedAtStep}`} (${r.what}). Recorded: ${r.recorded} · now: ${r.rerun}`, "rerun-diverged"),
-        ...r.notes.map(n => el("p", { class: "muted", text: `note: ${n}` })));
+      const original = { log: params.log, n: params.n };
+      notice = [r.reproduced
+          ? banner("ok", `Rerun of ${r.episodeId} against ${r.environment}: ${r.stepsReplayed} step(s) matched; no divergence.`, "rerun-ok")
+          : banner("error", `Rerun of ${r.episodeId} against ${r.environment} diverged at ${r.divergence.step === null ? "reset" : `step ${r.divergence.step}`}: ${r.divergence.what}. Recorded: ${r.divergence.left} · now: ${r.divergence.right}`, "rerun-diverged"),
+        ...r.changes.map(c => el("p", { class: "muted", text: `changed since recording: ${c}` })),
+        ...r.notes.map(n => el("p", { class: "muted", text: `note: ${n}` })),
+        el("p", {}, "This is the rerun, recorded in ", el("code", { text: r.recorded.log }), ". ",
+          link(hashFor("episode", { log: original.log, n: original.n }), "original"), " · ",
+          link(hashFor("compare", { a: original.log, an: original.n, b: r.recorded.log, bn: r.recorded.ordinal }), "compare with the original"))];
+      location.hash = hashFor("episode", { log: r.recorded.log, n: r.recorded.ordinal });
     } catch (err) { result.replaceChildren(banner("error", err.message, "action-error")); }
   } }, "Rerun");
+  const forkStep = el("select", { "data-testid": "fork-step", "aria-label": "fork after this many steps" },
+    Array.from({ length: s.steps + 1 }, (_, k) => el("option", { value: k, text: `after ${k} step(s)`, selected: k === Math.min(1, s.steps) })));
+  const forkAgent = el("input", { value: "noisy:0.3", size: 14, "data-testid": "fork-agent", "aria-label": "agent to continue with", title: "scripted, noisy[:RATE], policy:CHECKPOINT_DIR or semantic-kernel:MODEL@URL" });
+  const forkSamples = el("input", { value: "2", size: 2, type: "number", min: 1, max: 16, "data-testid": "fork-samples", "aria-label": "branches" });
+  const fork = el("button", { "data-testid": "fork", onclick: async () => {
+    busy("Forking…");
+    try {
+      const f = await post(`/api/fork?log=${encodeURIComponent(params.log)}&n=${params.n}&step=${forkStep.value}&agent=${encodeURIComponent(forkAgent.value)}&samples=${forkSamples.value}`);
+      notice = [banner(f.branches.every(b => !b.prefixDivergence) ? "ok" : "error",
+          `Forked ${f.parentEpisodeId} after ${f.forkStep} step(s) with ${f.agent}: ${f.branches.length} branch(es)` +
+          (f.branches.every(b => !b.prefixDivergence) ? ", the parent's state restored in each." : "; some did not restore the parent's state."), "fork-done"),
+        ...f.changes.map(c => el("p", { class: "muted", text: `changed since recording: ${c}` })),
+        el("ul", { "data-testid": "fork-branches" }, f.branches.map(b => el("li", {}, recordedLink(b.recorded),
+          ` · reward ${num(b.totalReward)} · ${b.steps} steps · ${b.termination}`,
+          b.prefixDivergence ? el("span", { class: "flag", text: `diverged at ${b.prefixDivergence.step ?? "reset"}: ${b.prefixDivergence.what}` }) : "",
+          " · ", link(hashFor("compare", { a: params.log, an: params.n, b: b.recorded.log, bn: b.recorded.ordinal }), "compare with the parent"))))];
+      location.hash = hashFor("episode", { log: f.branches[0].recorded.log, n: f.branches[0].recorded.ordinal });
+    } catch (err) { result.replaceChildren(banner("error", err.message, "action-error")); }
+  } }, "Fork");
   const other = el("input", { size: 6, placeholder: "#", "aria-label": "episode number to compare with", "data-testid": "compare-with" });
   const compare = el("button", { onclick: () => { if (other.value !== "") location.hash = hashFor("compare", { a: params.log, an: params.n, b: params.log, bn: other.value }); } }, "Compare with #");
+  const parent = s.parentEpisodeId ? el("p", { "data-testid": "parent" }, "Forked from ",
+      data.parent ? link(hashFor("episode", { log: data.parent.log, n: data.parent.n }), s.parentEpisodeId) : el("code", { text: s.parentEpisodeId }),
+      ` after its first ${s.forkStep} step(s)`,
+      data.parent ? [" · ", link(hashFor("compare", { a: data.parent.log, an: data.parent.n, b: params.log, bn: params.n }), "compare with the parent")] : " (parent not under this path)")
+    : null;
   return [
     el("h1", {}, "Episode ", el("code", { text: s.episodeId }), el("span", { class: "muted", text: ` #${s.ordinal} of ${e.log}` })),
     el("div", { class: "pager" }, link(hashFor("episodes", { log: e.log }), "← episodes"),
       s.ordinal > 0 ? link(hashFor("episode", { log: e.log, n: s.ordinal - 1 }), "previous") : "", link(hashFor("episode", { log: e.log, n: s.ordinal + 1 }), "next"),
-      rerun, other, compare),
+      rerun, el("span", { class: "muted", text: "·" }), fork, forkStep, forkAgent, forkSamples, el("span", { class: "muted", text: "branches ·" }), other, compare),
     result,
+    parent,
     header(e),
     ...conversation(e, null),
     ...outcome(e),
@@ -260,7 +295,7 @@ async function episodePage(params) {
 async function comparePage(params) {
   const data = await api(`/api/compare?a=${encodeURIComponent(params.a)}&an=${params.an}&b=${encodeURIComponent(params.b)}&bn=${params.bn}`);
   const d = data.divergence;
-  const where = d ? (d.step === null ? d.what : `step ${d.step}: ${d.what}`) : null;
+  const where = d ? `${d.step === null ? "reset" : `step ${d.step}`}: ${d.what}` : null;
   const side = (e, label) => el("div", { "data-testid": `side-${label}` },
     el("h2", {}, link(hashFor("episode", { log: e.log, n: e.summary.ordinal }), `${e.summary.episodeId}`), el("span", { class: "muted", text: ` (${e.log} #${e.summary.ordinal})` })),
     header(e), ...conversation(e, d ? d.step : null), ...outcome(e));

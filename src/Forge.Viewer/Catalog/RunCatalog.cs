@@ -29,6 +29,7 @@ internal sealed class RunCatalog : IDisposable
     private static readonly HashSet<string> SkippedFolders = new(StringComparer.Ordinal) { "checkpoints", "tensorboard", "node_modules", "bin", "obj" };
     private readonly string _root;
     private readonly bool _rootIsFile;
+    private readonly string _base;   // ids are relative to this folder: the path, or the folder of a log given alone
     private readonly Dictionary<string, OpenedLog> _open = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -36,7 +37,8 @@ internal sealed class RunCatalog : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         _root = System.IO.Path.GetFullPath(path);
-        if (File.Exists(_root)) _rootIsFile = true;
+        _base = _root;
+        if (File.Exists(_root)) (_rootIsFile, _base) = (true, System.IO.Path.GetDirectoryName(_root)!);
         else if (!Directory.Exists(_root)) throw new FileNotFoundException($"{path} does not exist: give a trajectory log, a run folder or a folder of runs.", path);
     }
 
@@ -46,12 +48,15 @@ internal sealed class RunCatalog : IDisposable
     /// <summary>Every run under the path, in folder order.</summary>
     public IReadOnlyList<RunEntry> Runs()
     {
+        var runs = new List<RunEntry>();
         if (_rootIsFile)
         {
-            var folder = System.IO.Path.GetDirectoryName(_root)!;
-            return [new RunEntry(".", folder, [new LogEntry(System.IO.Path.GetFileName(_root), _root)], null, null)];
+            // One log, and the reruns and forks the viewer recorded next to it.
+            runs.Add(new RunEntry(".", _base, [new LogEntry(Relative(_root), _root)], null, null));
+            foreach (var actions in new[] { "reruns", "forks" })
+                if (Directory.Exists(System.IO.Path.Combine(_base, actions))) Walk(System.IO.Path.Combine(_base, actions), MaxDepth, runs);
+            return runs;
         }
-        var runs = new List<RunEntry>();
         Walk(_root, 0, runs);
         return runs;
     }
@@ -80,6 +85,14 @@ internal sealed class RunCatalog : IDisposable
             _open[id] = opened;
             return opened;
         }
+    }
+
+    /// <summary>Where the episode <paramref name="episodeId"/> is recorded (the first log that has it, in run order), or null.</summary>
+    public (string Log, int Ordinal)? Find(string episodeId)
+    {
+        foreach (var log in Runs().SelectMany(r => r.Logs))
+            if (Open(log.Id).Index?.Find(episodeId) is { } summary) return (log.Id, summary.Ordinal);
+        return null;
     }
 
     /// <summary>Forgets every opened index and closes the logs.</summary>
@@ -121,7 +134,7 @@ internal sealed class RunCatalog : IDisposable
 
     private string Relative(string path)
     {
-        var relative = System.IO.Path.GetRelativePath(_root, path).Replace('\\', '/');
+        var relative = System.IO.Path.GetRelativePath(_base, path).Replace('\\', '/');
         return relative.Length == 0 ? "." : relative;
     }
 }

@@ -42,7 +42,7 @@ internal sealed record RunView(string Id, string Scenario, IReadOnlyList<LogView
     {
         var name = Path.GetFileName(run.Folder.TrimEnd(Path.DirectorySeparatorChar));
         var parent = Path.GetFileName(Path.GetDirectoryName(run.Folder.TrimEnd(Path.DirectorySeparatorChar)) ?? "");
-        var scenario = name is "train" or "eval" && parent.Length > 0 ? $"{parent} ({name})" : name;
+        var scenario = name is "train" or "eval" or "reruns" or "forks" && parent.Length > 0 ? $"{parent} ({name})" : name;
         return DisplayText.Escape(scenario);
     }
 }

@@ -68,7 +68,7 @@ public sealed class EnvironmentCheckerTests
         Expect(report, CheckNames.Reset, CheckStatus.Passed);
         var determinism = Expect(report, CheckNames.Determinism, CheckStatus.Failed);
         Assert.Contains("two runs on fresh instances differ", determinism.Message);
-        Assert.Contains("prompt[0]", determinism.Message);
+        Assert.Contains("reset: observation", determinism.Message);
         Assert.False(report.Passed);
         Expect(report, CheckNames.Reset, CheckStatus.Passed);
     }

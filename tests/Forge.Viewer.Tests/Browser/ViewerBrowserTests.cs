@@ -38,7 +38,8 @@ public sealed class ViewerBrowserTests(ViewerSession session)
         var page = await Open("");
         await page.WaitForSelectorAsync("[data-testid=run]");
 
-        Assert.Equal(5, await page.Locator("[data-testid=run]").CountAsync());
+        Assert.Equal(["damaged", "escapes", "newer", "quickstart", "quickstart/train"],
+            (await page.Locator("[data-testid=run]").EvaluateAllAsync<string[]>("nodes => nodes.map(n => n.dataset.run)")).Where(id => id is not ("quickstart/reruns" or "quickstart/forks")));
         var quickstart = page.Locator("[data-run=quickstart]");
         var environments = session.Runs.QuickstartEpisodes.Select(t => t.EnvironmentId).Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.Equal(environments, await quickstart.Locator("[data-testid=env-table] tbody tr td:first-child").AllInnerTextsAsync());
@@ -108,6 +109,34 @@ public sealed class ViewerBrowserTests(ViewerSession session)
 
         var banner = await page.WaitForSelectorAsync("[data-testid=rerun-ok]");
         Assert.Contains($"{session.Runs.QuickstartEpisodes[ordinal].Steps.Count} step(s) matched", await banner!.InnerTextAsync());
+        Assert.Contains("#/episode?log=quickstart%2Freruns%2Ftrajectories.forge", page.Url);      // the rerun opened as an episode of its own
+        Assert.Equal(session.Runs.QuickstartEpisodes[ordinal].Steps.Count, await page.Locator("[data-testid=step]").CountAsync());
+        await page.Context.CloseAsync();
+    }
+
+    [SkippableFact]
+    public async Task EpisodePage_Fork_OpensTheFirstBranchWithItsParent()
+    {
+        var ordinal = session.Runs.QuickstartEpisodes.ToList().FindIndex(t => t.EnvironmentId == "support/desk" && t.Steps.Count > 2);
+        var parent = session.Runs.QuickstartEpisodes[ordinal];
+        var page = await Open(Hash("episode", $"log={Log}&n={ordinal}"));
+        await page.WaitForSelectorAsync("[data-testid=episode-header]");
+
+        await page.SelectOptionAsync("[data-testid=fork-step]", "1");
+        await page.FillAsync("[data-testid=fork-agent]", "noisy:0.5");
+        await page.FillAsync("[data-testid=fork-samples]", "2");
+        await page.ClickAsync("[data-testid=fork]");
+
+        var done = await page.WaitForSelectorAsync("[data-testid=fork-done]");
+        Assert.Contains($"Forked {parent.EpisodeId} after 1 step(s) with noisy", await done!.InnerTextAsync());
+        Assert.Equal(2, await page.Locator("[data-testid=fork-branches] li").CountAsync());
+        Assert.Contains($"Forked from {parent.EpisodeId} after its first 1 step(s)", await page.Locator("[data-testid=parent]").InnerTextAsync());
+        Assert.Contains("#/episode?log=quickstart%2Fforks%2Ftrajectories.forge", page.Url);
+        await Screenshot(page, "fork");
+
+        await page.Locator("[data-testid=parent] a", new PageLocatorOptions { HasText = "compare with the parent" }).ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=side-left]");
+        Assert.Equal(parent.EpisodeId, (await page.Locator("[data-testid=side-left] h2 a").InnerTextAsync()).Trim());
         await page.Context.CloseAsync();
     }
 
@@ -118,7 +147,7 @@ public sealed class ViewerBrowserTests(ViewerSession session)
         await page.WaitForSelectorAsync("[data-testid=tokens]");
 
         var text = await page.Locator("main").InnerTextAsync();
-        Assert.Contains("ok \\x1B[31mred\\x1B[0m \\x00", text);
+        Assert.Contains("ok \\u001b[31mred\\u001b[0m \\u0000", text);
         Assert.DoesNotContain('\u001b', text);
         Assert.Equal(1, await page.Locator("[data-testid=escaped]").CountAsync());
         var colours = await page.Locator("[data-testid=tokens] .tok").EvaluateAllAsync<string[]>("nodes => nodes.map(n => getComputedStyle(n).backgroundColor)");

@@ -33,7 +33,11 @@ internal sealed class ViewCommand : AsyncCommand<ViewCommand.Settings>
         ViewerServer server;
         try
         {
-            server = await ViewerServer.StartAsync(new ViewerOptions { Path = settings.Path, Port = settings.Port, RegistryPath = settings.Registry }, cancellationToken);
+            server = await ViewerServer.StartAsync(new ViewerOptions
+            {
+                Path = settings.Path, Port = settings.Port, RegistryPath = settings.Registry,
+                ForkAgents = Trajectories.ForkAgents.Create,   // the agents `forge replay --fork-at K --agent SPEC` knows
+            }, cancellationToken);
         }
         catch (IOException e) when (settings.Port != 0)
         {

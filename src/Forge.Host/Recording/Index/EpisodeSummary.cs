@@ -44,6 +44,12 @@ public sealed record EpisodeSummary
     /// <summary>The policy version that acted, when a trainable policy did.</summary>
     public int? PolicyVersion { get; init; }
 
+    /// <summary>For a forked episode: the parent episode's id.</summary>
+    public string? ParentEpisodeId { get; init; }
+
+    /// <summary>For a forked episode: how many of the parent's steps were re-executed before its own agent took over.</summary>
+    public int? ForkStep { get; init; }
+
     /// <summary>How many steps the episode took.</summary>
     public int Steps { get; init; }
 

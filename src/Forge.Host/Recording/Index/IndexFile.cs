@@ -25,7 +25,7 @@ internal sealed record IndexContent(int LogFormatVersion, long CoveredLength, ui
 /// </summary>
 internal static class IndexFile
 {
-    public const ushort Version = 1;
+    public const ushort Version = 2;
     private static ReadOnlySpan<byte> Magic => "FORGEIDX"u8;
     private const int None = -1;
 
@@ -56,7 +56,7 @@ internal static class IndexFile
             var rows = content.Episodes.Select(e => (e, ids: new[]
             {
                 Id(e.EpisodeId), Id(e.RunId), Id(e.GroupId), Id(e.EnvironmentId), Id(e.EnvironmentVersion), Id(e.TaskId), Id(e.AgentId),
-                Id(e.TruncationReason), Id(e.ErrorType),
+                Id(e.TruncationReason), Id(e.ErrorType), Id(e.ParentEpisodeId),
             })).ToList();
             w.Write(table.Count);
             foreach (var s in table) w.Write(s);
@@ -69,6 +69,7 @@ internal static class IndexFile
                 foreach (var id in ids) w.Write(id);
                 w.Write(e.Seed);
                 w.Write(e.PolicyVersion ?? int.MinValue);
+                w.Write(e.ForkStep ?? int.MinValue);
                 w.Write(e.Steps);
                 w.Write(e.TotalReward);
                 w.Write(e.Success);
@@ -144,9 +145,10 @@ internal static class IndexFile
                 var offset = r.ReadInt64();
                 var length = r.ReadInt32();
                 int episode = r.ReadInt32(), run = r.ReadInt32(), group = r.ReadInt32(), environment = r.ReadInt32(), version = r.ReadInt32(),
-                    task = r.ReadInt32(), agent = r.ReadInt32(), truncation = r.ReadInt32(), errorType = r.ReadInt32();
+                    task = r.ReadInt32(), agent = r.ReadInt32(), truncation = r.ReadInt32(), errorType = r.ReadInt32(), parent = r.ReadInt32();
                 var seed = r.ReadInt32();
                 var policy = r.ReadInt32();
+                var forkStep = r.ReadInt32();
                 var steps = r.ReadInt32();
                 var reward = r.ReadDouble();
                 var success = r.ReadBoolean();
@@ -161,6 +163,7 @@ internal static class IndexFile
                     Ordinal = i, Offset = offset, Length = length,
                     EpisodeId = S(episode)!, RunId = S(run) ?? "", GroupId = S(group) ?? "", EnvironmentId = S(environment)!,
                     EnvironmentVersion = S(version) ?? "", TaskId = S(task)!, AgentId = S(agent) ?? "", TruncationReason = S(truncation), ErrorType = S(errorType),
+                    ParentEpisodeId = S(parent), ForkStep = forkStep == int.MinValue ? null : forkStep,
                     Seed = seed, PolicyVersion = policy == int.MinValue ? null : policy, Steps = steps, TotalReward = reward, Success = success,
                     Termination = termination, ErrorBoundary = boundary < 0 ? null : (ErrorBoundary)boundary,
                     ToolErrors = toolErrors, Malformed = malformed, AssistantTokens = tokens,

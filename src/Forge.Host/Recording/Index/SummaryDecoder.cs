@@ -17,9 +17,9 @@ internal static class SummaryDecoder
     {
         var reader = new MessagePackReader(frame.Payload);
         string? episodeId = null, environmentId = null, taskId = null, runId = null, groupId = null, environmentVersion = null, agentId = null;
-        string? truncationReason = null, errorType = null;
+        string? truncationReason = null, errorType = null, parentEpisodeId = null;
         int seed = 0, steps = 0, toolErrors = 0, malformed = 0, assistantTokens = 0;
-        int? policyVersion = null;
+        int? policyVersion = null, forkStep = null;
         double totalReward = 0, durationMs = 0;
         var success = false;
         var termination = Termination.Terminated;
@@ -40,6 +40,8 @@ internal static class SummaryDecoder
                 case nameof(Trajectory.Seed): seed = reader.ReadInt32(); break;
                 case nameof(Trajectory.AgentId): agentId = reader.ReadString(); break;
                 case nameof(Trajectory.PolicyVersion): policyVersion = reader.TryReadNil() ? null : reader.ReadInt32(); break;
+                case nameof(Trajectory.ParentEpisodeId): parentEpisodeId = reader.ReadString(); break;
+                case nameof(Trajectory.ForkStep): forkStep = reader.TryReadNil() ? null : reader.ReadInt32(); break;
                 case nameof(Trajectory.Steps): steps = SkipArray(ref reader); break;
                 case nameof(Trajectory.TotalReward): totalReward = reader.ReadDouble(); break;
                 case nameof(Trajectory.Breakdown): success = ReadSuccess(ref reader); break;
@@ -67,7 +69,7 @@ internal static class SummaryDecoder
             Ordinal = ordinal, Offset = frame.Offset, Length = frame.Length,
             EpisodeId = episodeId, RunId = runId ?? "", GroupId = groupId ?? "", EnvironmentId = environmentId,
             EnvironmentVersion = environmentVersion ?? "", TaskId = taskId, Seed = seed, AgentId = agentId ?? "", PolicyVersion = policyVersion,
-            Steps = steps, TotalReward = totalReward, Success = success, Termination = termination, TruncationReason = truncationReason,
+            ParentEpisodeId = parentEpisodeId, ForkStep = forkStep, Steps = steps, TotalReward = totalReward, Success = success, Termination = termination, TruncationReason = truncationReason,
             ErrorBoundary = errorBoundary, ErrorType = errorType, ToolErrors = toolErrors, Malformed = malformed,
             AssistantTokens = assistantTokens, StartedAt = startedAt, DurationMs = durationMs,
         };

@@ -27,6 +27,19 @@ public sealed class TrajectoryIndexTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_ForkedEpisodes_KeepTheirParentAndForkStep()
+    {
+        var forks = SampleTrajectories.All().Select((t, i) => t with { ParentEpisodeId = i % 2 == 0 ? "parent-" + i : null, ForkStep = i % 2 == 0 ? i : null }).ToList();
+        var path = await TestFiles.RecordAsync(_dir.Path, forks);
+        using (TrajectoryIndex.Open(path)) { }
+
+        using var index = TrajectoryIndex.Open(path);
+
+        Assert.Equal(IndexSource.Loaded, index.Source);
+        for (var i = 0; i < forks.Count; i++) AssertSummarizes(forks[i], index.Episodes[i], i);
+    }
+
+    [Fact]
     public async Task Open_Twice_LoadsTheSavedIndexWithTheSameSummaries()
     {
         var path = await TestFiles.RecordAsync(_dir.Path, SampleTrajectories.All());
@@ -173,6 +186,7 @@ public sealed class TrajectoryIndexTests : IDisposable
             (s.EpisodeId, s.RunId, s.GroupId, s.EnvironmentId, s.EnvironmentVersion, s.TaskId, s.Seed, s.AgentId, s.PolicyVersion));
         Assert.Equal((t.Steps.Count, t.TotalReward, t.Success, t.Termination, t.TruncationReason, t.Error?.Boundary, t.Error?.Type),
             (s.Steps, s.TotalReward, s.Success, s.Termination, s.TruncationReason, s.ErrorBoundary, s.ErrorType));
+        Assert.Equal((t.ParentEpisodeId, t.ForkStep), (s.ParentEpisodeId, s.ForkStep));
         Assert.Equal((t.ToolErrorCount, t.MalformedCount, t.AssistantTokens, t.StartedAt, t.DurationMs),
             (s.ToolErrors, s.Malformed, s.AssistantTokens, s.StartedAt, s.DurationMs));
         Assert.Equal(t.StartedAt.Offset, s.StartedAt.Offset);

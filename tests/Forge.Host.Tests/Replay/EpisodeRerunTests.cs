@@ -1,9 +1,10 @@
 using Forge.Core;
-using Forge.Host.Recording;
+using Forge.Host.Registry;
+using Forge.Host.Replay;
 
-namespace Forge.Host.Tests.Recording;
+namespace Forge.Host.Tests.Replay;
 
-public sealed class TrajectoryRerunnerTests
+public sealed class EpisodeRerunTests
 {
     private sealed record GuessTask(string Id, string Answer) : IEnvironmentTask;
 
@@ -44,8 +45,18 @@ public sealed class TrajectoryRerunnerTests
         };
     }
 
+    internal static ReplaySetup Setup(Func<IEnvironment> create) => new()
+    {
+        Environment = new RegisteredEnvironment("test/guess", "2", "", typeof(GuessEnvironment), typeof(GuessTask), new FileTaskSource("tasks.jsonl", [Task1]), null, EpisodeLimits.Default, RewardMode.Graded),
+        Task = Task1,
+        TaskProvenance = new TaskProvenance(),
+        Limits = EpisodeLimits.Default,
+        RewardMode = RewardMode.Graded,
+        Factory = create,
+    };
+
     private static Task<RerunReport> RerunAsync(Trajectory recorded, IEnvironment environment) =>
-        TrajectoryRerunner.RerunAsync(recorded, environment, Task1, EpisodeLimits.Default, RewardMode.Graded);
+        EpisodeRerun.RunAsync(recorded, Setup(() => environment));
 
     [Fact]
     public async Task RerunAsync_SameEnvironment_ReproducesEveryStep()
@@ -66,10 +77,10 @@ public sealed class TrajectoryRerunnerTests
 
         var report = await RerunAsync(recorded, new GuessEnvironment(hint: "colder"));
 
-        var divergence = Assert.IsType<RerunDivergence>(report.Divergence);
+        var divergence = Assert.IsType<TrajectoryDivergence>(report.Divergence);
         Assert.Equal((0, "observation"), (divergence.Step, divergence.What));
-        Assert.Equal("message 0: user: \"warmer\"", divergence.Recorded);
-        Assert.Equal("message 0: user: \"colder\"", divergence.Rerun);
+        Assert.Equal("message 0: user: \"warmer\"", divergence.Expected);
+        Assert.Equal("message 0: user: \"colder\"", divergence.Actual);
     }
 
     [Fact]
@@ -81,7 +92,7 @@ public sealed class TrajectoryRerunnerTests
 
         var report = await RerunAsync(recorded with { Steps = steps }, new GuessEnvironment());
 
-        Assert.Equal(new RerunDivergence(1, "reward", "0.5", "1"), report.Divergence);
+        Assert.Equal(new TrajectoryDivergence(1, "reward", "0.5", "1"), report.Divergence);
         Assert.Equal(1, report.StepsReplayed);
     }
 
@@ -109,6 +120,6 @@ public sealed class TrajectoryRerunnerTests
         var report = await RerunAsync(recorded, new GuessEnvironment(throwOnGuess: true));
 
         Assert.Null(report.Divergence);
-        Assert.Contains("threw InvalidOperationException again", Assert.Single(report.Notes));
+        Assert.Contains("environment failed again as recorded (InvalidOperationException: guess store offline)", Assert.Single(report.Notes));
     }
 }

@@ -105,7 +105,17 @@ public sealed class TrajectoryRecorder : ITrajectorySink, IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <inheritdoc />
+    /// <summary>Hands every record written so far to the operating system (what <see cref="RecordDurability.Buffered"/> holds back), without a disk sync.</summary>
+    public void Flush()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            WritePending();
+        }
+    }
+
+    /// <summary>Hands every record to the operating system and forces it to the disk (fsync).</summary>
     public ValueTask CompleteAsync(CancellationToken cancellationToken)
     {
         lock (_gate)

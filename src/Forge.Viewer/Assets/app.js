@@ -53,7 +53,7 @@ async function route() {
   const render = routes[page] || runsPage;
   app.replaceChildren(el("p", { class: "muted", text: "Loading…" }));
   try {
-    app.replaceChildren(...[await render(params)].flat());
+    app.replaceChildren(...[await render(params)].flat().filter(n => n !== null && n !== undefined && n !== ""));
   } catch (e) {
     app.replaceChildren(banner("error", e.message, "error"));
   }

@@ -73,6 +73,7 @@ public sealed class ViewerBrowserTests(ViewerSession session)
         Assert.Equal(episode.Steps.Sum(s => s.Action.ToolCalls.Count), await page.Locator("[data-testid=tool-call]").CountAsync());
         Assert.Equal(episode.Steps.Sum(s => s.Observation.Count(o => o.IsError)), await page.Locator("[data-testid=tool-error]").CountAsync());
         Assert.Equal(episode.Breakdown!.Scores.Count + 1, await page.Locator("[data-testid=breakdown] tbody tr").CountAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("Array.from(document.querySelector('main').childNodes).filter(n => n.nodeType === Node.TEXT_NODE).length"));
         await Screenshot(page, "episode");
         await page.Context.CloseAsync();
     }

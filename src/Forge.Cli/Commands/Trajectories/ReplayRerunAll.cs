@@ -32,11 +32,14 @@ internal static class ReplayRerunAll
         else
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumns("episode", "environment", "outcome");
-            var byId = file.Trajectories.GroupBy(t => t.EpisodeId).ToDictionary(g => g.Key, g => g.First().EnvironmentId);
-            foreach (var id in report.Reproduced) table.AddRow(E(id), E(byId[id]), "[green]reproduced[/]");
-            foreach (var d in report.Diverged)
-                table.AddRow(E(d.EpisodeId), E(d.EnvironmentId), $"[red]{E($"diverged at {d.Divergence.Where}: {d.Divergence.What}: recorded `{Clip(d.Divergence.Expected)}`, rerun `{Clip(d.Divergence.Actual)}`")}[/]");
-            foreach (var n in report.NotRerunnable) table.AddRow(E(n.EpisodeId), E(n.EnvironmentId), $"[yellow]{E($"not rerunnable: {n.Why}")}[/]");
+            // In file order: reproduced, diverged or not rerunnable.
+            var outcomes = report.Reproduced.Select(id => (Id: id, Text: "[green]reproduced[/]"))
+                .Concat(report.Diverged.Select(d => (Id: d.EpisodeId, Text: $"[red]{E($"diverged at {d.Divergence.Where}: {d.Divergence.What}: recorded `{Clip(d.Divergence.Expected)}`, rerun `{Clip(d.Divergence.Actual)}`")}[/]")))
+                .Concat(report.NotRerunnable.Select(n => (Id: n.EpisodeId, Text: $"[yellow]{E($"not rerunnable: {n.Why}")}[/]")))
+                .ToLookup(o => o.Id, o => o.Text);
+            foreach (var t in file.Trajectories.DistinctBy(t => t.EpisodeId))
+                foreach (var text in outcomes[t.EpisodeId].Take(1))
+                    table.AddRow(E(t.EpisodeId), E(t.EnvironmentId), text);
             console.Write(table);
             foreach (var change in report.Diverged.SelectMany(d => d.Changes).Distinct())
                 console.MarkupLine($"[yellow]changed since recording: {E(change)}[/]");

@@ -27,7 +27,7 @@ internal static class ReplayRerunAll
                     recorded = d.Divergence.Expected, rerun = d.Divergence.Actual, changes = d.Changes,
                 }),
                 not_rerunnable = report.NotRerunnable.Select(n => new { episode_id = n.EpisodeId, environment = n.EnvironmentId, why = n.Why }),
-            }, JsonOutput.Options));
+            }, Json));
         }
         else
         {
@@ -48,6 +48,9 @@ internal static class ReplayRerunAll
         }
         return report.Diverged.Count > 0 ? 1 : 0;
     }
+
+    // Recorded text stays readable: quotes and apostrophes are not escaped as \u0022 and \u0027.
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(JsonOutput.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Clip(string text) => text.Length > 160 ? text[..160] + "…" : text;
 

@@ -14,7 +14,8 @@ internal sealed partial class CheckRun
     /// Runs one episode of <paramref name="instance"/> (which the caller keeps and disposes) with <paramref name="actions"/>.
     /// Every deadline is the check's timeout. Throws <see cref="CheckFailure"/> when the episode errored or hung.
     /// </summary>
-    private async Task<EpisodeOutcome> RunAsync(IEnvironment instance, int seed, IEnvironmentTask task, ActionSource actions, RewardMode? mode = null, EpisodeLimits? limits = null)
+    private async Task<EpisodeOutcome> RunAsync(IEnvironment instance, int seed, IEnvironmentTask task, ActionSource actions, RewardMode? mode = null, EpisodeLimits? limits = null,
+        EpisodeRunner? runner = null)
     {
         if (environment.RequiresSandbox && options.Sandboxes is null)
             throw new CheckFailure($"{environment.Id} needs a sandbox ([RequiresSandbox]) and the check was given none");
@@ -23,7 +24,7 @@ internal sealed partial class CheckRun
             Limits = (limits ?? environment.Limits) with { TurnTimeout = options.Timeout, StepTimeout = options.Timeout, EpisodeTimeout = options.Timeout },
             RewardMode = mode ?? environment.RewardMode,
         };
-        var outcome = await Runner.RunEpisodeAsync(request, () => instance, ownsEnvironment: false, actions, cancellationToken).ConfigureAwait(false);
+        var outcome = await (runner ?? Runner).RunEpisodeAsync(request, () => instance, ownsEnvironment: false, actions, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         var t = outcome.Trajectory;
         var where = $"seed {seed}, task '{task.Id}'";

@@ -25,6 +25,7 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
         await RunCheckAsync(CheckNames.Truncation, CheckTruncationAsync).ConfigureAwait(false);
         foreach (var (name, actions) in HostileActions())
             await RunCheckAsync(name, () => CheckHostileAsync(name, actions)).ConfigureAwait(false);
+        await RunCheckAsync(CheckNames.Forkable, CheckForkableAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.Dispose, CheckDisposeAsync).ConfigureAwait(false);
         return new CheckReport(environment.Id, environment.Version, _results);
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace Forge.Host.Recording;
@@ -60,6 +61,7 @@ internal sealed class FrameParser(long startOffset, long? totalLength)
     public void MarkEnd() => _ended = true;
 
     /// <summary>Parses the next entry, or says that more data is needed, or that the file is done.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Status TryRead(out Frame frame)
     {
         frame = default;
@@ -116,6 +118,7 @@ internal sealed class FrameParser(long startOffset, long? totalLength)
     }
 
     // Scans from _start for the next good frame. Entry: found one at _start; End: reached the end of the data (everything skipped).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Status TryResync()
     {
         while (true)

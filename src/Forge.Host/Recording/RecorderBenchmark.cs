@@ -57,7 +57,7 @@ public static class RecorderBenchmark
     private static readonly byte[] NewLine = "\n"u8.ToArray();
 
     /// <summary>Measures in <paramref name="directory"/> (the caller owns and removes it).</summary>
-    public static async Task<RecorderBenchmarkResult> RunAsync(IReadOnlyList<Trajectory> trajectories, string directory, int repetitions = 5, CancellationToken cancellationToken = default)
+    public static async Task<RecorderBenchmarkResult> RunAsync(IReadOnlyList<Trajectory> trajectories, string directory, int repetitions = 9, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(trajectories);
         ArgumentOutOfRangeException.ThrowIfLessThan(repetitions, 1);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -25,6 +26,7 @@ internal sealed class TrajectoryLogWriter(Stream? stream = null)
     }
 
     /// <summary>Frames one trajectory and returns the record's bytes (valid until the next call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlyMemory<byte> Frame(Trajectory trajectory)
     {
         ArgumentNullException.ThrowIfNull(trajectory);

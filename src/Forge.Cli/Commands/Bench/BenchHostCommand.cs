@@ -85,7 +85,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         AnsiConsole.MarkupLine($"Host overhead per step (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
         AnsiConsole.WriteLine();
 
-        var formats = new Table().Title($"the same {recorder.Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 5")
+        var formats = new Table().Title($"the same {recorder.Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 9")
             .AddColumn(new TableColumn("format").NoWrap()).AddColumns("flush", "MB", "write MB/s", "read MB/s", "write/s", "read/s");
         foreach (var r in recorder.Rows)
             formats.AddRow(Markup.Escape(r.Format), r.FlushEachRecord ? "each" : "none", $"{r.Bytes / 1e6:N1}", $"{r.WriteMBps:N0}", $"{r.ReadMBps:N0}",

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Text;
 using MessagePack;
@@ -35,6 +36,7 @@ internal sealed class FieldNames
     public void Write(ref MessagePackWriter writer, int field) => writer.WriteRaw(_encoded[field]);
 
     /// <summary>The field number of <paramref name="name"/> (UTF-8), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int IndexOf(ReadOnlySpan<byte> name)
     {
         for (var i = 0; i < _names.Length; i++)
@@ -43,6 +45,7 @@ internal sealed class FieldNames
     }
 
     /// <summary>Reads a key; returns its field number, or -1 for a key this build does not know (the caller skips its value).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Match(ref MessagePackReader reader, int expected)
     {
         var key = ReadUtf8(ref reader, out var rented);
@@ -74,6 +77,7 @@ internal static class EnumNames<T> where T : struct, Enum
     private static readonly T[] Values = Enum.GetValues<T>();
     private static readonly FieldNames Names = new([.. Values.Select(v => v.ToString())]);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Write(ref MessagePackWriter writer, T value)
     {
         var index = Array.IndexOf(Values, value);
@@ -81,6 +85,7 @@ internal static class EnumNames<T> where T : struct, Enum
         else writer.Write(value.ToString());   // a value outside the declared members: written as its number's text, as before
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Read(ref MessagePackReader reader)
     {
         if (reader.NextMessagePackType == MessagePackType.Integer) return (T)Enum.ToObject(typeof(T), reader.ReadInt64());

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using MessagePack;
 using MessagePack.Formatters;
@@ -16,6 +17,7 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
         nameof(Message.Name), nameof(Message.Malformed), nameof(Message.IsError), nameof(Message.TokenIds), nameof(Message.LogProbs),
         nameof(Message.PolicyVersion), nameof(Message.ReasoningTokens));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Message? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -33,6 +35,7 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
         Fields.Write(ref writer, 10); Lists.WriteNullable(ref writer, value.ReasoningTokens);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Message? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -81,6 +84,7 @@ internal sealed class ToolCallFormatter : IMessagePackFormatter<ToolCall?>
 
     internal static readonly FieldNames Fields = new(nameof(ToolCall.Id), nameof(ToolCall.Name), nameof(ToolCall.ArgumentsJson));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, ToolCall? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -90,6 +94,7 @@ internal sealed class ToolCallFormatter : IMessagePackFormatter<ToolCall?>
         Fields.Write(ref writer, 2); writer.Write(value.ArgumentsJson);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ToolCall? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;

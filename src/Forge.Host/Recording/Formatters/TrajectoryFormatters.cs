@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using MessagePack;
 using MessagePack.Formatters;
@@ -12,6 +13,7 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
     internal static readonly FieldNames Fields = new(nameof(Step.Index), nameof(Step.Action), nameof(Step.Observation), nameof(Step.Reward),
         nameof(Step.AgentMs), nameof(Step.EnvironmentMs), nameof(Step.Info));
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Step? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -25,6 +27,7 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
         Fields.Write(ref writer, 6); Lists.WriteOther(ref writer, value.Info, options);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Step? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -76,6 +79,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         nameof(Trajectory.Error), nameof(Trajectory.StartedAt), nameof(Trajectory.DurationMs), nameof(Trajectory.ToolErrorCount),        // 20-23
         nameof(Trajectory.MalformedCount), nameof(Trajectory.AssistantTokens));                                                          // 24-25
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Trajectory? t, MessagePackSerializerOptions options)
     {
         if (t is null) { writer.WriteNil(); return; }
@@ -108,6 +112,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         Fields.Write(ref writer, 25); writer.Write(t.AssistantTokens);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Trajectory? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using MessagePack;
 
@@ -13,6 +14,7 @@ internal static class SummaryDecoder
     private static readonly MessagePackSerializerOptions Options = TrajectoryFormat.ReadOptions;
 
     /// <summary>Decodes the summary of the record in <paramref name="frame"/>; throws what a damaged payload raises.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static EpisodeSummary Decode(in Frame frame, int ordinal)
     {
         var reader = new MessagePackReader(frame.Payload);

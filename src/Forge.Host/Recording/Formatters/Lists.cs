@@ -55,6 +55,35 @@ internal static class Lists
         return items;
     }
 
+    /// <summary>The one empty string map a decoded step shares (most steps have no info; the type is read-only).</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoStrings = new Dictionary<string, string>();
+
+    public static void WriteStrings(ref MessagePackWriter writer, IReadOnlyDictionary<string, string>? map)
+    {
+        if (map is null) { writer.WriteNil(); return; }
+        writer.WriteMapHeader(map.Count);
+        foreach (var (key, value) in map)
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+    }
+
+    // .NET's string dictionaries switch to randomized hashing when keys collide, so hostile keys cannot flood one.
+    public static IReadOnlyDictionary<string, string>? ReadStrings(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil()) return null;
+        var count = reader.ReadMapHeader();
+        if (count == 0) return NoStrings;
+        var map = new Dictionary<string, string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString() ?? throw new MessagePackSerializationException("a map key is nil");
+            map[key] = reader.ReadString()!;
+        }
+        return map;
+    }
+
     public static void WriteNullable(ref MessagePackWriter writer, int? value)
     {
         if (value is { } v) writer.Write(v); else writer.WriteNil();

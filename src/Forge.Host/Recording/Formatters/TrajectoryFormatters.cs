@@ -24,7 +24,7 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
         Fields.Write(ref writer, 3); writer.Write(value.Reward);
         Fields.Write(ref writer, 4); writer.Write(value.AgentMs);
         Fields.Write(ref writer, 5); writer.Write(value.EnvironmentMs);
-        Fields.Write(ref writer, 6); Lists.WriteOther(ref writer, value.Info, options);
+        Fields.Write(ref writer, 6); Lists.WriteStrings(ref writer, value.Info);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -48,7 +48,7 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
                 case 3: reward = reader.ReadDouble(); break;
                 case 4: agentMs = reader.ReadDouble(); break;
                 case 5: environmentMs = reader.ReadDouble(); break;
-                case 6: info = Lists.ReadOther<IReadOnlyDictionary<string, string>?>(ref reader, options); break;
+                case 6: info = Lists.ReadStrings(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
@@ -56,7 +56,7 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
         return new Step
         {
             Index = index, Action = action!, Observation = observation ?? [], Reward = reward, AgentMs = agentMs, EnvironmentMs = environmentMs,
-            Info = info ?? new Dictionary<string, string>(),
+            Info = info ?? Lists.NoStrings,
         };
     }
 }

@@ -7,7 +7,9 @@ namespace Forge.Training.Generation;
 /// <summary>
 /// Batched autoregressive generation with a KV cache. Prompts of different lengths are left-padded; padding is
 /// masked out of attention and positions are counted from each row's first real token, so a row's tokens and
-/// log-probs do not depend on what else is in the batch (up to float rounding).
+/// log-probs do not depend on what else is in the batch (up to float rounding). Every row samples from its own generator
+/// (<see cref="RowSampler"/>), seeded with the request's <see cref="GenerationRequest.Seed"/> or with a seed drawn from the
+/// batch's generator, so a seeded row draws the same tokens alone or in any batch.
 /// </summary>
 /// <remarks>
 /// The log-probability recorded for a sampled token <c>y</c> at step t is
@@ -24,7 +26,7 @@ public static class Generator
     /// <param name="model">The policy.</param>
     /// <param name="requests">One row per request.</param>
     /// <param name="options">Temperature, top-p, token budget, seed.</param>
-    /// <param name="rng">Sampling generator on the model's device; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
+    /// <param name="rng">The batch's generator, which seeds the rows without a seed of their own; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
     public static IReadOnlyList<GenerationResult> Generate(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null) =>
         Generate(model, requests, options, rng, model.Device.type == DeviceType.CPU ? 1 : StopCheckInterval);
@@ -120,13 +122,15 @@ public static class Generator
         var stopped = zeros([b], ScalarType.Bool, device);                                       // [B] ended on a stop token
         var active = ones([b], ScalarType.Bool, device);                                         // [B]
 
+        // ── one generator per row: its own seed, or one drawn from the batch's generator ──────────
+        var drawn = randint(long.MaxValue, [b], ScalarType.Int64, generator: rng).data<long>().ToArray();
+        var rows = requests.Select((r, i) => new RowSampling(options.Temperature, options.TopP, RowSampler.Seeded(r.Seed ?? drawn[i]))).ToList();
+
         // ── prefill, then one token per step ───────────────────────────────────────────────────
         // Whether any row is still going is looked at every checkEvery steps (one wait for the device per look). Steps
-        // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), but they used the
-        // generator: it is put back as it was after the last step that counted, so later draws are those of a look
-        // every step.
+        // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), and they draw only
+        // from the rows' own generators, which end with this call.
         var anyActive = zeros([steps], ScalarType.Bool, device);                                // [N] any row still going after step t
-        var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
         var since = 0;                                                                           // the first step not looked at yet
         using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
         var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
@@ -135,9 +139,7 @@ public static class Generator
             for (var step = 0; step < steps; step++)
             {
                 using var stepScope = NewDisposeScope();
-                if (checkEvery > 1) statesSinceLook.Add(rng.get_state().DetachFromDisposeScope());
-                var next = Sampling.Sample(last, options.Temperature, options.TopP, rng);            // [B]
-                var nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);           // [B]
+                var (next, nextLogProb, _) = RowSampler.Sample(last, rows);                          // [B], [B]
                 tokens.select(1, step).copy_(next);
                 logProbs.select(1, step).copy_(nextLogProb);
                 generated.add_(active.to_type(ScalarType.Int64));
@@ -148,15 +150,9 @@ public static class Generator
                 if ((step + 1) % checkEvery == 0 || step == steps - 1)
                 {
                     var going = anyActive.narrow(0, since, step + 1 - since).cpu().data<bool>().ToArray();
-                    var doneAt = Array.IndexOf(going, false);
-                    if (doneAt >= 0)
-                    {
-                        if (doneAt + 1 < statesSinceLook.Count) rng.set_state(statesSinceLook[doneAt + 1]);   // as it was after step since + doneAt
+                    if (Array.IndexOf(going, false) >= 0)
                         break;
-                    }
                     since = step + 1;
-                    foreach (var state in statesSinceLook) state.Dispose();
-                    statesSinceLook.Clear();
                 }
                 if (step == steps - 1)
                     break;
@@ -168,7 +164,7 @@ public static class Generator
         }
         finally
         {
-            foreach (var state in statesSinceLook) state.Dispose();
+            foreach (var row in rows) row.Rng.Dispose();
         }
 
         // ── back to the host ───────────────────────────────────────────────────────────────────

@@ -73,6 +73,10 @@ app.Configure(config =>
     // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
     config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
 
+    // serve (serve): the policy behind an OpenAI-compatible endpoint.
+    config.AddCommand<Forge.Cli.Commands.Serve.ServeCommand>("serve").WithDescription("Serve a checkpoint or Hugging Face model behind an OpenAI-compatible endpoint (continuous batching).")
+        .WithExample("serve", "--checkpoint", "runs/quickstart/train/checkpoints/final");
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args));

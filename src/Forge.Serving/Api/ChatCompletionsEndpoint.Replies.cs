@@ -21,7 +21,7 @@ internal sealed partial class ChatCompletionsEndpoint
         {
             var (text, finished) = texts[i];
             var reply = ReplyMessage.From(policy, request, prefix, text.Text, finished, text.StopMatched, turn);
-            choices.Add(new CompletionJson.Choice(i, reply.Content, reply.ToolCalls, reply.FinishReason, request.LogProbs ? text.Tokens : null));
+            choices.Add(new CompletionJson.Choice(i, reply.Content, reply.ToolCalls, reply.FinishReason, request.LogProbs ? Reported(policy, text) : null));
             served.Add(Served(text, reply));
         }
         var usage = new CompletionJson.Usage(promptTokens, texts.Sum(t => t.Text.Tokens.Count));
@@ -69,7 +69,7 @@ internal sealed partial class ChatCompletionsEndpoint
             if (buffered)
             {
                 if (reply.Content is { Length: > 0 } || reply.ToolCalls.Count == 0)
-                    await Send(json.Chunk(i, null, reply.Content ?? "", null, request.LogProbs ? done.Tokens : null, null, usageField));
+                    await Send(json.Chunk(i, null, reply.Content ?? "", null, request.LogProbs ? Reported(policy, done) : null, null, usageField));
                 if (reply.ToolCalls.Count > 0)
                     await Send(json.Chunk(i, null, null, reply.ToolCalls, null, null, usageField));
             }
@@ -86,4 +86,7 @@ internal sealed partial class ChatCompletionsEndpoint
         await context.Response.Body.FlushAsync(context.RequestAborted);
         return [.. texts.Select(t => Served(t.done, t.reply))];
     }
+
+    // The tokens whose log-probs a reply reports: those of its text, without the end-of-turn token.
+    private static List<DecodedToken> Reported(ServedPolicy policy, ReplyText text) => [.. text.Tokens.Where(t => !policy.StopTokens.Contains(t.Id))];
 }

@@ -52,7 +52,11 @@ public sealed class ServeHost : IAsyncDisposable
     public Uri EpisodeBaseUrl(string episodeId) => new(Address, $"episodes/{episodeId}/v1");
 
     /// <summary>Starts listening and begins loading the policy.</summary>
-    public static async Task<ServeHost> StartAsync(ServeOptions options, CancellationToken cancellationToken = default)
+    public static Task<ServeHost> StartAsync(ServeOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, null, cancellationToken);
+
+    /// <summary>As the public overload; loading waits for <paramref name="loadGate"/> first (tests hold the server in its loading state).</summary>
+    internal static async Task<ServeHost> StartAsync(ServeOptions options, Task? loadGate, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -72,7 +76,11 @@ public sealed class ServeHost : IAsyncDisposable
         Map(app, state);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var loaded = Task.Run(() => Load(state));
+        var loaded = Task.Run(async () =>
+        {
+            if (loadGate is not null) await loadGate;
+            Load(state);
+        });
         return new ServeHost(app, state, new Uri(bound.TrimEnd('/') + "/"), loaded);
     }
 

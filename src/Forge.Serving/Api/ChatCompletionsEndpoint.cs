@@ -49,7 +49,8 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
 
         var messages = log?.AttachTokens(request.Messages) ?? request.Messages;
         var prefix = ToolChoicePrefix.For(policy.Format, request);
-        var prompt = Prompt(policy, request, messages, prefix);
+        var prefixIds = prefix.Length == 0 ? [] : policy.Tokenizer.Encode(prefix, parseSpecialTokens: true).ToArray();
+        var prompt = Prompt(policy, request, messages, prefixIds);
         if (prompt.Length >= state.Capacity)
             throw new ApiException(413, $"The prompt has {prompt.Length} tokens; this model's context is {state.Capacity} tokens, which leaves none for the reply.", "messages", code: "context_length_exceeded");
         var maxNew = Math.Min(request.MaxTokens ?? int.MaxValue, state.Capacity - prompt.Length);
@@ -72,7 +73,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
             var replies = request.Stream
                 ? await StreamAsync(context, policy, scheduler, request, rows, prefix, prompt.Length, turn)
                 : await ReplyAsync(context, policy, scheduler, request, rows, prefix, prompt.Length, turn);
-            log?.Record(prompt, replies, rows[0].Version, request.Temperature);
+            log?.Record(prompt, prefixIds, replies, rows[0].Version, request.Temperature);
         }
         finally
         {
@@ -87,7 +88,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         throw new ApiException(503, "The model is still loading; retry shortly.", null, "server_error", "model_loading") { RetryAfterSeconds = 1 };
     }
 
-    private static int[] Prompt(ServedPolicy policy, ChatRequest request, IReadOnlyList<Message> messages, string prefix)
+    private static int[] Prompt(ServedPolicy policy, ChatRequest request, IReadOnlyList<Message> messages, int[] prefixIds)
     {
         int[] ids;
         try
@@ -98,7 +99,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         {
             throw ApiException.BadField("messages", $"the model's chat template can't render this conversation: {e.Message}");
         }
-        return prefix.Length == 0 ? ids : [.. ids, .. policy.Tokenizer.Encode(prefix, parseSpecialTokens: true)];
+        return [.. ids, .. prefixIds];
     }
 
     // Reads one row's events until its end; onToken gets each released text delta with the tokens behind it.

@@ -22,23 +22,30 @@ public sealed class EpisodeLog(string id)
     }
 
     /// <summary>Records a call; returns it with its index.</summary>
-    public ServedCall Record(IReadOnlyList<int> promptIds, IReadOnlyList<ServedChoice> choices, long version, double temperature)
+    public ServedCall Record(IReadOnlyList<int> promptIds, IReadOnlyList<int> prefixIds, IReadOnlyList<ServedChoice> choices, long version, double temperature)
     {
         lock (_lock)
         {
-            var call = new ServedCall(_calls.Count, promptIds, choices, version, temperature);
+            var call = new ServedCall(_calls.Count, promptIds, prefixIds, choices, version, temperature);
             _calls.Add(call);
             return call;
         }
     }
 
-    /// <summary><paramref name="messages"/> with the generated ids and log-probs attached to each assistant message this episode produced.</summary>
+    /// <summary>
+    /// <paramref name="messages"/> with the ids of each assistant message this episode produced attached (a tool-choice
+    /// prefix, then the generated ids), so the next prompt holds exactly what the policy saw and wrote.
+    /// </summary>
     public IReadOnlyList<Message> AttachTokens(IReadOnlyList<Message> messages)
     {
-        List<ServedChoice> served;
-        lock (_lock) served = [.. _calls.SelectMany(c => c.Choices)];
-        return [.. messages.Select(m => m.Role == Role.Assistant && served.LastOrDefault(c => Same(c.Message, m)) is { } choice
-            ? m with { TokenIds = choice.CompletionIds, LogProbs = choice.LogProbs }
+        List<(ServedCall Call, ServedChoice Choice)> served;
+        lock (_lock) served = [.. _calls.SelectMany(c => c.Choices.Select(choice => (c, choice)))];
+        return [.. messages.Select(m => m.Role == Role.Assistant && served.LastOrDefault(s => Same(s.Choice.Message, m)) is { Choice: not null } match
+            ? m with
+            {
+                TokenIds = [.. match.Call.PrefixIds, .. match.Choice.CompletionIds],
+                LogProbs = [.. match.Call.PrefixIds.Select(_ => 0f), .. match.Choice.LogProbs],
+            }
             : m)];
     }
 

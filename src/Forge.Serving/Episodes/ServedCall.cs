@@ -12,7 +12,8 @@ public sealed record ServedChoice(IReadOnlyList<int> CompletionIds, IReadOnlyLis
 /// <summary>One completion served for an episode: the exact prompt ids, each choice's ids and log-probs, and the policy version.</summary>
 /// <param name="Index">Its place among the episode's calls (0-based).</param>
 /// <param name="PromptIds">The prompt the policy decoded from (tool-choice prefix included).</param>
+/// <param name="PrefixIds">The tool-choice prefix at the end of the prompt (context the server wrote for the model); empty when none.</param>
 /// <param name="Choices">What it generated.</param>
 /// <param name="PolicyVersion">The weights' version.</param>
 /// <param name="Temperature">The sampling temperature (the log-probs' temperature).</param>
-public sealed record ServedCall(int Index, IReadOnlyList<int> PromptIds, IReadOnlyList<ServedChoice> Choices, long PolicyVersion, double Temperature);
+public sealed record ServedCall(int Index, IReadOnlyList<int> PromptIds, IReadOnlyList<int> PrefixIds, IReadOnlyList<ServedChoice> Choices, long PolicyVersion, double Temperature);

@@ -73,7 +73,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
             var replies = request.Stream
                 ? await StreamAsync(context, policy, scheduler, request, rows, prefix, prompt.Length, turn)
                 : await ReplyAsync(context, policy, scheduler, request, rows, prefix, prompt.Length, turn);
-            log?.Record(prompt, prefixIds, replies, rows[0].Version, request.Temperature);
+            log?.Record(prompt, prefixIds, replies, rows[0].Version, request.Temperature, messages, request.Tools);
         }
         finally
         {

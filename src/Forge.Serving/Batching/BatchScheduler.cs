@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Forge.Serving.Policy;
 using Forge.Training.Generation;
+using Forge.Training.Model;
 
 namespace Forge.Serving.Batching;
 
@@ -22,7 +23,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly Lock _admission = new();
     private volatile bool _stopping;
     private int _queued;
-    private (ServedPolicy Next, TaskCompletionSource<long> Done)? _reload;
+    private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
 
@@ -65,13 +66,16 @@ internal sealed class BatchScheduler : IDisposable
     public void Nudge() => _wake.Release();
 
     /// <summary>Copies <paramref name="next"/>'s weights in between two decode steps; returns the new version. Disposes <paramref name="next"/>.</summary>
-    public Task<long> ReloadAsync(ServedPolicy next)
+    public Task<long> ReloadAsync(ServedPolicy next) => ReloadAsync(next.Model, next.Version, next);
+
+    /// <summary>Copies <paramref name="weights"/> (same shape) in between two decode steps and serves them as <paramref name="version"/>; disposes <paramref name="owner"/> after.</summary>
+    public Task<long> ReloadAsync(CausalTransformer weights, long version, IDisposable? owner = null)
     {
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_admission)
         {
             if (_reload is not null) throw new InvalidOperationException("a reload is already under way.");
-            _reload = (next, done);
+            _reload = (weights, version, owner, done);
         }
         _wake.Release();
         return done.Task;
@@ -121,7 +125,7 @@ internal sealed class BatchScheduler : IDisposable
 
     private void SwapWeights()
     {
-        (ServedPolicy Next, TaskCompletionSource<long> Done)? reload;
+        (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? reload;
         lock (_admission)
         {
             reload = _reload;
@@ -130,9 +134,9 @@ internal sealed class BatchScheduler : IDisposable
         if (reload is not { } r) return;
         try
         {
-            _policy.Model.CopyWeightsFrom(r.Next.Model);
-            Interlocked.Exchange(ref _version, r.Next.Version);
-            r.Done.TrySetResult(r.Next.Version);
+            _policy.Model.CopyWeightsFrom(r.Weights);
+            Interlocked.Exchange(ref _version, r.Version);
+            r.Done.TrySetResult(r.Version);
         }
         catch (Exception e)
         {
@@ -140,7 +144,7 @@ internal sealed class BatchScheduler : IDisposable
         }
         finally
         {
-            r.Next.Dispose();
+            r.Owner?.Dispose();
         }
     }
 

@@ -22,11 +22,12 @@ public sealed class EpisodeLog(string id)
     }
 
     /// <summary>Records a call; returns it with its index.</summary>
-    public ServedCall Record(IReadOnlyList<int> promptIds, IReadOnlyList<int> prefixIds, IReadOnlyList<ServedChoice> choices, long version, double temperature)
+    public ServedCall Record(IReadOnlyList<int> promptIds, IReadOnlyList<int> prefixIds, IReadOnlyList<ServedChoice> choices, long version, double temperature,
+        IReadOnlyList<Message> messages, IReadOnlyList<ToolSpec> tools)
     {
         lock (_lock)
         {
-            var call = new ServedCall(_calls.Count, promptIds, prefixIds, choices, version, temperature);
+            var call = new ServedCall(_calls.Count, promptIds, prefixIds, choices, version, temperature, messages, tools);
             _calls.Add(call);
             return call;
         }

@@ -16,4 +16,7 @@ public sealed record ServedChoice(IReadOnlyList<int> CompletionIds, IReadOnlyLis
 /// <param name="Choices">What it generated.</param>
 /// <param name="PolicyVersion">The weights' version.</param>
 /// <param name="Temperature">The sampling temperature (the log-probs' temperature).</param>
-public sealed record ServedCall(int Index, IReadOnlyList<int> PromptIds, IReadOnlyList<int> PrefixIds, IReadOnlyList<ServedChoice> Choices, long PolicyVersion, double Temperature);
+/// <param name="Messages">The conversation sent, with the ids of the episode's earlier replies attached.</param>
+/// <param name="Tools">The tools offered.</param>
+public sealed record ServedCall(int Index, IReadOnlyList<int> PromptIds, IReadOnlyList<int> PrefixIds, IReadOnlyList<ServedChoice> Choices, long PolicyVersion, double Temperature,
+    IReadOnlyList<Message> Messages, IReadOnlyList<ToolSpec> Tools);

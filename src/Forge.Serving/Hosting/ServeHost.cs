@@ -39,6 +39,9 @@ public sealed class ServeHost : IAsyncDisposable
     /// <summary>Completes when the policy is loaded and serving; faults when loading failed.</summary>
     public Task Loaded { get; }
 
+    /// <summary>The API key clients must send; null when the server has none.</summary>
+    public string? ApiKey => _state.Options.ApiKey;
+
     /// <summary>The episodes open on the server (per-episode paths record their calls).</summary>
     public EpisodeRegistry Episodes => _state.Episodes;
 
@@ -138,6 +141,18 @@ public sealed class ServeHost : IAsyncDisposable
         return id == state.ModelName
             ? context.Response.WriteAsJsonAsync(model)
             : ErrorResponses.WriteAsync(context, new ApiException(404, $"The model '{id}' does not exist; this server serves '{state.ModelName}'.", "model", code: "model_not_found"));
+    }
+
+    /// <summary>
+    /// Serves <paramref name="weights"/> (a model of the served shape, e.g. the trainer's policy after an update) as
+    /// <paramref name="version"/> from the next decode step on; returns when they are in.
+    /// </summary>
+    public Task<long> LoadWeightsAsync(Forge.Training.Model.CausalTransformer weights, long version)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var scheduler = _state.Scheduler ?? throw new InvalidOperationException("the model is still loading.");
+        if (weights.Config != _state.Policy!.Model.Config) throw new ArgumentException("the weights' model shape differs from the served model's.", nameof(weights));
+        return scheduler.ReloadAsync(weights, version);
     }
 
     /// <summary>Stops listening, then the decode loop, then frees the policy.</summary>

@@ -21,7 +21,7 @@ internal static class TestModels
     {
         var tokenizer = new ByteTokenizer(ChatMarkers.All);
         var v = tokenizer.VocabSize;
-        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = 256, TieEmbeddings = false };
+        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = 2048, TieEmbeddings = false };
         using var model = new CausalTransformer(config, seed: 1);
         int Id(string text) => tokenizer.Encode(text)[0];
         var end = Id(ChatMarkers.EndOfTurn);

@@ -29,6 +29,8 @@ app.Configure(config =>
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
         // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        // bench serve (serve): forge serve's tokens/s and time to first token at several concurrencies, beside the in-process Generator.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchServeCommand>("serve").WithDescription("forge serve throughput and time to first token at concurrency 1, 8 and 64, beside the in-process Generator.");
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Forge.Serving.Hosting;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Serve;

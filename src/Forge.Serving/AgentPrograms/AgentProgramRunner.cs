@@ -44,14 +44,15 @@ public sealed class AgentProgramRunner(ServeHost host, string environmentId, Rew
 
     private async Task<AgentProgramEpisode> RunAsync(IEnvironmentTask task, string episodeId, int seed, Func<Uri, Task<string>> run, Func<Rubric> rubric)
     {
-        var log = host.Episodes.Open(episodeId);
+        var path = PathKey(episodeId);
+        var log = host.Episodes.Open(path);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         string? output = null;
         EpisodeError? error = null;
         try
         {
-            output = await run(host.EpisodeBaseUrl(episodeId));
+            output = await run(host.EpisodeBaseUrl(path));
         }
         catch (AgentProgramException e)
         {
@@ -63,7 +64,7 @@ public sealed class AgentProgramRunner(ServeHost host, string environmentId, Rew
         }
         finally
         {
-            host.Episodes.Close(episodeId);
+            host.Episodes.Close(path);
         }
         var calls = log.Calls;
         var sequences = TokenStitcher.Stitch(calls);
@@ -83,6 +84,14 @@ public sealed class AgentProgramRunner(ServeHost host, string environmentId, Rew
         var reward = breakdown?.Total ?? 0;
         var trajectories = Trajectories(task, episodeId, seed, calls, sequences, output, reward, breakdown, error, started, clock.Elapsed.TotalMilliseconds);
         return new AgentProgramEpisode(episodeId, output, calls, sequences, reward, breakdown, error, trajectories);
+    }
+
+    // Episode ids may hold '/' and ':' (support/desk:order-status:0:0); the path segment keeps the safe characters and a hash of the id.
+    private static string PathKey(string episodeId)
+    {
+        if (episodeId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) return episodeId;
+        var safe = new string([.. episodeId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')]);
+        return $"{safe}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(episodeId)))[..8]}";
     }
 
     // The conversation of call `index`: what was sent, then its first choice's reply with the exact ids.

@@ -99,9 +99,10 @@ internal sealed class BatchScheduler : IDisposable
                 var produced = _batch.Step();
                 Interlocked.Increment(ref _steps);
                 Interlocked.Add(ref _tokens, produced.Count);
+                var byRow = _running.ToDictionary(r => r.Row!);
                 foreach (var (decoded, token) in produced)
                 {
-                    var row = _running.First(r => ReferenceEquals(r.Row, decoded));
+                    var row = byRow[decoded];
                     row.Publish(token);
                     if (decoded.Finished is { } reason)
                     {

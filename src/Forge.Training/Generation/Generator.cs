@@ -7,9 +7,10 @@ namespace Forge.Training.Generation;
 /// <summary>
 /// Batched autoregressive generation with a KV cache. Prompts of different lengths are left-padded; padding is
 /// masked out of attention and positions are counted from each row's first real token, so a row's tokens and
-/// log-probs do not depend on what else is in the batch (up to float rounding). Every row samples from its own generator
-/// (<see cref="RowSampler"/>), seeded with the request's <see cref="GenerationRequest.Seed"/> or with a seed drawn from the
-/// batch's generator, so a seeded row draws the same tokens alone or in any batch.
+/// log-probs do not depend on what else is in the batch (up to float rounding). When any request carries its own
+/// <see cref="GenerationRequest.Seed"/>, every row samples from a generator of its own (<see cref="RowSampler"/>): the
+/// request's seed, or one drawn from the batch's generator for rows without one, so a seeded row draws the same tokens
+/// alone or in any batch. Without row seeds the whole batch draws from the batch's generator, one stream for all rows.
 /// </summary>
 /// <remarks>
 /// The log-probability recorded for a sampled token <c>y</c> at step t is
@@ -26,7 +27,7 @@ public static class Generator
     /// <param name="model">The policy.</param>
     /// <param name="requests">One row per request.</param>
     /// <param name="options">Temperature, top-p, token budget, seed.</param>
-    /// <param name="rng">The batch's generator, which seeds the rows without a seed of their own; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
+    /// <param name="rng">The batch's generator (it also seeds the rows without a seed when some row has one); null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
     public static IReadOnlyList<GenerationResult> Generate(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null) =>
         Generate(model, requests, options, rng, model.Device.type == DeviceType.CPU ? 1 : StopCheckInterval);
@@ -84,6 +85,13 @@ public static class Generator
         return budgets;
     }
 
+    // One generator per row: the request's seed, or a seed drawn from the batch's generator.
+    private static List<RowSampling> RowGenerators(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator rng)
+    {
+        var drawn = randint(long.MaxValue, [requests.Count], ScalarType.Int64, generator: rng).data<long>().ToArray();
+        return [.. requests.Select((r, i) => new RowSampling(options.Temperature, options.TopP, RowSampler.Seeded(r.Seed ?? drawn[i])))];
+    }
+
     private static IReadOnlyList<GenerationResult> Run(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery)
     {
@@ -122,15 +130,14 @@ public static class Generator
         var stopped = zeros([b], ScalarType.Bool, device);                                       // [B] ended on a stop token
         var active = ones([b], ScalarType.Bool, device);                                         // [B]
 
-        // ── one generator per row: its own seed, or one drawn from the batch's generator ──────────
-        var drawn = randint(long.MaxValue, [b], ScalarType.Int64, generator: rng).data<long>().ToArray();
-        var rows = requests.Select((r, i) => new RowSampling(options.Temperature, options.TopP, RowSampler.Seeded(r.Seed ?? drawn[i]))).ToList();
-
         // ── prefill, then one token per step ───────────────────────────────────────────────────
         // Whether any row is still going is looked at every checkEvery steps (one wait for the device per look). Steps
-        // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), and they draw only
-        // from the rows' own generators, which end with this call.
+        // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), but they used the
+        // generator: it is put back as it was after the last step that counted, so later draws are those of a look
+        // every step.
+        var rows = requests.Any(r => r.Seed is not null) ? RowGenerators(requests, options, rng) : null;   // per-row generators, or one stream
         var anyActive = zeros([steps], ScalarType.Bool, device);                                // [N] any row still going after step t
+        var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
         var since = 0;                                                                           // the first step not looked at yet
         using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
         var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
@@ -139,7 +146,15 @@ public static class Generator
             for (var step = 0; step < steps; step++)
             {
                 using var stepScope = NewDisposeScope();
-                var (next, nextLogProb, _) = RowSampler.Sample(last, rows);                          // [B], [B]
+                Tensor next, nextLogProb;                                                                 // [B] each
+                if (rows is not null)
+                    (next, nextLogProb, _) = RowSampler.Sample(last, rows);
+                else
+                {
+                    if (checkEvery > 1) statesSinceLook.Add(rng.get_state().DetachFromDisposeScope());
+                    next = Sampling.Sample(last, options.Temperature, options.TopP, rng);
+                    nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);
+                }
                 tokens.select(1, step).copy_(next);
                 logProbs.select(1, step).copy_(nextLogProb);
                 generated.add_(active.to_type(ScalarType.Int64));
@@ -150,9 +165,15 @@ public static class Generator
                 if ((step + 1) % checkEvery == 0 || step == steps - 1)
                 {
                     var going = anyActive.narrow(0, since, step + 1 - since).cpu().data<bool>().ToArray();
-                    if (Array.IndexOf(going, false) >= 0)
+                    var doneAt = Array.IndexOf(going, false);
+                    if (doneAt >= 0)
+                    {
+                        if (doneAt + 1 < statesSinceLook.Count) rng.set_state(statesSinceLook[doneAt + 1]);   // as it was after step since + doneAt
                         break;
+                    }
                     since = step + 1;
+                    foreach (var state in statesSinceLook) state.Dispose();
+                    statesSinceLook.Clear();
                 }
                 if (step == steps - 1)
                     break;
@@ -164,7 +185,8 @@ public static class Generator
         }
         finally
         {
-            foreach (var row in rows) row.Rng.Dispose();
+            foreach (var state in statesSinceLook) state.Dispose();
+            foreach (var row in rows ?? []) row.Rng.Dispose();
         }
 
         // ── back to the host ───────────────────────────────────────────────────────────────────

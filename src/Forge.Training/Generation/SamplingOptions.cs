@@ -12,7 +12,7 @@ public sealed record SamplingOptions
     /// <summary>Most tokens generated per row (a request may ask for fewer; the model's max_seq_len caps it too).</summary>
     public int MaxNewTokens { get; init; } = 64;
 
-    /// <summary>Seed of the batch's generator when the caller passes none (it seeds the rows that have no seed of their own): same seed, same model, same prompts → same tokens.</summary>
+    /// <summary>Seed of the batch's generator when the caller passes none (when some row has a seed of its own, it seeds the rows that have none): same seed, same model, same prompts → same tokens.</summary>
     public long Seed { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid field.</summary>

@@ -77,7 +77,7 @@ public sealed class ContinuousBatchingTests
 
         response.Dispose();   // the client goes away mid-stream
 
-        await ErrorTests.Until(server, h => h.GetProperty("running").GetInt32() == 0, timeoutMs: 3000);
+        await ErrorTests.Until(server, h => h.GetProperty("running").GetInt32() == 0);
         var tokens = server.Host.Counts.Tokens;
         await Task.Delay(100);
         Assert.Equal(tokens, server.Host.Counts.Tokens);   // nothing decodes any more

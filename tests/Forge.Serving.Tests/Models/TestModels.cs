@@ -13,7 +13,7 @@ internal static class TestModels
     /// <summary>
     /// A Forge checkpoint (byte tokenizer, Forge's chat format) whose next token depends only on the current one, by
     /// construction: one-hot embeddings, attention and MLP outputs zeroed, and an untied head that maps each token to its
-    /// successor with a logit of √d_model (≈ 16.5), so even sampling at temperature 1 follows the chain (p ≈ 0.99998).
+    /// successor with a logit of 3·√d_model (≈ 49), so even sampling at temperature 1 follows the chain (p > 1 − 10⁻¹⁸).
     /// After the assistant header it answers <c>Hi!</c>; after <c>&lt;call&gt;</c> (the opening tool_choice "required"
     /// writes) it writes <c>get 7&lt;/call&gt;</c> — a call of a one-parameter tool <c>get</c>; everything else ends the turn.
     /// </summary>
@@ -41,11 +41,11 @@ internal static class TestModels
                     p.fill_(1f);
                 else if (name == "head.weight")
                 {
-                    for (var t = 0; t < v; t++) p[end, t] = 1f;
+                    for (var t = 0; t < v; t++) p[end, t] = 3f;
                     foreach (var (from, to) in chain)
                     {
                         p[end, Id(from)] = 0f;
-                        p[Id(to), Id(from)] = 1f;
+                        p[Id(to), Id(from)] = 3f;
                     }
                 }
             }

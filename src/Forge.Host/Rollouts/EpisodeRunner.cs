@@ -181,7 +181,7 @@ internal sealed class EpisodeRunner(
             _ => boundary,
         };
         logger.LogWarning(e, "Episode {EpisodeId} errored at the {Boundary} boundary.", record.EpisodeId, boundary);
-        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e.GetType().Name, e.Message));
+        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e is AgentReplyException reply ? reply.Code : e.GetType().Name, e.Message));
     }
 
     private async ValueTask DisposeAsync(EpisodeState episode, EpisodeRequest request)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Forge.Agents.Programs;
 using Forge.Environments.SupportDesk;
+using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
@@ -19,8 +20,6 @@ internal static class AgentProgramRun
     public static async Task<int> RunAsync(Scenario scenario, EnvironmentRegistry registry, string? outOption, bool json, CancellationToken cancellationToken)
     {
         var section = AgentProgramSection.Read(scenario);
-        if (section.Program is { } name && scenario.Environments.FirstOrDefault(e => e.Id != AgentProgramSection.Programs[name]) is { } other)
-            throw new ScenarioException([$"{scenario.Path}: {other.JsonPath}.id: the `{name}` agent program takes {AgentProgramSection.Programs[name]} tasks, not {other.Id}."]);
         var requests = scenario.ExpandRequests(registry);
         var output = Path.GetFullPath(outOption ?? scenario.Output);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as errored");
@@ -28,28 +27,8 @@ internal static class AgentProgramRun
         await host.Loaded.WaitAsync(stop.Token);
         if (!json) Console.Error.WriteLine($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {section.Program ?? string.Join(' ', section.Command!)}");
         await using var recorder = new TrajectoryRecorder(output);
-        var runner = new AgentProgramRunner(host, section.Program is { } p ? $"{AgentProgramSection.Programs[p]}#program" : "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
-        var process = section.Command is { } command ? new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)) : null;
-        // A program started as a process is scored on its output only (a non-empty answer): its tools and state are its own.
-        var answered = new Forge.Core.Rubric().Add("answered", 1.0, c => string.IsNullOrWhiteSpace(c.FinalAnswer) ? 0 : 1);
-        using var gate = new SemaphoreSlim(scenario.Concurrency);
-        var episodes = await Task.WhenAll(requests.Select(async request =>
-        {
-            await gate.WaitAsync(stop.Token);
-            try
-            {
-                var episode = process is not null
-                    ? await runner.RunAsync(process, request.Task, answered, request.EpisodeId, request.Seed, stop.Token)
-                    : await runner.RunAsync(new SupportDeskProgram(), (SupportTask)request.Task, request.EpisodeId, request.Seed, stop.Token);
-                foreach (var trajectory in episode.Trajectories)
-                    await recorder.OnTrajectoryAsync(trajectory with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }, stop.Token);
-                return episode;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        var runner = new AgentProgramRunner(host, "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
+        var episodes = await RunEpisodesAsync(scenario, section, runner, requests, recorder, stop.Token);
         await recorder.CompleteAsync(stop.Token);
         var errored = episodes.Count(e => e.Error is not null);
         var stitched = episodes.Count(e => e.Sequences.Count == 1 && e.Sequences[0].Stitched);
@@ -69,5 +48,32 @@ internal static class AgentProgramRun
                 Console.Out.WriteLine($"  {e.EpisodeId}: {e.Error!.Type}: {e.Error.Message}");
         }
         return stop.IsCancellationRequested ? 130 : 0;
+    }
+
+    /// <summary>Runs every request's episode (the scenario's concurrency at once) and records its trajectories; returns the episodes in request order.</summary>
+    public static async Task<AgentProgramEpisode[]> RunEpisodesAsync(Scenario scenario, AgentProgramSection section, AgentProgramRunner runner,
+        IReadOnlyList<EpisodeRequest> requests, TrajectoryRecorder recorder, CancellationToken cancellationToken)
+    {
+        var process = section.Command is { } command ? new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)) : null;
+        // A program started as a process is scored on its output only (a non-empty answer): its tools and state are its own.
+        var answered = new Forge.Core.Rubric().Add("answered", 1.0, c => string.IsNullOrWhiteSpace(c.FinalAnswer) ? 0 : 1);
+        using var gate = new SemaphoreSlim(scenario.Concurrency);
+        return await Task.WhenAll(requests.Select(async request =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var episode = process is not null
+                    ? await runner.RunAsync(process, request.Task, answered, request.EpisodeId, request.Seed, cancellationToken)
+                    : await runner.RunAsync(new SupportDeskProgram(), (SupportTask)request.Task, request.EpisodeId, request.Seed, cancellationToken);
+                foreach (var trajectory in episode.Trajectories)
+                    await recorder.OnTrajectoryAsync(trajectory with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }, cancellationToken);
+                return episode;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
     }
 }

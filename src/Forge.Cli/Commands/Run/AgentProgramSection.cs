@@ -42,6 +42,9 @@ internal sealed record AgentProgramSection(string Policy, string? Program, IRead
         double Number(string name) { Problem(name, "expected a positive number"); return 1; }
         var maxBatch = raw.TryGetProperty("max_batch", out var b) ? b.ValueKind == JsonValueKind.Number && b.TryGetInt32(out var n) && n >= 1 ? n : (int)Number("max_batch") : 16;
         var device = Text("device") ?? "auto";
+        if (program is not null && Programs.TryGetValue(program, out var takes))
+            foreach (var other in scenario.Environments.Where(e => e.Id != takes))
+                problems.Add($"{scenario.Path}: {other.JsonPath}.id: the `{program}` agent program takes {takes} tasks, not {other.Id}.");
         if (problems.Count > 0) throw new ScenarioException(problems);
         var folder = Path.GetDirectoryName(Path.GetFullPath(scenario.Path)) ?? ".";
         var policy = Path.GetFullPath(Path.Combine(folder, (checkpoint ?? model)!));

@@ -117,3 +117,49 @@ public sealed class ServeCommandTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
+
+/// <summary><c>forge train</c> on a scenario whose agent is a program started per episode.</summary>
+public sealed class AgentProgramTrainTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("forge-train-program-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // Asks the served policy for a few tokens and answers only when the reply has an even length: rewards vary within a group.
+    private const string Program = """
+        import json, os, sys, urllib.request
+        sys.stdin.read()
+        body = json.dumps({"model": os.environ["OPENAI_MODEL"], "messages": [{"role": "user", "content": "Say something."}], "max_tokens": 6}).encode()
+        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
+        reply = json.load(urllib.request.urlopen(request))["choices"][0]["message"]["content"] or ""
+        print("answer" if len(reply) % 2 == 0 else "")
+        """;
+
+    [SkippableFact]
+    public async Task Train_ProcessProgram_UpdatesFromRecordedIdsAndSavesTheCheckpoint()
+    {
+        Skip.If(!File.Exists("/usr/bin/python3") && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+        TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));
+        File.WriteAllText(Path.Combine(_dir, "agent.py"), Program);
+        var scenario = Path.Combine(_dir, "train-program.json");
+        File.WriteAllText(scenario, """
+            {
+              "name": "train-program", "seed": 1,
+              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
+              "agent": { "type": "agent-program", "command": [ "python3", "agent.py" ], "checkpoint": "policy", "device": "cpu" },
+              "group_size": 4, "episodes_per_task": 4, "concurrency": 8, "output": "out",
+              "trainer": { "updates": 3, "learning_rate": 0.01 }
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "train", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        var metrics = File.ReadAllLines((string)result["metrics"]!);
+        Assert.Equal(4, metrics.Length);   // header + 3 updates
+        Assert.True((int)result["policy_version"]! > 3, string.Join('\n', metrics));   // the random checkpoint is version 3; at least one group had signal
+        Assert.True(File.Exists(Path.Combine((string)result["checkpoint"]!, "checkpoint.json")));
+        Assert.True(File.Exists((string)result["trajectories"]!));
+    }
+}

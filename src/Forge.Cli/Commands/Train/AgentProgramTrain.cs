@@ -25,6 +25,8 @@ internal static class AgentProgramTrain
     {
         var section = AgentProgramSection.Read(scenario);
         var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
+        if (options.Lora is not null || options.WarmStart is not null)
+            throw new ArgumentException($"{scenario.Path}: $.trainer: {(options.Lora is not null ? "lora" : "warm_start")} is not supported yet when the agent is an agent program; remove it.");
         if (updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n}).");
         var output = Path.GetFullPath(Path.Combine(outOption ?? scenario.Output, "train"));
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends after the episodes in flight");

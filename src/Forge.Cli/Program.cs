@@ -31,6 +31,8 @@ app.Configure(config =>
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
         // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        // bench serve (serve): forge serve's tokens/s and time to first token at several concurrencies, beside the in-process Generator.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchServeCommand>("serve").WithDescription("forge serve throughput and time to first token at concurrency 1, 8 and 64, beside the in-process Generator.");
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 
@@ -77,6 +79,10 @@ app.Configure(config =>
 
     // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
     config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
+
+    // serve (serve): the policy behind an OpenAI-compatible endpoint.
+    config.AddCommand<Forge.Cli.Commands.Serve.ServeCommand>("serve").WithDescription("Serve a checkpoint or Hugging Face model behind an OpenAI-compatible endpoint (continuous batching).")
+        .WithExample("serve", "--checkpoint", "runs/quickstart/train/checkpoints/final");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

@@ -14,7 +14,8 @@ namespace Forge.Cli.Commands.Run;
 
 /// <summary>
 /// <c>forge run SCENARIO</c>: runs a scenario's episodes, records every trajectory, shows progress and ends with a
-/// summary. Exit 0 when it ran (however the episodes scored), 2 when the scenario could not run, 1 when trajectories
+/// summary. A run on an output folder that already holds some of its episodes resumes: those are not run again.
+/// Exit 0 when it ran (however the episodes scored), 2 when the scenario could not run, 1 when trajectories
 /// could not all be recorded, 130 when cancelled (the episodes that finished are recorded).
 /// </summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
@@ -59,6 +60,8 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var agent = AgentFactory.Create(scenario, registry);
         await using var sandboxes = scenario.CreateSandboxes(registry);   // before anything is written: a backend that can't run here stops the run
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
+        var resume = Resume.Prepare(output, requests);
+        requests = resume.Remaining;
 
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes are recorded as cancelled");
         await using var recorder = new TrajectoryRecorder(output);
@@ -81,6 +84,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
+                resumed = resume.Json,
                 training = training is null ? null : TrainingJson(training, output),
             });
 

@@ -32,6 +32,14 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
     });
 
+    // ── worker, cluster status, bench cluster: runs on many machines (Forge.Cluster) ──────
+    config.AddCommand<Forge.Cli.Commands.Cluster.WorkerCommand>("worker").WithDescription("Join a cluster as a worker that runs episodes for drivers: forge worker [--cluster FILE|localhost] [--capacity N].");
+    config.AddBranch("cluster", cluster =>
+    {
+        cluster.SetDescription("Look at a cluster of workers.");
+        cluster.AddCommand<Forge.Cli.Commands.Cluster.ClusterStatusCommand>("status").WithDescription("Workers, capacity, episodes in flight, done and failed, per worker.");
+    });
+
     // ── inspect, replay, export ────────────────────────────────────────────────────
     config.AddCommand<InspectCommand>("inspect").WithDescription("Summarize a trajectory file: rewards per environment, terminations, errors, timings.")
         .WithExample("inspect", "runs/quickstart/trajectories.forge");

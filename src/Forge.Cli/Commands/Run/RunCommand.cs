@@ -4,6 +4,7 @@ using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
+using Forge.Cli.Commands.Cluster;
 using Forge.Cli.Commands.Train;
 using Forge.Training.Pipeline;
 using Forge.Training.Rl;
@@ -38,6 +39,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Episodes at once (overrides the scenario).")]
         public int? Concurrency { get; init; }
 
+        [CommandOption("--cluster <FILE>")]
+        [Description("Run the episodes on a cluster's workers: a cluster file, or `localhost` (overrides the scenario's \"cluster\" section).")]
+        public string? Cluster { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("The scenario seed (overrides the scenario).")]
         public int? Seed { get; init; }
@@ -58,7 +63,9 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
-        await using var sandboxes = scenario.CreateSandboxes(registry);   // before anything is written: a backend that can't run here stops the run
+        var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
+        // Before anything is written: a backend that can't run here stops the run. On a cluster, the workers make the sandboxes.
+        await using var sandboxes = clusterOptions is null ? scenario.CreateSandboxes(registry) : null;
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
         var resume = Resume.Prepare(output, requests);
         requests = resume.Remaining;
@@ -67,10 +74,11 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         await using var recorder = new TrajectoryRecorder(output);
         var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
         var progress = new ProgressSink();
-        var engine = new RolloutEngine(
-            new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries },
-            id => registry.Get(id).Create(), agent, sandboxes);
-        var run = engine.RunAsync(requests, [recorder, progress, errored], stop.Token);
+        var options = new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries };
+        // With a cluster, the workers run the episodes (and build the agent and sandboxes); this process records them.
+        await using var cluster = clusterOptions is null ? null : await ClusterRun.StartAsync(clusterOptions, scenario, options.RunId, stop.Token);
+        IRolloutRunner engine = cluster is not null ? cluster.Dispatcher : new RolloutEngine(options, id => registry.Get(id).Create(), agent, sandboxes);
+        var run = engine.RunAsync(requests, [recorder, progress, errored], 2 * scenario.Concurrency, stop.Token);
         var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
         if (sandboxes is not null) await sandboxes.DisposeAsync();   // done with them: a training stage makes its own
         if (!settings.Json) RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
@@ -85,6 +93,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
                 resumed = resume.Json,
+                workers = cluster?.Dispatcher.Workers,
                 training = training is null ? null : TrainingJson(training, output),
             });
 

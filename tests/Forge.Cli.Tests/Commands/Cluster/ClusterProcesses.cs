@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Forge.Cli.Tests.Commands.Cluster;
+
+/// <summary>
+/// The processes of a cluster test, all on this machine's loopback: a Redis server of the test's own and forge workers.
+/// Disposing kills what is still running and checks nothing was left behind.
+/// </summary>
+internal sealed class ClusterProcesses : IDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly string _dir;
+
+    public ClusterProcesses(string dir) => _dir = dir;
+
+    public int RedisPort { get; private set; }
+
+    /// <summary>Where redis-server is, or null; on CI a missing Redis fails the test (scripts/install-redis installs it).</summary>
+    public static string? RedisServer()
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
+        if (found is null && Environment.GetEnvironmentVariable("CI") == "true")
+            throw new InvalidOperationException("redis-server is not installed; scripts/install-redis installs it (scripts/test runs it).");
+        return found;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts a Redis server on a free loopback port, without persistence, and waits until it answers.</summary>
+    public async Task StartRedisAsync(string redisServer, int? port = null)
+    {
+        RedisPort = port ?? FreePort();
+        var redisDir = Path.Combine(_dir, "redis");
+        Directory.CreateDirectory(redisDir);
+        var process = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir]);
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, RedisPort);
+                return;
+            }
+            catch (SocketException)
+            {
+                if (process.HasExited) throw new InvalidOperationException($"redis-server exited with {process.ExitCode}");
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException("redis-server did not answer within 20 s");
+    }
+
+    /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>
+    public async Task<(Process Process, string Address)> StartWorkerAsync(params string[] args)
+    {
+        var process = Start("env", ["--default-signal=INT", ForgeProcess.DotnetHost, Path.Combine(AppContext.BaseDirectory, "forge.dll"), "worker", .. args]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            if (line.StartsWith("worker ", StringComparison.Ordinal) && line.Contains(" joined cluster "))
+            {
+                _ = process.StandardOutput.ReadToEndAsync();   // keep draining
+                return (process, line.Split(' ')[1]);
+            }
+        throw new InvalidOperationException($"forge worker exited ({(process.HasExited ? process.ExitCode : -1)}) without joining: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private Process Start(string file, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var process = Process.Start(start)!;
+        if (file != "env") { _ = process.StandardOutput.ReadToEndAsync(); }
+        _ = process.StandardError.ReadToEndAsync();
+        lock (_processes) _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>Stops a process as a user would (SIGTERM) and waits for it; true when it exited by itself within 30 s.</summary>
+    public static async Task<bool> StopAsync(Process process)
+    {
+        if (process.HasExited) return true;
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])) await term.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public static void Kill9(Process process)
+    {
+        using var kill = Process.Start("kill", ["-KILL", process.Id.ToString()])!;
+        kill.WaitForExit();
+        process.WaitForExit();
+    }
+
+    /// <summary>Processes whose parent is <paramref name="pid"/> (sandboxes, helpers a worker started).</summary>
+    public static IReadOnlyList<int> ChildrenOf(int pid) =>
+        [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .Where(n => { try { return File.ReadAllText($"/proc/{n}/stat").Split(')').Last().Trim().Split(' ')[1] == pid.ToString(); } catch (IOException) { return false; } })
+            .Select(int.Parse)];
+
+    public void Dispose()
+    {
+        lock (_processes)
+            foreach (var process in _processes)
+            {
+                try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                process.Dispose();
+            }
+    }
+}

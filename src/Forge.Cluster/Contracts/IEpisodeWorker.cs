@@ -15,8 +15,11 @@ public interface IEpisodeWorker : IGrainWithStringKey
     /// <summary>Runs one episode of a prepared run and returns its trajectory (encoded as in a trajectory log). Always a trajectory: episode faults are data.</summary>
     Task<byte[]> RunEpisodeAsync(string runKey, EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken);
 
-    /// <summary>Stops taking new episodes (the driver drains a worker that keeps failing); running ones finish.</summary>
-    Task DrainAsync(string reason);
+    /// <summary>Forgets a run the driver has finished: its agent and sandbox pool are disposed (every sandbox removed).</summary>
+    Task ReleaseAsync(string runKey);
+
+    /// <summary>Stops taking a run's episodes (its driver drains a worker that keeps failing); running ones finish; other runs go on.</summary>
+    Task DrainAsync(string runKey, string reason);
 }
 
 /// <summary>

@@ -19,9 +19,15 @@ public sealed record RunSpec
     /// <summary>Recorded in every trajectory as its run id.</summary>
     [Id(4)] public required string RunId { get; init; }
 
-    /// <summary>True when the agent stays with the driver: the worker asks the driver's <see cref="ITurnSource"/> for every turn.</summary>
-    [Id(5)] public bool RemoteAgent { get; init; }
+    /// <summary>
+    /// When the agent stays with the driver (the local policy): what it is, encoded like a trajectory's agent provenance.
+    /// The worker then asks the driver's <see cref="ITurnSource"/> for every turn. Null: the worker builds the scenario's agent.
+    /// </summary>
+    [Id(5)] public byte[]? DriverAgent { get; init; }
 
     /// <summary>Retries of transient agent faults per turn.</summary>
     [Id(6)] public int AgentRetries { get; init; }
+
+    /// <summary>The id of the driver's agent (recorded in trajectories), when it plays the turns.</summary>
+    [Id(7)] public string? DriverAgentId { get; init; }
 }

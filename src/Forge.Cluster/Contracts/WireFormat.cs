@@ -25,13 +25,13 @@ internal static class WireFormat
         }
     }
 
-    /// <summary>The work item for <paramref name="request"/>'s <paramref name="attempt"/>-th dispatch.</summary>
-    public static EpisodeWork Work(EpisodeRequest request, int attempt) => new()
+    /// <summary>The work item for <paramref name="request"/>'s <paramref name="attempt"/>-th dispatch; a task without provenance was taken with <paramref name="scenarioSeed"/>.</summary>
+    public static EpisodeWork Work(EpisodeRequest request, int attempt, int scenarioSeed) => new()
     {
         EpisodeId = request.EpisodeId,
         EnvironmentId = request.EnvironmentId,
         TaskId = request.Task.Id,
-        TaskSeed = request.TaskProvenance?.GeneratorSeed ?? 0,
+        TaskSeed = request.TaskProvenance?.GeneratorSeed ?? scenarioSeed,
         TaskContentHash = request.TaskProvenance?.ContentHash ?? "",
         Seed = request.Seed,
         GroupId = request.GroupId,

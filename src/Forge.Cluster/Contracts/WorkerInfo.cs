@@ -22,7 +22,7 @@ public sealed record WorkerInfo
     /// <summary>Episodes that ended errored, or could not be run at all.</summary>
     [Id(5)] public long Failures { get; init; }
 
-    /// <summary>Why it takes no new episodes; null while it does.</summary>
+    /// <summary>The runs whose drivers drained it (it takes no more of their episodes), with why; null when none.</summary>
     [Id(6)] public string? Drained { get; init; }
 
     /// <summary>When it started.</summary>

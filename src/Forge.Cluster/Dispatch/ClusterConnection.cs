@@ -30,7 +30,8 @@ public sealed class ClusterConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
+        // The dispatcher reports lost workers and failed episodes itself; the client's own log would repeat them as stack traces.
+        builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
             client.Configure<OrleansClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ClusterId; });

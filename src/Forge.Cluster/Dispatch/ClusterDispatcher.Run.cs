@@ -23,7 +23,9 @@ public sealed partial class ClusterDispatcher
         private readonly ConcurrentDictionary<string, EpisodeRequest> _outstandingRequests = new(StringComparer.Ordinal);
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _end = new();
+        private readonly ConcurrentDictionary<string, byte> _linking = new(StringComparer.Ordinal);
         private int _outstanding, _inFlight;
+        private long _lastLoss;   // timestamp of the last worker lost
         private volatile bool _fed;
         private Exception? _feederFailure;
 
@@ -47,11 +49,29 @@ public sealed partial class ClusterDispatcher
                 await feeder.ConfigureAwait(false);
                 await watcher.ConfigureAwait(false);
                 foreach (var link in owner._workers.Values) link.Close();
-                await Task.WhenAll(owner._workers.Values.SelectMany(w => w.Loops)).ConfigureAwait(false);
+                await Task.WhenAll(owner._workers.Values.SelectMany(w => { lock (w.Loops) return w.Loops.ToArray(); })).ConfigureAwait(false);
+                await ReleaseAsync().ConfigureAwait(false);
                 if (turnSource is not null) owner._connection.Client.DeleteObjectReference<ITurnSource>(turnSource);
                 _end.Dispose();
             }
             if (_feederFailure is not null) throw _feederFailure;
+        }
+
+        /// <summary>Tells every worker still there that the run is over, so it removes the run's sandboxes now.</summary>
+        private async Task ReleaseAsync()
+        {
+            var releases = owner._workers.Values.Where(w => !w.IsLost).Select(async w =>
+            {
+                try
+                {
+                    await w.Grain.ReleaseAsync(owner._spec.RunKey).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    owner._logger.LogWarning("Worker {Worker} did not release run {Run}: {Message}", w.Address, owner._spec.RunKey, e.Message);
+                }
+            });
+            await Task.WhenAll(releases).ConfigureAwait(false);
         }
 
         private async Task FeedAsync()
@@ -97,10 +117,17 @@ public sealed partial class ClusterDispatcher
                         if (!link.IsLost && !active.Contains(link.Address))
                         {
                             owner._logger.LogWarning("Worker {Worker} left the cluster; its in-flight episodes go elsewhere.", link.Address);
+                            Volatile.Write(ref _lastLoss, owner._time.GetTimestamp());
                             link.Lose();
                         }
+                    // Each new worker is linked on its own: one that hangs (stopped, partitioned) holds up no other.
                     foreach (var address in active)
-                        if (!owner._workers.ContainsKey(address)) await LinkAsync(address, turns).ConfigureAwait(false);
+                        if (!owner._workers.ContainsKey(address) && _linking.TryAdd(address, 0))
+                            _ = Task.Run(async () =>
+                            {
+                                try { await LinkAsync(address, turns).ConfigureAwait(false); }
+                                finally { _linking.TryRemove(address, out _); }
+                            }, CancellationToken.None);
                 }
                 catch (OperationCanceledException) when (_end.IsCancellationRequested)
                 {
@@ -131,22 +158,23 @@ public sealed partial class ClusterDispatcher
         private async Task LinkAsync(string address, ITurnSource? turns)
         {
             var grain = owner._connection.Worker(address);
-            WorkerInfo info;
+            WorkerInfo info;   // drains are per run: a worker another run drained still takes this one's episodes
             try
             {
                 await grain.PrepareAsync(owner._spec).WaitAsync(TimeSpan.FromSeconds(60), _end.Token).ConfigureAwait(false);
                 info = await grain.DescribeAsync().WaitAsync(TimeSpan.FromSeconds(10), _end.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
-                owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
+                if (!_end.IsCancellationRequested) owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
                 return;   // tried again at the next look at the membership
             }
-            if (info.Drained is not null) return;
+            if (_end.IsCancellationRequested) return;
             var link = new WorkerLink(address, grain, Math.Min(info.Capacity, owner.Options.InFlightPerWorker));
             if (!owner._workers.TryAdd(address, link)) { link.Dispose(); return; }
-            for (var slot = 0; slot < link.Slots; slot++)
-                link.Loops.Add(Task.Run(() => DispatchLoopAsync(link, turns), CancellationToken.None));
+            lock (link.Loops)
+                for (var slot = 0; slot < link.Slots && !_end.IsCancellationRequested; slot++)
+                    link.Loops.Add(Task.Run(() => DispatchLoopAsync(link, turns), CancellationToken.None));
         }
 
         private async Task DispatchLoopAsync(WorkerLink link, ITurnSource? turns)
@@ -172,11 +200,12 @@ public sealed partial class ClusterDispatcher
             Interlocked.Increment(ref _inFlight);
             link.Started();
             var request = attempt.Request;
+            var started = owner._time.GetTimestamp();
             try
             {
                 var deadline = request.Limits.EpisodeTimeout + owner.Options.Grace;
                 // Cancelling the run cancels the call: the worker ends the episode as cancelled and returns it.
-                var call = link.Grain.RunEpisodeAsync(owner._spec.RunKey, WireFormat.Work(request, attempt.Number), turns, cancellation);
+                var call = link.Grain.RunEpisodeAsync(owner._spec.RunKey, WireFormat.Work(request, attempt.Number, owner._spec.Seed), turns, cancellation);
                 var bytes = await call.WaitAsync(deadline, owner._time, link.Lost).ConfigureAwait(false);
                 var trajectory = WireFormat.Decode<Trajectory>(bytes, "trajectory");
                 link.Succeeded();
@@ -184,7 +213,9 @@ public sealed partial class ClusterDispatcher
             }
             catch (Exception e)
             {
-                var inARow = link.Failed();
+                // A call that timed out while another worker was being lost may have waited on that worker (it can be the
+                // gateway the call went through): not a sign against this one.
+                var inARow = link.Failed(blameWorker: !(e is TimeoutException && Volatile.Read(ref _lastLoss) > started));
                 var why = e is OperationCanceledException && link.IsLost ? "the worker left the cluster"
                     : e is TimeoutException ? $"no answer within the episode timeout plus {owner.Options.Grace.TotalSeconds:0} s"
                     : $"{e.GetType().Name}: {e.Message}";
@@ -192,7 +223,7 @@ public sealed partial class ClusterDispatcher
                 if (inARow >= owner.Options.DrainAfterFailures && !link.IsLost)
                 {
                     link.Drain($"{inARow} failed episodes in a row, the last: {why}");
-                    _ = link.Grain.DrainAsync(link.DrainedBecause!).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.Exception, TaskScheduler.Default);
+                    _ = link.Grain.DrainAsync(owner._spec.RunKey, link.DrainedBecause!).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.Exception, TaskScheduler.Default);
                 }
                 if (cancellation.IsCancellationRequested || attempt.Number >= owner.Options.MaxAttempts)
                 {

@@ -34,10 +34,10 @@ public sealed partial class ClusterDispatcher : IRolloutRunner
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.RemoteAgent != driverAgent is not null)
-            throw new ArgumentException("A run whose agent stays with the driver needs the driver's agent, and only such a run takes one.", nameof(driverAgent));
         _connection = connection;
-        _spec = spec;
+        // The driver's agent, when there is one, plays every turn: workers are told what it is and ask for each turn.
+        _spec = driverAgent is null ? spec with { DriverAgent = null, DriverAgentId = null }
+            : spec with { DriverAgent = WireFormat.Encode(driverAgent.Provenance), DriverAgentId = driverAgent.Id };
         _driverAgent = driverAgent;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;

@@ -33,12 +33,12 @@ internal sealed class WorkerLink(string address, IEpisodeWorker grain, int slots
         Interlocked.Exchange(ref _consecutiveFailures, 0);
     }
 
-    /// <summary>Counts a failed attempt; returns the number of failures in a row.</summary>
-    public int Failed()
+    /// <summary>Counts a failed attempt; returns the number of failures in a row (not counting those <paramref name="blameWorker"/> says are not its fault).</summary>
+    public int Failed(bool blameWorker)
     {
         Interlocked.Decrement(ref _inFlight);
         Interlocked.Increment(ref _failures);
-        return Interlocked.Increment(ref _consecutiveFailures);
+        return blameWorker ? Interlocked.Increment(ref _consecutiveFailures) : Volatile.Read(ref _consecutiveFailures);
     }
 
     public void Drain(string reason)

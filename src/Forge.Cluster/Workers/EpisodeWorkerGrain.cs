@@ -16,9 +16,11 @@ internal sealed class EpisodeWorkerGrain(WorkerRuntime runtime, ILocalSiloDetail
     public Task<byte[]> RunEpisodeAsync(string runKey, EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken) =>
         runtime.RunEpisodeAsync(runKey, work, turns, Address, cancellationToken);
 
-    public Task DrainAsync(string reason)
+    public Task ReleaseAsync(string runKey) => runtime.ReleaseAsync(runKey);
+
+    public Task DrainAsync(string runKey, string reason)
     {
-        runtime.Drain(reason);
+        runtime.Drain(runKey, reason);
         return Task.CompletedTask;
     }
 }

@@ -39,7 +39,8 @@ internal sealed class PreparedRun : IAsyncDisposable
         if (_agent is not null) actions = new AgentActions(_agent, _pipeline!);
         else
         {
-            var remote = new RemoteAgent(turns ?? throw new WorkerUnavailableException($"run {_spec.RunKey} plays its agent at the driver, but the driver sent no turn source"));
+            var remote = new RemoteAgent(turns ?? throw new WorkerUnavailableException($"run {_spec.RunKey} plays its agent at the driver, but the driver sent no turn source"),
+                _spec.DriverAgentId ?? "driver", WireFormat.Decode<AgentProvenance>(_spec.DriverAgent!, "driver's agent"));
             actions = new AgentActions(remote, new AgentPipeline(remote, _options, TimeProvider.System));
         }
         return _runner.RunAsync(request, id => _registry.Get(id).Create(), actions, cancellationToken);

@@ -3,11 +3,11 @@ using Forge.Core;
 namespace Forge.Cluster.Workers;
 
 /// <summary>The agent of an episode whose agent stays with the driver: each turn goes to the driver's <see cref="ITurnSource"/>.</summary>
-internal sealed class RemoteAgent(ITurnSource driver) : IAgent
+internal sealed class RemoteAgent(ITurnSource driver, string driverAgentId, AgentProvenance driverAgent) : IAgent
 {
-    public string Id => "driver";
+    public string Id => driverAgentId;
 
-    public AgentProvenance Provenance => new() { Type = "driver", Details = "turns played by the driver's agent" };
+    public AgentProvenance Provenance => driverAgent with { Details = driverAgent.Details is { } d ? $"{d}; played at the driver" : "played at the driver" };
 
     public async ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken)
     {

@@ -17,7 +17,7 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
     private readonly SemaphoreSlim _slots = new(settings.Capacity, settings.Capacity);
     private int _inFlight;
     private long _done, _failures;
-    private volatile string? _drained;
+    private readonly ConcurrentDictionary<string, string> _drained = new(StringComparer.Ordinal);
 
     public WorkerInfo Describe(string address) => new()
     {
@@ -27,22 +27,29 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
         InFlight = Volatile.Read(ref _inFlight),
         Done = Interlocked.Read(ref _done),
         Failures = Interlocked.Read(ref _failures),
-        Drained = _drained,
+        Drained = _drained.IsEmpty ? null : string.Join("; ", _drained.Select(d => $"run {d.Key}: {d.Value}")),
         StartedAt = settings.StartedAt,
     };
 
     public Task PrepareAsync(RunSpec spec) =>
         _runs.GetOrAdd(spec.RunKey, _ => new Lazy<Task<PreparedRun>>(() => Task.Run(() => Prepare(spec)))).Value;
 
-    public void Drain(string reason)
+    public async Task ReleaseAsync(string runKey)
     {
-        _drained = reason;
-        logger.LogWarning("Drained by the driver: {Reason}", reason);
+        _drained.TryRemove(runKey, out _);
+        if (!_runs.TryRemove(runKey, out var lazy)) return;
+        await (await lazy.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+    }
+
+    public void Drain(string runKey, string reason)
+    {
+        _drained[runKey] = reason;
+        logger.LogWarning("Drained from run {Run} by its driver: {Reason}", runKey, reason);
     }
 
     public async Task<byte[]> RunEpisodeAsync(string runKey, EpisodeWork work, ITurnSource? turns, string address, CancellationToken cancellationToken)
     {
-        if (_drained is { } reason) throw new WorkerUnavailableException($"worker {address} is drained ({reason})");
+        if (_drained.TryGetValue(runKey, out var reason)) throw new WorkerUnavailableException($"worker {address} is drained from run {runKey} ({reason})");
         if (!_runs.TryGetValue(runKey, out var lazy)) throw new WorkerUnavailableException($"worker {address} has not prepared run {runKey}");
         var run = await lazy.Value.ConfigureAwait(false);
         await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -73,7 +80,7 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
         var scenario = Scenario.Parse(spec.ScenarioJson, spec.ScenarioPath) with { Seed = spec.Seed };
         var registry = settings.Registry();
         var sandboxes = scenario.CreateSandboxes(registry, logger);
-        var agent = spec.RemoteAgent ? null : settings.CreateAgent(scenario, registry);
+        var agent = spec.DriverAgent is null ? settings.CreateAgent(scenario, registry) : null;
         logger.LogInformation("Prepared run {RunId} of {Scenario} ({Agent})", spec.RunId, scenario.Name, agent?.Id ?? "agent at the driver");
         return new PreparedRun(spec, registry, agent, sandboxes, logger);
     }

@@ -1,4 +1,5 @@
 using Forge.Cluster;
+using Forge.Core;
 using Forge.Cluster.Dispatch;
 using Forge.Host;
 using Forge.Host.Scenarios;
@@ -27,21 +28,34 @@ internal sealed class ClusterRun : IAsyncDisposable
         : scenario.Cluster is { } section ? ClusterOptions.Parse(section, scenario.Path, "$.cluster")
         : null;
 
-    /// <summary>Connects and prepares a dispatcher for <paramref name="scenario"/>'s episodes under <paramref name="runId"/>.</summary>
-    public static async Task<ClusterRun> StartAsync(ClusterOptions options, Scenario scenario, string runId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects and prepares a dispatcher for <paramref name="scenario"/>'s episodes under <paramref name="runId"/>; with
+    /// <paramref name="driverAgent"/>, that agent plays every turn here and the workers ask for them.
+    /// </summary>
+    public static async Task<ClusterRun> StartAsync(ClusterOptions options, Scenario scenario, string runId, IAgent? driverAgent, CancellationToken cancellationToken)
     {
         var connection = await ClusterConnection.ConnectAsync(options, cancellationToken);
-        var spec = new RunSpec
-        {
-            RunKey = runId,
-            RunId = runId,
-            ScenarioJson = await File.ReadAllTextAsync(scenario.Path, cancellationToken),
-            ScenarioPath = scenario.Path,
-            Seed = scenario.Seed,
-            AgentRetries = scenario.AgentRetries,
-        };
-        return new ClusterRun(connection, new ClusterDispatcher(connection, spec));
+        var spec = await SpecAsync(scenario, runId, cancellationToken);
+        return new ClusterRun(connection, new ClusterDispatcher(connection, spec, driverAgent));
     }
+
+    /// <summary>Connects for a training run: every rollout phase dispatches to the workers, and the policy plays every turn here.</summary>
+    public static async Task<(ClusterConnection Connection, Func<IAgent, string, IRolloutRunner> Rollouts)> ForTrainingAsync(ClusterOptions options, Scenario scenario, CancellationToken cancellationToken)
+    {
+        var connection = await ClusterConnection.ConnectAsync(options, cancellationToken);
+        var spec = await SpecAsync(scenario, "", cancellationToken);
+        return (connection, (agent, runId) => new ClusterDispatcher(connection, spec with { RunKey = $"{runId}-{Guid.NewGuid():n}", RunId = runId }, agent));
+    }
+
+    private static async Task<RunSpec> SpecAsync(Scenario scenario, string runId, CancellationToken cancellationToken) => new()
+    {
+        RunKey = runId,
+        RunId = runId,
+        ScenarioJson = await File.ReadAllTextAsync(scenario.Path, cancellationToken),
+        ScenarioPath = scenario.Path,
+        Seed = scenario.Seed,
+        AgentRetries = scenario.AgentRetries,
+    };
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -35,14 +35,14 @@ internal sealed class ClusterStatusCommand : AsyncCommand<ClusterStatusCommand.S
                 workers = workers.Select(w => new
                 {
                     address = w.Address, host = w.Host, capacity = w.Capacity, in_flight = w.InFlight, done = w.Done, failures = w.Failures,
-                    state = w.Drained is null ? "active" : "drained", drained = w.Drained, started_at = w.StartedAt,
+                    state = "active", drained_runs = w.Drained, started_at = w.StartedAt,
                 }),
             });
             return 0;
         }
         var table = new Table().AddColumns("Worker", "Host", "Capacity", "In flight", "Done", "Failures", "State");
         foreach (var w in workers)
-            table.AddRow(Markup.Escape(w.Address), Markup.Escape(w.Host), $"{w.Capacity}", $"{w.InFlight}", $"{w.Done}", $"{w.Failures}", Markup.Escape(w.Drained is null ? "active" : $"drained: {w.Drained}"));
+            table.AddRow(Markup.Escape(w.Address), Markup.Escape(w.Host), $"{w.Capacity}", $"{w.InFlight}", $"{w.Done}", $"{w.Failures}", Markup.Escape(w.Drained is null ? "active" : $"active; drained from {w.Drained}"));
         AnsiConsole.MarkupLine($"cluster [bold]{Markup.Escape(options.ClusterId)}[/] ({options.Membership.ToString().ToLowerInvariant()} membership): {workers.Count} worker(s), capacity {workers.Sum(w => w.Capacity)}, {workers.Sum(w => w.InFlight)} in flight");
         AnsiConsole.Write(table);
         return 0;

@@ -43,6 +43,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Run the episodes on a cluster's workers: a cluster file, or `localhost` (overrides the scenario's \"cluster\" section).")]
         public string? Cluster { get; init; }
 
+        [CommandOption("--agent-at-driver")]
+        [Description("With a cluster: the agent acts in this process and workers ask it for every turn (as the local policy does in training).")]
+        public bool AgentAtDriver { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("The scenario seed (overrides the scenario).")]
         public int? Seed { get; init; }
@@ -76,7 +80,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var progress = new ProgressSink();
         var options = new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries };
         // With a cluster, the workers run the episodes (and build the agent and sandboxes); this process records them.
-        await using var cluster = clusterOptions is null ? null : await ClusterRun.StartAsync(clusterOptions, scenario, options.RunId, stop.Token);
+        await using var cluster = clusterOptions is null ? null : await ClusterRun.StartAsync(clusterOptions, scenario, options.RunId, settings.AgentAtDriver ? agent : null, stop.Token);
         IRolloutRunner engine = cluster is not null ? cluster.Dispatcher : new RolloutEngine(options, id => registry.Get(id).Create(), agent, sandboxes);
         var run = engine.RunAsync(requests, [recorder, progress, errored], 2 * scenario.Concurrency, stop.Token);
         var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);

@@ -12,11 +12,42 @@ public sealed class ClusterFaultTests : IDisposable
 
     public void Dispose() => _temp.Delete(recursive: true);
 
-    private string ClusterFile(int redisPort)
+    private string ClusterFile(int redisPort, int graceSeconds = 20)
     {
         var path = Path.Combine(_temp.FullName, "cluster.json");
-        File.WriteAllText(path, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{redisPort}}", "cluster_id": "test-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1, "grace_seconds": 20 }""");
+        File.WriteAllText(path, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{redisPort}}", "cluster_id": "test-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1, "grace_seconds": {{graceSeconds}} }""");
         return path;
+    }
+
+    private string Scenario(int tasks, int episodesPerTask, string extra = "")
+    {
+        var path = Path.Combine(_temp.FullName, "scenario.json");
+        File.WriteAllText(path, $$"""{ "name": "cluster", "environments": [ { "id": "math/arithmetic", "tasks": {{tasks}} } ], "agent": { "type": "scripted" }, "episodes_per_task": {{episodesPerTask}} {{extra}} }""");
+        return path;
+    }
+
+    /// <summary>Runs forge run on the cluster; <paramref name="midRun"/> is called once the log holds <paramref name="bytes"/> bytes.</summary>
+    private async Task<(int Code, string Stdout, string Stderr, string Log)> RunAsync(string scenario, string clusterFile, int bytes, Func<Task> midRun, params string[] extra)
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var log = Path.Combine(output, TrajectoryRecorder.DefaultFileName);
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["run", scenario, "--cluster", clusterFile, "--json", "--out", output, .. extra], async _ =>
+        {
+            var waited = Stopwatch.StartNew();
+            while (!(File.Exists(log) && new FileInfo(log).Length > bytes) && waited.Elapsed < TimeSpan.FromSeconds(90)) await Task.Delay(20);
+            await midRun();
+        });
+        return (code, stdout, stderr, log);
+    }
+
+    private static IReadOnlyList<Trajectory> EveryEpisodeOnce(string log, int episodes)
+    {
+        var file = TrajectoryReader.Read(log);
+        Assert.Empty(file.Corrupt);
+        Assert.Equal(episodes, file.Trajectories.Count);
+        Assert.Equal(episodes, file.Trajectories.Select(t => t.EpisodeId).Distinct().Count());
+        Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+        return file.Trajectories;
     }
 
     [SkippableFact]
@@ -66,5 +97,59 @@ public sealed class ClusterFaultTests : IDisposable
             Assert.Equal(0, process.ExitCode);
             Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"worker child {pid} outlived it"));
         }
+    }
+
+    [SkippableFact]
+    public async Task Run_AgentAtDriverAcrossARedisRestart_WorkersAskTheDriverEveryEpisodeRecordedOnce()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!, durable: true);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
+
+        // Redis dies mid-run and comes back on the same port with its append-only file: membership is read back, the run goes on.
+        var (code, _, stderr, log) = await RunAsync(Scenario(100, 20), clusterFile, 50_000, () => cluster.RestartRedisAsync(redis!), "--agent-at-driver");
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var trajectories = EveryEpisodeOnce(log, 100 * 20);
+        // The scenario's scripted agent acted in the driver: the workers built none and asked for every turn.
+        Assert.All(trajectories, t =>
+        {
+            Assert.Equal("played at the driver", t.Provenance!.Agent!.Details);
+            Assert.Contains(t.Provenance.Worker, workers.Select(w => w.Address));
+        });
+        Assert.Equal(2, trajectories.Select(t => t.Provenance!.Worker).Distinct().Count());
+    }
+
+    [SkippableFact]
+    public async Task Run_WorkerStoppedMidRun_DeadlinesEndItsEpisodesTheyRunElsewhere()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort, graceSeconds: 3);
+        var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
+        var stopped = workers[0];
+
+        // SIGSTOP: the worker neither answers nor closes its connections, as behind a network partition.
+        var (code, stdout, stderr, log) = await RunAsync(Scenario(100, 20, """, "limits": { "episode_timeout_s": 4 }"""), clusterFile, 50_000, async () =>
+        {
+            using var stop = Process.Start("kill", ["-STOP", stopped.Process.Id.ToString()])!;
+            await stop.WaitForExitAsync();
+        });
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        EveryEpisodeOnce(log, 100 * 20);
+        using var json = JsonDocument.Parse(stdout);
+        var state = json.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("worker").GetString() == stopped.Address).GetProperty("state").GetString();
+        Assert.True(state is "lost" || state!.StartsWith("drained", StringComparison.Ordinal), state);
+
+        // Let it go on: the cluster has declared it dead, so it learns that and ends itself; nothing of it is left.
+        using (var cont = Process.Start("kill", ["-CONT", stopped.Process.Id.ToString()])!) await cont.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await stopped.Process.WaitForExitAsync(timeout.Token);
     }
 }

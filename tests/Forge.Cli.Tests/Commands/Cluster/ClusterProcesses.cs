@@ -33,13 +33,17 @@ internal sealed class ClusterProcesses : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts a Redis server on a free loopback port, without persistence, and waits until it answers.</summary>
-    public async Task StartRedisAsync(string redisServer, int? port = null)
+    private Process? _redis;
+    private bool _durable;
+
+    /// <summary>Starts a Redis server on a free loopback port and waits until it answers; <paramref name="durable"/>: with an append-only file fsynced on every write.</summary>
+    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null)
     {
         RedisPort = port ?? FreePort();
+        _durable = durable;
         var redisDir = Path.Combine(_dir, "redis");
         Directory.CreateDirectory(redisDir);
-        var process = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir]);
+        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -56,6 +60,14 @@ internal sealed class ClusterProcesses : IDisposable
             }
         }
         throw new TimeoutException("redis-server did not answer within 20 s");
+    }
+
+    /// <summary>Kills Redis (kill -9) and starts it again on the same port and folder after a second.</summary>
+    public async Task RestartRedisAsync(string redisServer)
+    {
+        Kill9(_redis!);
+        await Task.Delay(1000);
+        await StartRedisAsync(redisServer, _durable, RedisPort);
     }
 
     /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>

@@ -36,7 +36,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         {
             client.Configure<OrleansClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ClusterId; });
             if (options.Membership == Membership.Redis) client.UseRedisClustering(options.Redis!);
-            else client.UseLocalhostClustering(Workers.ClusterWorker.PrimaryGatewayPort, options.ClusterId, options.ClusterId);
+            else client.UseLocalhostClustering(options.PrimaryGatewayPort, options.ClusterId, options.ClusterId);
             client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
         });
@@ -50,8 +50,9 @@ public sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             host.Dispose();
-            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering (gateway port {Workers.ClusterWorker.PrimaryGatewayPort})";
-            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}): start workers with `forge worker --cluster ...` first ({e.GetType().Name}: {e.Message})", e);
+            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
+            var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
+            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
         }
         return new ClusterConnection(host, options);
     }

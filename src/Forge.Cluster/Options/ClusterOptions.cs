@@ -33,10 +33,16 @@ public sealed class ClusterOptions
     /// <summary>How long a silo waits for a probe reply; three missed probes suspect a silo. Default 2 s.</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Under localhost clustering: the primary worker's silo port (the first worker takes it; later ones join it). Default 11111.</summary>
+    public int PrimarySiloPort { get; set; } = 11111;
+
+    /// <summary>Under localhost clustering: the primary worker's gateway port, where drivers connect. Default 30000.</summary>
+    public int PrimaryGatewayPort { get; set; } = 30000;
+
     /// <summary>Take the silo's address, ports and cluster id from the Kubernetes pod (the worker runs in a pod). Default false.</summary>
     public bool Kubernetes { get; set; }
 
-    private static readonly string[] Known = ["membership", "redis", "cluster_id", "in_flight_per_worker", "max_attempts", "drain_after_failures", "grace_seconds", "probe_timeout_seconds", "kubernetes"];
+    private static readonly string[] Known = ["membership", "redis", "cluster_id", "in_flight_per_worker", "max_attempts", "drain_after_failures", "grace_seconds", "probe_timeout_seconds", "kubernetes", "primary_silo_port", "primary_gateway_port"];
 
     private static readonly Dictionary<string, Membership> Memberships = new() { ["localhost"] = Membership.Localhost, ["redis"] = Membership.Redis };
 
@@ -76,6 +82,8 @@ public sealed class ClusterOptions
         options.DrainAfterFailures = checker.Int(section, path, "drain_after_failures", 1, 1000) ?? options.DrainAfterFailures;
         if (checker.Number(section, path, "grace_seconds", 0, 86_400) is { } grace) options.Grace = TimeSpan.FromSeconds(grace);
         if (checker.Number(section, path, "probe_timeout_seconds", 0.1, 600) is { } probe) options.ProbeTimeout = TimeSpan.FromSeconds(probe);
+        options.PrimarySiloPort = checker.Int(section, path, "primary_silo_port", 1, 65535) ?? options.PrimarySiloPort;
+        options.PrimaryGatewayPort = checker.Int(section, path, "primary_gateway_port", 1, 65535) ?? options.PrimaryGatewayPort;
         if (checker.Optional(section, "kubernetes") is { } k)
         {
             if (k.ValueKind is JsonValueKind.True or JsonValueKind.False) options.Kubernetes = k.GetBoolean();

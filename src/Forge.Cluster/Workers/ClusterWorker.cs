@@ -14,17 +14,11 @@ namespace Forge.Cluster.Workers;
 
 /// <summary>
 /// <c>forge worker</c>: an Orleans silo that hosts environments and a sandbox pool and runs the episodes drivers send it.
-/// With localhost clustering the first worker on the machine takes the primary ports (11111, gateway 30000) and later
+/// With localhost clustering the first worker on the machine takes the primary ports (default 11111, gateway 30000) and later
 /// ones pick free ports, so every worker starts with the same command; with Redis membership every worker picks free ports.
 /// </summary>
 public static class ClusterWorker
 {
-    /// <summary>The primary silo's port under localhost clustering.</summary>
-    public const int PrimarySiloPort = 11111;
-
-    /// <summary>The primary silo's gateway port under localhost clustering (where drivers connect).</summary>
-    public const int PrimaryGatewayPort = 30000;
-
     /// <summary>Starts a worker and runs it until <paramref name="cancellationToken"/> is cancelled; <paramref name="onStarted"/> gets its address once it has joined.</summary>
     /// <param name="options">How to join the cluster.</param>
     /// <param name="capacity">Episodes at once.</param>
@@ -37,6 +31,8 @@ public static class ClusterWorker
     {
         ArgumentNullException.ThrowIfNull(options);
         if (capacity < 1) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "A worker's capacity must be at least 1.");
+        // Workers started together on one machine take turns choosing their ports, so exactly one becomes the primary.
+        var startLock = await LocalhostStartLock.TakeAsync(options, cancellationToken).ConfigureAwait(false);
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Forge", LogLevel.Information);
@@ -54,7 +50,14 @@ public static class ClusterWorker
             silo.Configure<GrainCollectionOptions>(g => g.CollectionAge = TimeSpan.FromDays(1));
         });
         using var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            startLock?.Dispose();
+        }
         var runtime = host.Services.GetRequiredService<WorkerRuntime>();
         try
         {
@@ -79,9 +82,9 @@ public static class ClusterWorker
         switch (options.Membership)
         {
             case Membership.Localhost:
-                var primary = new IPEndPoint(IPAddress.Loopback, PrimarySiloPort);
-                var isPrimary = IsFree(PrimarySiloPort) && IsFree(PrimaryGatewayPort);
-                silo.UseLocalhostClustering(isPrimary ? PrimarySiloPort : FreePort(), isPrimary ? PrimaryGatewayPort : FreePort(), primary, options.ClusterId, options.ClusterId);
+                var primary = new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort);
+                var isPrimary = IsFree(options.PrimarySiloPort) && IsFree(options.PrimaryGatewayPort);
+                silo.UseLocalhostClustering(isPrimary ? options.PrimarySiloPort : FreePort(), isPrimary ? options.PrimaryGatewayPort : FreePort(), primary, options.ClusterId, options.ClusterId);
                 break;
             case Membership.Redis:
                 silo.UseRedisClustering(options.Redis!);

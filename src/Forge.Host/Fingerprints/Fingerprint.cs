@@ -11,7 +11,7 @@ namespace Forge.Host.Fingerprints;
 public static class Fingerprint
 {
     private static readonly ConcurrentDictionary<Assembly, string> AssemblyHashes = new();
-    private static readonly JsonSerializerOptions TaskJson = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions TaskJson = new() { WriteIndented = false, Converters = { new AnyJsonElement() } };
 
     /// <summary>SHA-256 (lower-case hex) of the file <paramref name="assembly"/> was loaded from; empty for an assembly without a file. Hashed once per process.</summary>
     public static string Of(Assembly assembly)
@@ -31,6 +31,18 @@ public static class Fingerprint
         ArgumentNullException.ThrowIfNull(task);
         var json = JsonSerializer.Serialize(task, task.GetType(), TaskJson);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+    }
+
+    /// <summary>Writes a JSON value held by a task as it is, and an absent one (<c>default(JsonElement)</c>) as null.</summary>
+    private sealed class AnyJsonElement : System.Text.Json.Serialization.JsonConverter<JsonElement>
+    {
+        public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => JsonElement.ParseValue(ref reader);
+
+        public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options)
+        {
+            if (value.ValueKind == JsonValueKind.Undefined) writer.WriteNullValue();
+            else value.WriteTo(writer);
+        }
     }
 
     /// <summary>SHA-256 (lower-case hex) of a file or of every file under a folder (paths and contents, in ordinal order): a checkpoint's identity.</summary>

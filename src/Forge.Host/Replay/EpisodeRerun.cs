@@ -46,7 +46,10 @@ public static class EpisodeRerun
         var divergence = TrajectoryDiff.FirstDifference(expected, rerun);
         if (divergence is null && recorded.Error is { Boundary: not (ErrorBoundary.Agent or ErrorBoundary.Host) } error)
             notes.Add($"the {error.Boundary.ToString().ToLowerInvariant()} failed again as recorded ({error.Type}: {error.Message})");
-        return new RerunReport(recorded.EpisodeId, divergence?.Step ?? recorded.Steps.Count, divergence, setup.Changes, notes, rerun);
+        var changes = setup.Changes.ToList();
+        if (recorded.Provenance?.Sandbox is { ImageId: { } then } && rerun.Provenance?.Sandbox is { ImageId: { } now } && then != now)
+            changes.Add($"the sandbox image {rerun.Provenance.Sandbox.Image} is now {now}; the episode ran in {then}");
+        return new RerunReport(recorded.EpisodeId, divergence?.Step ?? recorded.Steps.Count, divergence, changes, notes, rerun);
     }
 
     /// <summary>

@@ -44,7 +44,12 @@ public static class TrajectoryDiff
             if (Messages(a.Observation, b.Observation) is { } observation)
                 return new(i, "observation", observation.Expected, observation.Actual);
             if (Math.Abs(a.Reward - b.Reward) > RewardTolerance)
+            {
+                // On the last step the reward holds the rubric's total: name the component that moved it.
+                var lastStep = i == expected.Steps.Count - 1 && i == actual.Steps.Count - 1;
+                if (lastStep && Components(expected.Breakdown, actual.Breakdown, i) is { } component) return component;
                 return new(i, "reward", Number(a.Reward), Number(b.Reward));
+            }
             if (Describe(a.Info) is var infoA && Describe(b.Info) is var infoB && infoA != infoB)
                 return new(i, "info", infoA, infoB);
         }
@@ -59,20 +64,25 @@ public static class TrajectoryDiff
             return new(last, "end", endA, endB);
         if (expected.Error is { } errorA && actual.Error is { } errorB && Describe(errorA) != Describe(errorB))
             return new(errorA.Step ?? last, "error", Describe(errorA), Describe(errorB));
-        if (expected.Breakdown is { } breakdownA && actual.Breakdown is { } breakdownB)
-        {
-            foreach (var name in breakdownA.Scores.Keys.Union(breakdownB.Scores.Keys))
-            {
-                var (hasA, hasB) = (breakdownA.Scores.TryGetValue(name, out var scoreA), breakdownB.Scores.TryGetValue(name, out var scoreB));
-                if (hasA != hasB || Math.Abs(scoreA - scoreB) > RewardTolerance)
-                    return new(last, $"reward component {name}", hasA ? Number(scoreA) : "(none)", hasB ? Number(scoreB) : "(none)");
-            }
-            if (breakdownA.Success != breakdownB.Success)
-                return new(last, "reward component success", breakdownA.Success.ToString(), breakdownB.Success.ToString());
-        }
-        else if ((expected.Breakdown is null) != (actual.Breakdown is null))
+        if (Components(expected.Breakdown, actual.Breakdown, last) is { } difference) return difference;
+        if ((expected.Breakdown is null) != (actual.Breakdown is null))
             return new(last, "end", expected.Breakdown is null ? "not scored" : "scored", actual.Breakdown is null ? "not scored" : "scored");
         return null;
+    }
+
+    /// <summary>The first reward component (or the success flag) that differs between two breakdowns.</summary>
+    private static TrajectoryDivergence? Components(RewardBreakdown? expected, RewardBreakdown? actual, int? step)
+    {
+        if (expected is null || actual is null) return null;
+        foreach (var name in expected.Scores.Keys.Union(actual.Scores.Keys))
+        {
+            var (hasA, hasB) = (expected.Scores.TryGetValue(name, out var scoreA), actual.Scores.TryGetValue(name, out var scoreB));
+            if (hasA != hasB || Math.Abs(scoreA - scoreB) > RewardTolerance)
+                return new(step, $"reward component {name}", hasA ? Number(scoreA) : "(none)", hasB ? Number(scoreB) : "(none)");
+        }
+        if (Math.Abs(expected.Total - actual.Total) > RewardTolerance)
+            return new(step, "reward total", Number(expected.Total), Number(actual.Total));
+        return expected.Success != actual.Success ? new(step, "success", expected.Success.ToString(), actual.Success.ToString()) : null;
     }
 
     /// <summary>How a message reads in a divergence: role, tool name and call id, content, calls, flags.</summary>

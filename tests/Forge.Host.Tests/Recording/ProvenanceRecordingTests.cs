@@ -52,4 +52,20 @@ public sealed class ProvenanceRecordingTests : IDisposable
         Assert.All(file.Trajectories, t => Assert.Null(t.ForkStep));
         Assert.Null(file.Trajectories[2].Error!.Step);
     }
+
+    private sealed record JsonTask(string Id, System.Text.Json.JsonElement Expected = default, string? Raises = null) : IEnvironmentTask;
+
+    [Fact]
+    public void TaskHash_SameContent_SameHash_AndAbsentJsonValuesHash()
+    {
+        var a = Forge.Host.Fingerprints.Fingerprint.Of(new JsonTask("t", System.Text.Json.JsonDocument.Parse("[1, 2]").RootElement));
+        var b = Forge.Host.Fingerprints.Fingerprint.Of(new JsonTask("t", System.Text.Json.JsonDocument.Parse("[1,2]").RootElement));
+        var raises = Forge.Host.Fingerprints.Fingerprint.Of(new JsonTask("t", Raises: "ValueError"));
+
+        Assert.Matches("^[0-9a-f]{64}$", a);
+        Assert.NotEqual(a, Forge.Host.Fingerprints.Fingerprint.Of(new JsonTask("t", System.Text.Json.JsonDocument.Parse("[1, 3]").RootElement)));
+        Assert.NotEqual(a, raises);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("{\"Id\":\"t\",\"Expected\":null,\"Raises\":\"ValueError\"}"u8)), raises);
+        Assert.Equal(a, b);   // whitespace inside a JSON value is not content
+    }
 }

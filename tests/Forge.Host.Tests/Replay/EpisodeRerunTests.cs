@@ -1,29 +1,11 @@
 using Forge.Core;
-using Forge.Host.Registry;
 using Forge.Host.Replay;
 
 namespace Forge.Host.Tests.Replay;
 
 public sealed class EpisodeRerunTests
 {
-    private sealed record GuessTask(string Id, string Answer) : IEnvironmentTask;
-
-    /// <summary>The agent guesses a word; a wrong guess gets a hint, the right one ends the episode. <paramref name="hint"/> lets a test change the environment.</summary>
-    [Environment("test/guess", Version = "2")]
-    private sealed class GuessEnvironment(string hint = "warmer", bool throwOnGuess = false) : Environment<GuessTask>
-    {
-        protected override IEnumerable<Message> Prompt(GuessTask task) => [Message.User("Guess the word.")];
-
-        protected override Rubric Rubric => new Rubric().Add("exact", 1, c => c.FinalAnswer == "apple" ? 1 : 0);
-
-        protected override ValueTask<Turn> OnStepAsync(Message action, CancellationToken cancellationToken)
-        {
-            if (throwOnGuess) throw new InvalidOperationException("guess store offline");
-            return ValueTask.FromResult(action.Content == Task.Answer ? Turn.End() : Turn.Continue(Message.User(hint)));
-        }
-    }
-
-    private static readonly GuessTask Task1 = new("w-1", "apple");
+    private static readonly GuessTask Task1 = GuessEnvironment.Task1;
 
     private static async Task<Trajectory> RecordAsync(IEnvironment environment, params string[] guesses)
     {
@@ -45,18 +27,8 @@ public sealed class EpisodeRerunTests
         };
     }
 
-    internal static ReplaySetup Setup(Func<IEnvironment> create) => new()
-    {
-        Environment = new RegisteredEnvironment("test/guess", "2", "", typeof(GuessEnvironment), typeof(GuessTask), new FileTaskSource("tasks.jsonl", [Task1]), null, EpisodeLimits.Default, RewardMode.Graded),
-        Task = Task1,
-        TaskProvenance = new TaskProvenance(),
-        Limits = EpisodeLimits.Default,
-        RewardMode = RewardMode.Graded,
-        Factory = create,
-    };
-
     private static Task<RerunReport> RerunAsync(Trajectory recorded, IEnvironment environment) =>
-        EpisodeRerun.RunAsync(recorded, Setup(() => environment));
+        EpisodeRerun.RunAsync(recorded, GuessEnvironment.Setup(() => environment));
 
     [Fact]
     public async Task RerunAsync_SameEnvironment_ReproducesEveryStep()

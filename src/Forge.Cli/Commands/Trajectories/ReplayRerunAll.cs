@@ -27,16 +27,19 @@ internal static class ReplayRerunAll
                     recorded = d.Divergence.Expected, rerun = d.Divergence.Actual, changes = d.Changes,
                 }),
                 not_rerunnable = report.NotRerunnable.Select(n => new { episode_id = n.EpisodeId, environment = n.EnvironmentId, why = n.Why }),
-            }, JsonOutput.Options));
+            }, Json));
         }
         else
         {
             var table = new Table().Border(TableBorder.Rounded).AddColumns("episode", "environment", "outcome");
-            var byId = file.Trajectories.GroupBy(t => t.EpisodeId).ToDictionary(g => g.Key, g => g.First().EnvironmentId);
-            foreach (var id in report.Reproduced) table.AddRow(E(id), E(byId[id]), "[green]reproduced[/]");
-            foreach (var d in report.Diverged)
-                table.AddRow(E(d.EpisodeId), E(d.EnvironmentId), $"[red]{E($"diverged at {d.Divergence.Where}: {d.Divergence.What}: recorded `{Clip(d.Divergence.Expected)}`, rerun `{Clip(d.Divergence.Actual)}`")}[/]");
-            foreach (var n in report.NotRerunnable) table.AddRow(E(n.EpisodeId), E(n.EnvironmentId), $"[yellow]{E($"not rerunnable: {n.Why}")}[/]");
+            // In file order: reproduced, diverged or not rerunnable.
+            var outcomes = report.Reproduced.Select(id => (Id: id, Text: "[green]reproduced[/]"))
+                .Concat(report.Diverged.Select(d => (Id: d.EpisodeId, Text: $"[red]{E($"diverged at {d.Divergence.Where}: {d.Divergence.What}: recorded `{Clip(d.Divergence.Expected)}`, rerun `{Clip(d.Divergence.Actual)}`")}[/]")))
+                .Concat(report.NotRerunnable.Select(n => (Id: n.EpisodeId, Text: $"[yellow]{E($"not rerunnable: {n.Why}")}[/]")))
+                .ToLookup(o => o.Id, o => o.Text);
+            foreach (var t in file.Trajectories.DistinctBy(t => t.EpisodeId))
+                foreach (var text in outcomes[t.EpisodeId].Take(1))
+                    table.AddRow(E(t.EpisodeId), E(t.EnvironmentId), text);
             console.Write(table);
             foreach (var change in report.Diverged.SelectMany(d => d.Changes).Distinct())
                 console.MarkupLine($"[yellow]changed since recording: {E(change)}[/]");
@@ -45,6 +48,9 @@ internal static class ReplayRerunAll
         }
         return report.Diverged.Count > 0 ? 1 : 0;
     }
+
+    // Recorded text stays readable: quotes and apostrophes are not escaped as \u0022 and \u0027.
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(JsonOutput.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static string Clip(string text) => text.Length > 160 ? text[..160] + "…" : text;
 

@@ -211,6 +211,13 @@ public sealed partial class ClusterDispatcher
                 link.Succeeded();
                 await DeliverAsync(trajectory).ConfigureAwait(false);
             }
+            catch (Exception) when (cancellation.IsCancellationRequested)
+            {
+                // The run was stopped while the episode ran: cancelled, as in one process (a resumed run runs it again).
+                link.Failed(blameWorker: false);
+                var cancelled = FailedEpisode.Cancelled(request, owner._spec.RunId, owner._time.GetUtcNow());
+                await DeliverAsync(cancelled with { Provenance = new Provenance { Worker = link.Address, Attempts = attempt.Number } }).ConfigureAwait(false);
+            }
             catch (Exception e)
             {
                 // A call that timed out while another worker was being lost may have waited on that worker (it can be the
@@ -225,7 +232,7 @@ public sealed partial class ClusterDispatcher
                     link.Drain($"{inARow} failed episodes in a row, the last: {why}");
                     _ = link.Grain.DrainAsync(owner._spec.RunKey, link.DrainedBecause!).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.Exception, TaskScheduler.Default);
                 }
-                if (cancellation.IsCancellationRequested || attempt.Number >= owner.Options.MaxAttempts)
+                if (attempt.Number >= owner.Options.MaxAttempts)
                 {
                     var failed = FailedEpisode.Of(request, owner._spec.RunId, ErrorBoundary.Host, "WorkerLost",
                         $"dispatched {attempt.Number} time(s); the last attempt, on worker {link.Address}, failed: {why}", owner._time.GetUtcNow());

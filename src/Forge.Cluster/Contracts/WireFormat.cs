@@ -58,3 +58,35 @@ public sealed record RemoteTurn
     /// <summary>The seed the agent draws its own choices from.</summary>
     public int AgentSeed { get; init; }
 }
+
+/// <summary>
+/// The driver's answer to a <see cref="RemoteTurn"/>: the message, or the failure of the driver's agent by kind, so the
+/// worker's episode driver treats it as it would in one process (a full context truncates, a timeout is retried).
+/// </summary>
+[MessagePackObject(true)]
+public sealed record RemoteReply
+{
+    /// <summary>The assistant message; null when the agent failed.</summary>
+    public Message? Message { get; init; }
+
+    /// <summary>The failure's exception type name (<c>ContextLengthExceededException</c>, <c>TimeoutException</c>, …).</summary>
+    public string? ErrorType { get; init; }
+
+    /// <summary>The failure's message.</summary>
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>The driver's agent as it is now (a policy's version moves on during training).</summary>
+    public AgentProvenance? Agent { get; init; }
+
+    /// <summary>The failure as an exception of the same meaning on this side.</summary>
+    public Exception Failure() => ErrorType switch
+    {
+        nameof(ContextLengthExceededException) => new ContextLengthExceededException(ErrorMessage ?? ""),
+        nameof(TimeoutException) => new TimeoutException(ErrorMessage),
+        nameof(HttpRequestException) => new HttpRequestException(ErrorMessage),
+        _ => new RemoteAgentException($"{ErrorType}: {ErrorMessage}"),
+    };
+}
+
+/// <summary>The driver's agent failed on a turn a worker asked for; the message names the original exception type.</summary>
+public sealed class RemoteAgentException(string message) : Exception(message);

@@ -17,7 +17,17 @@ internal sealed class TurnServer(IAgent agent, ConcurrentDictionary<string, Epis
         if (!requests.TryGetValue(turn.EpisodeId, out var request))
             throw new InvalidOperationException($"Episode {turn.EpisodeId} is not one this driver is running.");
         var context = new EpisodeContext(request.EpisodeId, request.Seed) { Limits = request.Limits, RewardMode = request.RewardMode };
-        var message = await agent.ActAsync(new AgentTurn(request.EnvironmentId, request.Task, turn.Conversation, turn.Tools, context) { AgentSeed = turn.AgentSeed }, CancellationToken.None).ConfigureAwait(false);
-        return WireFormat.Encode(message);
+        RemoteReply reply;
+        try
+        {
+            var message = await agent.ActAsync(new AgentTurn(request.EnvironmentId, request.Task, turn.Conversation, turn.Tools, context) { AgentSeed = turn.AgentSeed }, CancellationToken.None).ConfigureAwait(false);
+            reply = new RemoteReply { Message = message };
+        }
+        catch (Exception e)
+        {
+            // The agent's failure travels as data: the worker's episode driver gives it the meaning it has in one process.
+            reply = new RemoteReply { ErrorType = e.GetType().Name, ErrorMessage = e.Message };
+        }
+        return WireFormat.Encode(reply with { Agent = agent.Provenance });
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using Forge.Host;
 using Forge.Host.Registry;
@@ -19,6 +20,7 @@ internal sealed class PreparedRun : IAsyncDisposable
     private readonly ISandboxProvider? _sandboxes;
     private readonly EpisodeRunner _runner;
     private readonly RolloutOptions _options;
+    private readonly StrongBox<AgentProvenance>? _driverAgent;
     private readonly ConcurrentDictionary<(string Environment, int Seed), IReadOnlyDictionary<string, IEnvironmentTask>> _tasks = new();
 
     public PreparedRun(RunSpec spec, EnvironmentRegistry registry, IAgent? agent, ISandboxProvider? sandboxes, ILogger logger)
@@ -30,6 +32,7 @@ internal sealed class PreparedRun : IAsyncDisposable
         _options = new RolloutOptions { AgentRetries = spec.AgentRetries, RunId = spec.RunId };
         _pipeline = agent is null ? null : new AgentPipeline(agent, _options, TimeProvider.System);
         _runner = new EpisodeRunner(sandboxes, TimeProvider.System, logger, spec.RunId);
+        if (spec.DriverAgent is { } driverAgent) _driverAgent = new(WireFormat.Decode<AgentProvenance>(driverAgent, "driver's agent"));
     }
 
     public Task<Trajectory> RunAsync(EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken)
@@ -40,7 +43,7 @@ internal sealed class PreparedRun : IAsyncDisposable
         else
         {
             var remote = new RemoteAgent(turns ?? throw new WorkerUnavailableException($"run {_spec.RunKey} plays its agent at the driver, but the driver sent no turn source"),
-                _spec.DriverAgentId ?? "driver", WireFormat.Decode<AgentProvenance>(_spec.DriverAgent!, "driver's agent"));
+                _spec.DriverAgentId ?? "driver", _driverAgent!);
             actions = new AgentActions(remote, new AgentPipeline(remote, _options, TimeProvider.System));
         }
         return _runner.RunAsync(request, id => _registry.Get(id).Create(), actions, cancellationToken);

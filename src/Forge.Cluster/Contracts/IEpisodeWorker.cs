@@ -15,6 +15,12 @@ public interface IEpisodeWorker : IGrainWithStringKey
     /// <summary>Runs one episode of a prepared run and returns its trajectory (encoded as in a trajectory log). Always a trajectory: episode faults are data.</summary>
     Task<byte[]> RunEpisodeAsync(string runKey, EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The episodes of a run this worker is running now. The driver compares them with what it is waiting for: a call
+    /// lost on the way (through a gateway that died) or whose answer was lost is dispatched again.
+    /// </summary>
+    Task<string[]> RunningAsync(string runKey);
+
     /// <summary>Forgets a run the driver has finished: its agent and sandbox pool are disposed (every sandbox removed).</summary>
     Task ReleaseAsync(string runKey);
 

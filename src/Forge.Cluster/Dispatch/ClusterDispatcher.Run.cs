@@ -24,6 +24,13 @@ public sealed partial class ClusterDispatcher
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _end = new();
         private readonly ConcurrentDictionary<string, byte> _linking = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<Attempt, InFlight> _inFlightAttempts = new();
+
+        /// <summary>An attempt being waited for: on which worker, since when, and how to give it up.</summary>
+        private sealed record InFlight(WorkerLink Link, long Started, CancellationTokenSource Abandon);
+
+        /// <summary>How long a call may be on its way before the worker is expected to know of it.</summary>
+        private static readonly TimeSpan InTransit = TimeSpan.FromSeconds(3);
         private int _outstanding, _inFlight;
         private long _lastLoss;   // timestamp of the last worker lost
         private volatile bool _fed;
@@ -120,6 +127,7 @@ public sealed partial class ClusterDispatcher
                             Volatile.Write(ref _lastLoss, owner._time.GetTimestamp());
                             link.Lose();
                         }
+                    await FindLostCallsAsync().ConfigureAwait(false);
                     // Each new worker is linked on its own: one that hangs (stopped, partitioned) holds up no other.
                     foreach (var address in active)
                         if (!owner._workers.ContainsKey(address) && _linking.TryAdd(address, 0))
@@ -153,6 +161,32 @@ public sealed partial class ClusterDispatcher
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// Asks each worker which of this run's episodes it is running; an attempt it doesn't know of, long after it was
+        /// sent, was lost on the way or its answer was (a gateway that died carried it), and is given up to run again.
+        /// </summary>
+        private async Task FindLostCallsAsync()
+        {
+            var checks = owner._workers.Values.Where(w => !w.IsLost).Select(async link =>
+            {
+                var waiting = _inFlightAttempts.Where(a => a.Value.Link == link && owner._time.GetElapsedTime(a.Value.Started) > InTransit).ToList();
+                if (waiting.Count == 0) return;
+                string[] running;
+                try
+                {
+                    running = await link.Grain.RunningAsync(owner._spec.RunKey).WaitAsync(TimeSpan.FromSeconds(5), _end.Token).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    return;   // no answer now: the deadlines and the membership still cover it
+                }
+                var known = running.ToHashSet(StringComparer.Ordinal);
+                foreach (var (attempt, inFlight) in waiting)
+                    if (!known.Contains(attempt.Request.EpisodeId) && _inFlightAttempts.ContainsKey(attempt)) inFlight.Abandon.Cancel();
+            });
+            await Task.WhenAll(checks).ConfigureAwait(false);
         }
 
         private async Task LinkAsync(string address, ITurnSource? turns)
@@ -201,12 +235,14 @@ public sealed partial class ClusterDispatcher
             link.Started();
             var request = attempt.Request;
             var started = owner._time.GetTimestamp();
+            using var abandon = CancellationTokenSource.CreateLinkedTokenSource(link.Lost);
+            _inFlightAttempts[attempt] = new InFlight(link, started, abandon);
             try
             {
                 var deadline = request.Limits.EpisodeTimeout + owner.Options.Grace;
                 // Cancelling the run cancels the call: the worker ends the episode as cancelled and returns it.
                 var call = link.Grain.RunEpisodeAsync(owner._spec.RunKey, WireFormat.Work(request, attempt.Number, owner._spec.Seed), turns, cancellation);
-                var bytes = await call.WaitAsync(deadline, owner._time, link.Lost).ConfigureAwait(false);
+                var bytes = await call.WaitAsync(deadline, owner._time, abandon.Token).ConfigureAwait(false);
                 var trajectory = WireFormat.Decode<Trajectory>(bytes, "trajectory");
                 link.Succeeded();
                 await DeliverAsync(trajectory).ConfigureAwait(false);
@@ -222,8 +258,10 @@ public sealed partial class ClusterDispatcher
             {
                 // A call that timed out while another worker was being lost may have waited on that worker (it can be the
                 // gateway the call went through): not a sign against this one.
-                var inARow = link.Failed(blameWorker: !(e is TimeoutException && Volatile.Read(ref _lastLoss) > started));
+                var lostInTransit = e is OperationCanceledException && !link.IsLost;
+                var inARow = link.Failed(blameWorker: !lostInTransit && !(e is TimeoutException && Volatile.Read(ref _lastLoss) > started));
                 var why = e is OperationCanceledException && link.IsLost ? "the worker left the cluster"
+                    : lostInTransit ? "the worker never had it, or its answer was lost (a gateway on the way died)"
                     : e is TimeoutException ? $"no answer within the episode timeout plus {owner.Options.Grace.TotalSeconds:0} s"
                     : $"{e.GetType().Name}: {e.Message}";
                 owner._logger.LogWarning("Episode {EpisodeId} (attempt {Attempt}) failed on worker {Worker}: {Why}", request.EpisodeId, attempt.Number, link.Address, why);
@@ -242,6 +280,7 @@ public sealed partial class ClusterDispatcher
             }
             finally
             {
+                _inFlightAttempts.TryRemove(attempt, out _);
                 Interlocked.Decrement(ref _inFlight);
                 CheckFinished();
             }

@@ -16,6 +16,8 @@ internal sealed class EpisodeWorkerGrain(WorkerRuntime runtime, ILocalSiloDetail
     public Task<byte[]> RunEpisodeAsync(string runKey, EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken) =>
         runtime.RunEpisodeAsync(runKey, work, turns, Address, cancellationToken);
 
+    public Task<string[]> RunningAsync(string runKey) => Task.FromResult(runtime.Running(runKey));
+
     public Task ReleaseAsync(string runKey) => runtime.ReleaseAsync(runKey);
 
     public Task DrainAsync(string runKey, string reason)

@@ -15,6 +15,7 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<PreparedRun>>> _runs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _slots = new(settings.Capacity, settings.Capacity);
+    private readonly ConcurrentDictionary<(string Run, string Episode), byte> _running = new();
     private int _inFlight;
     private long _done, _failures;
     private readonly ConcurrentDictionary<string, string> _drained = new(StringComparer.Ordinal);
@@ -51,8 +52,25 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
     {
         if (_drained.TryGetValue(runKey, out var reason)) throw new WorkerUnavailableException($"worker {address} is drained from run {runKey} ({reason})");
         if (!_runs.TryGetValue(runKey, out var lazy)) throw new WorkerUnavailableException($"worker {address} has not prepared run {runKey}");
-        var run = await lazy.Value.ConfigureAwait(false);
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var key = (runKey, work.EpisodeId);
+        _running[key] = 0;
+        try
+        {
+            var run = await lazy.Value.ConfigureAwait(false);
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return await RunAsync(run, work, turns, address, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>The episodes of <paramref name="runKey"/> this worker has taken and not answered yet.</summary>
+    public string[] Running(string runKey) => [.. _running.Keys.Where(k => k.Run == runKey).Select(k => k.Episode)];
+
+    private async Task<byte[]> RunAsync(PreparedRun run, EpisodeWork work, ITurnSource? turns, string address, CancellationToken cancellationToken)
+    {
         Interlocked.Increment(ref _inFlight);
         try
         {

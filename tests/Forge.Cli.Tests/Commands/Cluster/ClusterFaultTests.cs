@@ -51,52 +51,59 @@ public sealed class ClusterFaultTests : IDisposable
     }
 
     [SkippableFact]
-    public async Task Run_WorkerKilledMidRun_EveryEpisodeRecordedOnceOthersTookItsWork()
+    public async Task Run_WorkerKilledMidRun_EveryEpisodeRecordedOnceNoSandboxOrProcessLeft()
     {
         var redis = ClusterProcesses.RedisServer();
         Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
-        const int Episodes = 100 * 20;
+        const int Episodes = 35 * 3;
         using var cluster = new ClusterProcesses(_temp.FullName);
         await cluster.StartRedisAsync(redis!);
         var clusterFile = ClusterFile(cluster.RedisPort);
         var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
-
-        var scenario = Path.Combine(_temp.FullName, "cluster.json.scenario");
-        await File.WriteAllTextAsync(scenario, """{ "name": "cluster", "environments": [ { "id": "math/arithmetic", "tasks": 100 } ], "agent": { "type": "scripted" }, "episodes_per_task": 20 }""");
-        var output = Path.Combine(_temp.FullName, "out");
-        var log = Path.Combine(output, TrajectoryRecorder.DefaultFileName);
         var victim = workers[1];
+        var victimSandboxes = new List<int>();
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["run", scenario, "--cluster", clusterFile, "--json", "--out", output], async _ =>
+        // Coding episodes in the local sandbox: each worker runs Python in bubblewrap sandboxes of its own pool.
+        var scenario = Path.Combine(_temp.FullName, "code.json");
+        await File.WriteAllTextAsync(scenario, """{ "name": "cluster-code", "environments": [ { "id": "code/python-functions", "tasks": 35 } ], "agent": { "type": "scripted" }, "episodes_per_task": 3, "sandbox": { "backend": "local", "memory_mb": 256, "cpu_seconds": 20, "max_processes": 64, "pool_size": 4 } }""");
+        var output = Path.Combine(_temp.FullName, "out", TrajectoryRecorder.DefaultFileName);
+        var (code, stdout, stderr, log) = await RunAsync(scenario, clusterFile, 10_000, async () =>
         {
+            // Once the victim has finished an episode (it is mid-run, with sandboxes of its own), kill it.
             var waited = Stopwatch.StartNew();
-            while (!(File.Exists(log) && new FileInfo(log).Length > 100_000) && waited.Elapsed < TimeSpan.FromSeconds(90)) await Task.Delay(20);
+            while (!TrajectoryReader.Read(output).Trajectories.Any(t => t.Provenance?.Worker == victim.Address) && waited.Elapsed < TimeSpan.FromSeconds(60))
+                await Task.Delay(50);
+            victimSandboxes.AddRange(ClusterProcesses.DescendantsOf(victim.Process.Id));
             ClusterProcesses.Kill9(victim.Process);
         });
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
-        var file = TrajectoryReader.Read(log);
-        Assert.Empty(file.Corrupt);
-        Assert.Equal(Episodes, file.Trajectories.Count);
-        Assert.Equal(Episodes, file.Trajectories.Select(t => t.EpisodeId).Distinct().Count());   // each exactly once
-        Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+        var trajectories = EveryEpisodeOnce(log, Episodes);
         // Every episode says where it ran and on which attempt; the killed worker's in-flight episodes ran again elsewhere.
-        Assert.All(file.Trajectories, t => Assert.Contains(t.Provenance!.Worker, workers.Select(w => w.Address)));
-        Assert.Contains(file.Trajectories, t => t.Provenance!.Worker == victim.Address);
-        Assert.Contains(file.Trajectories, t => t.Provenance!.Attempts >= 2 && t.Provenance.Worker != victim.Address);
+        Assert.All(trajectories, t => Assert.Contains(t.Provenance!.Worker, workers.Select(w => w.Address)));
+        Assert.Contains(trajectories, t => t.Provenance!.Worker == victim.Address);
+        Assert.Contains(trajectories, t => t.Provenance!.Attempts >= 2 && t.Provenance.Worker != victim.Address);
         using var json = JsonDocument.Parse(stdout);
         var tallies = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
         Assert.Equal("lost", tallies[victim.Address].GetProperty("state").GetString());
         Assert.True(tallies[victim.Address].GetProperty("failures").GetInt32() >= 1);
 
-        // The survivors stop cleanly when asked, leaving no process behind.
+        // The killed worker's sandboxes died with it (bubblewrap --die-with-parent) ...
+        Assert.NotEmpty(victimSandboxes);
+        Assert.All(victimSandboxes, pid => Assert.False(ClusterProcesses.IsAlive(pid), $"sandbox process {pid} of the killed worker outlived it"));
+        // ... and the survivors stop cleanly when asked, removing their sandboxes and folders.
         foreach (var (process, _) in workers.Where(w => w != victim))
         {
-            var children = ClusterProcesses.ChildrenOf(process.Id);
+            var descendants = ClusterProcesses.DescendantsOf(process.Id);
             Assert.True(await ClusterProcesses.StopAsync(process), "a worker did not stop within 30 s of SIGTERM");
             Assert.Equal(0, process.ExitCode);
-            Assert.All(children, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"worker child {pid} outlived it"));
+            Assert.All(descendants, pid => Assert.False(ClusterProcesses.IsAlive(pid), $"worker child {pid} outlived it"));
+            Assert.Empty(ClusterProcesses.SandboxFoldersOf(process.Id));
         }
+        // The killed worker's folder is swept by the next local sandbox provider on the machine (as after any crash).
+        var (sweep, _, sweepErr) = await ForgeProcess.RunAsync(_temp.FullName, "sandbox", "run", "--backend", "local", "--", "true");
+        Assert.True(sweep == 0, sweepErr);
+        Assert.Empty(ClusterProcesses.SandboxFoldersOf(victim.Process.Id));
     }
 
     [SkippableFact]

@@ -119,11 +119,32 @@ internal sealed class ClusterProcesses : IDisposable
         process.WaitForExit();
     }
 
-    /// <summary>Processes whose parent is <paramref name="pid"/> (sandboxes, helpers a worker started).</summary>
-    public static IReadOnlyList<int> ChildrenOf(int pid) =>
-        [.. Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
-            .Where(n => { try { return File.ReadAllText($"/proc/{n}/stat").Split(')').Last().Trim().Split(' ')[1] == pid.ToString(); } catch (IOException) { return false; } })
-            .Select(int.Parse)];
+    /// <summary>Every process below <paramref name="pid"/> (sandboxes, helpers a worker started), children first.</summary>
+    public static IReadOnlyList<int> DescendantsOf(int pid)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            try { parents[child] = int.Parse(File.ReadAllText($"{dir}/stat").Split(')').Last().Trim().Split(' ')[1]); }
+            catch (IOException) { }
+        }
+        var found = new List<int>();
+        var frontier = new Queue<int>([pid]);
+        while (frontier.TryDequeue(out var parent))
+            foreach (var (child, p) in parents)
+                if (p == parent) { found.Add(child); frontier.Enqueue(child); }
+        return found;
+    }
+
+    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Split(')').Last().Trim().StartsWith('Z');
+
+    /// <summary>The local sandbox provider's run folders owned by process <paramref name="pid"/> (<c>/tmp/forge-sandboxes/PID-…</c>).</summary>
+    public static IReadOnlyList<string> SandboxFoldersOf(int pid)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "forge-sandboxes");
+        return Directory.Exists(root) ? Directory.GetDirectories(root, $"{pid}-*") : [];
+    }
 
     public void Dispose()
     {

@@ -128,6 +128,21 @@ public sealed class ClusterFaultTests : IDisposable
             Assert.Contains(t.Provenance.Worker, workers.Select(w => w.Address));
         });
         Assert.Equal(2, trajectories.Select(t => t.Provenance!.Worker).Distinct().Count());
+
+        // forge cluster status: both workers, their capacity, and the episodes each ran (as the log says).
+        var (statusCode, status, statusErr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+        Assert.True(statusCode == 0, statusErr);
+        using var json = JsonDocument.Parse(status);
+        var listed = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("address").GetString()!);
+        Assert.Equal(workers.Select(w => w.Address).Order(), listed.Keys.Order());
+        foreach (var (_, address) in workers)
+        {
+            Assert.Equal(4, listed[address].GetProperty("capacity").GetInt32());
+            Assert.Equal(0, listed[address].GetProperty("in_flight").GetInt32());
+            // At least what the log holds from it (an answer that crossed a re-dispatch counts on the worker, not in the log).
+            Assert.InRange(listed[address].GetProperty("done").GetInt64(), trajectories.Count(t => t.Provenance!.Worker == address), long.MaxValue);
+            Assert.Equal(0, listed[address].GetProperty("failures").GetInt64());
+        }
     }
 
     [SkippableFact]

@@ -117,8 +117,9 @@ public sealed partial class ConfigReader(string file)
             seen.Add(member.Name);
             var problemsBefore = _problems.Count;
             var value = Read(property.PropertyType, member.Value, memberPath, property.GetValue(options));
-            if (_problems.Count == problemsBefore) property.SetValue(options, value);
-            else failed.Add(member.Name);
+            // What could be read is kept (a list or section with one bad item keeps the others); a scalar that failed kept its value.
+            property.SetValue(options, value);
+            if (_problems.Count != problemsBefore) failed.Add(member.Name);
         }
         foreach (var problem in OptionsValidator.Validate(options))
         {

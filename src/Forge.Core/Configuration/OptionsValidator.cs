@@ -45,7 +45,7 @@ public static class OptionsValidator
     /// <summary>What is wrong with <paramref name="value"/> by <paramref name="attribute"/>, or null.</summary>
     internal static string? Check(ValidationAttribute attribute, object? value) => attribute switch
     {
-        RequiredAttribute required => value is null || (value is string s && !required.AllowEmptyStrings && string.IsNullOrWhiteSpace(s)) ? "is required" : null,
+        RequiredAttribute required => value is null || (value is string s && !required.AllowEmptyStrings && string.IsNullOrWhiteSpace(s)) ? required.ErrorMessage ?? "is required" : null,
         RangeAttribute range => value is null ? null : CheckRange(range, value),
         AllowedValuesAttribute allowed => value is null || allowed.Values.Any(v => Equals(v, value)) ? null
             : $"\"{value}\" is not one of {string.Join(", ", allowed.Values.Select(v => $"\"{v}\""))}.{NameSuggestions.DidYouMean(value.ToString() ?? "", allowed.Values.Select(v => v?.ToString() ?? ""), "\"")}",

@@ -1,7 +1,10 @@
 namespace Forge.Core;
 
-/// <summary>What a reward function sees when an episode ends: the task, the whole conversation and the final answer.</summary>
-public sealed record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conversation)
+/// <summary>
+/// What a reward function sees when an episode ends: the task, the whole conversation and the final answer.
+/// Environments score with a <see cref="RewardContext{TTask}"/>, whose <c>Task</c> is typed.
+/// </summary>
+public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conversation)
 {
     /// <summary>Why the episode ended early, when it was truncated.</summary>
     public string? TruncationReason { get; init; }
@@ -27,4 +30,24 @@ public sealed record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message>
         m.TokenIds?.Count ?? Estimate(m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length));
 
     private static int Estimate(int characters) => (characters + 3) / 4;
+}
+
+/// <summary>A <see cref="RewardContext"/> whose task is typed, so a reward reads <c>c.Task.Answer</c>.</summary>
+public sealed record RewardContext<TTask> : RewardContext where TTask : IEnvironmentTask
+{
+    /// <summary>The context of an episode of <paramref name="task"/> that went as <paramref name="conversation"/>.</summary>
+    public RewardContext(TTask task, IReadOnlyList<Message> conversation) : base(task, conversation) { }
+
+    /// <summary>The episode's task.</summary>
+    public new TTask Task => (TTask)base.Task;
+
+    /// <summary><paramref name="context"/> with its task typed; throws <see cref="RewardException"/> when the task is of another type.</summary>
+    public static RewardContext<TTask> Of(RewardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context is RewardContext<TTask> typed) return typed;
+        if (context.Task is not TTask task)
+            throw new RewardException($"A reward for {typeof(TTask).Name} tasks was given a {context.Task?.GetType().Name ?? "null"} task.");
+        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason };
+    }
 }

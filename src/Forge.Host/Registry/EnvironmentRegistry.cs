@@ -1,3 +1,5 @@
+using Forge.Core.Configuration;
+
 namespace Forge.Host.Registry;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Forge.Agents.ChatFormat;
 using Forge.Core;
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Environments.PythonCoding;
 using Forge.Host.Recording;
 using Forge.Host.Registry;

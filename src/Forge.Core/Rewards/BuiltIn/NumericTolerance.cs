@@ -7,19 +7,23 @@ namespace Forge.Core.Rewards;
 /// 1 when the last number in the final answer is within an absolute or relative tolerance of the expected value, else 0.
 /// Thousands separators are ignored (<c>1,234</c> reads as 1234).
 /// </summary>
-public sealed partial class NumericTolerance(Func<RewardContext, double> expected, double weight = 1.0, double absoluteTolerance = 1e-6, double relativeTolerance = 1e-6, string name = "numeric_tolerance")
-    : RewardFunction(name, weight)
+public sealed class NumericTolerance<TTask>(Func<RewardContext<TTask>, double> expected, double weight = 1.0, double absoluteTolerance = 1e-6, double relativeTolerance = 1e-6, string name = "numeric_tolerance")
+    : RewardFunction<TTask>(name, weight) where TTask : IEnvironmentTask
 {
     /// <inheritdoc />
-    public override ValueTask<double> Score(RewardContext context)
+    public override ValueTask<double> Score(RewardContext<TTask> context)
     {
-        var value = LastNumber(context.FinalAnswer);
+        var value = NumericTolerance.LastNumber(context.FinalAnswer);
         if (value is not double v) return ValueTask.FromResult(0.0);
         var want = expected(context);
         var close = Math.Abs(v - want) <= Math.Max(absoluteTolerance, relativeTolerance * Math.Abs(want));
         return ValueTask.FromResult(close ? 1.0 : 0.0);
     }
+}
 
+/// <summary>Reading numbers out of answers, as <see cref="NumericTolerance{TTask}"/> does.</summary>
+public static partial class NumericTolerance
+{
     /// <summary>The last number written in <paramref name="text"/>, or null when there is none.</summary>
     public static double? LastNumber(string? text)
     {

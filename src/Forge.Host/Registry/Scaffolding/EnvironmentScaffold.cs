@@ -56,13 +56,9 @@ public static partial class EnvironmentScaffold
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, text);
         }
+        // The class carries id, version, description, solver and task file; the entry keeps deployment settings only.
         environments[id] = new JsonObject
         {
-            ["type"] = $"Forge.Environments.{pascal}.{pascal}Environment",
-            ["version"] = "1",
-            ["description"] = "Reverse a text, with a tool (made by forge envs new; edit me).",
-            ["tasks"] = new JsonObject { ["file"] = $"{folder}/tasks.jsonl" },
-            ["solver"] = $"Forge.Environments.{pascal}.{pascal}Solver",
             ["limits"] = new JsonObject { ["max_turns"] = 4 },
             ["reward_mode"] = "graded",
         };

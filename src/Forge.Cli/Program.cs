@@ -8,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("forge");
     config.PropagateExceptions();
+    config.UseStrictParsing();   // an unknown option is an error (exit 2, with "did you mean"), never silently ignored
 
     // ── environments: list, check, new ──────────────────────────────────────────
     config.AddBranch("envs", envs =>
@@ -16,6 +17,7 @@ app.Configure(config =>
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsAddCommand>("add").WithDescription("Register every environment of a project (.csproj, built first) or assembly (.dll) in ./environments.json.");
     });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
@@ -75,4 +77,4 @@ app.Configure(config =>
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
-return await CliErrors.RunAsync(() => app.RunAsync(args));
+return await CliErrors.RunAsync(() => app.RunAsync(args), args);

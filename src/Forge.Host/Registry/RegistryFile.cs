@@ -23,13 +23,15 @@ internal sealed class RegistryFile : IValidatableObject
     [Required]
     public Dictionary<string, RegistryEntry>? Environments { get; set; }
 
+    /// <summary>What is wrong with a registry of schema version <paramref name="version"/>.</summary>
+    public static string VersionProblem(int version) => version > CurrentVersion
+        ? $"version {version} is newer than this forge understands ({CurrentVersion}); update forge"
+        : $"version {version} is not supported; in version {CurrentVersion} an entry keeps only deployment settings (tasks, limits, reward_mode, assembly or project): " +
+          "the class is found by its [Environment(\"id\")] attribute, which carries the version, description and solver. Remove those from each entry and write \"schema_version\": 2";
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (SchemaVersion is not { } v || v == CurrentVersion) yield break;
-        yield return new ValidationResult(v > CurrentVersion
-            ? $"version {v} is newer than this forge understands ({CurrentVersion}); update forge"
-            : $"version {v} is not supported; in version {CurrentVersion} an entry keeps only deployment settings (tasks, limits, reward_mode, assembly or project): " +
-              "the class is found by its [Environment(\"id\")] attribute, which carries the version, description and solver. Remove those from each entry and write \"schema_version\": 2",
+        if (SchemaVersion is { } v && v != CurrentVersion) yield return new ValidationResult(VersionProblem(v),
             [nameof(SchemaVersion)]);
     }
 }

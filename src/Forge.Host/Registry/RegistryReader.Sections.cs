@@ -48,7 +48,7 @@ internal sealed partial class RegistryReader
         {
             var read = typeof(TaskFile).GetMethod(nameof(TaskFile.Read))!.MakeGenericMethod(taskType);
             var tasks = (IReadOnlyList<IEnvironmentTask>)read.Invoke(null, [DisplayPath(full)])!;
-            if (tasks.Count > 0) return new FileTaskSource(DisplayPath(full), tasks);
+            if (tasks.Count > 0) return new FileTaskSource(file, tasks);
             Problem(path, $"{owner}task file '{file}' has no tasks");
         }
         catch (TargetInvocationException e) when (e.InnerException is FormatException or IOException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)

@@ -56,9 +56,15 @@ internal sealed partial class RegistryReader
         var result = new List<RegisteredEnvironment>();
         using var document = _config.Parse(text);
         if (document is null) return result;
+        // A registry of another version is read no further: its entries would only repeat what the version problem says.
+        if (document.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("schema_version", out var version)
+            && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SchemaVersion)
+        {
+            Problem("$.schema_version", RegistryFile.VersionProblem(v));
+            return result;
+        }
         var before = _config.Problems.Count;
         var file = _config.Bind<RegistryFile>(document.RootElement, "$");
-        // A registry of another version is read no further: its entries would only repeat what the version problem says.
         if (file.SchemaVersion != SchemaVersion || file.Environments is null) return result;
         var failedEntries = _config.Problems.Skip(before).Select(p => p.JsonPath).ToList();
         foreach (var (id, entry) in file.Environments)

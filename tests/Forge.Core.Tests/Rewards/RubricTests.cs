@@ -56,13 +56,13 @@ public sealed class RubricTests
     [InlineData("-3", -3, 1)]
     [InlineData("43", 42, 0)]
     public async Task NumericTolerance_ReadsLastNumber(string answer, double expected, double score) =>
-        Assert.Equal(score, await new NumericTolerance(_ => expected).Score(Answer(answer)));
+        Assert.Equal(score, await new NumericTolerance<T>(_ => expected).Score(Answer(answer)));
 
     [Fact]
     public async Task ExactMatch_TrimsAndIgnoresCase()
     {
-        Assert.Equal(1, await new ExactMatch(_ => "Blue").Score(Answer(" blue\n")));
-        Assert.Equal(0, await new ExactMatch(_ => "Blue", caseSensitive: true).Score(Answer("blue")));
+        Assert.Equal(1, await new ExactMatch<T>(_ => "Blue").Score(Answer(" blue\n")));
+        Assert.Equal(0, await new ExactMatch<T>(_ => "Blue", caseSensitive: true).Score(Answer("blue")));
     }
 
     [Fact]

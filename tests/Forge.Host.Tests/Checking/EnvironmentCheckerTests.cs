@@ -11,7 +11,7 @@ public sealed class EnvironmentCheckerTests
     private static async Task<CheckReport> CheckAsync(string id, string typeName, string tasks = "\"file\": \"tasks/echo.jsonl\"", string extra = "", CheckOptions? options = null)
     {
         using var files = TempRegistry.With(id, $$"""
-            { "type": "{{typeName}}", "assembly": "Forge.Host.Tests", "version": "1", "tasks": { {{tasks}} } {{extra}} }
+            { "assembly": "Forge.Host.Tests", "tasks": { {{tasks}} } {{extra}} }
             """);
         var environment = EnvironmentRegistry.Load(files.Path).Get(id);
         return await EnvironmentChecker.CheckAsync(environment, options ?? Quick);
@@ -46,11 +46,10 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_NoSolver_SkipsTheSolverCheckAndProbesInstead()
     {
-        using var files = TempRegistry.With("test/echo", """
-            { "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment", "assembly": "Forge.Host.Tests", "version": "2",
-              "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 20 } }
+        using var files = TempRegistry.With("test/unsolved", """
+            { "assembly": "Forge.Host.Tests", "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 20 } }
             """);
-        var echo = EnvironmentRegistry.Load(files.Path).Get("test/echo");
+        var echo = EnvironmentRegistry.Load(files.Path).Get("test/unsolved");
 
         var report = await EnvironmentChecker.CheckAsync(echo, Quick);
 

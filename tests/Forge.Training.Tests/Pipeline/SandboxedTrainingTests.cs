@@ -41,7 +41,7 @@ public sealed class SandboxedTrainingTests
         {
           "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 768 },
           "updates": 3, "groups_per_update": 2, "max_new_tokens": 16, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync",
-          "warm_start": { "episodes": 8, "epochs": 4, "learning_rate": 0.01, "batch_tokens": 768, "solver": "Forge.Training.Tests.Pipeline.FencedReferenceSolver" }
+          "warm_start": { "episodes": 8, "epochs": 4, "learning_rate": 0.01, "batch_tokens": 768 }
         }
         """;
 
@@ -133,11 +133,9 @@ public sealed class SandboxedTrainingTests
         var path = Path.Combine(directory, EnvironmentRegistry.FileName);
         File.WriteAllText(path, """
             {
-              "schema_version": 1,
+              "schema_version": 2,
               "environments": {
                 "code/python-functions": {
-                  "type": "Forge.Environments.PythonCoding.PythonFunctionsEnvironment",
-                  "version": "1",
                   "tasks": { "file": "abs.jsonl" },
                   "limits": { "max_turns": 2, "tool_timeout_s": 15, "step_timeout_s": 30, "episode_timeout_s": 120 },
                   "reward_mode": "graded"

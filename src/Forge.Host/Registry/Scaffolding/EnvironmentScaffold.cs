@@ -56,9 +56,10 @@ public static partial class EnvironmentScaffold
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, text);
         }
-        // The class carries id, version, description, solver and task file; the entry keeps deployment settings only.
+        // The class carries id, version, description and solver; the entry keeps deployment settings only.
         environments[id] = new JsonObject
         {
+            ["tasks"] = new JsonObject { ["file"] = $"{folder}/tasks.jsonl" },
             ["limits"] = new JsonObject { ["max_turns"] = 4 },
             ["reward_mode"] = "graded",
         };

@@ -14,5 +14,5 @@ public sealed class DriftingEnvironment : ToolEnvironment<DriftingTask>
 
     protected override IEnumerable<Message> Prompt(DriftingTask task) => [Message.User($"Reset {Interlocked.Increment(ref _resets)}.")];
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(_ => "done"));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<DriftingTask>(_ => "done"));
 }

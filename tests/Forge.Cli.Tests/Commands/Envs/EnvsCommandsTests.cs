@@ -20,8 +20,8 @@ public sealed class EnvsCommandsTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "tasks.jsonl"), "{\"id\": \"one\"}\n");
         var path = Path.Combine(_dir, "environments.json");
         File.WriteAllText(path, """
-            { "schema_version": 1, "environments": { "test/drifting": {
-                "type": "Forge.Cli.Tests.Commands.Envs.DriftingEnvironment", "assembly": "Forge.Cli.Tests", "version": "1", "tasks": { "file": "tasks.jsonl" } } } }
+            { "schema_version": 2, "environments": { "test/drifting": {
+                "assembly": "Forge.Cli.Tests", "tasks": { "file": "tasks.jsonl" } } } }
             """);
         return path;
     }

@@ -21,7 +21,7 @@ public sealed class TinyEnvironment : ToolEnvironment<TinyTask>
     public int Add([Description("The first number.")] int a, [Description("The second number.")] int b) => a + b;
 
     protected override Rubric Rubric => new Rubric()
-        .Add(new NumericTolerance(c => ((TinyTask)c.Task).Sum))
+        .Add(new NumericTolerance<TinyTask>(c => c.Task.Sum))
         .Add(new FormatCheck());
 }
 
@@ -52,5 +52,5 @@ public sealed class DriftingEnvironment : ToolEnvironment<TinyTask>
     [KernelFunction, Description("Adds two integers.")]
     public int Add([Description("The first number.")] int a, [Description("The second number.")] int b) => a + b;
 
-    protected override Rubric Rubric => new Rubric().Add(new NumericTolerance(c => ((TinyTask)c.Task).Sum));
+    protected override Rubric Rubric => new Rubric().Add(new NumericTolerance<TinyTask>(c => c.Task.Sum));
 }

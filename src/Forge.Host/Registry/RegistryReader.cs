@@ -49,6 +49,20 @@ internal sealed partial class RegistryReader
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
     }
 
+    /// <summary>
+    /// <paramref name="environmentType"/> as a registry entry that is just its id: everything from its
+    /// <see cref="EnvironmentAttribute"/> (tasks, solver), default limits. Throws <see cref="RegistryException"/> listing every problem.
+    /// </summary>
+    public static RegisteredEnvironment FromType(Type environmentType)
+    {
+        var id = environmentType.GetCustomAttribute<EnvironmentAttribute>()?.Id
+            ?? throw new ArgumentException($"{environmentType.FullName} has no [Environment(\"family/name\")] attribute.", nameof(environmentType));
+        var reader = new RegistryReader(Path.Combine(Path.GetDirectoryName(environmentType.Assembly.Location) ?? AppContext.BaseDirectory, EnvironmentRegistry.FileName));
+        var registered = reader.ReadEntry(id, new RegistryEntry(), $"[Environment(\"{id}\")] on {environmentType.Name}", environmentType.Assembly);
+        if (reader._config.Problems.Count > 0) throw new RegistryException(reader._config.Problems.Select(p => p.ToString()).ToList());
+        return registered!;
+    }
+
     private void Problem(string jsonPath, string message) => _config.Problem(jsonPath, message);
 
     private List<RegisteredEnvironment> ReadFile(string text)
@@ -76,13 +90,13 @@ internal sealed partial class RegistryReader
         return result;
     }
 
-    private RegisteredEnvironment? ReadEntry(string id, RegistryEntry entry, string path)
+    private RegisteredEnvironment? ReadEntry(string id, RegistryEntry entry, string path, Assembly? known = null)
     {
         var before = _config.Problems.Count;
         if (!IdPattern().IsMatch(id))
             Problem(path, "an id is lower-case words separated by '/', like \"math/arithmetic\"");
 
-        var assembly = LoadAssembly(entry, path);
+        var assembly = known ?? LoadAssembly(entry, path);
         if (assembly is null) return null;
         var environmentType = FindEnvironment(assembly, id, path);
         if (environmentType is null) return null;

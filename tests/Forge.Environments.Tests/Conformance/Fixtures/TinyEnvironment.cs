@@ -11,7 +11,7 @@ namespace Forge.Environments.Tests.Conformance.Fixtures;
 public sealed record TinyTask(string Id, int A, int B, int Sum) : IEnvironmentTask;
 
 /// <summary>A test-only environment that keeps the contract: add two numbers, with an add tool, and answer the sum.</summary>
-[Environment("test/tiny", Description = "Add two numbers (test only).")]
+[Environment("test/tiny", Description = "Add two numbers (test only).", Solver = typeof(TinySolver))]
 public sealed class TinyEnvironment : ToolEnvironment<TinyTask>
 {
     protected override IEnumerable<Message> Prompt(TinyTask task) =>
@@ -41,7 +41,7 @@ public sealed class TinySolver : IAgent
 }
 
 /// <summary>A test-only environment that breaks the contract: its prompt carries a counter shared by every instance.</summary>
-[Environment("test/drifting", Description = "Nondeterministic on purpose (test only).")]
+[Environment("test/drifting", Description = "Nondeterministic on purpose (test only).", Solver = typeof(TinySolver))]
 public sealed class DriftingEnvironment : ToolEnvironment<TinyTask>
 {
     private static int _resets;

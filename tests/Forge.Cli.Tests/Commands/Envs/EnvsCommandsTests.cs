@@ -107,12 +107,12 @@ public sealed class EnvsCommandsTests : IDisposable
     public async Task Check_BrokenRegistry_ThrowsNamingTheFileAndPath()
     {
         var path = DriftingRegistry();
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"version\"", "\"verison\"", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"tasks\"", "\"taks\"", StringComparison.Ordinal));
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => EnvsCheckCommand.RunAsync(
             new EnvsCheckCommand.Settings { Registry = path, Id = "test/drifting" }, _out, _err, CancellationToken.None));
 
-        Assert.Contains(error.Problems, p => p == $"{path}: $.environments['test/drifting'].verison: unknown property \"verison\". Did you mean \"version\"?");
+        Assert.Contains(error.Problems, p => p == $"{path}: $.environments['test/drifting'].taks: unknown property \"taks\". Did you mean \"tasks\"?");
     }
 
     [Theory]

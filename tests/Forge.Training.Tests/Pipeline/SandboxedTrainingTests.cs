@@ -41,7 +41,7 @@ public sealed class SandboxedTrainingTests
         {
           "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 768 },
           "updates": 3, "groups_per_update": 2, "max_new_tokens": 16, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync",
-          "warm_start": { "episodes": 8, "epochs": 4, "learning_rate": 0.01, "batch_tokens": 768 }
+          "warm_start": { "episodes": 8, "epochs": 4, "learning_rate": 0.01, "batch_tokens": 768, "solver": "Forge.Training.Tests.Pipeline.FencedReferenceSolver" }
         }
         """;
 

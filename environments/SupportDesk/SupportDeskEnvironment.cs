@@ -8,7 +8,7 @@ namespace Forge.Environments.SupportDesk;
 /// A customer-support desk: a rule-based customer (<see cref="SimulatedCustomer"/>) writes in; the agent uses the desk's
 /// tools under its policy (<see cref="Ticket"/>) and replies in plain text. Scored on resolving the ticket and on compliance.
 /// </summary>
-[Environment("support/desk", Version = "1", Description = "Multi-turn customer support with a simulated customer, policy-bound tools and compliance checks.",
+[Environment("support/desk", Version = "2", Description = "Multi-turn customer support with a simulated customer, policy-bound tools and compliance checks.",
     Solver = typeof(SupportSolver), TaskFile = "environments/SupportDesk/tickets.jsonl")]
 public sealed class SupportDeskEnvironment : ToolEnvironment<SupportTask>
 {

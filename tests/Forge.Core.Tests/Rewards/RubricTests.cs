@@ -58,6 +58,16 @@ public sealed class RubricTests
     public async Task NumericTolerance_ReadsLastNumber(string answer, double expected, double score) =>
         Assert.Equal(score, await new NumericTolerance<T>(_ => expected).Score(Answer(answer)));
 
+    [Theory]
+    [InlineData("Working: 6 * 7\nAnswer: 42", 1)]
+    [InlineData("answer: 42.0 apples", 1)]
+    [InlineData("Answer: 41\nAnswer: 42", 1)]          // the last answer line counts
+    [InlineData("Answer: 42\nor maybe 41", 1)]         // what follows the answer line doesn't
+    [InlineData("The answer is 42.", 0)]                // no answer line
+    [InlineData("Write 'Answer: <number>'. 42", 0)]     // the marker mid-line: the instructions repeated
+    public async Task NumericTolerance_WithMarker_ReadsOnlyTheAnswerLine(string answer, double score) =>
+        Assert.Equal(score, await new NumericTolerance<T>(_ => 42, marker: "Answer:").Score(Answer(answer)));
+
     [Fact]
     public async Task ExactMatch_TrimsAndIgnoresCase()
     {

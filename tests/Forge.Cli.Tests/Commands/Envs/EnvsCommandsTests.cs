@@ -115,6 +115,33 @@ public sealed class EnvsCommandsTests : IDisposable
         Assert.Contains(error.Problems, p => p == $"{path}: $.environments['test/drifting'].taks: unknown property \"taks\". Did you mean \"tasks\"?");
     }
 
+    [Fact]
+    public async Task Check_RedTeamOnAShippedEnvironment_PassesWithJson()
+    {
+        var code = await EnvsCheckCommand.RunAsync(new EnvsCheckCommand.Settings { Registry = InstalledRegistry, Id = "game/vault", RedTeam = true, Tasks = 50, Json = true },
+            _out, _err, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        using var report = JsonDocument.Parse(_out.ToString());
+        Assert.True(report.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal(50, report.RootElement.GetProperty("tasks").GetInt32());
+        Assert.Contains("red-team/wrong-content", report.RootElement.GetProperty("adversaries").EnumerateArray().Select(a => a.GetString()));
+        Assert.Empty(report.RootElement.GetProperty("findings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Check_RedTeamThatFindsSomething_ExitsOne()
+    {
+        var path = DriftingRegistry();
+        File.WriteAllText(path, File.ReadAllText(path).Replace("test/drifting", "test/gullible", StringComparison.Ordinal));
+        var code = await EnvsCheckCommand.RunAsync(new EnvsCheckCommand.Settings { Registry = path, Id = "test/gullible", RedTeam = true, Json = true }, _out, _err, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        using var report = JsonDocument.Parse(_out.ToString());
+        Assert.False(report.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Contains(report.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("agent").GetString() == "red-team/do-nothing");
+    }
+
     [Theory]
     [InlineData("0,x", null, "--seeds: 'x' is not an integer")]
     [InlineData(null, 0, "episodes must be at least 1")]

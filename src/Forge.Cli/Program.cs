@@ -75,6 +75,13 @@ app.Configure(config =>
     // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
     config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
 
+    // mcp serve: an environment's tools as a Model Context Protocol server (stdio).
+    config.AddBranch("mcp", mcp =>
+    {
+        mcp.SetDescription("Model Context Protocol: serve an environment's tools to any MCP client.");
+        mcp.AddCommand<Forge.Cli.Commands.Mcp.McpServeCommand>("serve").WithDescription("Serve an environment's tools over MCP on stdin/stdout: forge mcp serve math/arithmetic [--task ID].");
+    });
+
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
 return await CliErrors.RunAsync(() => app.RunAsync(args), args);

@@ -46,16 +46,6 @@ public sealed partial class ConfigReader(string file)
         }
     }
 
-    /// <summary>Reads and parses <see cref="File"/>; throws <see cref="FileNotFoundException"/> when it doesn't exist, <see cref="ConfigException"/> when it isn't JSON.</summary>
-    public static JsonDocument ParseFile(string path, string displayPath)
-    {
-        if (!System.IO.File.Exists(path)) throw new FileNotFoundException($"{displayPath} doesn't exist.", path);
-        var reader = new ConfigReader(displayPath);
-        var document = reader.Parse(System.IO.File.ReadAllText(path));
-        reader.ThrowIfProblems();
-        return document!;
-    }
-
     /// <summary>
     /// Binds <paramref name="element"/> (an object) to a new <typeparamref name="T"/>, starting from <paramref name="baseline"/>'s
     /// values when given (else the type's defaults), then validates it. Problems are recorded; the result holds every value

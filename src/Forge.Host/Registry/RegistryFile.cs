@@ -6,7 +6,7 @@ using Forge.Core.Configuration;
 namespace Forge.Host.Registry;
 
 /// <summary>The shape of <c>environments.json</c>, as the configuration reader binds it.</summary>
-internal sealed class RegistryFile : IValidatableObject
+internal sealed class RegistryFile
 {
     /// <summary>The schema version this reader understands.</summary>
     public const int CurrentVersion = 2;
@@ -15,7 +15,7 @@ internal sealed class RegistryFile : IValidatableObject
     [JsonPropertyName("$schema")]
     public string? Schema { get; set; }
 
-    /// <summary>Must be <see cref="CurrentVersion"/>.</summary>
+    /// <summary>Must be <see cref="CurrentVersion"/>; the reader checks it before anything else (<see cref="VersionProblem"/>).</summary>
     [Required]
     public int? SchemaVersion { get; set; }
 
@@ -28,12 +28,6 @@ internal sealed class RegistryFile : IValidatableObject
         ? $"version {version} is newer than this forge understands ({CurrentVersion}); update forge"
         : $"version {version} is not supported; in version {CurrentVersion} an entry keeps only deployment settings (tasks, limits, reward_mode, assembly or project): " +
           "the class is found by its [Environment(\"id\")] attribute, which carries the version, description and solver. Remove those from each entry and write \"schema_version\": 2";
-
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (SchemaVersion is { } v && v != CurrentVersion) yield return new ValidationResult(VersionProblem(v),
-            [nameof(SchemaVersion)]);
-    }
 }
 
 /// <summary>

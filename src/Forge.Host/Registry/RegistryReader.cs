@@ -77,16 +77,10 @@ internal sealed partial class RegistryReader
             Problem("$.schema_version", RegistryFile.VersionProblem(v));
             return result;
         }
-        var before = _config.Problems.Count;
         var file = _config.Bind<RegistryFile>(document.RootElement, "$");
-        if (file.SchemaVersion != SchemaVersion || file.Environments is null) return result;
-        var failedEntries = _config.Problems.Skip(before).Select(p => p.JsonPath).ToList();
-        foreach (var (id, entry) in file.Environments)
-        {
-            var path = ConfigNames.Child("$.environments", id);
-            if (failedEntries.Any(p => p == path || p.StartsWith(path + ".", StringComparison.Ordinal) || p.StartsWith(path + "[", StringComparison.Ordinal))) continue;
-            if (ReadEntry(id, entry ?? new RegistryEntry(), path) is { } registered) result.Add(registered);
-        }
+        // Entries with a problem of their own (an unknown property, a bad limit) were left out of the map and reported.
+        foreach (var (id, entry) in file.Environments ?? [])
+            if (ReadEntry(id, entry ?? new RegistryEntry(), ConfigNames.Child("$.environments", id)) is { } registered) result.Add(registered);
         return result;
     }
 

@@ -9,6 +9,12 @@ public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conver
     /// <summary>Why the episode ended early, when it was truncated.</summary>
     public string? TruncationReason { get; init; }
 
+    /// <summary>
+    /// What reward functions want recorded beside their score, by function name (an LLM judge's raw reply, or its error);
+    /// the rubric copies them into <see cref="RewardBreakdown.Notes"/>, which the trajectory keeps.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>The content of the last assistant message that made no tool call: the agent's final answer, if it gave one.</summary>
     public string? FinalAnswer => Conversation.LastOrDefault(m => m.Role == Role.Assistant && m.ToolCalls.Count == 0)?.Content;
 
@@ -48,6 +54,6 @@ public sealed record RewardContext<TTask> : RewardContext where TTask : IEnviron
         if (context is RewardContext<TTask> typed) return typed;
         if (context.Task is not TTask task)
             throw new RewardException($"A reward for {typeof(TTask).Name} tasks was given a {context.Task?.GetType().Name ?? "null"} task.");
-        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason };
+        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason, Notes = context.Notes };
     }
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Microsoft.SemanticKernel;
 
 namespace Forge.Environments.Latency;
@@ -8,7 +8,8 @@ namespace Forge.Environments.Latency;
 /// An I/O-bound episode for measuring rollout throughput: each task asks for a few calls of <c>fetch</c>, a tool that
 /// answers after a fixed delay (as a remote API would), spending no CPU meanwhile. The delay is on the episode's clock.
 /// </summary>
-[Environment("bench/latency", Version = "1", Description = "I/O-bound benchmark: a fetch tool with a fixed 20 ms latency, a few calls per episode.")]
+[Environment("bench/latency", Version = "1", Description = "I/O-bound benchmark: a fetch tool with a fixed 20 ms latency, a few calls per episode.",
+    Solver = typeof(LatencySolver), TaskGenerator = typeof(LatencyTasks), TaskCount = 100_000)]
 public sealed class LatencyEnvironment : ToolEnvironment<LatencyTask>
 {
     /// <summary>How long each fetch takes.</summary>

@@ -8,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("forge");
     config.PropagateExceptions();
+    config.UseStrictParsing();   // an unknown option is an error (exit 2, with "did you mean"), never silently ignored
 
     // ── environments: list, check, new ──────────────────────────────────────────
     config.AddBranch("envs", envs =>
@@ -16,6 +17,7 @@ app.Configure(config =>
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsAddCommand>("add").WithDescription("Register every environment of a project (.csproj, built first) or assembly (.dll) in ./environments.json.");
     });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
@@ -92,7 +94,13 @@ app.Configure(config =>
     // serve (serve): the policy behind an OpenAI-compatible endpoint.
     config.AddCommand<Forge.Cli.Commands.Serve.ServeCommand>("serve").WithDescription("Serve a checkpoint or Hugging Face model behind an OpenAI-compatible endpoint (continuous batching).")
         .WithExample("serve", "--checkpoint", "runs/quickstart/train/checkpoints/final");
+    // mcp serve: an environment's tools as a Model Context Protocol server (stdio).
+    config.AddBranch("mcp", mcp =>
+    {
+        mcp.SetDescription("Model Context Protocol: serve an environment's tools to any MCP client.");
+        mcp.AddCommand<Forge.Cli.Commands.Mcp.McpServeCommand>("serve").WithDescription("Serve an environment's tools over MCP on stdin/stdout: forge mcp serve math/arithmetic [--task ID].");
+    });
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
-return await CliErrors.RunAsync(() => app.RunAsync(args));
+return await CliErrors.RunAsync(() => app.RunAsync(args), args);

@@ -71,11 +71,4 @@ public sealed record ScenarioAgent(string Type, double ErrorRate, JsonElement Ra
 {
     /// <summary>The agent types a scenario may name.</summary>
     public static readonly IReadOnlyList<string> Types = ["scripted", "noisy", "semantic-kernel", "policy", "agent-program"];
-
-    /// <summary>The properties the host reads; <c>semantic-kernel</c>, <c>policy</c> and <c>agent-program</c> agents read the rest of the section themselves.</summary>
-    internal static readonly IReadOnlyDictionary<string, string[]> HostProperties = new Dictionary<string, string[]>
-    {
-        ["scripted"] = ["type"],
-        ["noisy"] = ["type", "error_rate"],
-    };
 }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Core;
 using Forge.Host;
 using Forge.Training.Rl;

@@ -30,6 +30,8 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
         // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
+        // bench prefix (rl): generation and training steps on agent-shaped batches, shared prompt prefix run once vs every row's whole prompt.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchPrefixCommand>("prefix").WithDescription("Generation and training tokens/s on batches whose rows share a prompt prefix: run once vs run in every row.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────

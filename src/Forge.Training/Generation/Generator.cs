@@ -44,7 +44,7 @@ public static class Generator
 
     /// <summary>
     /// As the public overload; <paramref name="sharePrefix"/> false prefills every row's whole prompt (what generation did
-    /// before the shared prefix was computed once; <c>forge bench generation</c> measures the two side by side).
+    /// before the shared prefix was computed once; <c>forge bench prefix</c> measures the two side by side).
     /// </summary>
     internal static IReadOnlyList<GenerationResult> Generate(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng, int stopCheckInterval, bool sharePrefix)
@@ -96,20 +96,8 @@ public static class Generator
     /// How many leading prompt tokens every request has in common (the system prompt and tool list of agent turns), kept
     /// one short of the shortest prompt so that every row prefills at least one token of its own. 0 for a single request.
     /// </summary>
-    internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests)
-    {
-        if (requests.Count < 2) return 0;
-        var first = requests[0].Prompt;
-        var length = requests.Min(r => r.Prompt.Count) - 1;
-        for (var i = 1; i < requests.Count && length > 0; i++)
-        {
-            var prompt = requests[i].Prompt;
-            var same = 0;
-            while (same < length && prompt[same] == first[same]) same++;
-            length = same;
-        }
-        return length;
-    }
+    internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests) =>
+        requests.Count < 2 ? 0 : CommonPrefix.Length([.. requests.Select(r => r.Prompt)], requests.Min(r => r.Prompt.Count) - 1);
 
     private static IReadOnlyList<GenerationResult> Run(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery, int shared)

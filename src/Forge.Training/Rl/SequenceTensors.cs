@@ -43,17 +43,6 @@ internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets
     }
 
     /// <summary>The leading tokens all rows share (an agent's system prompt), at most the input width <paramref name="inputs"/>.</summary>
-    internal static int SharedPrefixLength(IReadOnlyList<TrainingSample> rows, int inputs)
-    {
-        var first = rows[0].Sequence.TokenIds;
-        var length = Math.Min(inputs, rows.Min(r => r.Sequence.Length));
-        for (var i = 1; i < rows.Count && length > 0; i++)
-        {
-            var other = rows[i].Sequence.TokenIds;
-            var same = 0;
-            while (same < length && other[same] == first[same]) same++;
-            length = same;
-        }
-        return length;
-    }
+    internal static int SharedPrefixLength(IReadOnlyList<TrainingSample> rows, int inputs) =>
+        CommonPrefix.Length([.. rows.Select(r => (IReadOnlyList<int>)r.Sequence.TokenIds)], inputs);
 }

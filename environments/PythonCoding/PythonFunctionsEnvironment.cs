@@ -14,7 +14,7 @@ namespace Forge.Environments.PythonCoding;
 /// </summary>
 [Environment("code/python-functions", Version = "1", Description = "Write a Python function; hidden unit tests run in a sandbox score it.")]
 [RequiresSandbox]
-public sealed partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTask>
+public partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTask>
 {
     /// <summary>The instructions every episode opens with.</summary>
     public const string Instructions =
@@ -26,6 +26,12 @@ public sealed partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTas
     private const int RunOutputLimit = 8 * 1024;
     private GradeReport? _grade;
 
+    /// <summary>The system message of every episode.</summary>
+    protected virtual string SystemMessage => Instructions;
+
+    /// <summary>True when <c>run_python</c> runs in the episode's stateful session (globals persist from call to call); false: each call gets fresh globals.</summary>
+    protected virtual bool StatefulSession => false;
+
     protected override IEnumerable<Message> Prompt(CodeTask task)
     {
         var user = new StringBuilder(task.Statement).Append("\n\nExamples:\n");
@@ -34,7 +40,7 @@ public sealed partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTas
             var call = PythonLiteral.Call(task.Function, example.Args);
             user.Append(example.Raises is { } raises ? $"  {call} raises {raises}\n" : $"  {call} == {PythonLiteral.Of(example.Expected)}\n");
         }
-        return [Message.System(Instructions), Message.User(user.ToString().TrimEnd())];
+        return [Message.System(SystemMessage), Message.User(user.ToString().TrimEnd())];
     }
 
     protected override ValueTask OnResetAsync(CancellationToken cancellationToken)
@@ -51,6 +57,7 @@ public sealed partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTas
         {
             Timeout = SnippetTimeout,
             OutputLimitBytes = RunOutputLimit,
+            Session = StatefulSession,
         }, cancellationToken).ConfigureAwait(false);
         return Render(result);
     }

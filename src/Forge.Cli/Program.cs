@@ -37,7 +37,7 @@ app.Configure(config =>
     // ── inspect, replay, export ────────────────────────────────────────────────────
     config.AddCommand<InspectCommand>("inspect").WithDescription("Summarize a trajectory file: rewards per environment, terminations, errors, timings.")
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
-    config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn.")
+    config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn; re-execute it (--rerun), every episode of a log (--rerun-all), or fork it (--fork-at).")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
     config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder.")
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl")

@@ -48,12 +48,19 @@ public sealed partial class NoisyAgent : IAgent
     /// <inheritdoc />
     public string Id { get; }
 
+    /// <summary>The wrapped agent's description, with the error rate.</summary>
+    public AgentProvenance Provenance => _inner.Provenance with
+    {
+        Type = "noisy",
+        Details = string.Create(CultureInfo.InvariantCulture, $"error rate {ErrorRate:0.###} over {_inner.Id}"),
+    };
+
     /// <inheritdoc />
     public async ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(turn);
         var message = await _inner.ActAsync(turn, cancellationToken).ConfigureAwait(false);
-        var random = StableRandom.For(turn.Context.Seed, turn.TurnIndex, DecisionSalt);
+        var random = StableRandom.For(turn.AgentSeed, turn.TurnIndex, DecisionSalt);
         if (random.NextDouble() >= ErrorRate) return message;
         Mistake[] possible = message.ToolCalls.Count > 0
             ? [Mistake.WrongArguments, Mistake.Malformed, Mistake.UnknownTool]

@@ -52,6 +52,15 @@ public sealed class SemanticKernelAgent : IAgent, IDisposable
         _chat = new OpenAIChatCompletionService(options.Model, options.Endpoint!, string.IsNullOrEmpty(apiKey) ? null : apiKey, httpClient: _http);
     }
 
+    /// <summary>The model and the endpoint's host and port (never its path, credentials or the API key).</summary>
+    public AgentProvenance Provenance => new()
+    {
+        Type = "semantic-kernel",
+        Model = _options.Model,
+        EndpointHost = _options.Endpoint?.Authority,
+        Details = _options.Temperature is { } t ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"temperature {t}") : null,
+    };
+
     /// <inheritdoc />
     public async ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken)
     {

@@ -12,6 +12,9 @@ public interface IAgent
 
     /// <summary>Writes the next assistant message.</summary>
     ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken);
+
+    /// <summary>What the agent is, for the trajectory's provenance: type, model, endpoint host, checkpoint hash; never a key. By default, its id.</summary>
+    AgentProvenance Provenance => new() { Type = Id };
 }
 
 /// <summary>What an agent sees when it acts.</summary>
@@ -24,6 +27,18 @@ public sealed record AgentTurn(string EnvironmentId, IEnvironmentTask Task, IRea
 {
     /// <summary>How many assistant messages the conversation already has.</summary>
     public int TurnIndex => Conversation.Count(m => m.Role == Role.Assistant);
+
+    /// <summary>
+    /// The seed an agent draws its own choices from (sampling, a noisy agent's mistakes). The episode's seed by default;
+    /// branches forked from one state share the episode's seed (the environment must replay identically) but each gets its own agent seed.
+    /// </summary>
+    public int AgentSeed
+    {
+        get => _agentSeed ?? Context.Seed;
+        init => _agentSeed = value;
+    }
+
+    private readonly int? _agentSeed;
 }
 
 /// <summary>

@@ -29,12 +29,13 @@ public interface ISandbox : IAsyncDisposable
 
     /// <summary>
     /// Runs a Python snippet. Backends with a persistent interpreter answer in milliseconds (each snippet still gets fresh
-    /// globals and a fresh process state); the default runs <c>python3 -I -c CODE</c> as a new process.
+    /// globals and a fresh process state, unless it asks for the stateful session); the default runs <c>python3 -I -c CODE</c> as a new process.
     /// A snippet that raises ends with exit code 1 and the traceback on stderr; <c>sys.exit(n)</c> ends with <c>n</c>.
     /// </summary>
     Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Session) throw new NotSupportedException($"The {Backend} sandbox has no stateful Python session.");
         return RunAsync(new ExecRequest(["python3", "-I", "-c", request.Code])
         {
             Stdin = request.Stdin,
@@ -73,6 +74,13 @@ public sealed record PythonRequest(string Code)
 
     /// <summary>Most bytes kept of stdout and of stderr each. Default 1 MiB.</summary>
     public int OutputLimitBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Run in the sandbox's stateful session instead of fresh globals: variables, functions and imports persist from one
+    /// session snippet to the next (like a notebook kernel) until the sandbox is disposed or a snippet kills the interpreter.
+    /// The deadline interrupts the snippet; processes it starts are not killed when it ends. Default false.
+    /// </summary>
+    public bool Session { get; init; }
 }
 
 /// <summary>Which limit stopped a command, if any.</summary>

@@ -34,7 +34,11 @@ public enum ErrorBoundary
 
 /// <summary>A failure recorded in a trajectory: "a bad rollout is data, not a crash".</summary>
 [MessagePackObject(true)]
-public sealed record EpisodeError(ErrorBoundary Boundary, string Type, string Message);
+public sealed record EpisodeError(ErrorBoundary Boundary, string Type, string Message)
+{
+    /// <summary>The step whose call failed (the agent's turn or the environment's step); null for a failure at reset or outside the steps, and in older trajectories.</summary>
+    public int? Step { get; init; }
+}
 
 /// <summary>One step of an episode: the agent's message, what the environment answered and when.</summary>
 [MessagePackObject(true)]
@@ -96,6 +100,15 @@ public sealed record Trajectory
 
     /// <summary>The version of the trainable policy that acted, when one did.</summary>
     public int? PolicyVersion { get; init; }
+
+    /// <summary>Where the episode came from (Forge build, environment build, task, limits, sandbox, agent); null in trajectories recorded before it was kept.</summary>
+    public Provenance? Provenance { get; init; }
+
+    /// <summary>For an episode forked from another: the parent episode's id; null otherwise.</summary>
+    public string? ParentEpisodeId { get; init; }
+
+    /// <summary>For a forked episode: how many of the parent's steps were re-executed before this episode's agent took over (its first own step has this index).</summary>
+    public int? ForkStep { get; init; }
 
     /// <summary>The opening observation (system and user messages).</summary>
     public IReadOnlyList<Message> Prompt { get; init; } = [];

@@ -39,6 +39,8 @@ public static class CheckNames
     public const string WrongRole = "hostile/wrong-role";
     /// <summary>Many tool calls in one message.</summary>
     public const string ManyToolCalls = "hostile/many-tool-calls";
+    /// <summary>Re-executing an episode's recorded actions on a fresh instance (the episode's clock a day later) reproduces it, so replay can rerun and fork its episodes.</summary>
+    public const string Forkable = "forkable";
     /// <summary>Disposing works, after an episode and on an instance never used, twice.</summary>
     public const string Dispose = "dispose";
 
@@ -47,6 +49,6 @@ public static class CheckNames
     [
         Tasks, Info, Reset, ToolSchemas, Determinism, RewardRange, Solver, StepAfterDone, Truncation,
         GarbageText, BrokenToolJson, MalformedMessage, UnknownTool, BadArguments, HugeMessage, EmptyMessage, WrongRole, ManyToolCalls,
-        Dispose,
+        Forkable, Dispose,
     ];
 }

@@ -48,8 +48,8 @@ internal sealed partial class CheckRun
         var (seed, task) = Episodes()[0];
         foreach (var mode in new[] { RewardMode.Graded, RewardMode.Binary })
         {
-            await using var session = await StartAsync(instance, seed, task, mode).ConfigureAwait(false);
-            var (min, max) = (session.Info.MinReward, session.Info.MaxReward);
+            var outcome = await SendAsync(instance, seed, task, [], mode: mode).ConfigureAwait(false);
+            var (min, max) = (outcome.Info!.MinReward, outcome.Info.MaxReward);
             if (!double.IsFinite(min) || !double.IsFinite(max) || min > max)
                 throw new CheckFailure($"in {mode} mode the declared reward range [{min}, {max}] is not a finite interval");
             ranges.Add($"[{Number(min)}, {Number(max)}] {mode.ToString().ToLowerInvariant()}");
@@ -64,16 +64,16 @@ internal sealed partial class CheckRun
         var tools = 0;
         foreach (var (seed, task) in Episodes())
         {
-            await using var session = await StartAsync(instance, seed, task).ConfigureAwait(false);
-            var prompt = session.Reset.Observation;
+            var reset = (await SendAsync(instance, seed, task, []).ConfigureAwait(false)).Reset!;
+            var prompt = reset.Observation;
             var where = $"seed {seed}, task '{task.Id}'";
             if (prompt is null || prompt.Count == 0) throw new CheckFailure($"{where}: reset returned no messages; the prompt needs at least a user message");
             if (prompt.Any(m => m is null)) throw new CheckFailure($"{where}: reset returned a null message");
             if (prompt[0].Role is not (Role.System or Role.User)) throw new CheckFailure($"{where}: the prompt opens with a {prompt[0].Role} message; it must open with a system or user message");
             if (prompt.FirstOrDefault(m => m.Role == Role.Tool) is not null) throw new CheckFailure($"{where}: the prompt has a tool message, which answers no call");
-            if (session.Reset.Tools is null || session.Reset.Tools.Any(t => t is null)) throw new CheckFailure($"{where}: reset returned a null tool list or tool");
+            if (reset.Tools is null || reset.Tools.Any(t => t is null)) throw new CheckFailure($"{where}: reset returned a null tool list or tool");
             lengths.Add(prompt.Count);
-            tools = session.Reset.Tools.Count;
+            tools = reset.Tools.Count;
         }
         return $"{Plural(lengths.Count, "reset")}: prompts of {lengths.Min()}–{lengths.Max()} messages, {Plural(tools, "tool")} on offer";
     }
@@ -82,9 +82,8 @@ internal sealed partial class CheckRun
     {
         await using var instance = NewInstance();
         var (seed, task) = Episodes()[0];
-        await using var session = await StartAsync(instance, seed, task).ConfigureAwait(false);
         var agent = Agents()[0];
-        var record = await session.RunToEndAsync(agent, environment.Id).ConfigureAwait(false);
+        var record = (await PlayAsync(instance, seed, task, agent).ConfigureAwait(false)).Trajectory;
         try
         {
             await instance.StepAsync(Message.Assistant("one more message"), cancellationToken).AsTask().WaitAsync(options.Timeout, cancellationToken).ConfigureAwait(false);
@@ -111,34 +110,28 @@ internal sealed partial class CheckRun
         const int maxTurns = 2;
 
         // An agent that makes no progress (it calls a tool that doesn't exist) must be cut off by max_turns.
-        await using (var session = await StartAsync(instance, seed, task, limits: environment.Limits with { MaxTurns = maxTurns }).ConfigureAwait(false))
-        {
-            for (var turn = 0; turn < maxTurns && !session.Done; turn++)
-                await session.StepAsync(Message.Assistant("", new ToolCall($"noop-{turn}", NoSuchTool, "{}"))).ConfigureAwait(false);
-            var last = session.Steps[^1].Result;
-            if (!session.Done)
-                throw new CheckFailure($"after max_turns = {maxTurns} steps the episode was still going; it must end as truncated with the reason \"max_turns\"");
-            if (session.Steps.Count < maxTurns)
-                throw new CheckFailure($"the episode ended ({(last.Terminated ? "terminated" : "truncated")}) at step {session.Steps.Count} after a call of an unknown tool; " +
-                    $"a bad call should be answered with an error and the episode go on until max_turns = {maxTurns}");
-            if (last.Terminated || !last.Truncated)
-                throw new CheckFailure($"max_turns ended the episode with terminated={last.Terminated}, truncated={last.Truncated}; a limit truncates, it doesn't terminate");
-            if (last.TruncationReason != "max_turns")
-                throw new CheckFailure($"max_turns truncated the episode with the reason \"{last.TruncationReason}\"; expected \"max_turns\"");
-            if (last.Breakdown is null) throw new CheckFailure("the truncated episode's last step carries no reward breakdown");
-        }
+        var noops = Enumerable.Range(0, maxTurns).Select(turn => Message.Assistant("", new ToolCall($"noop-{turn}", NoSuchTool, "{}"))).ToList();
+        var limited = await SendAsync(instance, seed, task, noops, limits: environment.Limits with { MaxTurns = maxTurns }).ConfigureAwait(false);
+        if (limited.HostTruncation is not null || limited.Results.Count == 0 || !limited.Results[^1].Done)
+            throw new CheckFailure($"after max_turns = {maxTurns} steps the episode was still going; it must end as truncated with the reason \"max_turns\"");
+        var last = limited.Results[^1];
+        if (limited.Results.Count < maxTurns)
+            throw new CheckFailure($"the episode ended ({(last.Terminated ? "terminated" : "truncated")}) at step {limited.Results.Count} after a call of an unknown tool; " +
+                $"a bad call should be answered with an error and the episode go on until max_turns = {maxTurns}");
+        if (last.Terminated || !last.Truncated)
+            throw new CheckFailure($"max_turns ended the episode with terminated={last.Terminated}, truncated={last.Truncated}; a limit truncates, it doesn't terminate");
+        if (last.TruncationReason != "max_turns")
+            throw new CheckFailure($"max_turns truncated the episode with the reason \"{last.TruncationReason}\"; expected \"max_turns\"");
+        if (last.Breakdown is null) throw new CheckFailure("the truncated episode's last step carries no reward breakdown");
 
         // A limit outside the environment (the host's episode deadline) truncates through TruncateAsync.
-        await using (var session = await StartAsync(instance, seed, task).ConfigureAwait(false))
-        {
-            if (environment.Limits.MaxTurns > 1) await session.StepAsync(Message.Assistant("", new ToolCall("noop-0", NoSuchTool, "{}"))).ConfigureAwait(false);
-            if (session.Done) throw new CheckFailure("the episode ended on a call of an unknown tool; a bad call should be answered with an error");
-            var result = await session.TruncateAsync("episode_timeout").ConfigureAwait(false);
-            if (result.Terminated || !result.Truncated || result.TruncationReason != "episode_timeout")
-                throw new CheckFailure($"TruncateAsync(\"episode_timeout\") returned terminated={result.Terminated}, truncated={result.Truncated}, reason \"{result.TruncationReason}\"; " +
-                    "expected truncated with the reason \"episode_timeout\"");
-            if (result.Breakdown is null) throw new CheckFailure("TruncateAsync's result carries no reward breakdown");
-        }
+        var outside = await SendAsync(instance, seed, task, environment.Limits.MaxTurns > 1 ? noops.Take(1).ToList() : [], truncateWith: "episode_timeout").ConfigureAwait(false);
+        if (outside.Results.Count > 0 && outside.Results[0].Done) throw new CheckFailure("the episode ended on a call of an unknown tool; a bad call should be answered with an error");
+        if (outside.TruncationResult is not { } result) throw new CheckFailure("TruncateAsync(\"episode_timeout\") was not answered");
+        if (result.Terminated || !result.Truncated || result.TruncationReason != "episode_timeout")
+            throw new CheckFailure($"TruncateAsync(\"episode_timeout\") returned terminated={result.Terminated}, truncated={result.Truncated}, reason \"{result.TruncationReason}\"; " +
+                "expected truncated with the reason \"episode_timeout\"");
+        if (result.Breakdown is null) throw new CheckFailure("TruncateAsync's result carries no reward breakdown");
         return $"max_turns = {maxTurns} truncated the episode (reason max_turns, not terminated); TruncateAsync(\"episode_timeout\") truncated it too";
     }
 
@@ -149,7 +142,7 @@ internal sealed partial class CheckRun
 
         var used = NewInstance();
         var (seed, task) = Episodes()[0];
-        var record = await PlayAsync(used, seed, task, Agents()[0]).ConfigureAwait(false);
+        var record = (await PlayAsync(used, seed, task, Agents()[0]).ConfigureAwait(false)).Trajectory;
         await DisposeGuardedAsync(used, "disposing an instance after an episode").ConfigureAwait(false);
         await DisposeGuardedAsync(used, "disposing an instance a second time").ConfigureAwait(false);
         return $"disposed an unused instance, and one after a {Plural(record.Steps.Count, "step")} episode twice";

@@ -1,4 +1,5 @@
 using Forge.Core;
+using Forge.Host.Replay;
 
 namespace Forge.Host.Checking;
 
@@ -16,11 +17,11 @@ internal sealed partial class CheckRun
             await using var second = NewInstance();
             var a = await PlayAsync(first, seed, task, agent).ConfigureAwait(false);
             var b = await PlayAsync(second, seed, task, agent).ConfigureAwait(false);
-            if (a.FirstDifference(b) is { } fresh)
-                throw new CheckFailure($"{a.Label}: two runs on fresh instances differ: {fresh}. An environment must draw randomness only from EpisodeContext.Random and keep state per instance");
+            if (TrajectoryDiff.FirstDifference(a.Trajectory, b.Trajectory) is { } fresh)
+                throw new CheckFailure($"{Label(a)}: two runs on fresh instances differ: {Printable(fresh)}. An environment must draw randomness only from EpisodeContext.Random and keep state per instance");
             var c = await PlayAsync(first, seed, task, agent).ConfigureAwait(false);
-            if (a.FirstDifference(c) is { } reused)
-                throw new CheckFailure($"{a.Label}: running the episode again on the same instance differs from the first run: {reused}. Reset must clear every bit of episode state");
+            if (TrajectoryDiff.FirstDifference(a.Trajectory, c.Trajectory) is { } reused)
+                throw new CheckFailure($"{Label(a)}: running the episode again on the same instance differs from the first run: {Printable(reused)}. Reset must clear every bit of episode state");
             return true;
         }).ConfigureAwait(false);
         return $"{Plural(episodes.Count, "episode")} × 3 runs (two fresh instances, one reused) identical, with {string.Join(" and ", agents.Select(a => a.Id))}";
@@ -36,15 +37,13 @@ internal sealed partial class CheckRun
         {
             var (mode, agent, seed, task) = episode;
             await using var instance = NewInstance();
-            var record = await PlayAsync(instance, seed, task, agent, mode).ConfigureAwait(false);
-            var (min, max) = (record.Info.MinReward, record.Info.MaxReward);
-            var where = $"{record.Label}, {mode.ToString().ToLowerInvariant()} mode";
-            if (record.Steps.FirstOrDefault(s => !double.IsFinite(s.Result.Reward)) is { } bad)
-                throw new CheckFailure($"{where}: a step gave the reward {bad.Result.Reward}");
-            var total = record.TotalReward;
+            var outcome = await PlayAsync(instance, seed, task, agent, mode).ConfigureAwait(false);
+            var (min, max) = (outcome.Info!.MinReward, outcome.Info.MaxReward);
+            var where = $"{Label(outcome)}, {mode.ToString().ToLowerInvariant()} mode";
+            var total = outcome.Trajectory.TotalReward;
             if (total < min - slack || total > max + slack)
                 throw new CheckFailure($"{where}: the episode's reward {Number(total)} is outside the declared range [{Number(min)}, {Number(max)}]");
-            if (record.Last.Breakdown is not { } breakdown)
+            if (outcome.Results.Count == 0 || outcome.Results[^1].Breakdown is not { } breakdown)
                 throw new CheckFailure($"{where}: the last step carries no reward breakdown");
             if (mode == RewardMode.Binary && breakdown.Total is not (0 or 1))
                 throw new CheckFailure($"{where}: in binary mode the rubric's total must be 0 or 1, got {Number(breakdown.Total)}");
@@ -60,14 +59,13 @@ internal sealed partial class CheckRun
         {
             var (seed, task) = episode;
             await using var instance = NewInstance();
-            var record = await PlayAsync(instance, seed, task, solver).ConfigureAwait(false);
-            var last = record.Last;
+            var t = (await PlayAsync(instance, seed, task, solver).ConfigureAwait(false)).Trajectory;
             string? failure = null;
-            if (!last.Terminated || last.Truncated)
-                failure = $"seed {seed}, task '{task.Id}': ended {(last.Truncated ? $"truncated ({last.TruncationReason})" : "without terminating")} after {Plural(record.Steps.Count, "step")}";
-            else if (last.Breakdown?.Success != true)
-                failure = $"seed {seed}, task '{task.Id}': terminated without success (reward {Number(record.TotalReward)}, scores {Scores(last.Breakdown)})";
-            return (Reward: record.TotalReward, Failure: failure);
+            if (t.Termination != Termination.Terminated)
+                failure = $"seed {seed}, task '{task.Id}': ended {(t.Termination == Termination.Truncated ? $"truncated ({t.TruncationReason})" : "without terminating")} after {Plural(t.Steps.Count, "step")}";
+            else if (t.Breakdown?.Success != true)
+                failure = $"seed {seed}, task '{task.Id}': terminated without success (reward {Number(t.TotalReward)}, scores {Scores(t.Breakdown)})";
+            return (Reward: t.TotalReward, Failure: failure);
         }).ConfigureAwait(false);
         var failures = outcomes.Where(o => o.Failure is not null).Select(o => o.Failure!).ToList();
         if (failures.Count > 0)
@@ -77,4 +75,18 @@ internal sealed partial class CheckRun
 
     private static string Scores(RewardBreakdown? breakdown) =>
         breakdown is null ? "none" : string.Join(", ", breakdown.Scores.Select(s => $"{s.Key}={Number(s.Value)}"));
+}
+
+internal sealed partial class CheckRun
+{
+    private static string Printable(TrajectoryDivergence d) => $"{d.Where}: {d.What}: `{Around(d.Expected, d.Actual)}` vs `{Around(d.Actual, d.Expected)}`";
+
+    // Shows text from a little before the first character where it differs from the other.
+    private static string Around(string text, string other)
+    {
+        var at = 0;
+        while (at < text.Length && at < other.Length && text[at] == other[at]) at++;
+        var start = Math.Max(0, at - 30);
+        return (start > 0 ? "…" : "") + CheckText.Printable(text[start..], 80);
+    }
 }

@@ -50,26 +50,24 @@ internal sealed partial class CheckRun
         await using var instance = NewInstance();
         var (seed, task) = Episodes()[0];
         var random = new Random(ProbeAgent.StableHash(seed, name, 0));
-        IReadOnlyList<Message>? actions = null;
+        var tools = (await SendAsync(instance, seed, task, []).ConfigureAwait(false)).Reset!.Tools;
+        var actions = hostile.Actions(tools, random);
+        if (actions.Count == 0) throw new CheckSkipped("the environment offers no tools to call with bad arguments");
         var answers = new List<string>();
-        for (var i = 0; actions is null || i < actions.Count; i++)
+        foreach (var action in actions)
         {
-            await using var session = await StartAsync(instance, seed, task).ConfigureAwait(false);
-            actions ??= hostile.Actions(session.Reset.Tools, random);
-            if (actions.Count == 0) throw new CheckSkipped("the environment offers no tools to call with bad arguments");
-            var action = actions[i];
-            var result = await session.StepAsync(action).ConfigureAwait(false);
+            // The episode must go on after a bad action: the agent gets to answer (the driver sends it only if the episode goes on).
+            var outcome = await SendAsync(instance, seed, task, [action, Message.Assistant("Sorry about that. My answer is: done.")]).ConfigureAwait(false);
+            var result = outcome.Results[0];
             Verify(result, action, hostile.CallsMustFail);
             answers.Add(Summarize(result));
-            // The episode must go on after a bad action: the agent gets to answer.
-            if (!result.Done) await session.StepAsync(Message.Assistant("Sorry about that. My answer is: done.")).ConfigureAwait(false);
         }
-        return $"answered {Plural(actions!.Count, "action")} without an exception: {string.Join("; ", answers.Distinct())}";
+        return $"answered {Plural(actions.Count, "action")} without an exception: {string.Join("; ", answers.Distinct())}";
     }
 
     private static void Verify(StepResult result, Message action, bool callsMustFail)
     {
-        var what = EpisodeSession.Describe(action);
+        var what = Describe(action);
         if (result.Observation is null || result.Observation.Any(m => m is null)) throw new CheckFailure($"{what}: the observation is null or has a null message");
         if (!double.IsFinite(result.Reward)) throw new CheckFailure($"{what}: the step's reward is {result.Reward}");
         if (result.Done) return;

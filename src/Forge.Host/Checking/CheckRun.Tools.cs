@@ -11,8 +11,7 @@ internal sealed partial class CheckRun
     {
         await using var instance = NewInstance();
         var (seed, task) = Episodes()[0];
-        await using var session = await StartAsync(instance, seed, task).ConfigureAwait(false);
-        var tools = session.Reset.Tools;
+        var tools = (await SendAsync(instance, seed, task, []).ConfigureAwait(false)).Reset!.Tools;
         if (tools.Count == 0) throw new CheckSkipped("the environment offers no tools");
 
         var problems = new List<string>();

@@ -25,6 +25,7 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
         await RunCheckAsync(CheckNames.Truncation, CheckTruncationAsync).ConfigureAwait(false);
         foreach (var (name, actions) in HostileActions())
             await RunCheckAsync(name, () => CheckHostileAsync(name, actions)).ConfigureAwait(false);
+        await RunCheckAsync(CheckNames.Forkable, CheckForkableAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.Dispose, CheckDisposeAsync).ConfigureAwait(false);
         return new CheckReport(environment.Id, environment.Version, _results);
     }
@@ -113,19 +114,6 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
         {
             throw new CheckFailure($"creating an instance of {environment.EnvironmentType.FullName} threw {e.GetType().Name}: {CheckText.Printable(e.Message, 200)}");
         }
-    }
-
-    private Task<EpisodeSession> StartAsync(IEnvironment instance, int seed, IEnvironmentTask task, RewardMode? mode = null, EpisodeLimits? limits = null)
-    {
-        if (environment.RequiresSandbox && options.Sandboxes is null)
-            throw new CheckFailure($"{environment.Id} needs a sandbox ([RequiresSandbox]) and the check was given none");
-        return EpisodeSession.StartAsync(instance, task, seed, limits ?? environment.Limits, mode ?? environment.RewardMode, options, environment.RequiresSandbox, cancellationToken);
-    }
-
-    private async Task<EpisodeRecord> PlayAsync(IEnvironment instance, int seed, IEnvironmentTask task, IAgent agent, RewardMode? mode = null, EpisodeLimits? limits = null)
-    {
-        await using var session = await StartAsync(instance, seed, task, mode, limits).ConfigureAwait(false);
-        return await session.RunToEndAsync(agent, environment.Id).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -71,6 +71,13 @@ public sealed class RegisteredEnvironment
         return _tasks.Take(seed, count);
     }
 
+    /// <summary>Where <paramref name="task"/>, one of <see cref="Tasks"/>(<paramref name="seed"/>), came from: the task file or the generator and seed, with a hash of its content.</summary>
+    public TaskProvenance TaskProvenance(IEnvironmentTask task, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return _tasks.Provenance(task, seed);
+    }
+
     /// <summary>The task named <paramref name="taskId"/> among <see cref="Tasks"/>(<paramref name="seed"/>), or null.</summary>
     public IEnvironmentTask? FindTask(string taskId, int seed = 0) =>
         Tasks(seed).FirstOrDefault(t => string.Equals(t.Id, taskId, StringComparison.Ordinal));

@@ -1,4 +1,5 @@
 using Forge.Core;
+using Forge.Host.Fingerprints;
 
 namespace Forge.Host.Registry;
 
@@ -13,6 +14,9 @@ internal abstract class TaskSource
 
     /// <summary>The first <paramref name="count"/> tasks (all of them when null) of the stream seeded by <paramref name="seed"/>.</summary>
     public abstract IReadOnlyList<IEnvironmentTask> Take(int seed, int? count);
+
+    /// <summary>Where <paramref name="task"/>, taken with <paramref name="seed"/>, came from, for a trajectory's provenance.</summary>
+    public abstract TaskProvenance Provenance(IEnvironmentTask task, int seed);
 }
 
 /// <summary>Tasks read from a file; the seed doesn't change them.</summary>
@@ -24,6 +28,9 @@ internal sealed class FileTaskSource(string displayPath, IReadOnlyList<IEnvironm
 
     public override IReadOnlyList<IEnvironmentTask> Take(int seed, int? count) =>
         count is { } n && n < tasks.Count ? tasks.Take(n).ToList() : tasks;
+
+    public override TaskProvenance Provenance(IEnvironmentTask task, int seed) =>
+        new() { Source = TaskProvenance.FileSource, File = displayPath, ContentHash = Fingerprint.Of(task) };
 }
 
 /// <summary>Tasks made by an <see cref="ITaskGenerator{TTask}"/>: the same seed and index give the same task.</summary>
@@ -32,6 +39,9 @@ internal sealed class GeneratorTaskSource(Type generatorType, int count) : TaskS
     public override int Count => count;
 
     public override string Describe() => $"{generatorType.Name} ({count})";
+
+    public override TaskProvenance Provenance(IEnvironmentTask task, int seed) =>
+        new() { Source = TaskProvenance.GeneratorSource, Generator = generatorType.FullName, GeneratorSeed = seed, ContentHash = Fingerprint.Of(task) };
 
     public override IReadOnlyList<IEnvironmentTask> Take(int seed, int? requested)
     {

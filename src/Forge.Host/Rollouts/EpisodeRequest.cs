@@ -18,4 +18,16 @@ public sealed record EpisodeRequest(string EpisodeId, string EnvironmentId, IEnv
 
     /// <summary>How the rubric turns scores into the reward.</summary>
     public RewardMode RewardMode { get; init; } = RewardMode.Graded;
+
+    /// <summary>The seed the agent draws its own choices from; null: the episode's seed (see <see cref="AgentTurn.AgentSeed"/>).</summary>
+    public int? AgentSeed { get; init; }
+
+    /// <summary>For a fork: the episode it branches from (recorded in the trajectory).</summary>
+    public string? ParentEpisodeId { get; init; }
+
+    /// <summary>For a fork: how many of the parent's steps are re-executed before the new agent acts.</summary>
+    public int? ForkStep { get; init; }
+
+    /// <summary>Where the task came from (recorded in the trajectory's provenance); null when the caller doesn't know.</summary>
+    public TaskProvenance? TaskProvenance { get; init; }
 }

@@ -1,11 +1,13 @@
 using Forge.Core;
+using Forge.Host.Fingerprints;
 using Microsoft.Extensions.Logging;
 using Polly.Timeout;
 
 namespace Forge.Host;
 
 /// <summary>
-/// Runs one episode from reset to its end and always returns its trajectory: a fault in the environment, the agent,
+/// The one episode driver: every path that plays an episode (rollouts, the checker, rerun, fork) runs through it, with its
+/// actions from an <see cref="ActionSource"/>. It runs one episode from reset to its end and always returns its trajectory: a fault in the environment, the agent,
 /// a reward function or the sandbox ends the episode as <see cref="Termination.Errored"/> with the boundary recorded;
 /// a hang is cut off by its deadline; cancellation of the run ends it as <see cref="Termination.Cancelled"/>.
 /// </summary>
@@ -15,21 +17,33 @@ namespace Forge.Host;
 /// agent whose context is full (<see cref="ContextLengthExceededException"/>, <c>context_length</c>); an environment
 /// that overruns a step is a fault of the environment and errors the episode.
 /// </remarks>
-internal sealed class EpisodeRunner(
-    Func<string, IEnvironment> createEnvironment,
-    AgentPipeline agent,
-    string agentId,
-    ISandboxProvider? sandboxes,
-    TimeProvider time,
-    ILogger logger,
-    string runId)
+internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider time, ILogger logger, string runId)
 {
     /// <summary>How long disposing an environment or a sandbox may take before the worker moves on (the disposal goes on in the background).</summary>
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task<Trajectory> RunAsync(EpisodeRequest request, CancellationToken runCancellation)
+    /// <summary>Runs <paramref name="request"/> on a fresh environment from <paramref name="createEnvironment"/> (disposed here) with <paramref name="actions"/>.</summary>
+    public async Task<Trajectory> RunAsync(EpisodeRequest request, Func<string, IEnvironment> createEnvironment, ActionSource actions, CancellationToken runCancellation) =>
+        (await RunEpisodeAsync(request, () => createEnvironment(request.EnvironmentId), ownsEnvironment: true, actions, runCancellation).ConfigureAwait(false)).Trajectory;
+
+    /// <summary>
+    /// Runs one episode: acquires a sandbox when the environment needs one, resets, then asks <paramref name="actions"/> for each
+    /// action and steps until the environment ends the episode, a limit ends it, or the source runs out. The environment is
+    /// disposed afterwards when <paramref name="ownsEnvironment"/> (otherwise the caller reuses it); the sandbox always is.
+    /// </summary>
+    public async Task<EpisodeOutcome> RunEpisodeAsync(EpisodeRequest request, Func<IEnvironment> createEnvironment, bool ownsEnvironment, ActionSource actions, CancellationToken runCancellation)
     {
-        var record = new TrajectoryBuilder(request, runId, agentId, time);
+        var record = new TrajectoryBuilder(request, runId, actions.AgentId, time)
+        {
+            Provenance = new Provenance
+            {
+                ForgeVersion = ForgeBuild.Version,
+                ForgeCommit = ForgeBuild.Commit,
+                Task = request.TaskProvenance,
+                Limits = request.Limits,
+                Agent = actions.Provenance,
+            },
+        };
         var limits = request.Limits;
         using var episodeDeadline = Deadlines.Start(limits.EpisodeTimeout, time, runCancellation);
         var episodeToken = episodeDeadline.Token;
@@ -37,15 +51,18 @@ internal sealed class EpisodeRunner(
         try
         {
             episode.Boundary = ErrorBoundary.Environment;
-            var environment = createEnvironment(request.EnvironmentId);
+            var environment = createEnvironment();
             episode.Environment = environment;
+            var environmentType = environment.GetType();
+            record.Provenance = record.Provenance with { EnvironmentAssembly = environmentType.Assembly.GetName().Name ?? "", EnvironmentAssemblyHash = Fingerprint.Of(environmentType.Assembly) };
             // The marker attribute, not Info: an environment's Info may need its episode's state, which exists only after reset.
-            if (environment.GetType().IsDefined(typeof(RequiresSandboxAttribute), inherit: true))
+            if (environmentType.IsDefined(typeof(RequiresSandboxAttribute), inherit: true))
             {
                 episode.Boundary = ErrorBoundary.Sandbox;
                 if (sandboxes is null)
                     throw new SandboxException($"{request.EnvironmentId} needs a sandbox, but none is configured; add a \"sandbox\" section to the scenario.");
                 episode.Sandbox = await sandboxes.AcquireAsync(episodeToken).ConfigureAwait(false);
+                record.Provenance = record.Provenance with { Sandbox = sandboxes.Provenance };
             }
 
             var context = new EpisodeContext(request.EpisodeId, request.Seed)
@@ -59,8 +76,11 @@ internal sealed class EpisodeRunner(
             };
             episode.Boundary = ErrorBoundary.Environment;
             var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+            if (reset is null) throw new InvalidOperationException("ResetAsync returned null.");
             record.Start(reset);
-            record.EnvironmentVersion = environment.Info.Version;
+            var info = environment.Info;
+            record.Info = info;
+            record.Provenance = record.Provenance with { EnvironmentVersion = info.Version };
 
             while (true)
             {
@@ -69,11 +89,12 @@ internal sealed class EpisodeRunner(
 
                 episode.Boundary = ErrorBoundary.Agent;
                 var turn = new AgentTurn(request.EnvironmentId, request.Task, [.. record.Conversation], record.Tools, context);
+                if (request.AgentSeed is { } agentSeed) turn = turn with { AgentSeed = agentSeed };
                 var agentStarted = time.GetTimestamp();
                 Message? action;
                 try
                 {
-                    action = await agent.ActAsync(turn, limits.TurnTimeout, episodeToken).ConfigureAwait(false);
+                    action = await actions.NextAsync(turn, limits.TurnTimeout, episodeToken).ConfigureAwait(false);
                 }
                 catch (TimeoutRejectedException)
                 {
@@ -83,7 +104,12 @@ internal sealed class EpisodeRunner(
                 {
                     return await TruncateAsync(episode, record, ContextLengthExceededException.Reason, limits, runCancellation).ConfigureAwait(false);
                 }
-                if (action is null) throw new InvalidOperationException($"Agent {agentId} returned no message.");
+                if (action is null)
+                {
+                    if (actions.Exhausted.TruncationReason is { } reason)
+                        return await TruncateAsync(episode, record, reason, limits, runCancellation).ConfigureAwait(false);
+                    return record.Finish(Termination.Cancelled);
+                }
                 var agentMs = time.GetElapsedTime(agentStarted).TotalMilliseconds;
 
                 episode.Boundary = ErrorBoundary.Environment;
@@ -91,7 +117,8 @@ internal sealed class EpisodeRunner(
                 StepResult result;
                 try
                 {
-                    result = await CallEnvironmentAsync(episode, token => environment.StepAsync(action, token), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+                    result = await CallEnvironmentAsync(episode, token => environment.StepAsync(action, token), limits.StepTimeout, episodeToken).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException("StepAsync returned null.");
                 }
                 catch
                 {
@@ -122,14 +149,15 @@ internal sealed class EpisodeRunner(
         }
         finally
         {
-            await DisposeAsync(episode, request).ConfigureAwait(false);
+            await DisposeAsync(episode, request, ownsEnvironment).ConfigureAwait(false);
         }
     }
 
     /// <summary>Ends an episode from outside and scores what was done; when the environment is still stuck in a call, it can't be asked, and the episode ends unscored.</summary>
-    private async Task<Trajectory> TruncateAsync(EpisodeState episode, TrajectoryBuilder record, string reason, EpisodeLimits limits, CancellationToken runCancellation)
+    private async Task<EpisodeOutcome> TruncateAsync(EpisodeState episode, TrajectoryBuilder record, string reason, EpisodeLimits limits, CancellationToken runCancellation)
     {
         var environment = episode.Environment;
+        record.HostTruncation = reason;
         if (environment is null || episode.EnvironmentBusy) return record.Finish(Termination.Truncated, reason);
         try
         {
@@ -172,7 +200,7 @@ internal sealed class EpisodeRunner(
         }
     }
 
-    private Trajectory Errored(TrajectoryBuilder record, ErrorBoundary boundary, Exception e)
+    private EpisodeOutcome Errored(TrajectoryBuilder record, ErrorBoundary boundary, Exception e)
     {
         boundary = e switch
         {
@@ -181,12 +209,14 @@ internal sealed class EpisodeRunner(
             _ => boundary,
         };
         logger.LogWarning(e, "Episode {EpisodeId} errored at the {Boundary} boundary.", record.EpisodeId, boundary);
-        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e.GetType().Name, e.Message));
+        // The step whose call failed: the agent's turn is the next step; a failed environment step was kept as an unanswered action.
+        int? step = boundary == ErrorBoundary.Agent ? record.StepCount : record.StepCount > 0 ? record.StepCount - 1 : null;
+        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e.GetType().Name, e.Message) { Step = step });
     }
 
-    private async ValueTask DisposeAsync(EpisodeState episode, EpisodeRequest request)
+    private async ValueTask DisposeAsync(EpisodeState episode, EpisodeRequest request, bool ownsEnvironment)
     {
-        if (episode.Environment is not null) await DisposeBoundedAsync(episode.Environment, "environment", request).ConfigureAwait(false);
+        if (episode.Environment is not null && ownsEnvironment) await DisposeBoundedAsync(episode.Environment, "environment", request).ConfigureAwait(false);
         if (episode.Sandbox is not null) await DisposeBoundedAsync(episode.Sandbox, "sandbox", request).ConfigureAwait(false);
     }
 

@@ -18,6 +18,9 @@ public sealed class RolloutEngine
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EpisodeRunner _runner;
+    private readonly Func<string, IEnvironment> _createEnvironment;
+    private readonly IAgent _agent;
+    private readonly AgentPipeline _pipeline;
 
     /// <summary>Creates an engine.</summary>
     /// <param name="options">Concurrency, buffering, retries; validated here.</param>
@@ -36,7 +39,10 @@ public sealed class RolloutEngine
         _options = options;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
-        _runner = new EpisodeRunner(createEnvironment, new AgentPipeline(agent, options, _time), agent.Id, sandboxes, _time, _logger, options.RunId);
+        _createEnvironment = createEnvironment;
+        _agent = agent;
+        _pipeline = new AgentPipeline(agent, options, _time);
+        _runner = new EpisodeRunner(sandboxes, _time, _logger, options.RunId);
     }
 
     /// <summary>Runs every request of <paramref name="requests"/>, ending when they are exhausted or <paramref name="cancellationToken"/> is cancelled.</summary>
@@ -128,7 +134,7 @@ public sealed class RolloutEngine
             Trajectory trajectory;
             try
             {
-                trajectory = await _runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
+                trajectory = await _runner.RunAsync(request, _createEnvironment, new AgentActions(_agent, _pipeline), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -6,6 +6,9 @@ namespace Forge.Host;
 internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, string agentId, TimeProvider time)
 {
     private readonly List<Step> _steps = [];
+    private readonly List<StepResult> _results = [];
+    private ResetResult? _reset;
+    private StepResult? _truncation;
     private readonly List<Message> _conversation = [];
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly long _started = time.GetTimestamp();
@@ -17,7 +20,17 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
 
     public string EnvironmentId => request.EnvironmentId;
 
-    public string EnvironmentVersion { get; set; } = "";
+    /// <summary>The environment's description after reset.</summary>
+    public EnvironmentInfo? Info { get; set; }
+
+    /// <summary>Where the episode came from; filled in as the driver learns it.</summary>
+    public Provenance Provenance { get; set; } = new();
+
+    /// <summary>Set when the host, not the environment, ended the episode.</summary>
+    public string? HostTruncation { get; set; }
+
+    /// <summary>True once reset returned.</summary>
+    public bool Started => _reset is not null;
 
     /// <summary>The conversation so far, prompt first (what the agent sees).</summary>
     public IReadOnlyList<Message> Conversation => _conversation;
@@ -28,6 +41,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
 
     public void Start(ResetResult reset)
     {
+        _reset = reset;
         _prompt = reset.Observation;
         _tools = reset.Tools;
         _conversation.AddRange(reset.Observation);
@@ -35,6 +49,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
 
     public void AddStep(Message action, StepResult result, double agentMs, double environmentMs)
     {
+        _results.Add(result);
         _steps.Add(new Step
         {
             Index = _steps.Count,
@@ -60,6 +75,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     /// <summary>The score of an episode truncated from outside (deadline): folded into the last step, as the rubric's total is on a normal last step.</summary>
     public void AddTruncation(StepResult result)
     {
+        _truncation = result;
         _breakdown = result.Breakdown ?? _breakdown;
         if (_steps.Count == 0)
         {
@@ -73,7 +89,10 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
 
     private double _extraReward;
 
-    public Trajectory Finish(Termination termination, string? truncationReason = null, EpisodeError? error = null)
+    public EpisodeOutcome Finish(Termination termination, string? truncationReason = null, EpisodeError? error = null) =>
+        new(Build(termination, truncationReason, error), _reset, Info, [.. _results], HostTruncation, _truncation);
+
+    private Trajectory Build(Termination termination, string? truncationReason, EpisodeError? error)
     {
         var scored = termination is Termination.Terminated or Termination.Truncated;
         var messages = _conversation;
@@ -83,7 +102,10 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
             RunId = runId,
             GroupId = request.GroupId,
             EnvironmentId = request.EnvironmentId,
-            EnvironmentVersion = EnvironmentVersion,
+            EnvironmentVersion = Info?.Version ?? "",
+            Provenance = Provenance,
+            ParentEpisodeId = request.ParentEpisodeId,
+            ForkStep = request.ForkStep,
             TaskId = request.Task.Id,
             Seed = request.Seed,
             AgentId = agentId,

@@ -47,6 +47,7 @@ public sealed partial record Scenario
                         {
                             Limits = limits,
                             RewardMode = rewardMode,
+                            TaskProvenance = source.DescribeTask?.Invoke(task, TaskSetSeed),
                         });
                 }
         }
@@ -82,4 +83,6 @@ public sealed partial record Scenario
 /// <param name="Limits">Its default limits.</param>
 /// <param name="RewardMode">Its default reward mode.</param>
 /// <param name="Tasks">Its tasks for a seed: the first N (or N generated) when a count is given, else all of them.</param>
-internal sealed record EnvironmentSource(string Id, EpisodeLimits Limits, RewardMode RewardMode, Func<int, int?, IReadOnlyList<IEnvironmentTask>> Tasks);
+/// <param name="DescribeTask">Where a task taken with a seed came from, for provenance; null when unknown.</param>
+internal sealed record EnvironmentSource(string Id, EpisodeLimits Limits, RewardMode RewardMode, Func<int, int?, IReadOnlyList<IEnvironmentTask>> Tasks,
+    Func<IEnvironmentTask, int, TaskProvenance>? DescribeTask = null);

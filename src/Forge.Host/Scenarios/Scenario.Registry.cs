@@ -16,7 +16,7 @@ public sealed partial record Scenario
         return ExpandRequests(id =>
         {
             var environment = registry.Get(id);
-            return new EnvironmentSource(environment.Id, environment.Limits, environment.RewardMode, environment.Tasks);
+            return new EnvironmentSource(environment.Id, environment.Limits, environment.RewardMode, environment.Tasks, environment.TaskProvenance);
         });
     }
 }

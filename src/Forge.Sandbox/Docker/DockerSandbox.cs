@@ -25,6 +25,7 @@ internal sealed partial class DockerSandbox : ISandbox
     private readonly Lock _countersLock = new();
     private readonly CancellationTokenSource _disposing = new();
     private readonly WarmPython _python;
+    private readonly WarmPython _session;
     private CgroupCounters _counters;
     private int _disposed;
 
@@ -37,6 +38,7 @@ internal sealed partial class DockerSandbox : ISandbox
         _user = user;
         _release = release;
         _python = new WarmPython(this);
+        _session = new WarmPython(this, session: true);
     }
 
     public string Backend => "docker";
@@ -166,7 +168,7 @@ internal sealed partial class DockerSandbox : ISandbox
         };
         var before = Counters;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        var result = await _python.RunAsync(request, cancel.Token).ConfigureAwait(false);
+        var result = await (request.Session ? _session : _python).RunAsync(request, cancel.Token).ConfigureAwait(false);
         if (result.Limit == SandboxLimit.None && result.ExitCode != 0)
             result = result with { Limit = await ClassifyAsync(result.ExitCode, result.Stderr, before, cancel.Token).ConfigureAwait(false) };
         return result;
@@ -204,5 +206,6 @@ internal sealed partial class DockerSandbox : ISandbox
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _release(this).ConfigureAwait(false);
         await _python.DisposeAsync().ConfigureAwait(false);
+        await _session.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -86,6 +86,11 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     /// <summary>Orphans removed at start-up.</summary>
     public int OrphansRemoved { get; private set; }
 
+    /// <summary>The backend, the image's name and, once the provider has started, its content id.</summary>
+    public SandboxProvenance Provenance => new() { Backend = Backend, Image = Image, ImageId = Volatile.Read(ref _imageId) };
+
+    private string? _imageId;
+
     public SandboxIsolation Isolation => new(Backend, true,
     [
         "network: none (--network none)",
@@ -139,7 +144,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         await _engine.VersionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _engine.CallAsync("inspect image", (c, ct) => c.Images.InspectImageAsync(Image, ct), cancellationToken).ConfigureAwait(false);
+            var image = await _engine.CallAsync("inspect image", (c, ct) => c.Images.InspectImageAsync(Image, ct), cancellationToken).ConfigureAwait(false);
+            _imageId = image.ID;
         }
         catch (SandboxException e) when (DockerEngine.IsNotFound(e))
         {

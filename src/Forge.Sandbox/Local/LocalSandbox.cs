@@ -22,6 +22,7 @@ internal sealed class LocalSandbox : ISandbox
     private readonly Action<LocalSandbox> _onDispose;
     private readonly ConcurrentDictionary<Process, byte> _running = new();
     private readonly WarmPython _python;
+    private readonly WarmPython _session;
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
@@ -34,6 +35,7 @@ internal sealed class LocalSandbox : ISandbox
         _cgroup = cgroup;
         _onDispose = onDispose;
         _python = new WarmPython(this);
+        _session = new WarmPython(this, session: true);
     }
 
     public string Id { get; }
@@ -137,7 +139,7 @@ internal sealed class LocalSandbox : ISandbox
             OutputLimitBytes = Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes),
         };
         var before = _cgroup?.ReadEvents() ?? default;
-        var result = await _python.RunAsync(request, cancellationToken).ConfigureAwait(false);
+        var result = await (request.Session ? _session : _python).RunAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.Limit == SandboxLimit.None && result.ExitCode != 0)
             result = result with { Limit = Classify(result.ExitCode, result.Stderr, before) };
         return result;
@@ -201,6 +203,7 @@ internal sealed class LocalSandbox : ISandbox
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _disposing.Cancel();
         await _python.DisposeAsync().ConfigureAwait(false);
+        await _session.DisposeAsync().ConfigureAwait(false);
         foreach (var process in _running.Keys) LocalProcess.Terminate(process, Unisolated);
         _cgroup?.Destroy();
         Workspace.Delete(_paths.Root);

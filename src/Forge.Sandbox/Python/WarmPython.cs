@@ -9,8 +9,10 @@ namespace Forge.Sandbox.Python;
 /// <summary>
 /// A persistent Python interpreter inside a sandbox, running Forge's driver (<c>forge_driver.py</c>), so that a snippet
 /// costs a fork instead of an interpreter start. Each snippet runs in a fresh forked child with fresh globals; the
-/// driver itself keeps no state from one snippet to the next. When the driver dies (the code killed it) or stops
-/// answering past a deadline, it is killed and the next call starts a new one. Calls are served one at a time.
+/// driver itself keeps no state from one snippet to the next. As a stateful session (<see cref="PythonRequest.Session"/>)
+/// it runs each snippet in one namespace kept from call to call instead, like a notebook kernel. When the driver dies
+/// (the code killed it) or stops answering past a deadline, it is killed and the next call starts a new one (a session
+/// starts empty again). Calls are served one at a time.
 /// Any backend whose sandbox implements <see cref="ISandbox.StartAsync"/> can use it.
 /// </summary>
 public sealed class WarmPython : IAsyncDisposable
@@ -30,12 +32,18 @@ public sealed class WarmPython : IAsyncDisposable
     /// <summary>The command that starts the driver inside a sandbox (<c>python3</c> on the sandbox's PATH).</summary>
     public static IReadOnlyList<string> Command { get; } = ["python3", "-I", "-X", "utf8", "-c", DriverSource];
 
-    /// <summary>A warm interpreter in <paramref name="sandbox"/>, started on first use.</summary>
-    public WarmPython(ISandbox sandbox)
-        : this(ct => sandbox.StartAsync(new ExecRequest(Command), ct)) { }
+    /// <summary>The command that starts the driver as a stateful session.</summary>
+    public static IReadOnlyList<string> SessionCommand { get; } = [.. Command, "session"];
+
+    /// <summary>A warm interpreter in <paramref name="sandbox"/>, started on first use; a stateful session when <paramref name="session"/>.</summary>
+    public WarmPython(ISandbox sandbox, bool session = false)
+        : this(ct => sandbox.StartAsync(new ExecRequest(session ? SessionCommand : Command), ct)) => IsSession = session;
 
     /// <summary>A warm interpreter started by <paramref name="start"/> (which runs <see cref="Command"/> somewhere).</summary>
     public WarmPython(Func<CancellationToken, Task<ISandboxProcess>> start) => _start = start;
+
+    /// <summary>True for a stateful session: globals persist from snippet to snippet until the interpreter dies.</summary>
+    public bool IsSession { get; }
 
     /// <summary>How many times the driver was started (1 after the first call; more after it died or hung).</summary>
     public int Starts { get; private set; }
@@ -106,7 +114,7 @@ public sealed class WarmPython : IAsyncDisposable
         var exited = await driver.Exited.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         await DiscardDriverAsync().ConfigureAwait(false);
         var stderr = exited.Stderr + (exited.Stderr.EndsWith('\n') || exited.Stderr.Length == 0 ? "" : "\n")
-            + $"forge: the Python interpreter exited (status {exited.ExitCode}); the next snippet starts a new one.\n";
+            + $"forge: the Python interpreter exited (status {exited.ExitCode}); the next snippet starts a new one{(IsSession ? " (the session's variables are gone)" : "")}.\n";
         var limit = exited.Limit != SandboxLimit.None ? exited.Limit : LimitClassifier.Classify(exited.ExitCode, exited.Stderr);
         return new ExecResult(exited.ExitCode == 0 ? 1 : exited.ExitCode, "", stderr, clock.Elapsed, limit);
     }

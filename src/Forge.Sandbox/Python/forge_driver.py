@@ -6,7 +6,12 @@
 #                             "stopped": "deadline"|"output"|null, "exception": str|null, "errno": int|null, "duration_ms": float}
 # Each snippet runs in a forked child with fresh globals as __main__, in its own process group: nothing it does (monkey
 # patching, os._exit, a crash) reaches the driver or the next snippet, and whatever it leaves running dies with it.
-import builtins, errno as _errno, io, json, os, select, signal, struct, sys, time, traceback, types
+# Started with the argument "session", the driver is a stateful session instead (a notebook kernel): snippets run in
+# the driver itself, in one __main__ namespace kept from call to call; the deadline interrupts the snippet (SIGALRM),
+# output goes to temporary files read back up to the cap. A snippet that kills the process ends the session.
+import builtins, errno as _errno, io, json, os, select, signal, struct, sys, tempfile, time, traceback, types
+
+_SESSION = sys.argv[1:] == ["session"]
 
 _IN = os.dup(0)
 _OUT = os.dup(1)
@@ -194,14 +199,133 @@ def _run(request):
     }
 
 
+class _Deadline(BaseException):
+    pass
+
+
+class _OutputLimit(BaseException):
+    pass
+
+
+class _CappedFile(io.RawIOBase):
+    """Writes to a file descriptor and stops the snippet once more than `limit` bytes were written through it."""
+
+    def __init__(self, fd, limit):
+        self.fd, self.left = fd, limit + 1
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        data = bytes(data)[:max(0, self.left)]
+        while data:
+            written = os.write(self.fd, data)
+            self.left -= written
+            data = data[written:]
+        if self.left <= 0:
+            raise _OutputLimit()
+        return len(data) if data else 0
+
+
+def _on_alarm(signum, frame):
+    raise _Deadline()
+
+
+_namespace = None
+_driver_main = sys.modules["__main__"]
+
+
+def _exit_status(e):
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code & 0xFF
+    print(e.code, file=sys.stderr)
+    return 1
+
+
+def _read_capped(f, limit):
+    f.flush()
+    f.seek(0)
+    data = f.read(limit + 1)
+    return data[:limit].decode("utf-8", "replace"), len(data) > limit
+
+
+def _run_session(request):
+    global _namespace
+    if _namespace is None:
+        _namespace = types.ModuleType("__main__")
+        _namespace.__dict__["__builtins__"] = builtins
+    code = request.get("code", "")
+    limit = int(request.get("output_limit", 1 << 20))
+    start = time.monotonic()
+    files = [tempfile.TemporaryFile() for _ in range(3)]
+    files[0].write((request.get("stdin") or "").encode("utf-8"))
+    files[0].seek(0)
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    streams = (sys.stdin, sys.stdout, sys.stderr, sys.argv)
+    status, stopped, report = 0, None, {}
+    try:
+        for fd, f in enumerate(files):
+            os.dup2(f.fileno(), fd)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8", errors="replace")
+        sys.stdout = io.TextIOWrapper(_CappedFile(1, limit), encoding="utf-8", errors="backslashreplace", write_through=True)
+        sys.stderr = io.TextIOWrapper(_CappedFile(2, limit), encoding="utf-8", errors="backslashreplace", write_through=True)
+        sys.argv = ["-c"]
+        sys.modules["__main__"] = _namespace
+        signal.setitimer(signal.ITIMER_REAL, max(0.001, float(request.get("timeout", 10))))
+        try:
+            exec(compile(code, "<snippet>", "exec"), _namespace.__dict__)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Deadline:
+        status, stopped = 128 + signal.SIGKILL, "deadline"
+    except _OutputLimit:
+        status, stopped = 128 + signal.SIGKILL, "output"
+    except SystemExit as e:
+        status = _exit_status(e)
+    except BaseException as e:
+        report = {"exception": type(e).__name__, "errno": getattr(e, "errno", None)}
+        try:
+            traceback.print_exception(type(e), e, e.__traceback__.tb_next)
+        except BaseException:
+            pass
+        status = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        sys.stdin, sys.stdout, sys.stderr, sys.argv = streams
+        sys.modules["__main__"] = _driver_main
+        for fd, original in enumerate(saved):
+            os.dup2(original, fd)
+            os.close(original)
+    stdout, out_cut = _read_capped(files[1], limit)
+    stderr, err_cut = _read_capped(files[2], limit)
+    for f in files:
+        f.close()
+    truncated = out_cut or err_cut
+    return {
+        "exit_code": status, "signal": signal.SIGKILL if stopped == "deadline" else None, "stdout": stdout, "stderr": stderr,
+        "truncated": truncated, "stopped": stopped or ("output" if truncated else None),
+        "exception": report.get("exception"), "errno": report.get("errno"), "duration_ms": (time.monotonic() - start) * 1000.0,
+    }
+
+
 def _main():
-    _write_frame({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0]})
+    if _SESSION:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        # Past the file-size limit a write fails (EFBIG) instead of killing the session.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    _write_frame({"ready": True, "pid": os.getpid(), "python": sys.version.split()[0], "session": _SESSION})
     while True:
         request = _read_frame()
         if request is None:
             return
         try:
-            response = _run(request)
+            response = _run_session(request) if _SESSION else _run(request)
         except Exception as e:
             response = {"exit_code": 1, "signal": None, "stdout": "", "stderr": "forge driver: %s: %s\n" % (type(e).__name__, e),
                         "truncated": False, "stopped": None, "exception": "DriverError", "errno": None, "duration_ms": 0.0}

@@ -43,7 +43,7 @@ public sealed class TaskStream
             var tasks = e.TaskIds is { } ids
                 ? ids.Select(id => registered.FindTask(id, scenario.TaskSetSeed) ?? throw new FormatException($"{scenario.Path}: {e.JsonPath}: {e.Id} has no task `{id}`")).ToList()
                 : registered.Tasks(scenario.TaskSetSeed, e.Tasks);
-            return new Pool(e.Id, tasks, scenario.Limits.ApplyTo(registered.Limits), scenario.RewardMode ?? registered.RewardMode);
+            return new Pool(e.Id, tasks, scenario.Limits.ApplyTo(registered.Limits), scenario.RewardMode ?? registered.RewardMode, t => registered.TaskProvenance(t, scenario.TaskSetSeed));
         }).ToList();
         for (var s = 0; s < _stages.Count; s++)
             if (!_pools.Any(p => StageTasks(p, s).Count > 0))
@@ -79,6 +79,7 @@ public sealed class TaskStream
                 {
                     Limits = pool.Limits,
                     RewardMode = rewardMode,
+                    TaskProvenance = pool.Provenance(task),
                 }).ToList();
         }
     }
@@ -108,7 +109,7 @@ public sealed class TaskStream
     private static List<IEnvironmentTask> Filter(IReadOnlyList<IEnvironmentTask> tasks, string pattern) =>
         string.IsNullOrEmpty(pattern) ? [.. tasks] : [.. tasks.Where(t => Regex.IsMatch(t.Id, pattern, RegexOptions.CultureInvariant))];
 
-    private sealed record Pool(string Id, IReadOnlyList<IEnvironmentTask> Tasks, EpisodeLimits Limits, RewardMode RewardMode)
+    private sealed record Pool(string Id, IReadOnlyList<IEnvironmentTask> Tasks, EpisodeLimits Limits, RewardMode RewardMode, Func<IEnvironmentTask, TaskProvenance> Provenance)
     {
         public Dictionary<int, IReadOnlyList<IEnvironmentTask>> ByStage { get; } = [];
     }

@@ -63,6 +63,17 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     /// <inheritdoc />
     public string Id => "policy";
 
+    /// <summary>SHA-256 of the checkpoint the weights were loaded from, when they were (set by whoever loaded them); recorded in provenance.</summary>
+    public string? CheckpointHash { get; set; }
+
+    /// <summary>The policy, its version and the checkpoint's hash.</summary>
+    public AgentProvenance Provenance => new()
+    {
+        Type = "policy",
+        PolicyCheckpointHash = CheckpointHash,
+        Details = $"policy v{Version}",
+    };
+
     /// <summary>The version of the weights generating now.</summary>
     public int Version { get; private set; }
 

@@ -68,9 +68,30 @@ public sealed class EnvironmentCheckerTests
         Expect(report, CheckNames.Reset, CheckStatus.Passed);
         var determinism = Expect(report, CheckNames.Determinism, CheckStatus.Failed);
         Assert.Contains("two runs on fresh instances differ", determinism.Message);
-        Assert.Contains("prompt[0]", determinism.Message);
+        Assert.Contains("reset: observation", determinism.Message);
         Assert.False(report.Passed);
         Expect(report, CheckNames.Reset, CheckStatus.Passed);
+    }
+
+    [Fact]
+    public async Task CheckAsync_EnvironmentQuotingTheClock_IsReportedAsNotForkable()
+    {
+        var report = await CheckAsync("broken/clock-reading", "Forge.Host.Tests.Checking.Fixtures.ClockReadingEnvironment");
+
+        Expect(report, CheckNames.Determinism, CheckStatus.Passed);
+        var forkable = Expect(report, CheckNames.Forkable, CheckStatus.Failed);
+        Assert.StartsWith("not forkable: re-executing the 1 recorded action of seed 0, task 'a' (forge/probe) on a fresh instance", forkable.Message);
+        Assert.Contains("differs at reset: observation", forkable.Message);
+        Assert.Contains("[NotForkable(\"why\")]", forkable.Message);
+    }
+
+    [Fact]
+    public async Task CheckAsync_EnvironmentMarkedNotForkable_SaysWhyAndSkips()
+    {
+        var report = await CheckAsync("broken/clock-reading-declared", "Forge.Host.Tests.Checking.Fixtures.DeclaredClockReadingEnvironment");
+
+        var forkable = Expect(report, CheckNames.Forkable, CheckStatus.Skipped);
+        Assert.Equal("not forkable: it quotes the wall clock ([NotForkable]); replay can't rerun or fork its episodes", forkable.Message);
     }
 
     [Fact]

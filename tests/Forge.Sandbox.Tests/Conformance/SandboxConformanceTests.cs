@@ -397,6 +397,72 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
         Assert.Equal("ok\n", after.Stdout);
     }
 
+    // ── stateful Python session ──────────────────────────────────────────────────
+
+    private static PythonRequest Session(string code) => new(code) { Session = true };
+
+    [SkippableFact]
+    public async Task RunPythonAsync_Session_KeepsGlobalsFromCallToCall_AndFreshSnippetsDontSeeThem()
+    {
+        await using var sandbox = await SandboxAsync();
+        var define = await sandbox.RunPythonAsync(Session("import json\nx = 41\ndef twice(v):\n    return 2 * v"));
+        Assert.True(define.Succeeded, define.Stderr);
+        var use = await sandbox.RunPythonAsync(Session("print(x + 1, twice(x), json.dumps([x]), __name__)"));
+        Assert.Equal("42 82 [41] __main__\n", use.Stdout);
+        var fresh = await sandbox.RunPythonAsync(new PythonRequest("print('x' in globals())"));
+        Assert.Equal("False\n", fresh.Stdout);
+        var echoed = await sandbox.RunPythonAsync(Session("print(input()[::-1], x)") with { Stdin = "abc\n" });
+        Assert.Equal("cba 41\n", echoed.Stdout);
+    }
+
+    [SkippableFact]
+    public async Task RunPythonAsync_Session_ErrorsDeadlineAndOutputCap_StopTheSnippetNotTheSession()
+    {
+        await using var sandbox = await SandboxAsync();
+        await sandbox.RunPythonAsync(Session("x = 7"));
+        var raised = await sandbox.RunPythonAsync(Session("x = 8\nraise ValueError('bad')"));
+        Assert.Equal(1, raised.ExitCode);
+        Assert.Contains("ValueError: bad", raised.Stderr);
+        var loop = await sandbox.RunPythonAsync(Session("while True: pass") with { Timeout = TimeSpan.FromSeconds(1) });
+        Assert.Equal(SandboxLimit.Deadline, loop.Limit);
+        var output = await sandbox.RunPythonAsync(Session("while True: print('y' * 100)") with { OutputLimitBytes = 10_000 });
+        Assert.Equal((SandboxLimit.Output, true, 10_000), (output.Limit, output.OutputTruncated, output.Stdout.Length));
+        var exited = await sandbox.RunPythonAsync(Session("import sys\nsys.exit(3)"));
+        Assert.Equal(3, exited.ExitCode);
+        var after = await sandbox.RunPythonAsync(Session("print(x)"));
+        Assert.Equal("8\n", after.Stdout);
+    }
+
+    [SkippableFact]
+    public async Task RunPythonAsync_Session_KilledInterpreter_StartsEmptyAndSaysSo()
+    {
+        await using var sandbox = await SandboxAsync();
+        await sandbox.RunPythonAsync(Session("x = 1"));
+        var killed = await sandbox.RunPythonAsync(Session("import os\nos._exit(3)"));
+        Assert.False(killed.Succeeded);
+        Assert.Contains("the session's variables are gone", killed.Stderr);
+        var next = await sandbox.RunPythonAsync(Session("print('x' in globals())"));
+        Assert.Equal("False\n", next.Stdout);
+    }
+
+    [SkippableFact]
+    public async Task RunPythonAsync_Session_KeepsTheSandboxIsolation()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accepted = listener.AcceptTcpClientAsync();
+        await using var sandbox = await SandboxAsync();
+        var network = await sandbox.RunPythonAsync(Session(
+            $"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=3)\n    print('connected')\nexcept OSError as e:\n    print('blocked')"));
+        Assert.Equal("blocked\n", network.Stdout);
+        Assert.False(accepted.IsCompleted, "A session reached a port listening on the host's loopback.");
+        var secret = await sandbox.RunPythonAsync(Session("try:\n    open('/etc/shadow').read()\n    print('read')\nexcept OSError:\n    print('denied')"));
+        Assert.Equal("denied\n", secret.Stdout);
+        var memory = await sandbox.RunPythonAsync(Session("b = []\nwhile True:\n    b.append(bytearray(16 << 20))"));
+        Assert.Equal(SandboxLimit.Memory, memory.Limit);
+    }
+
     // ── helpers ─────────────────────────────────────────────────────────────────
 
     /// <summary>Pids of host processes whose command line contains <paramref name="marker"/>.</summary>

@@ -2,14 +2,16 @@ using System.ComponentModel;
 using Forge.Core;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
+using Forge.Host.Replay;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Trajectories;
 
 /// <summary>
-/// <c>forge replay FILE [--episode ID | --index N] [--rerun]</c>: one recorded episode, turn by turn; with <c>--rerun</c>, the
-/// recorded assistant messages are sent again to a fresh instance of the environment and the first divergence is reported.
+/// <c>forge replay FILE</c>: one recorded episode, turn by turn. <c>--rerun</c> re-executes it against today's code and
+/// reports the first divergence; <c>--fork-at K --agent SPEC</c> restores its state after K steps and lets another agent
+/// continue; <c>--rerun-all</c> re-executes every episode of the log (the regression test of an environment).
 /// </summary>
 internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 {
@@ -28,16 +30,62 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         public int? Index { get; init; }
 
         [CommandOption("--rerun")]
-        [Description("Re-execute the recorded assistant messages against the environment and report the first step that diverges (exit 1 if one does).")]
+        [Description("Re-execute the recorded actions against today's environment (as its provenance says: task, limits, reward mode, sandbox) and report the first step that diverges (exit 1 if one does).")]
         public bool Rerun { get; init; }
 
+        [CommandOption("--rerun-all")]
+        [Description("Re-execute every episode of the log and print reproduced / diverged / not rerunnable (exit 1 on any divergence).")]
+        public bool RerunAll { get; init; }
+
+        [CommandOption("--env <ID>")]
+        [Description("With --rerun-all: only this environment's episodes.")]
+        public string? Env { get; init; }
+
+        [CommandOption("--json")]
+        [Description("With --rerun-all: print one JSON object (episodes, reproduced, diverged, not_rerunnable).")]
+        public bool Json { get; init; }
+
+        [CommandOption("--fork-at <K>")]
+        [Description("Restore the episode's state after its first K steps (re-executing them) and let --agent continue; each branch is recorded with its parent.")]
+        public int? ForkAt { get; init; }
+
+        [CommandOption("--agent <SPEC>")]
+        [Description("With --fork-at: scripted, noisy[:RATE], policy:CHECKPOINT_DIR, or semantic-kernel:MODEL@URL (key from OPENAI_API_KEY).")]
+        public string? Agent { get; init; }
+
+        [CommandOption("--samples <N>")]
+        [Description("With --fork-at: how many branches (default 4).")]
+        public int Samples { get; init; } = 4;
+
+        [CommandOption("--out <DIR>")]
+        [Description("With --fork-at: where the branches are recorded (default: forks/ beside FILE).")]
+        public string? Out { get; init; }
+
+        [CommandOption("--sandbox <BACKEND>")]
+        [Description("Rebuild sandboxes on this backend (local or docker) instead of the recorded one.")]
+        public string? Sandbox { get; init; }
+
         [CommandOption("--registry <PATH>")]
-        [Description("With --rerun: the environments.json to load (default: ./environments.json, else the one beside forge).")]
+        [Description("The environments.json to load (default: ./environments.json, else the one beside forge).")]
         public string? Registry { get; init; }
 
         [CommandOption("--task-seed <N>")]
-        [Description("With --rerun: the scenario seed that generated the tasks (generated tasks only; default 0).")]
-        public int TaskSeed { get; init; }
+        [Description("The scenario seed that generated the tasks, for episodes recorded before provenance was kept (newer ones record it).")]
+        public int? TaskSeed { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            var modes = (Rerun ? 1 : 0) + (RerunAll ? 1 : 0) + (ForkAt is null ? 0 : 1);
+            if (modes > 1) return ValidationResult.Error("give one of --rerun, --rerun-all and --fork-at");
+            if (RerunAll && (Episode is not null || Index is not null)) return ValidationResult.Error("--rerun-all re-executes every episode; drop --episode/--index (filter with --env)");
+            if (!RerunAll && (Env is not null || Json)) return ValidationResult.Error("--env and --json go with --rerun-all");
+            if (ForkAt is null && (Agent is not null || Out is not null)) return ValidationResult.Error("--agent and --out go with --fork-at");
+            if (ForkAt is not null && string.IsNullOrWhiteSpace(Agent)) return ValidationResult.Error("--fork-at needs --agent SPEC (scripted, noisy[:RATE], policy:CHECKPOINT_DIR, semantic-kernel:MODEL@URL)");
+            if (ForkAt is < 0) return ValidationResult.Error($"--fork-at must be 0 or more (got {ForkAt})");
+            if (Samples is < 1 or > 10_000) return ValidationResult.Error($"--samples must be between 1 and 10000 (got {Samples})");
+            if (Sandbox is not null && !SandboxOptions.Backends.Contains(Sandbox)) return ValidationResult.Error($"--sandbox must be {string.Join(" or ", SandboxOptions.Backends)} (got '{Sandbox}')");
+            return ValidationResult.Success();
+        }
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken) =>
@@ -45,41 +93,35 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
 
     internal static async Task<int> RunAsync(Settings settings, TextWriter stdout, TextWriter stderr, int? width = null, CancellationToken cancellationToken = default)
     {
+        if (settings.Validate() is { Successful: false } invalid) throw new ArgumentException(invalid.Message);
         var (file, _) = TrajectoryFileLoader.Load(settings.File, stderr);
-        var trajectory = Select(file.Trajectories, settings);
         var console = TrajectoryFileLoader.ConsoleFor(stdout, width);
-        if (!settings.Rerun)
+        if (settings.RerunAll)
+            return await ReplayRerunAll.RunAsync(file, settings, Registry(settings), console, stdout, cancellationToken);
+
+        var trajectory = Select(file.Trajectories, settings);
+        if (!settings.Rerun && settings.ForkAt is null)
         {
             ReplayRenderer.Render(trajectory, console);
             return 0;
         }
-
-        var registry = EnvironmentRegistry.Load(settings.Registry ?? EnvironmentRegistry.DefaultPath);
-        var environment = registry.Get(trajectory.EnvironmentId);
-        if (environment.RequiresSandbox)
-            throw new ArgumentException($"{environment.Id} runs in a sandbox; --rerun does not provide one yet.");
-        var task = environment.FindTask(trajectory.TaskId, settings.TaskSeed)
-            ?? throw new KeyNotFoundException($"Task `{trajectory.TaskId}` is not among {environment.Id}'s tasks (task seed {settings.TaskSeed}); "
-                + "for generated tasks pass the scenario's seed with --task-seed.");
-        var report = await TrajectoryRerunner.RerunAsync(trajectory, environment.Create(), task, environment.Limits, environment.RewardMode, cancellationToken: cancellationToken);
-        RenderRerun(report, environment, console);
-        return report.Divergence is null ? 0 : 1;
-    }
-
-    private static void RenderRerun(RerunReport report, RegisteredEnvironment environment, IAnsiConsole console)
-    {
-        console.MarkupLine(Markup.Escape($"Re-ran {report.EpisodeId} against {environment.Id} v{environment.Version}: {report.StepsReplayed} step(s) matched the recording."));
-        foreach (var note in report.Notes) console.MarkupLine($"[grey]note: {Markup.Escape(note)}[/]");
-        if (report.Divergence is not { } d)
+        var registry = Registry(settings);
+        try
         {
-            console.MarkupLine("[green]No divergence: every observation and reward matched.[/]");
-            return;
+            var setup = ReplaySetup.Resolve(trajectory, registry, settings.TaskSeed);
+            await using var sandboxes = new ReplaySandboxes(settings.Sandbox);
+            return settings.Rerun
+                ? await ReplayRerun.RunAsync(trajectory, setup, sandboxes, console, cancellationToken)
+                : await ReplayFork.RunAsync(trajectory, setup, sandboxes, settings, console, cancellationToken);
         }
-        var where = d.Step is { } step ? $"step {step}" : "the opening observation (reset)";
-        console.MarkupLine($"[red]First divergence at {Markup.Escape(where)}: {Markup.Escape(d.What)}[/]");
-        console.MarkupLine($"  recorded: {Markup.Escape(d.Recorded)}");
-        console.MarkupLine($"  rerun:    {Markup.Escape(d.Rerun)}");
+        catch (ReplayException e)
+        {
+            stderr.WriteLine($"forge: episode {trajectory.EpisodeId} can't be re-executed: {e.Message}");
+            return CliErrors.BadInput;
+        }
     }
+
+    private static EnvironmentRegistry Registry(Settings settings) => EnvironmentRegistry.Load(settings.Registry ?? EnvironmentRegistry.DefaultPath);
 
     internal static Trajectory Select(IReadOnlyList<Trajectory> trajectories, Settings settings)
     {

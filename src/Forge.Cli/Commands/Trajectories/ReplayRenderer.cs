@@ -14,8 +14,11 @@ internal static class ReplayRenderer
         var group = t.GroupId.Length == 0 ? "" : $" · group {t.GroupId}";
         var run = t.RunId.Length == 0 ? "" : $" · run {t.RunId}";
         console.MarkupLine(E($"agent {(t.AgentId.Length == 0 ? "(none)" : t.AgentId)}{policy}{group}{run} · started {t.StartedAt:yyyy-MM-dd HH:mm:ss zzz} · {Ms(t.DurationMs)} · {t.Steps.Count} steps"));
+        if (t.ParentEpisodeId is { } parent)
+            console.MarkupLine(E($"forked from episode {parent} at step {t.ForkStep}: steps 0–{t.ForkStep - 1} re-executed from the parent, then {t.AgentId} acted"));
         if (t.Tools.Count > 0)
             console.MarkupLine(E($"tools: {string.Join(", ", t.Tools.Select(tool => tool.Name))}"));
+        foreach (var line in ProvenanceLines(t)) console.MarkupLine($"[grey]{E(line)}[/]");
 
         console.WriteLine();
         foreach (var message in t.Prompt) WriteMessage(message, console);
@@ -71,9 +74,36 @@ internal static class ReplayRenderer
         }
     }
 
+    /// <summary>The provenance in a few lines; one line saying it is missing for trajectories recorded before it was kept.</summary>
+    internal static IEnumerable<string> ProvenanceLines(Trajectory t)
+    {
+        if (t.Provenance is not { } p)
+        {
+            yield return "provenance: none (recorded before Forge kept it)";
+            yield break;
+        }
+        yield return $"provenance: forge {p.ForgeVersion}{(p.ForgeCommit.Length > 0 ? $" ({Short(p.ForgeCommit)})" : "")} · {p.EnvironmentAssembly} {Short(p.EnvironmentAssemblyHash)} · reward mode {(t.RewardMode is { } m ? Names.Snake(m) : "unknown")}";
+        if (p.Task is { } task)
+            yield return $"task: {(task.Source == TaskProvenance.GeneratorSource ? $"generator {task.Generator}, seed {task.GeneratorSeed}" : $"file {task.File}")} · content {Short(task.ContentHash)}";
+        if (p.Limits is { } l)
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"limits: max_turns {l.MaxTurns} · turn {l.TurnTimeout.TotalSeconds:0.###} s · step {l.StepTimeout.TotalSeconds:0.###} s · tool {l.ToolTimeout.TotalSeconds:0.###} s · episode {l.EpisodeTimeout.TotalSeconds:0.###} s · max_action_chars {l.MaxActionChars}");
+        if (p.Sandbox is { } sandbox)
+            yield return $"sandbox: {sandbox.Backend}{(sandbox.Image is { } image ? $" image {image}" : "")}{(sandbox.ImageId is { } id ? $" ({Short(id)})" : "")}";
+        if (p.Agent is { } a)
+            yield return "agent: " + string.Join(" · ", new[]
+            {
+                a.Type, a.Model, a.EndpointHost is { } host ? $"endpoint {host}" : null,
+                a.PolicyCheckpointHash is { } hash ? $"checkpoint {Short(hash)}" : null, a.Details,
+            }.Where(x => !string.IsNullOrEmpty(x)));
+    }
+
+    private static string Short(string hash) => hash.StartsWith("sha256:", StringComparison.Ordinal) ? "sha256:" + Short(hash[7..]) : hash.Length > 12 ? hash[..12] : hash;
+
     private static void Heading(IAnsiConsole console, string text) => console.MarkupLine($"[bold]── {E(text)} ──[/]");
 
-    private static string E(string text) => Markup.Escape(text);
+    /// <summary>Recorded text for the terminal: control and invalid characters escaped, then Spectre markup escaped.</summary>
+    internal static string E(string text) => Markup.Escape(TerminalText.Escape(text));
 
     private static string Ms(double ms) => $"{ms.ToString("0.##", CultureInfo.InvariantCulture)} ms";
 

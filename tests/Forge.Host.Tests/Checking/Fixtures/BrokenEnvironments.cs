@@ -99,3 +99,24 @@ public sealed class SloppyEnvironment : IEnvironment
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
+
+/// <summary>Opens with the episode clock's date: re-executing an episode on another day doesn't reproduce it.</summary>
+[Environment("broken/clock-reading")]
+public sealed class ClockReadingEnvironment : ToolEnvironment<EchoTask>
+{
+    protected override IEnumerable<Message> Prompt(EchoTask task) =>
+        [Message.User($"{task.Word} (today is {Context.Time.GetUtcNow():yyyy-MM-dd})")];
+
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+}
+
+/// <summary>The same, declared: its author marks it as not forkable.</summary>
+[Environment("broken/clock-reading-declared")]
+[NotForkable("it quotes the wall clock")]
+public sealed class DeclaredClockReadingEnvironment : ToolEnvironment<EchoTask>
+{
+    protected override IEnumerable<Message> Prompt(EchoTask task) =>
+        [Message.User($"{task.Word} (today is {Context.Time.GetUtcNow():yyyy-MM-dd})")];
+
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+}

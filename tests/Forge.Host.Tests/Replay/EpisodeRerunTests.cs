@@ -1,28 +1,11 @@
 using Forge.Core;
-using Forge.Host.Recording;
+using Forge.Host.Replay;
 
-namespace Forge.Host.Tests.Recording;
+namespace Forge.Host.Tests.Replay;
 
-public sealed class TrajectoryRerunnerTests
+public sealed class EpisodeRerunTests
 {
-    private sealed record GuessTask(string Id, string Answer) : IEnvironmentTask;
-
-    /// <summary>The agent guesses a word; a wrong guess gets a hint, the right one ends the episode. <paramref name="hint"/> lets a test change the environment.</summary>
-    [Environment("test/guess", Version = "2")]
-    private sealed class GuessEnvironment(string hint = "warmer", bool throwOnGuess = false) : Environment<GuessTask>
-    {
-        protected override IEnumerable<Message> Prompt(GuessTask task) => [Message.User("Guess the word.")];
-
-        protected override Rubric Rubric => new Rubric().Add("exact", 1, c => c.FinalAnswer == "apple" ? 1 : 0);
-
-        protected override ValueTask<Turn> OnStepAsync(Message action, CancellationToken cancellationToken)
-        {
-            if (throwOnGuess) throw new InvalidOperationException("guess store offline");
-            return ValueTask.FromResult(action.Content == Task.Answer ? Turn.End() : Turn.Continue(Message.User(hint)));
-        }
-    }
-
-    private static readonly GuessTask Task1 = new("w-1", "apple");
+    private static readonly GuessTask Task1 = GuessEnvironment.Task1;
 
     private static async Task<Trajectory> RecordAsync(IEnvironment environment, params string[] guesses)
     {
@@ -45,7 +28,7 @@ public sealed class TrajectoryRerunnerTests
     }
 
     private static Task<RerunReport> RerunAsync(Trajectory recorded, IEnvironment environment) =>
-        TrajectoryRerunner.RerunAsync(recorded, environment, Task1, EpisodeLimits.Default, RewardMode.Graded);
+        EpisodeRerun.RunAsync(recorded, GuessEnvironment.Setup(() => environment));
 
     [Fact]
     public async Task RerunAsync_SameEnvironment_ReproducesEveryStep()
@@ -66,10 +49,10 @@ public sealed class TrajectoryRerunnerTests
 
         var report = await RerunAsync(recorded, new GuessEnvironment(hint: "colder"));
 
-        var divergence = Assert.IsType<RerunDivergence>(report.Divergence);
+        var divergence = Assert.IsType<TrajectoryDivergence>(report.Divergence);
         Assert.Equal((0, "observation"), (divergence.Step, divergence.What));
-        Assert.Equal("message 0: user: \"warmer\"", divergence.Recorded);
-        Assert.Equal("message 0: user: \"colder\"", divergence.Rerun);
+        Assert.Equal("message 0: user: \"warmer\"", divergence.Expected);
+        Assert.Equal("message 0: user: \"colder\"", divergence.Actual);
     }
 
     [Fact]
@@ -81,7 +64,7 @@ public sealed class TrajectoryRerunnerTests
 
         var report = await RerunAsync(recorded with { Steps = steps }, new GuessEnvironment());
 
-        Assert.Equal(new RerunDivergence(1, "reward", "0.5", "1"), report.Divergence);
+        Assert.Equal(new TrajectoryDivergence(1, "reward", "0.5", "1"), report.Divergence);
         Assert.Equal(1, report.StepsReplayed);
     }
 
@@ -109,6 +92,6 @@ public sealed class TrajectoryRerunnerTests
         var report = await RerunAsync(recorded, new GuessEnvironment(throwOnGuess: true));
 
         Assert.Null(report.Divergence);
-        Assert.Contains("threw InvalidOperationException again", Assert.Single(report.Notes));
+        Assert.Contains("environment failed again as recorded (InvalidOperationException: guess store offline)", Assert.Single(report.Notes));
     }
 }

@@ -25,10 +25,14 @@ app.Configure(config =>
     {
         bench.SetDescription("Measure Forge against baselines run side by side.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
+        // bench view (viewer): open + filter of a 100,000-episode log against 2 s, a random episode against 5 ms.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchViewCommand>("view").WithDescription("How fast forge view opens and filters a 100,000-episode log and reads one episode from it.");
         bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
         // bench rl (rl): async vs sync rollouts, wall time for the same number of policy updates.
+        // bench serve (serve): forge serve's tokens/s and time to first token at several concurrencies, beside the in-process Generator.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchServeCommand>("serve").WithDescription("forge serve throughput and time to first token at concurrency 1, 8 and 64, beside the in-process Generator.");
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
         // bench prefix (rl): generation and training steps on agent-shaped batches, shared prompt prefix run once vs every row's whole prompt.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchPrefixCommand>("prefix").WithDescription("Generation and training tokens/s on batches whose rows share a prompt prefix: run once vs run in every row.");
@@ -39,6 +43,9 @@ app.Configure(config =>
         .WithExample("inspect", "runs/quickstart/trajectories.forge");
     config.AddCommand<ReplayCommand>("replay").WithDescription("Show one recorded episode turn by turn; re-execute it (--rerun), every episode of a log (--rerun-all), or fork it (--fork-at).")
         .WithExample("replay", "runs/quickstart/trajectories.forge", "--episode", "ep-0001");
+    // view: the trajectory viewer in the browser (Forge.Viewer).
+    config.AddCommand<Forge.Cli.Commands.View.ViewCommand>("view").WithDescription("Browse runs, episodes, comparisons and training curves in the browser (127.0.0.1).")
+        .WithExample("view", "runs/quickstart");
     config.AddCommand<ExportCommand>("export").WithDescription("Export trajectories as JSON lines, or a model folder as a Hugging Face folder.")
         .WithExample("export", "runs/quickstart/trajectories.forge", "--jsonl", "--out", "trajectories.jsonl")
         .WithExample("export", "runs/train/checkpoints/latest", "--hf", "exported-model");
@@ -74,6 +81,10 @@ app.Configure(config =>
 
     // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
     config.AddCommand<Forge.Cli.Commands.Doctor.DoctorCommand>("doctor").WithDescription("Say which device, libtorch (path, version), CUDA/bf16 support, .NET host and sandbox backends Forge gets here.");
+
+    // serve (serve): the policy behind an OpenAI-compatible endpoint.
+    config.AddCommand<Forge.Cli.Commands.Serve.ServeCommand>("serve").WithDescription("Serve a checkpoint or Hugging Face model behind an OpenAI-compatible endpoint (continuous batching).")
+        .WithExample("serve", "--checkpoint", "runs/quickstart/train/checkpoints/final");
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });

@@ -73,9 +73,62 @@ public sealed class SemanticKernelAgent : IAgent, IDisposable
             MaxTokens = _options.MaxTokens,
             FunctionChoiceBehavior = turn.Tools.Count == 0 ? null : FunctionChoiceBehavior.Auto(_declarations.GetValue(turn.Tools, ToolDeclarations.Create), autoInvoke: false),
         };
-        var replies = await _chat.GetChatMessageContentsAsync(history, settings, kernel: null, cancellationToken).ConfigureAwait(false);
-        if (replies.Count == 0) throw new InvalidOperationException($"{Id}: the endpoint returned no message.");
+        var replies = await CompleteAsync(history, settings, cancellationToken).ConfigureAwait(false);
+        if (replies.Count == 0) throw new AgentReplyException("empty_reply", $"{Id}: the endpoint's reply has no choices.");
         return ChatMapping.ToMessage(replies[0]);
+    }
+
+    /// <summary>Most waits on a busy endpoint (429 or 503 with Retry-After) in one turn; the turn deadline bounds them too.</summary>
+    internal const int MaxBusyRetries = 5;
+
+    // One completion; a 429 or 503 that says when to come back is retried then (the host's turn deadline cancels the wait).
+    private async Task<IReadOnlyList<ChatMessageContent>> CompleteAsync(ChatHistory history, OpenAIPromptExecutionSettings settings, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await _chat.GetChatMessageContentsAsync(history, settings, kernel: null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (attempt < MaxBusyRetries && (int?)e.StatusCode is 429 or 503 && RetryAfter(e) is { } delay)
+            {
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                // The connector indexes the first choice of a reply that has none.
+                throw new AgentReplyException("empty_reply", $"{Id}: the endpoint's reply has no choices.", e);
+            }
+            catch (Exception e) when (IsMalformed(e))
+            {
+                throw new AgentReplyException("malformed_reply", $"{Id}: the endpoint's reply is not a chat completion the client can read ({Innermost(e).Message}).", e);
+            }
+        }
+    }
+
+    // Retry-After in seconds (or an HTTP date) from the response behind the exception; null when it gives none.
+    private static TimeSpan? RetryAfter(HttpOperationException e)
+    {
+        if (e.InnerException is not System.ClientModel.ClientResultException { } result || result.GetRawResponse() is not { } response
+            || !response.Headers.TryGetValue("Retry-After", out var value) || value is null)
+            return null;
+        if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            return TimeSpan.FromSeconds(Math.Min(seconds, 600));
+        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? TimeSpan.FromSeconds(Math.Clamp((at - DateTimeOffset.UtcNow).TotalSeconds, 0, 600))
+            : null;
+    }
+
+    // A body that isn't the JSON of a chat completion (truncated, not JSON, wrong shape) surfaces from inside the client
+    // libraries as a JSON, format, key or argument error, possibly wrapped.
+    private static bool IsMalformed(Exception e) =>
+        Innermost(e) is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException
+        && e is not OperationCanceledException;
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
     }
 
     /// <summary>Releases the HTTP connection pool.</summary>

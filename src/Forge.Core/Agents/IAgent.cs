@@ -51,3 +51,13 @@ public sealed class ContextLengthExceededException(string message) : Exception(m
     /// <summary>The truncation reason recorded in the trajectory.</summary>
     public const string Reason = "context_length";
 }
+
+/// <summary>
+/// Thrown by an agent whose model endpoint answered with something it can't use: the episode is recorded as errored at
+/// the agent boundary with <see cref="Code"/> as the error type (<c>empty_reply</c>, <c>malformed_reply</c>, …).
+/// </summary>
+public sealed class AgentReplyException(string code, string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>What went wrong, as recorded in the trajectory's error type.</summary>
+    public string Code { get; } = code;
+}

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 using System.Runtime.Intrinsics.X86;
 
@@ -18,6 +19,7 @@ internal static class Crc32C
     /// <summary>The table-driven computation alone, so that tests can compare it with the hardware one.</summary>
     internal static uint ComputeSoftware(ReadOnlySpan<byte> data) => ~Append(~0u, data, useHardware: false);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint Append(uint crc, ReadOnlySpan<byte> data, bool useHardware)
     {
         if (useHardware)

@@ -1,13 +1,20 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
-using Forge.Core;
-using MessagePack;
 
 namespace Forge.Host.Recording;
 
+/// <summary>One item cut from a trajectory file: a record whose frame checked out (its payload, not yet decoded) or a corrupt stretch.</summary>
+/// <param name="Offset">Byte offset of the record or of the bad stretch.</param>
+/// <param name="Length">Bytes the record (header included) or the stretch spans.</param>
+/// <param name="Payload">The record's MessagePack payload, valid until the parser is called again; empty for a corrupt stretch.</param>
+/// <param name="Corrupt">What was skipped, when the frame did not check out.</param>
+internal readonly record struct Frame(long Offset, int Length, ReadOnlyMemory<byte> Payload, CorruptRecord? Corrupt);
+
 /// <summary>
-/// Cuts the bytes after a trajectory file's header into entries. The caller feeds it data (<see cref="GetFillBuffer"/>,
-/// <see cref="Advance"/>, <see cref="MarkEnd"/>) and asks for entries (<see cref="TryRead"/>), so the same logic serves
-/// synchronous and asynchronous reading of any stream.
+/// Cuts the bytes after a trajectory file's header into frames. The caller feeds it data (<see cref="GetFillBuffer"/>,
+/// <see cref="Advance"/>, <see cref="MarkEnd"/>) and asks for frames (<see cref="TryRead"/>), so the same logic serves
+/// synchronous and asynchronous reading of any stream, and both the reader (which decodes whole trajectories) and the index
+/// (which decodes only their summaries).
 /// </summary>
 /// <remarks>
 /// A frame is accepted when its length is plausible, its payload is all there and its CRC-32C matches. Anything else starts a
@@ -54,16 +61,17 @@ internal sealed class FrameParser(long startOffset, long? totalLength)
     public void MarkEnd() => _ended = true;
 
     /// <summary>Parses the next entry, or says that more data is needed, or that the file is done.</summary>
-    public Status TryRead(out TrajectoryEntry? entry)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public Status TryRead(out Frame frame)
     {
-        entry = null;
+        frame = default;
         while (true)
         {
             if (_corruptStart is { } corruptStart)
             {
                 var result = TryResync();
                 if (result == Status.NeedMoreData) return result;
-                if (result == Status.Entry) { entry = EndCorrupt(corruptStart); return Status.Entry; }
+                if (result == Status.Entry) { frame = EndCorrupt(corruptStart); return Status.Entry; }
                 continue;
             }
 
@@ -102,34 +110,15 @@ internal sealed class FrameParser(long startOffset, long? totalLength)
                 continue;
             }
 
-            entry = Decode(Position, frameLength, payload);
+            frame = new Frame(Position, frameLength, payload, null);
             _start += frameLength;
             _needed = TrajectoryFormat.FrameHeaderBytes;
             return Status.Entry;
         }
     }
 
-    private static TrajectoryEntry Decode(long offset, int frameLength, ReadOnlyMemory<byte> payload)
-    {
-        try
-        {
-            var trajectory = MessagePackSerializer.Deserialize<Trajectory>(payload, TrajectoryFormat.ReadOptions);
-            var missing = trajectory is null ? "the trajectory"
-                : trajectory.EpisodeId is null ? "EpisodeId"
-                : trajectory.EnvironmentId is null ? "EnvironmentId"
-                : trajectory.TaskId is null ? "TaskId" : null;
-            return missing is null
-                ? new TrajectoryEntry(offset, trajectory, null)
-                : new TrajectoryEntry(offset, null, new CorruptRecord(offset, frameLength, $"record lacks {missing}"));
-        }
-        catch (Exception e) when (e is MessagePackSerializationException or InvalidOperationException or ArgumentException or FormatException or OverflowException or EndOfStreamException)
-        {
-            var inner = e.InnerException ?? e;
-            return new TrajectoryEntry(offset, null, new CorruptRecord(offset, frameLength, $"payload could not be decoded: {inner.Message}"));
-        }
-    }
-
     // Scans from _start for the next good frame. Entry: found one at _start; End: reached the end of the data (everything skipped).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Status TryResync()
     {
         while (true)
@@ -165,13 +154,13 @@ internal sealed class FrameParser(long startOffset, long? totalLength)
         _start++;
     }
 
-    private TrajectoryEntry EndCorrupt(long corruptStart)
+    private Frame EndCorrupt(long corruptStart)
     {
         _corruptStart = null;
         _needed = TrajectoryFormat.FrameHeaderBytes;
         var atEnd = _ended && Available == 0;
         var corrupt = new CorruptRecord(corruptStart, Position - corruptStart, _corruptReason, AtEndOfFile: atEnd);
-        return new TrajectoryEntry(corruptStart, null, corrupt);
+        return new Frame(corruptStart, 0, ReadOnlyMemory<byte>.Empty, corrupt);
     }
 
     private Status Need(int bytes)

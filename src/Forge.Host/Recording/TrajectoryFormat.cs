@@ -29,10 +29,16 @@ internal static class TrajectoryFormat
 
     /// <summary>
     /// Trajectories are MessagePack maps keyed by property name (new fields can be added compatibly; unknown keys are skipped),
-    /// enums written by name so that adding a member never changes the meaning of old files.
+    /// enums written by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories,
+    /// steps, messages, tool calls — goes through hand-written formatters of that same layout (<see cref="Formatters"/>), the
+    /// rest through the generic ones. The hot paths of writing and reading (formatters, framing, CRC) are marked
+    /// <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command, before tiered compilation would
+    /// have optimized them.
     /// </summary>
     public static MessagePackSerializerOptions WriteOptions { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(DynamicEnumAsStringResolver.Instance, StandardResolver.Instance));
+        .WithResolver(CompositeResolver.Create(
+            [Formatters.TrajectoryFormatter.Instance, Formatters.StepFormatter.Instance, Formatters.MessageFormatter.Instance, Formatters.ToolCallFormatter.Instance],
+            [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
 
     /// <summary>Like <see cref="WriteOptions"/>, hardened for bytes that may be damaged or hostile.</summary>
     public static MessagePackSerializerOptions ReadOptions { get; } = WriteOptions.WithSecurity(MessagePackSecurity.UntrustedData);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -10,19 +11,22 @@ namespace Forge.Host.Recording;
 /// Frames trajectories as <c>[length][CRC-32C][MessagePack]</c> records and writes each one to a stream with a single write.
 /// Not thread-safe: <see cref="TrajectoryRecorder"/> serializes access to it.
 /// </summary>
-internal sealed class TrajectoryLogWriter(Stream stream)
+internal sealed class TrajectoryLogWriter(Stream? stream = null)
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+
+    private Stream Stream => stream ?? throw new InvalidOperationException("This writer only frames records; it was made without a stream.");
 
     /// <summary>Writes the file header; call once on a new, empty file.</summary>
     public void WriteHeader()
     {
         Span<byte> header = stackalloc byte[TrajectoryFormat.HeaderBytes];
         TrajectoryFormat.WriteHeader(header);
-        stream.Write(header);
+        Stream.Write(header);
     }
 
     /// <summary>Frames one trajectory and returns the record's bytes (valid until the next call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlyMemory<byte> Frame(Trajectory trajectory)
     {
         ArgumentNullException.ThrowIfNull(trajectory);
@@ -45,7 +49,7 @@ internal sealed class TrajectoryLogWriter(Stream stream)
     public int Write(Trajectory trajectory)
     {
         var record = Frame(trajectory);
-        stream.Write(record.Span);
+        Stream.Write(record.Span);
         return record.Length;
     }
 
@@ -53,7 +57,7 @@ internal sealed class TrajectoryLogWriter(Stream stream)
     public async ValueTask<int> WriteAsync(Trajectory trajectory, CancellationToken cancellationToken)
     {
         var record = Frame(trajectory);
-        await stream.WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        await Stream.WriteAsync(record, cancellationToken).ConfigureAwait(false);
         return record.Length;
     }
 }

@@ -72,30 +72,41 @@ public sealed class TrajectoryReader : IDisposable
     /// <summary>The entries in file order, read as they are enumerated. Enumerate once.</summary>
     public IEnumerable<TrajectoryEntry> ReadEntries()
     {
-        var parser = Start();
-        while (true)
-        {
-            var status = parser.TryRead(out var entry);
-            if (status == FrameParser.Status.End) yield break;
-            if (status == FrameParser.Status.Entry) { yield return entry!; continue; }
-            var buffer = Limit(parser.GetFillBuffer());
-            var read = buffer.IsEmpty ? 0 : _stream.Read(buffer.Span);
-            _consumed += read;
-            if (read == 0) parser.MarkEnd(); else parser.Advance(read);
-        }
+        foreach (var frame in ReadFrames()) yield return TrajectoryCodec.Decode(frame);
     }
 
     /// <summary>The entries in file order, read asynchronously as they are enumerated. Enumerate once.</summary>
     public async IAsyncEnumerable<TrajectoryEntry> ReadEntriesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var parser = Start();
+        var parser = Start(_dataStart);
         while (true)
         {
-            var status = parser.TryRead(out var entry);
+            var status = parser.TryRead(out var frame);
             if (status == FrameParser.Status.End) yield break;
-            if (status == FrameParser.Status.Entry) { yield return entry!; continue; }
+            if (status == FrameParser.Status.Entry) { yield return TrajectoryCodec.Decode(frame); continue; }
             var buffer = Limit(parser.GetFillBuffer());
             var read = buffer.IsEmpty ? 0 : await _stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _consumed += read;
+            if (read == 0) parser.MarkEnd(); else parser.Advance(read);
+        }
+    }
+
+    /// <summary>
+    /// The frames in file order from <paramref name="from"/> (a record boundary; default: the first record), undecoded: each
+    /// frame's payload is valid until the next one is read. Enumerate once.
+    /// </summary>
+    internal IEnumerable<Frame> ReadFrames(long? from = null)
+    {
+        var start = from ?? _dataStart;
+        if (start != _dataStart) _stream.Seek(start, SeekOrigin.Begin);
+        var parser = Start(start);
+        while (true)
+        {
+            var status = parser.TryRead(out var frame);
+            if (status == FrameParser.Status.End) yield break;
+            if (status == FrameParser.Status.Entry) { yield return frame; continue; }
+            var buffer = Limit(parser.GetFillBuffer());
+            var read = buffer.IsEmpty ? 0 : _stream.Read(buffer.Span);
             _consumed += read;
             if (read == 0) parser.MarkEnd(); else parser.Advance(read);
         }
@@ -104,14 +115,14 @@ public sealed class TrajectoryReader : IDisposable
     /// <summary>Closes the file.</summary>
     public void Dispose() => _stream.Dispose();
 
-    private FrameParser Start()
+    private FrameParser Start(long from)
     {
         if (_started) throw new InvalidOperationException($"The entries of {_name} are already being read; open the file again to read them twice.");
         _started = true;
-        _consumed = _dataStart;
+        _consumed = from;
         // A file that is still being written is read as it was when reading began: a record half-written then is a torn tail.
         _snapshotLength = _stream.CanSeek ? _stream.Length : null;
-        return new FrameParser(_dataStart, _snapshotLength);
+        return new FrameParser(from, _snapshotLength);
     }
 
     private Memory<byte> Limit(Memory<byte> buffer) =>

@@ -211,7 +211,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         logger.LogWarning(e, "Episode {EpisodeId} errored at the {Boundary} boundary.", record.EpisodeId, boundary);
         // The step whose call failed: the agent's turn is the next step; a failed environment step was kept as an unanswered action.
         int? step = boundary == ErrorBoundary.Agent ? record.StepCount : record.StepCount > 0 ? record.StepCount - 1 : null;
-        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e.GetType().Name, e.Message) { Step = step });
+        return record.Finish(Termination.Errored, error: new EpisodeError(boundary, e is AgentReplyException reply ? reply.Code : e.GetType().Name, e.Message) { Step = step });
     }
 
     private async ValueTask DisposeAsync(EpisodeState episode, EpisodeRequest request, bool ownsEnvironment)

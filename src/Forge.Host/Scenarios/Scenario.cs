@@ -77,9 +77,9 @@ public sealed record ScenarioEnvironment(string Id, int? Tasks, IReadOnlyList<st
 public sealed record ScenarioAgent(string Type, double ErrorRate, JsonElement Raw)
 {
     /// <summary>The agent types a scenario may name.</summary>
-    public static readonly IReadOnlyList<string> Types = ["scripted", "noisy", "semantic-kernel", "policy"];
+    public static readonly IReadOnlyList<string> Types = ["scripted", "noisy", "semantic-kernel", "policy", "agent-program"];
 
-    /// <summary>The properties the host reads; <c>semantic-kernel</c> and <c>policy</c> agents read the rest of the section themselves.</summary>
+    /// <summary>The properties the host reads; <c>semantic-kernel</c>, <c>policy</c> and <c>agent-program</c> agents read the rest of the section themselves.</summary>
     internal static readonly IReadOnlyDictionary<string, string[]> HostProperties = new Dictionary<string, string[]>
     {
         ["scripted"] = ["type"],

@@ -9,7 +9,10 @@ namespace Forge.Training.Generation;
 /// masked out of attention and positions are counted from each row's first real token, so a row's tokens and
 /// log-probs do not depend on what else is in the batch (up to float rounding). The leading tokens every prompt of the
 /// batch shares (an agent's system prompt and tool list) are run once, on one row, and their keys and values copied
-/// into every row's cache: the padding then sits between that prefix and each row's own tokens.
+/// into every row's cache: the padding then sits between that prefix and each row's own tokens. When any request carries its own
+/// <see cref="GenerationRequest.Seed"/>, every row samples from a generator of its own (<see cref="RowSampler"/>): the
+/// request's seed, or one drawn from the batch's generator for rows without one, so a seeded row draws the same tokens
+/// alone or in any batch. Without row seeds the whole batch draws from the batch's generator, one stream for all rows.
 /// </summary>
 /// <remarks>
 /// The log-probability recorded for a sampled token <c>y</c> at step t is
@@ -26,7 +29,7 @@ public static class Generator
     /// <param name="model">The policy.</param>
     /// <param name="requests">One row per request.</param>
     /// <param name="options">Temperature, top-p, token budget, seed.</param>
-    /// <param name="rng">Sampling generator on the model's device; null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
+    /// <param name="rng">The batch's generator (it also seeds the rows without a seed when some row has one); null = a new one seeded with <see cref="SamplingOptions.Seed"/>.</param>
     public static IReadOnlyList<GenerationResult> Generate(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng = null) =>
         Generate(model, requests, options, rng, model.Device.type == DeviceType.CPU ? 1 : StopCheckInterval);
@@ -99,6 +102,13 @@ public static class Generator
     internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests) =>
         requests.Count < 2 ? 0 : CommonPrefix.Length([.. requests.Select(r => r.Prompt)], requests.Min(r => r.Prompt.Count) - 1);
 
+    // One generator per row: the request's seed, or a seed drawn from the batch's generator.
+    private static List<RowSampling> RowGenerators(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator rng)
+    {
+        var drawn = randint(long.MaxValue, [requests.Count], ScalarType.Int64, generator: rng).data<long>().ToArray();
+        return [.. requests.Select((r, i) => new RowSampling(options.Temperature, options.TopP, RowSampler.Seeded(r.Seed ?? drawn[i])))];
+    }
+
     private static IReadOnlyList<GenerationResult> Run(
         CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery, int shared)
     {
@@ -147,6 +157,7 @@ public static class Generator
         // drawn after every row stopped change nothing kept (tokens past a row's count are dropped), but they used the
         // generator: it is put back as it was after the last step that counted, so later draws are those of a look
         // every step.
+        var rows = requests.Any(r => r.Seed is not null) ? RowGenerators(requests, options, rng) : null;   // per-row generators, or one stream
         var anyActive = zeros([steps], ScalarType.Bool, device);                                // [N] any row still going after step t
         var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
         var since = 0;                                                                           // the first step not looked at yet
@@ -164,9 +175,15 @@ public static class Generator
             for (var step = 0; step < steps; step++)
             {
                 using var stepScope = NewDisposeScope();
-                if (checkEvery > 1) statesSinceLook.Add(rng.get_state().DetachFromDisposeScope());
-                var next = Sampling.Sample(last, options.Temperature, options.TopP, rng);            // [B]
-                var nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);           // [B]
+                Tensor next, nextLogProb;                                                                 // [B] each
+                if (rows is not null)
+                    (next, nextLogProb, _) = RowSampler.Sample(last, rows);
+                else
+                {
+                    if (checkEvery > 1) statesSinceLook.Add(rng.get_state().DetachFromDisposeScope());
+                    next = Sampling.Sample(last, options.Temperature, options.TopP, rng);
+                    nextLogProb = Sampling.TokenLogProbs(last, next, options.Temperature);
+                }
                 tokens.select(1, step).copy_(next);
                 logProbs.select(1, step).copy_(nextLogProb);
                 generated.add_(active.to_type(ScalarType.Int64));
@@ -198,6 +215,7 @@ public static class Generator
         finally
         {
             foreach (var state in statesSinceLook) state.Dispose();
+            foreach (var row in rows ?? []) row.Rng.Dispose();
         }
 
         // ── back to the host ───────────────────────────────────────────────────────────────────

@@ -12,7 +12,7 @@ public sealed record SamplingOptions
     /// <summary>Most tokens generated per row (a request may ask for fewer; the model's max_seq_len caps it too).</summary>
     public int MaxNewTokens { get; init; } = 64;
 
-    /// <summary>Seed of the sampling generator when the caller passes none: same seed, same model, same prompts → same tokens.</summary>
+    /// <summary>Seed of the batch's generator when the caller passes none (when some row has a seed of its own, it seeds the rows that have none): same seed, same model, same prompts → same tokens.</summary>
     public long Seed { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid field.</summary>
@@ -28,11 +28,12 @@ public sealed record SamplingOptions
     }
 }
 
-/// <summary>One row of a generation batch: its prompt ids, its own stop tokens, and optionally a smaller token budget.</summary>
+/// <summary>One row of a generation batch: its prompt ids, its own stop tokens, and optionally a smaller token budget and its own seed.</summary>
 /// <param name="Prompt">Prompt token ids (at least one, e.g. BOS).</param>
 /// <param name="StopTokens">Generation of this row ends after it samples any of these (the stop token is returned).</param>
 /// <param name="MaxNewTokens">This row's budget; null = <see cref="SamplingOptions.MaxNewTokens"/>.</param>
-public sealed record GenerationRequest(IReadOnlyList<int> Prompt, IReadOnlyCollection<int>? StopTokens = null, int? MaxNewTokens = null);
+/// <param name="Seed">This row's sampling seed: the row then draws the same tokens alone or in any batch. Null = a seed drawn from the batch's generator.</param>
+public sealed record GenerationRequest(IReadOnlyList<int> Prompt, IReadOnlyCollection<int>? StopTokens = null, int? MaxNewTokens = null, long? Seed = null);
 
 /// <summary>Why a row stopped.</summary>
 public enum FinishReason

@@ -8,7 +8,7 @@ namespace Forge.Training.Model;
 /// (the model's: <see cref="CausalTransformer.DType"/>). Plain tensors owned by this object — not module buffers, never saved.
 /// Dispose it when generation ends.
 /// </summary>
-public sealed class KvCache : IDisposable, IAttentionKeys
+public sealed partial class KvCache : IDisposable, IAttentionKeys
 {
     private readonly Tensor[] keys;
     private readonly Tensor[] values;
@@ -76,9 +76,10 @@ public sealed class KvCache : IDisposable, IAttentionKeys
     /// <summary>Marks <paramref name="t"/> more positions as filled (after every layer has appended).</summary>
     internal void Advance(int t) => Length += t;
 
+    /// <summary>Frees the cache's tensors.</summary>
     public void Dispose()
     {
         foreach (var t in keys.Concat(values))
-            t?.Dispose();
+            t?.Dispose();   // a view's tensors are views: the memory stays with the cache they came from
     }
 }

@@ -16,14 +16,16 @@ public sealed class RecorderBenchmarkTests : IDisposable
         var result = await RecorderBenchmark.RunAsync(trajectories, _dir.Path, repetitions: 1);
 
         Assert.Equal(50, result.Trajectories);
-        foreach (var timing in new[] { result.Log, result.LogFlushedPerRecord, result.JsonLines })
+        Assert.Equal(4, result.Rows.Count);
+        foreach (var timing in result.Rows)
         {
             Assert.True(timing.Bytes > 50 * 100, $"{timing.Format}: {timing.Bytes} bytes");
             Assert.True(timing.WriteSeconds > 0 && timing.ReadSeconds > 0);
             Assert.True(double.IsFinite(timing.WriteMBps) && double.IsFinite(timing.ReadMBps));
         }
-        Assert.Equal(result.Log.Bytes, result.LogFlushedPerRecord.Bytes);
-        Assert.Equal(new FileInfo(_dir.File("trajectories.jsonl")).Length, result.JsonLines.Bytes);
+        Assert.Equal(result.Row(RecorderBenchmark.Log, true).Bytes, result.Row(RecorderBenchmark.Log, false).Bytes);
+        Assert.Equal(new FileInfo(_dir.File("buffered.jsonl")).Length, result.Row(RecorderBenchmark.JsonLines, false).Bytes);
+        Assert.Equal(result.Row(RecorderBenchmark.JsonLines, false).WriteSeconds / result.Row(RecorderBenchmark.Log, false).WriteSeconds, result.WriteSpeedup(false));
         Assert.Equal(50, TrajectoryReader.Read(Path.Combine(_dir.Path, "buffered", "trajectories.forge")).Trajectories.Count);
     }
 

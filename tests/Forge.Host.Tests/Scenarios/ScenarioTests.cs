@@ -144,7 +144,7 @@ public sealed class ScenarioTests
     public void Parse_UnknownAgentType_SuggestsTheClosest()
     {
         var e = Invalid("""{ "name": "x", "environments": [{ "id": "a/b" }], "agent": { "type": "scriptd" } }""");
-        Assert.Equal($"{File}: $.agent.type: `scriptd` is not an agent type; use one of `scripted`, `noisy`, `semantic-kernel`, `policy`. Did you mean `scripted`?", Assert.Single(e.Problems));
+        Assert.Equal($"{File}: $.agent.type: `scriptd` is not an agent type; use one of `scripted`, `noisy`, `semantic-kernel`, `policy`, `agent-program`. Did you mean `scripted`?", Assert.Single(e.Problems));
         Assert.Equal(e.Problems[0], e.Message);
     }
 

@@ -47,6 +47,17 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void Generate_SeededRow_SameSampledTokensAloneAndInABatch()
+    {
+        using var model = TinyModels.Create();
+        var options = new SamplingOptions { Temperature = 1.0, TopP = 0.9, MaxNewTokens = 12, Seed = 3 };
+        var alone = Generator.Generate(model, [new GenerationRequest([4, 5, 6], Seed: 42)], options)[0];
+        var batched = Generator.Generate(model, [new GenerationRequest([1]), new GenerationRequest([4, 5, 6], Seed: 42), new GenerationRequest([7, 7, 7, 7])], options with { Seed = 99 })[1];
+        Assert.Equal(alone.Tokens, batched.Tokens);
+        Assert.NotEqual(alone.Tokens, Generator.Generate(model, [new GenerationRequest([4, 5, 6], Seed: 43)], options)[0].Tokens);
+    }
+
+    [Fact]
     public void Generate_RowIndependentOfBatch()
     {
         using var model = TinyModels.Create();

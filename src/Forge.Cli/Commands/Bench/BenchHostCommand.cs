@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Forge.Cli.Commands.Run;
+using Forge.Host.Recording;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -30,11 +31,18 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
 
     private static readonly int[] ConcurrencyLevels = [1, 2, 64, 1024];
 
+    /// <summary>How many times faster than JSON lines the log should write and read (issue 10).</summary>
+    private const double SpeedupTarget = 3;
+
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var benchmark = new HostBenchmark(settings.Steps, settings.Episodes);
         var host = await benchmark.RunAsync(ConcurrencyLevels, cancellationToken);
-        var recorder = await new RecorderBenchmark(await benchmark.CollectAsync(settings.Episodes, cancellationToken)).RunAsync(cancellationToken);
+        var trajectories = await benchmark.CollectAsync(settings.Episodes, cancellationToken);
+        var folder = Directory.CreateTempSubdirectory("forge-bench-recorder-");
+        RecorderBenchmarkResult recorder;
+        try { recorder = await RecorderBenchmark.RunAsync(trajectories, folder.FullName, cancellationToken: cancellationToken); }
+        finally { folder.Delete(recursive: true); }
         if (settings.Json)
         {
             JsonOutput.Write(new
@@ -46,16 +54,23 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
                 direct = Row(host.Direct),
                 host = host.Host.Select(Row),
                 host_overhead_us_per_step = host.HostOverheadMicrosecondsPerStep,
-                recorder = recorder.Select(r => new
+                recorder = recorder.Rows.Select(r => new
                 {
                     format = r.Format,
                     flush_each_record = r.FlushEachRecord,
-                    trajectories = r.Trajectories,
+                    trajectories = recorder.Trajectories,
                     bytes = r.Bytes,
-                    write_mb_per_second = r.WriteMegabytesPerSecond,
-                    read_mb_per_second = r.ReadMegabytesPerSecond,
-                    write_trajectories_per_second = r.WriteTrajectoriesPerSecond,
-                    read_trajectories_per_second = r.ReadTrajectoriesPerSecond,
+                    write_mb_per_second = r.WriteMBps,
+                    read_mb_per_second = r.ReadMBps,
+                    write_trajectories_per_second = recorder.PerSecond(r.WriteSeconds),
+                    read_trajectories_per_second = recorder.PerSecond(r.ReadSeconds),
+                }),
+                recorder_speedup = new[] { true, false }.Select(flush => new
+                {
+                    flush_each_record = flush,
+                    write = recorder.WriteSpeedup(flush),
+                    read = recorder.ReadSpeedup(flush),
+                    target = SpeedupTarget,
                 }),
             });
             return 0;
@@ -70,11 +85,18 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         AnsiConsole.MarkupLine($"Host overhead per step (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
         AnsiConsole.WriteLine();
 
-        var formats = new Table().Title($"the same {recorder[0].Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 3")
+        var formats = new Table().Title($"the same {recorder.Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 9")
             .AddColumn(new TableColumn("format").NoWrap()).AddColumns("flush", "MB", "write MB/s", "read MB/s", "write/s", "read/s");
-        foreach (var r in recorder)
-            formats.AddRow(Markup.Escape(r.Format), r.FlushEachRecord ? "each" : "none", $"{r.Bytes / 1e6:N1}", $"{r.WriteMegabytesPerSecond:N0}", $"{r.ReadMegabytesPerSecond:N0}", $"{r.WriteTrajectoriesPerSecond:N0}", $"{r.ReadTrajectoriesPerSecond:N0}");
+        foreach (var r in recorder.Rows)
+            formats.AddRow(Markup.Escape(r.Format), r.FlushEachRecord ? "each" : "none", $"{r.Bytes / 1e6:N1}", $"{r.WriteMBps:N0}", $"{r.ReadMBps:N0}",
+                $"{recorder.PerSecond(r.WriteSeconds):N0}", $"{recorder.PerSecond(r.ReadSeconds):N0}");
         AnsiConsole.Write(formats);
+        foreach (var flush in new[] { true, false })
+        {
+            double write = recorder.WriteSpeedup(flush), read = recorder.ReadSpeedup(flush);
+            AnsiConsole.MarkupLine($"forge log vs JSON lines, {(flush ? "flushed per record" : "buffered")}: write [bold]{write:N1}×[/], read [bold]{read:N1}×[/] "
+                + (write >= SpeedupTarget && read >= SpeedupTarget ? $"[green](target ≥ {SpeedupTarget}×: met)[/]" : $"[red](target ≥ {SpeedupTarget}×: missed)[/]"));
+        }
         return 0;
     }
 

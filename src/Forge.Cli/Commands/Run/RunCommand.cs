@@ -56,6 +56,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         };
         var registry = EnvironmentRegistry.LoadDefault();
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
+        if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
         await using var sandboxes = scenario.CreateSandboxes(registry);   // before anything is written: a backend that can't run here stops the run

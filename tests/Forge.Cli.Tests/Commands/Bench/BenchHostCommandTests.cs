@@ -17,5 +17,8 @@ public sealed class BenchHostCommandTests
         Assert.Equal(20, root.GetProperty("direct").GetProperty("episodes").GetInt32());
         Assert.Equal(2048, root.GetProperty("host")[3].GetProperty("episodes").GetInt32()); // at least 2 × concurrency
         Assert.True(root.TryGetProperty("host_overhead_us_per_step", out _));
+        Assert.Equal(4, root.GetProperty("recorder").GetArrayLength());
+        Assert.Equal([true, false], root.GetProperty("recorder_speedup").EnumerateArray().Select(s => s.GetProperty("flush_each_record").GetBoolean()));
+        Assert.All(root.GetProperty("recorder_speedup").EnumerateArray(), s => Assert.True(s.GetProperty("write").GetDouble() > 0 && s.GetProperty("read").GetDouble() > 0));
     }
 }

@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using Forge.Serving.Policy;
+using Forge.Training.Generation;
+using Forge.Training.Model;
+
+namespace Forge.Serving.Batching;
+
+/// <summary>
+/// The one thread that touches the model: a loop that, between two decode steps, swaps in new weights when asked, drops
+/// rows whose client went away, admits waiting rows while the batch has room (each joins at the next step), then runs
+/// one <see cref="DecodeBatch.Step"/> and hands every row its token. Requests wait in a bounded queue; a full queue
+/// refuses at once (the server answers 429).
+/// </summary>
+internal sealed class BatchScheduler : IDisposable
+{
+    private readonly ServedPolicy _policy;
+    private readonly DecodeBatch _batch;
+    private readonly int _maxQueue;
+    private readonly ConcurrentQueue<CompletionRow> _waiting = new();
+    private readonly List<CompletionRow> _running = [];
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly Thread _thread;
+    private readonly Lock _admission = new();
+    private volatile bool _stopping;
+    private int _queued;
+    private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
+    private long _version;
+    private long _steps, _tokens;
+
+    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity)
+    {
+        _policy = policy;
+        _maxQueue = maxQueue;
+        _version = policy.Version;
+        _batch = new DecodeBatch(policy.Model, maxBatch, capacity);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "forge-serve-decode" };
+        _thread.Start();
+    }
+
+    /// <summary>The version of the weights decoding now.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>Rows decoding now.</summary>
+    public int Running { get; private set; }
+
+    /// <summary>Rows waiting to join.</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Decode steps run and tokens generated since the start.</summary>
+    public (long Steps, long Tokens) Counts => (Interlocked.Read(ref _steps), Interlocked.Read(ref _tokens));
+
+    /// <summary>Queues all of <paramref name="rows"/> (one request's choices), or none when the queue would pass its limit.</summary>
+    public bool TryEnqueue(IReadOnlyList<CompletionRow> rows)
+    {
+        lock (_admission)
+        {
+            if (_queued + rows.Count > _maxQueue) return false;
+            _queued += rows.Count;
+            foreach (var row in rows) _waiting.Enqueue(row);
+        }
+        _wake.Release();
+        return true;
+    }
+
+    /// <summary>Wakes the loop (a row was stopped).</summary>
+    public void Nudge() => _wake.Release();
+
+    /// <summary>Copies <paramref name="next"/>'s weights in between two decode steps; returns the new version. Disposes <paramref name="next"/>.</summary>
+    public Task<long> ReloadAsync(ServedPolicy next) => ReloadAsync(next.Model, next.Version, next);
+
+    /// <summary>Copies <paramref name="weights"/> (same shape) in between two decode steps and serves them as <paramref name="version"/>; disposes <paramref name="owner"/> after.</summary>
+    public Task<long> ReloadAsync(CausalTransformer weights, long version, IDisposable? owner = null)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_admission)
+        {
+            if (_reload is not null) throw new InvalidOperationException("a reload is already under way.");
+            _reload = (weights, version, owner, done);
+        }
+        _wake.Release();
+        return done.Task;
+    }
+
+    private void Loop()
+    {
+        while (!_stopping)
+        {
+            try
+            {
+                SwapWeights();
+                DropStopped();
+                Admit();
+                Running = _running.Count;
+                if (_running.Count == 0)
+                {
+                    _wake.Wait(TimeSpan.FromMilliseconds(200));
+                    continue;
+                }
+                var produced = _batch.Step();
+                Interlocked.Increment(ref _steps);
+                Interlocked.Add(ref _tokens, produced.Count);
+                var byRow = _running.ToDictionary(r => r.Row!);
+                foreach (var (decoded, token) in produced)
+                {
+                    var row = byRow[decoded];
+                    row.Publish(token);
+                    if (decoded.Finished is { } reason)
+                    {
+                        row.Finish(reason);
+                        _running.Remove(row);
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // A failed step fails the rows in it; the server goes on with the next requests.
+                foreach (var row in _running)
+                {
+                    if (row.Row is not null) _batch.Remove(row.Row);
+                    row.Fail(e);
+                }
+                _running.Clear();
+            }
+        }
+    }
+
+    private void SwapWeights()
+    {
+        (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? reload;
+        lock (_admission)
+        {
+            reload = _reload;
+            _reload = null;
+        }
+        if (reload is not { } r) return;
+        try
+        {
+            _policy.Model.CopyWeightsFrom(r.Weights);
+            Interlocked.Exchange(ref _version, r.Version);
+            r.Done.TrySetResult(r.Version);
+        }
+        catch (Exception e)
+        {
+            r.Done.TrySetException(e);
+        }
+        finally
+        {
+            r.Owner?.Dispose();
+        }
+    }
+
+    private void DropStopped()
+    {
+        foreach (var row in _running.Where(r => r.IsStopped).ToList())
+        {
+            _batch.Remove(row.Row!);
+            _running.Remove(row);
+            row.Finish(FinishReason.Stop);
+        }
+    }
+
+    private void Admit()
+    {
+        while (!_batch.IsFull && _waiting.TryDequeue(out var row))
+        {
+            Interlocked.Decrement(ref _queued);
+            if (row.IsStopped)
+            {
+                row.Finish(FinishReason.Stop);
+                continue;
+            }
+            try
+            {
+                row.Row = _batch.Add(row.Request);
+                row.Version = Version;
+                _running.Add(row);
+            }
+            catch (Exception e)
+            {
+                row.Fail(e);
+            }
+        }
+    }
+
+    /// <summary>Stops the loop and fails what is still queued or running.</summary>
+    public void Dispose()
+    {
+        _stopping = true;
+        _wake.Release();
+        _thread.Join();
+        var error = new OperationCanceledException("the server is shutting down.");
+        foreach (var row in _running) row.Fail(error);
+        while (_waiting.TryDequeue(out var row)) row.Fail(error);
+        _batch.Dispose();
+        _wake.Dispose();
+    }
+}

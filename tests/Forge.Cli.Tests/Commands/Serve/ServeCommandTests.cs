@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Forge.Serving.Tests.Models;
+
+namespace Forge.Cli.Tests.Commands.Serve;
+
+/// <summary><c>forge serve</c> and <c>forge run</c> with an agent program, as a user starts them.</summary>
+public sealed class ServeCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("forge-serve-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> Forge(params string[] args) => ForgeProcess.RunAsync(_dir, args);
+
+    [Fact]
+    public async Task Serve_CheckpointAnswersUntilCtrlC()
+    {
+        var checkpoint = TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        var port = FreePort();
+        string? reply = null, health = null;
+
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            for (var i = 0; i < 600 && health is null; i++)
+            {
+                try
+                {
+                    var response = await http.GetAsync("health");
+                    if (response.IsSuccessStatusCode) health = await response.Content.ReadAsStringAsync();
+                }
+                catch (HttpRequestException) { }
+                if (health is null) await Task.Delay(100);
+            }
+            var body = new JsonObject { ["model"] = "scripted", ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Hello" }) };
+            var completion = await http.PostAsJsonAsync("v1/chat/completions", body);
+            reply = (string?)JsonNode.Parse(await completion.Content.ReadAsStringAsync())!["choices"]![0]!["message"]!["content"];
+            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+        });
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"status\":\"ready\"", health);
+        Assert.Equal("Hi!", reply);
+        Assert.Contains($"ready at http://127.0.0.1:{port}/v1, model 'scripted', policy version 5", stderr);
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve" }, "give exactly one of --checkpoint DIR or --model DIR")]
+    [InlineData(new[] { "serve", "--model", "nowhere" }, "--model nowhere: folder not found")]
+    [InlineData(new[] { "serve", "--checkpoint", "." }, "no checkpoint.json there")]
+    public async Task Serve_BadFlags_Exit2OneLine(string[] args, string message)
+    {
+        var (code, _, stderr) = await Forge(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Serve_NonLoopbackWithoutKey_Exit2NamingTheFlag()
+    {
+        var checkpoint = TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+
+        var (code, _, stderr) = await Forge("serve", "--checkpoint", checkpoint, "--host", "0.0.0.0");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--host 0.0.0.0: binding an address other than loopback needs an API key; set one with --api-key-env VAR", stderr);
+    }
+
+    [Fact]
+    public async Task Run_AgentProgramScenario_RecordsStitchedTrajectories()
+    {
+        TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        var scenario = Path.Combine(_dir, "desk-program.json");
+        File.WriteAllText(scenario, """
+            {
+              "name": "desk-program", "seed": 1,
+              "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
+              "agent": { "type": "agent-program", "program": "support-desk", "checkpoint": "scripted", "device": "cpu" },
+              "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await Forge("run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        Assert.Equal(2, (int)result["agent_programs"]!["episodes"]!);
+        Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
+        Assert.Equal(2, (int)result["agent_programs"]!["stitched_episodes"]!);
+        Assert.True(File.Exists((string)result["trajectories"]!));
+    }
+
+    [Fact]
+    public async Task Run_AgentProgramWithoutPolicy_Exit2NamingTheField()
+    {
+        var scenario = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(scenario, """
+            { "name": "bad", "environments": [ { "id": "support/desk", "tasks": 1 } ], "agent": { "type": "agent-program", "program": "support-desk" } }
+            """);
+
+        var (code, _, stderr) = await Forge("run", scenario);
+
+        Assert.Equal(2, code);
+        Assert.Contains("$.agent.checkpoint: give exactly one of \"checkpoint\"", stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary><c>forge train</c> on a scenario whose agent is a program started per episode.</summary>
+public sealed class AgentProgramTrainTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("forge-train-program-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // Asks the served policy for a few tokens and answers only when the reply has an even length: rewards vary within a group.
+    private const string Program = """
+        import json, os, sys, urllib.request
+        sys.stdin.read()
+        body = json.dumps({"model": os.environ["OPENAI_MODEL"], "messages": [{"role": "user", "content": "Say something."}], "max_tokens": 6}).encode()
+        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
+        reply = json.load(urllib.request.urlopen(request))["choices"][0]["message"]["content"] or ""
+        print("answer" if len(reply) % 2 == 0 else "")
+        """;
+
+    [SkippableFact]
+    public async Task Train_ProcessProgram_UpdatesFromRecordedIdsAndSavesTheCheckpoint()
+    {
+        Skip.If(!File.Exists("/usr/bin/python3") && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+        TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));
+        File.WriteAllText(Path.Combine(_dir, "agent.py"), Program);
+        var scenario = Path.Combine(_dir, "train-program.json");
+        File.WriteAllText(scenario, """
+            {
+              "name": "train-program", "seed": 1,
+              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
+              "agent": { "type": "agent-program", "command": [ "python3", "agent.py" ], "checkpoint": "policy", "device": "cpu" },
+              "group_size": 4, "episodes_per_task": 4, "concurrency": 8, "output": "out",
+              "trainer": { "updates": 3, "learning_rate": 0.01 }
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "train", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        var metrics = File.ReadAllLines((string)result["metrics"]!);
+        Assert.Equal(4, metrics.Length);   // header + 3 updates
+        Assert.True((int)result["policy_version"]! > 3, string.Join('\n', metrics));   // the random checkpoint is version 3; at least one group had signal
+        Assert.True(File.Exists(Path.Combine((string)result["checkpoint"]!, "checkpoint.json")));
+        Assert.True(File.Exists((string)result["trajectories"]!));
+    }
+}

@@ -1,0 +1,112 @@
+using Forge.Training.Generation;
+
+namespace Forge.Training.Tests.Generation;
+
+/// <summary>Continuous batching: sequences that join and leave a running batch draw what they draw alone.</summary>
+public sealed class DecodeBatchTests
+{
+    private static DecodeRequest Request(int[] prompt, long seed, int tokens = 12, double temperature = 1.0, double topP = 1.0, int[]? stop = null) =>
+        new(prompt, stop ?? [], tokens, temperature, topP, seed, TopLogProbs: 3);
+
+    // Runs requests to the end; request i joins before step joinAt[i].
+    private static List<DecodedToken>[] Run(DecodeBatch batch, DecodeRequest[] requests, int[] joinAt)
+    {
+        var results = requests.Select(_ => new List<DecodedToken>()).ToArray();
+        var rows = new DecodeRow?[requests.Length];
+        for (var step = 0; step < 200 && (rows.Any(r => r is null) || rows.Any(r => r!.InBatch)); step++)
+        {
+            for (var i = 0; i < requests.Length; i++)
+                if (rows[i] is null && joinAt[i] <= step && !batch.IsFull) rows[i] = batch.Add(requests[i]);
+            foreach (var (row, token) in batch.Step())
+                if (Array.IndexOf(rows, row) is var i and >= 0) results[i].Add(token);
+        }
+        return results;
+    }
+
+    private static List<DecodedToken> Alone(Forge.Training.Model.CausalTransformer model, DecodeRequest request, int capacity = 64)
+    {
+        using var batch = new DecodeBatch(model, 1, capacity);
+        return Run(batch, [request], [0])[0];
+    }
+
+    private static void AssertSame(List<DecodedToken> expected, List<DecodedToken> actual, int row = 0)
+    {
+        Assert.True(expected.Select(t => t.Id).SequenceEqual(actual.Select(t => t.Id)), $"row {row}: {string.Join(',', expected.Select(t => t.Id))} alone, {string.Join(',', actual.Select(t => t.Id))} batched");
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].LogProb, actual[i].LogProb, 1e-4);
+            Assert.Equal(expected[i].Top.Select(t => t.Id), actual[i].Top.Select(t => t.Id));
+        }
+    }
+
+    [Fact]
+    public void Step_RowsJoiningAtDifferentSteps_SameTokensAsEachAlone()
+    {
+        using var model = TinyModels.Create();
+        DecodeRequest[] requests = [Request([1, 2, 3], 7), Request([5], 8, tokens: 5), Request([9, 8, 7, 6, 5, 4, 3, 2], 9, topP: 0.8), Request([4, 4], 7, temperature: 0)];
+        using var batch = new DecodeBatch(model, 4, 64);
+
+        var together = Run(batch, requests, [0, 2, 3, 7]);
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(Alone(model, requests[i]), together[i], i);
+        Assert.Equal(5, together[1].Count);
+        Assert.Equal(0, batch.Count);
+    }
+
+    [Fact]
+    public void Step_WritePositionReachesCapacity_ShiftsAndKeepsTokens()
+    {
+        using var model = TinyModels.Create();
+        // Capacity 20: staggered joins push the shared write position past 20 several times.
+        DecodeRequest[] requests = [Request([1, 2, 3], 1, tokens: 15), Request([6, 7, 8, 9, 10, 11], 2, tokens: 12), Request([12], 3, tokens: 18), Request([3, 1], 4, tokens: 10)];
+        using var batch = new DecodeBatch(model, 2, 20);
+
+        var together = Run(batch, requests, [0, 6, 11, 13]);   // the last two wait for a free row
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(Alone(model, requests[i], 20), together[i], i);
+    }
+
+    [Fact]
+    public void Step_GreedyRow_SameAsGenerator()
+    {
+        using var model = TinyModels.Create();
+        var reference = Generator.Generate(model, [new GenerationRequest([2, 3, 4], [7], MaxNewTokens: 10)], new SamplingOptions { Temperature = 0 })[0];
+        using var batch = new DecodeBatch(model, 2, 64);
+        batch.Add(Request([1], 5));
+
+        var tokens = Run(batch, [Request([2, 3, 4], 0, tokens: 10, temperature: 0, stop: [7])], [0])[0];
+
+        Assert.Equal(reference.Tokens, tokens.Select(t => t.Id));
+        Assert.Equal(reference.LogProbs.ToArray(), tokens.Select(t => t.LogProb).ToArray(), (a, b) => Math.Abs(a - b) < 1e-4);
+    }
+
+    [Fact]
+    public void Remove_FreesTheRowAtOnce()
+    {
+        using var model = TinyModels.Create();
+        using var batch = new DecodeBatch(model, 1, 64);
+        var first = batch.Add(Request([1], 1, tokens: 30));
+        batch.Step();
+        Assert.True(batch.IsFull);
+
+        batch.Remove(first);
+
+        Assert.False(first.InBatch);
+        Assert.Equal(0, batch.Count);
+        var second = Run(batch, [Request([2, 2], 3)], [0])[0];
+        AssertSame(Alone(model, Request([2, 2], 3)), second);
+    }
+
+    [Fact]
+    public void Add_PromptAndBudgetPastCapacity_NamesBoth()
+    {
+        using var model = TinyModels.Create();
+        using var batch = new DecodeBatch(model, 1, 16);
+
+        var e = Assert.Throws<ArgumentException>(() => batch.Add(Request([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 1, tokens: 10)));
+
+        Assert.Contains("10 tokens and asks for 10 more", e.Message);
+    }
+}

@@ -38,6 +38,11 @@ internal static class CliErrors
             Console.Error.WriteLine($"forge: {e.Message}");
             return BadInput;
         }
+        catch (Forge.Cluster.Dispatch.ClusterUnavailableException e)
+        {
+            Console.Error.WriteLine($"forge: {e.Message}");
+            return BadInput;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("forge: cancelled.");

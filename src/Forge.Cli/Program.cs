@@ -27,6 +27,7 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
         // bench view (viewer): open + filter of a 100,000-episode log against 2 s, a random episode against 5 ms.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchViewCommand>("view").WithDescription("How fast forge view opens and filters a 100,000-episode log and reads one episode from it.");
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchClusterCommand>("cluster").WithDescription("Episodes/s of a scripted run in this process and on 1, 2, 4 local workers; scaling efficiency and dispatch overhead.");
         bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
@@ -36,6 +37,14 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
         // bench prefix (rl): generation and training steps on agent-shaped batches, shared prompt prefix run once vs every row's whole prompt.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchPrefixCommand>("prefix").WithDescription("Generation and training tokens/s on batches whose rows share a prompt prefix: run once vs run in every row.");
+    });
+
+    // ── worker, cluster status, bench cluster: runs on many machines (Forge.Cluster) ──────
+    config.AddCommand<Forge.Cli.Commands.Cluster.WorkerCommand>("worker").WithDescription("Join a cluster as a worker that runs episodes for drivers: forge worker [--cluster FILE|localhost] [--capacity N].");
+    config.AddBranch("cluster", cluster =>
+    {
+        cluster.SetDescription("Look at a cluster of workers.");
+        cluster.AddCommand<Forge.Cli.Commands.Cluster.ClusterStatusCommand>("status").WithDescription("Workers, capacity, episodes in flight, done and failed, per worker.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────

@@ -7,7 +7,7 @@ namespace Forge.Host.Scenarios;
 public sealed partial record Scenario
 {
     private static readonly string[] TopLevel =
-        ["$schema", "name", "seed", "environments", "agent", "episodes_per_task", "group_size", "concurrency", "agent_retries", "limits", "reward_mode", "sandbox", "trainer", "output"];
+        ["$schema", "name", "seed", "environments", "agent", "episodes_per_task", "group_size", "concurrency", "agent_retries", "limits", "reward_mode", "sandbox", "trainer", "cluster", "output"];
 
     private static readonly Dictionary<string, RewardMode> RewardModes = new() { ["graded"] = Core.RewardMode.Graded, ["binary"] = Core.RewardMode.Binary };
 
@@ -55,6 +55,7 @@ public sealed partial record Scenario
             var rewardMode = checker.Choice(root, "$", "reward_mode", RewardModes);
             var sandbox = checker.Optional(root, "sandbox") is { } s && checker.IsObject(s, "$.sandbox") ? s.Clone() : (JsonElement?)null;
             var trainer = checker.Optional(root, "trainer") is { } t && checker.IsObject(t, "$.trainer") ? t.Clone() : (JsonElement?)null;
+            var cluster = checker.Optional(root, "cluster") is { } c && checker.IsObject(c, "$.cluster") ? c.Clone() : (JsonElement?)null;
             var output = checker.String(root, "$", "output");
 
             if (checker.Problems.Count > 0) throw new ScenarioException(checker.Problems);
@@ -73,6 +74,7 @@ public sealed partial record Scenario
                 RewardMode = rewardMode,
                 Sandbox = sandbox,
                 Trainer = trainer,
+                Cluster = cluster,
                 Output = output ?? System.IO.Path.Combine("runs", name!),
             };
         }

@@ -59,6 +59,9 @@ public sealed partial record Scenario
     /// <summary>The raw <c>"trainer"</c> section (read by <c>forge train</c>), if any.</summary>
     public JsonElement? Trainer { get; init; }
 
+    /// <summary>The raw <c>"cluster"</c> section (read by Forge.Cluster): run the episodes on cluster workers.</summary>
+    public JsonElement? Cluster { get; init; }
+
     /// <summary>Where the run writes its trajectories, relative to the current directory unless absolute. Default <c>runs/NAME</c>.</summary>
     public required string Output { get; init; }
 }

@@ -37,6 +37,8 @@ app.Configure(config =>
         // bench serve (serve): forge serve's tokens/s and time to first token at several concurrencies, beside the in-process Generator.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchServeCommand>("serve").WithDescription("forge serve throughput and time to first token at concurrency 1, 8 and 64, beside the in-process Generator.");
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
+        // bench prefix (rl): generation and training steps on agent-shaped batches, shared prompt prefix run once vs every row's whole prompt.
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchPrefixCommand>("prefix").WithDescription("Generation and training tokens/s on batches whose rows share a prompt prefix: run once vs run in every row.");
     });
 
     // ── worker, cluster status, bench cluster: runs on many machines (Forge.Cluster) ──────

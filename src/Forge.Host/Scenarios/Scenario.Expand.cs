@@ -48,7 +48,7 @@ public sealed partial record Scenario
                         {
                             Limits = limits,
                             RewardMode = rewardMode,
-                            TaskProvenance = source.DescribeTask?.Invoke(task, Seed),
+                            TaskProvenance = source.DescribeTask?.Invoke(task, TaskSetSeed),
                         });
                 }
         }
@@ -60,7 +60,7 @@ public sealed partial record Scenario
     {
         if (entry.TaskIds is { } ids)
         {
-            var all = source.Tasks(Seed, null);
+            var all = source.Tasks(TaskSetSeed, null);
             var byId = all.ToDictionary(t => t.Id, StringComparer.Ordinal);
             var selected = new List<IEnvironmentTask>(ids.Count);
             for (var i = 0; i < ids.Count; i++)
@@ -70,7 +70,7 @@ public sealed partial record Scenario
             }
             return selected;
         }
-        var tasks = source.Tasks(Seed, entry.Tasks);
+        var tasks = source.Tasks(TaskSetSeed, entry.Tasks);
         if (entry.Tasks is { } wanted && tasks.Count < wanted)
             problems.Add($"{Path}: {entry.JsonPath}.tasks: asks for {wanted} tasks, but {entry.Id} has only {tasks.Count}");
         if (tasks.Count == 0)

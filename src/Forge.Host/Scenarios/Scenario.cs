@@ -19,6 +19,16 @@ public sealed partial record Scenario
     /// <summary>The seed every episode seed derives from. Default 0.</summary>
     public int Seed { get; init; }
 
+    /// <summary>
+    /// The seed generated task sets come from; null = <see cref="Seed"/>. A command that overrides the seed for another
+    /// run of the same scenario (<c>forge run --seed</c>) keeps the file's here, so that the tasks the file selects, by
+    /// count or by id, stay the same and only the episodes' seeds change.
+    /// </summary>
+    public int? TaskSeed { get; init; }
+
+    /// <summary>The seed the environments' task sets are generated with: <see cref="TaskSeed"/>, else <see cref="Seed"/>.</summary>
+    public int TaskSetSeed => TaskSeed ?? Seed;
+
     /// <summary>The environments and their task selections, in file order.</summary>
     public required IReadOnlyList<ScenarioEnvironment> Environments { get; init; }
 

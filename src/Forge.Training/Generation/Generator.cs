@@ -7,7 +7,9 @@ namespace Forge.Training.Generation;
 /// <summary>
 /// Batched autoregressive generation with a KV cache. Prompts of different lengths are left-padded; padding is
 /// masked out of attention and positions are counted from each row's first real token, so a row's tokens and
-/// log-probs do not depend on what else is in the batch (up to float rounding). When any request carries its own
+/// log-probs do not depend on what else is in the batch (up to float rounding). The leading tokens every prompt of the
+/// batch shares (an agent's system prompt and tool list) are run once, on one row, and their keys and values copied
+/// into every row's cache: the padding then sits between that prefix and each row's own tokens. When any request carries its own
 /// <see cref="GenerationRequest.Seed"/>, every row samples from a generator of its own (<see cref="RowSampler"/>): the
 /// request's seed, or one drawn from the batch's generator for rows without one, so a seeded row draws the same tokens
 /// alone or in any batch. Without row seeds the whole batch draws from the batch's generator, one stream for all rows.
@@ -40,7 +42,15 @@ public static class Generator
 
     /// <summary>As the public overload, looking at the stop condition every <paramref name="stopCheckInterval"/> tokens (tests force it on the CPU).</summary>
     internal static IReadOnlyList<GenerationResult> Generate(
-        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng, int stopCheckInterval)
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng, int stopCheckInterval) =>
+        Generate(model, requests, options, rng, stopCheckInterval, sharePrefix: true);
+
+    /// <summary>
+    /// As the public overload; <paramref name="sharePrefix"/> false prefills every row's whole prompt (what generation did
+    /// before the shared prefix was computed once; <c>forge bench prefix</c> measures the two side by side).
+    /// </summary>
+    internal static IReadOnlyList<GenerationResult> Generate(
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator? rng, int stopCheckInterval, bool sharePrefix)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stopCheckInterval, 1);
         ArgumentNullException.ThrowIfNull(model);
@@ -55,7 +65,7 @@ public static class Generator
         model.eval();
         try
         {
-            return Run(model, requests, budgets, options, rng ?? ownRng!, device, stopCheckInterval);
+            return Run(model, requests, budgets, options, rng ?? ownRng!, device, stopCheckInterval, sharePrefix ? SharedPrefixLength(requests) : 0);
         }
         finally
         {
@@ -85,6 +95,13 @@ public static class Generator
         return budgets;
     }
 
+    /// <summary>
+    /// How many leading prompt tokens every request has in common (the system prompt and tool list of agent turns), kept
+    /// one short of the shortest prompt so that every row prefills at least one token of its own. 0 for a single request.
+    /// </summary>
+    internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests) =>
+        requests.Count < 2 ? 0 : CommonPrefix.Length([.. requests.Select(r => r.Prompt)], requests.Min(r => r.Prompt.Count) - 1);
+
     // One generator per row: the request's seed, or a seed drawn from the batch's generator.
     private static List<RowSampling> RowGenerators(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator rng)
     {
@@ -93,28 +110,33 @@ public static class Generator
     }
 
     private static IReadOnlyList<GenerationResult> Run(
-        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery)
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery, int shared)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var b = requests.Count;
-        var promptLen = requests.Max(r => r.Prompt.Count);
+        var ownLen = requests.Max(r => r.Prompt.Count) - shared;   // the widest part of a prompt after the shared prefix
+        var promptLen = shared + ownLen;
         var steps = budgets.Max();
 
-        // ── left-padded prompts, key mask, per-row stop sets and budgets ────────────────────────
-        var padded = new long[b * promptLen];
+        // ── row layout: [shared prefix | left padding | the row's own prompt tokens | generated tokens] ──────────
+        // Positions are counted over real tokens only, so the padding between the prefix and a row's own tokens changes
+        // nothing a row computes; the prefix's keys and values are the same in every row and are computed once.
+        var padded = new long[b * ownLen];
         var keyMaskHost = new bool[b * (promptLen + steps)];
         for (var i = 0; i < b; i++)
         {
             var prompt = requests[i].Prompt;
             var offset = promptLen - prompt.Count;
-            for (var j = 0; j < prompt.Count; j++)
+            for (var j = 0; j < shared; j++)
+                keyMaskHost[i * (promptLen + steps) + j] = true;
+            for (var j = shared; j < prompt.Count; j++)
             {
-                padded[i * promptLen + offset + j] = prompt[j];
+                padded[i * ownLen + offset + j - shared] = prompt[j];
                 keyMaskHost[i * (promptLen + steps) + offset + j] = true;
             }
         }
-        var ids = tensor(padded, [b, promptLen], device: device);                               // [B, P]
+        var ids = tensor(padded, [b, ownLen], device: device);                                  // [B, P−L]
         var keyMask = tensor(keyMaskHost, [b, promptLen + steps], device: device);              // [B, P+N]
         var stopWidth = Math.Max(1, requests.Max(r => r.StopTokens?.Count ?? 0));
         var stopHost = Enumerable.Repeat(-1L, b * stopWidth).ToArray();
@@ -140,6 +162,13 @@ public static class Generator
         var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
         var since = 0;                                                                           // the first step not looked at yet
         using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
+        if (shared > 0)
+        {
+            using var prefixCache = new KvCache(model.Config, 1, shared, device, model.DType);
+            var prefix = tensor(requests[0].Prompt.Take(shared).Select(x => (long)x).ToArray(), [1, shared], device: device);   // [1, L]
+            model.Forward(prefix, prefixCache).Dispose();
+            cache.CopyPrefixFrom(prefixCache);                                                  // every row's first L positions
+        }
         var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
         try
         {

@@ -41,8 +41,9 @@ internal sealed class Attention : nn.Module
 
     internal Linear OutputProjection => output;
 
-    // x: [B, T, C]; mask: bool [B|1, 1, T, S], true = may attend; no mask and causal = plain causal attention.
-    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, bool causal, KvCache? cache, int layer)
+    // x: [B, T, C]; mask: bool [B|1, 1, T, S], true = may attend; no mask and causal = plain causal attention;
+    // earlier: the cached or shared-prefix keys/values this step's queries see before their own.
+    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, bool causal, IAttentionKeys? earlier, int layer)
     {
         long b = x.shape[0], t = x.shape[1];
         var q = query.call(x).view(b, t, heads, headDim);   // [B, T, H, hd]
@@ -55,8 +56,8 @@ internal sealed class Attention : nn.Module
         q = rotary.Apply(q.transpose(1, 2));                                     // [B, H, T, hd]
         k = rotary.Apply(k.transpose(1, 2));                                     // [B, KV, T, hd]
         var v = value.call(x).view(b, t, kvHeads, headDim).transpose(1, 2);      // [B, KV, T, hd]
-        if (cache is not null)
-            (k, v) = cache.Append(layer, k, v);                                  // [B, KV, S, hd]
+        if (earlier is not null)
+            (k, v) = earlier.Append(layer, k, v);                                // [B, KV, S, hd]
         if (kvHeads != heads)
         {
             // Each key/value head serves heads/kvHeads consecutive query heads.

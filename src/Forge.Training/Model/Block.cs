@@ -24,10 +24,10 @@ internal sealed class Block : nn.Module
 
     internal IEnumerable<TorchSharp.Modules.Linear> ResidualProjections => [attention.OutputProjection, mlp.OutputProjection];
 
-    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, bool causal, KvCache? cache, int layer) // [B, T, C] → [B, T, C]
+    public Tensor Forward(Tensor x, Rotary rotary, Tensor? mask, bool causal, IAttentionKeys? earlier, int layer) // [B, T, C] → [B, T, C]
     {
         var p = training ? dropout : 0.0;
-        x = x + F.dropout(attention.Forward(attentionNorm.call(x), rotary, mask, causal, cache, layer), p, training);
+        x = x + F.dropout(attention.Forward(attentionNorm.call(x), rotary, mask, causal, earlier, layer), p, training);
         return x + F.dropout(mlp.call(mlpNorm.call(x)), p, training);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
         ctx.save_for_backward([x, positions, mask!]);
         ctx.save_data(nameof(Recipe), recipe);
         using var scope = NewDisposeScope();   // the block's intermediates go now, not when the model's forward pass ends
-        return recipe.Block.Forward(x, recipe.RotaryAt(positions), mask, recipe.Causal, cache: null, recipe.Layer).MoveToOuterDisposeScope();   // no graph: apply runs this without grad
+        return recipe.Block.Forward(x, recipe.RotaryAt(positions), mask, recipe.Causal, earlier: null, recipe.Layer).MoveToOuterDisposeScope();   // no graph: apply runs this without grad
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor gradOutput)
@@ -41,7 +41,7 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
             var input = saved[0].detach().requires_grad_(true);
             using (enable_grad())
             {
-                var output = recipe.Block.Forward(input, recipe.RotaryAt(saved[1]), saved[2], recipe.Causal, cache: null, recipe.Layer);
+                var output = recipe.Block.Forward(input, recipe.RotaryAt(saved[1]), saved[2], recipe.Causal, earlier: null, recipe.Layer);
                 output.backward([gradOutput]);
             }
             gradInput = input.grad!.detach().MoveToOuterDisposeScope();

@@ -122,9 +122,57 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
                 : blocks[i].Forward(x, rotary, mask, causal, cache, i);
         cache?.Advance((int)t);
         x = norm.call(x);
-        var logits = head is null ? F.linear(x, embedding.weight!) : head.call(x); // [B, T, V]
+        return Head(x).MoveToOuterDisposeScope(); // [B, T, V]
+    }
+
+    /// <summary>
+    /// Training forward pass for right-padded rows that all begin with the same <paramref name="sharedPrefix"/> tokens (an
+    /// agent's system prompt and tool list): the prefix runs once, on the first row, and every row's later positions
+    /// attend to its keys and values. The logits are <c>forward(ids)</c>'s (up to float rounding) and so are the
+    /// gradients — the prefix's flow back summed over the rows — for about (L + B·(T − L)) / (B·T) of the compute.
+    /// Falls back to <see cref="forward"/> when there is nothing to share (L &lt; 1, one row, no position after the
+    /// prefix) and where one pass for all rows would not be the same computation: dropout in training (one mask for
+    /// every row), activation checkpointing, and a model not in float32 (the rows' prefix gradients would be summed in
+    /// bf16 or fp16 before they reach the weights, rounding differently from a plain batch by ~1e-2).
+    /// </summary>
+    /// <param name="ids">[B, T] int64 token ids; every row's first <paramref name="sharedPrefix"/> ids are row 0's.</param>
+    /// <param name="sharedPrefix">L, how many leading ids the rows share (the caller has checked they do).</param>
+    /// <returns>logits [B, T, V]</returns>
+    public Tensor ForwardSharedPrefix(Tensor ids, int sharedPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        long b = ids.shape[0], t = ids.shape[1];
+        var sharing = sharedPrefix >= 1 && b > 1 && sharedPrefix < t && DType == ScalarType.Float32
+            && !(training && (Config.Dropout > 0 || ActivationCheckpointing));
+        if (!sharing) return Forward(ids);
+        if (t > Config.MaxSeqLen)
+            throw new ArgumentException($"sequence of {t} tokens exceeds the model's max_seq_len {Config.MaxSeqLen}.");
+        using var scope = NewDisposeScope();
+        var earlier = new SharedPrefixKeys(blocks.Count);
+
+        // ── the prefix, once: [1, L] ──
+        var prefix = embedding.call(ids.narrow(0, 0, 1).narrow(1, 0, sharedPrefix));                 // [1, L, C]
+        var prefixRotary = RotaryAt(arange(0, sharedPrefix, ScalarType.Int64, ids.device).unsqueeze(0));
+        for (var i = 0; i < blocks.Count; i++)
+            prefix = blocks[i].Forward(prefix, prefixRotary, null, causal: true, earlier, i);
+        earlier.Recording = false;
+
+        // ── every row's own positions L..T−1, attending to the prefix and causally to themselves: [B, T−L] ──
+        var own = t - sharedPrefix;
+        var queryPos = arange(sharedPrefix, t, ScalarType.Int64, ids.device).unsqueeze(1);               // [T−L, 1]
+        var keyPos = arange(0, t, ScalarType.Int64, ids.device).unsqueeze(0);                           // [1, T]
+        var mask = keyPos.le(queryPos).unsqueeze(0).unsqueeze(0);                                       // [1, 1, T−L, T]
+        var x = embedding.call(ids.narrow(1, sharedPrefix, own));                                       // [B, T−L, C]
+        var rotary = RotaryAt(queryPos.squeeze(1).unsqueeze(0));
+        for (var i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, rotary, mask, causal: false, earlier, i);
+
+        var prefixLogits = Head(norm.call(prefix));                                                     // [1, L, V]
+        var logits = cat([prefixLogits.expand(b, -1, -1), Head(norm.call(x))], 1);                      // [B, T, V]
         return logits.MoveToOuterDisposeScope();
     }
+
+    private Tensor Head(Tensor x) => head is null ? F.linear(x, embedding.weight!) : head.call(x);   // [.., C] → [.., V]
 
     private Rotary RotaryAt(Tensor positions) => new(positions, tensor(inverseFrequencies, device: positions.device));
 

@@ -8,7 +8,7 @@ namespace Forge.Training.Model;
 /// (the model's: <see cref="CausalTransformer.DType"/>). Plain tensors owned by this object — not module buffers, never saved.
 /// Dispose it when generation ends.
 /// </summary>
-public sealed partial class KvCache : IDisposable
+public sealed partial class KvCache : IDisposable, IAttentionKeys
 {
     private readonly Tensor[] keys;
     private readonly Tensor[] values;
@@ -50,6 +50,27 @@ public sealed partial class KvCache : IDisposable
             values[layer].narrow(2, Length, t).copy_(v);
         }
         return (keys[layer].narrow(2, 0, Length + t), values[layer].narrow(2, 0, Length + t));
+    }
+
+    (Tensor Keys, Tensor Values) IAttentionKeys.Append(int layer, Tensor k, Tensor v) => Append(layer, k, v);
+
+    /// <summary>
+    /// Fills an empty cache's first positions, in every row, with the positions a one-row <paramref name="prefix"/> cache
+    /// holds: a prompt prefix that all rows share is run once and its keys and values copied.
+    /// </summary>
+    internal void CopyPrefixFrom(KvCache prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        if (Length != 0) throw new InvalidOperationException($"a prefix goes into an empty cache; this one holds {Length} positions.");
+        if (prefix.Batch != 1 || prefix.keys.Length != keys.Length) throw new ArgumentException("the prefix cache must have one row and the same layers.", nameof(prefix));
+        if (prefix.Length > Capacity) throw new InvalidOperationException($"KV cache full: a prefix of {prefix.Length} positions exceeds its capacity {Capacity}.");
+        using (no_grad())
+            for (var layer = 0; layer < keys.Length; layer++)
+            {
+                keys[layer].narrow(2, 0, prefix.Length).copy_(prefix.keys[layer].narrow(2, 0, prefix.Length));       // [1, KV, L, hd] → [B, KV, L, hd]
+                values[layer].narrow(2, 0, prefix.Length).copy_(prefix.values[layer].narrow(2, 0, prefix.Length));
+            }
+        Length = prefix.Length;
     }
 
     /// <summary>Marks <paramref name="t"/> more positions as filled (after every layer has appended).</summary>

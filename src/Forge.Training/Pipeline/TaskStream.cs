@@ -41,9 +41,9 @@ public sealed class TaskStream
         {
             var registered = registry.Get(e.Id);
             var tasks = e.TaskIds is { } ids
-                ? ids.Select(id => registered.FindTask(id, scenario.Seed) ?? throw new FormatException($"{scenario.Path}: {e.JsonPath}: {e.Id} has no task `{id}`")).ToList()
-                : registered.Tasks(scenario.Seed, e.Tasks);
-            return new Pool(e.Id, tasks, scenario.Limits.ApplyTo(registered.Limits), scenario.RewardMode ?? registered.RewardMode, t => registered.TaskProvenance(t, scenario.Seed));
+                ? ids.Select(id => registered.FindTask(id, scenario.TaskSetSeed) ?? throw new FormatException($"{scenario.Path}: {e.JsonPath}: {e.Id} has no task `{id}`")).ToList()
+                : registered.Tasks(scenario.TaskSetSeed, e.Tasks);
+            return new Pool(e.Id, tasks, scenario.Limits.ApplyTo(registered.Limits), scenario.RewardMode ?? registered.RewardMode, t => registered.TaskProvenance(t, scenario.TaskSetSeed));
         }).ToList();
         for (var s = 0; s < _stages.Count; s++)
             if (!_pools.Any(p => StageTasks(p, s).Count > 0))

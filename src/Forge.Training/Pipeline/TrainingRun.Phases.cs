@@ -3,6 +3,7 @@ using Forge.Agents.Scripted;
 using Forge.Core.Scripted;
 using Forge.Core;
 using Forge.Host;
+using Forge.Training.Devices;
 using Forge.Training.Rl;
 
 namespace Forge.Training.Pipeline;
@@ -17,7 +18,7 @@ public sealed partial class TrainingRun
         var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
-        await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
+        await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version, _threads))
             await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
         var scored = episodes.Trajectories.ToList();
         var (mean, std, success, per) = UpdateMetrics.Score(scored);
@@ -48,10 +49,11 @@ public sealed partial class TrainingRun
         var (mean, std, success, per) = UpdateMetrics.Score(kept);
         _setup.OnNews?.Invoke($"warm start: {kept.Count} of {episodes.Trajectories.Count} solver episodes kept (solver success {success:P0})");
         var shuffle = new Random(_seed);
+        using var learner = new TorchWorker("forge-learner", _threads);
         for (var epoch = 1; epoch <= warm.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            var loss = await Task.Run(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle), ct).ConfigureAwait(false);
+            var loss = await learner.RunAsync(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle)).ConfigureAwait(false);
             Emit(new UpdateMetrics
             {
                 Phase = "warm_start", Step = epoch, WallSeconds = Now, PolicyVersion = _trainer.Version, Episodes = kept.Count,
@@ -93,7 +95,11 @@ public sealed partial class TrainingRun
         var sync = _o.Mode == RolloutMode.Sync;
         permits.Release(sync ? _o.GroupsPerUpdate : 2 * _o.GroupsPerUpdate);   // async: the next update's groups roll out during this one
 
-        await using var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed, _trainer.Version);
+        // Async: the generator and the learner run at the same time, each on its own thread with half the intra-op threads
+        // (two teams of all the cores would oversubscribe them); sync: one at a time, each with all of them.
+        var perSide = sync ? _threads : Math.Max(1, _threads / 2);
+        using var learner = new TorchWorker("forge-learner", perSide);
+        await using var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed, _trainer.Version, perSide);
         var producer = Task.Run(async () =>
         {
             try
@@ -136,7 +142,7 @@ public sealed partial class TrainingRun
                 UpdateStats? stats = null;
                 if (samples.Count > 0)
                 {
-                    stats = await Task.Run(() => _trainer.Update(samples), ct).ConfigureAwait(false);
+                    stats = await learner.RunAsync(() => _trainer.Update(samples)).ConfigureAwait(false);
                     agent.LoadWeights(_model, _trainer.Version);
                 }
                 if (sync) permits.Release(_o.GroupsPerUpdate);

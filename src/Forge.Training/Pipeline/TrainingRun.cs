@@ -35,6 +35,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private readonly string? _resumedFrom;
     private readonly string? _baseModel;   // the Hugging Face folder the policy started from, if any
     private readonly ISandboxProvider? _sandboxes;
+    private readonly int _threads = TorchWorker.DefaultThreads;   // libtorch intra-op threads of the process (the cores, or --threads)
 
     private TrainingRun(TrainingSetup setup, ISandboxProvider? sandboxes)
     {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Forge.Agents.ChatFormat;
 using Forge.Core;
+using Forge.Training.Devices;
 using Forge.Training.Generation;
 using Forge.Training.Lora;
 using Forge.Training.Model;
@@ -17,7 +18,8 @@ namespace Forge.Training.Rl;
 /// by the encoder's chat format (<see cref="IChatFormat.Parse"/>) that carries the exact generated ids, their log-probs and the policy version.
 /// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one. The agent generates with
 /// its own copy of the policy; for a policy with <see cref="LoraAdapters"/> that copy shares the frozen base's tensors and
-/// holds only its own adapters, so it costs the adapters' memory and a weight sync copies only them.
+/// holds only its own adapters, so it costs the adapters' memory and a weight sync copies only them. Generation runs on a
+/// thread of the agent's own (<see cref="TorchWorker"/>) with a set number of libtorch intra-op threads.
 /// </summary>
 public sealed class PolicyAgent : IAgent, IAsyncDisposable
 {
@@ -32,11 +34,15 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _weights = new();
     private readonly torch.Generator _rng;
+    private readonly TorchWorker _worker;
     private readonly Task _loop;
     private long _batches, _rows;
 
-    /// <summary>Creates the agent; <paramref name="model"/> becomes its own inference copy's weights (it is not modified).</summary>
-    public PolicyAgent(CausalTransformer model, ITokenizer tokenizer, ConversationEncoder encoder, TrainerOptions options, int seed, int version = 0)
+    /// <summary>
+    /// Creates the agent; <paramref name="model"/> becomes its own inference copy's weights (it is not modified). It generates
+    /// with <paramref name="intraOpThreads"/> libtorch threads (default: the calling thread's count).
+    /// </summary>
+    public PolicyAgent(CausalTransformer model, ITokenizer tokenizer, ConversationEncoder encoder, TrainerOptions options, int seed, int version = 0, int? intraOpThreads = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -50,6 +56,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         _stop = [.. encoder.EndOfTurnIds];
         _rng = new torch.Generator((ulong)seed, _model.Device);
         Version = version;
+        _worker = new TorchWorker("forge-generation", intraOpThreads ?? TorchWorker.DefaultThreads);
         _loop = Task.Factory.StartNew(GenerateLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -134,15 +141,13 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
             if (batch.Count == 0) continue;
             try
             {
-                IReadOnlyList<GenerationResult> results;
-                int version;
-                lock (_weights)
+                // The batch shares one cache of (longest prompt + budget) positions: keep it within the context.
+                var budget = Math.Min(_sampling.MaxNewTokens, _model.Config.MaxSeqLen - batch.Max(p => p.Prompt.Length));
+                var requests = batch.Select(p => new GenerationRequest(p.Prompt, _stop, budget)).ToList();
+                var (results, version) = await _worker.RunAsync(() =>
                 {
-                    version = Version;
-                    // The batch shares one cache of (longest prompt + budget) positions: keep it within the context.
-                    var budget = Math.Min(_sampling.MaxNewTokens, _model.Config.MaxSeqLen - batch.Max(p => p.Prompt.Length));
-                    results = Generator.Generate(_model, batch.Select(p => new GenerationRequest(p.Prompt, _stop, budget)).ToList(), _sampling, _rng);
-                }
+                    lock (_weights) return (Generator.Generate(_model, requests, _sampling, _rng), Version);
+                }).ConfigureAwait(false);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _rows, batch.Count);
                 for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult((results[i], version));
@@ -159,6 +164,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
+        _worker.Dispose();
         _adapters?.Dispose();
         _model.Dispose();
         _rng.Dispose();

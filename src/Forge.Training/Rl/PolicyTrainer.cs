@@ -108,9 +108,9 @@ public sealed class PolicyTrainer : IDisposable
                 using var scope = torch.NewDisposeScope();
                 var batch = SequenceTensors.Build(indices.Select(i => trained[i]).ToList(), _padId, _policy.Device);
                 forwardTokens += batch.Ids.numel();
-                var logits = _policy.call(batch.Inputs);                                       // [B, T−1, V]
+                var logits = batch.Logits(_policy);                                             // [B, T−1, V]
                 var logProbs = Sampling.TokenLogProbs(logits, batch.Targets, _options.Temperature); // [B, T−1]
-                var refLogProbs = _options.KlCoefficient > 0 ? ReferenceLogProbs(batch.Inputs, batch.Targets) : null;   // [B, T−1]
+                var refLogProbs = _options.KlCoefficient > 0 ? ReferenceLogProbs(batch.Inputs, batch.Targets, batch.SharedPrefix) : null;   // [B, T−1]
                 var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
                 var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
                 microLoss.backward();
@@ -174,7 +174,7 @@ public sealed class PolicyTrainer : IDisposable
             using var scope = torch.NewDisposeScope();
             var batch = SequenceTensors.Build(rows, _padId, _policy.Device);
             _optimizer.zero_grad();
-            var logProbs = Sampling.TokenLogProbs(_policy.call(batch.Inputs), batch.Targets, 1.0);   // [B, T−1]
+            var logProbs = Sampling.TokenLogProbs(batch.Logits(_policy), batch.Targets, 1.0);   // [B, T−1]
             var loss = -(logProbs * batch.Mask).sum() / batch.Mask.sum().clamp_min(1);
             loss.backward();
             _masters?.GradientsFromModel();
@@ -198,16 +198,17 @@ public sealed class PolicyTrainer : IDisposable
 
     /// <summary>
     /// Log-probs of <paramref name="targets"/> [B, T−1] under the KL reference, without gradient: the frozen snapshot, or
-    /// for an adapted policy the same model with its adapters off (in eval mode, as the snapshot is).
+    /// for an adapted policy the same model with its adapters off (in eval mode, as the snapshot is). The rows of
+    /// <paramref name="inputs"/> share their first <paramref name="sharedPrefix"/> tokens.
     /// </summary>
-    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets)
+    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets, int sharedPrefix = 0)
     {
         using var noGrad = torch.no_grad();
-        if (_adapters is null) return Sampling.TokenLogProbs(_reference!.call(inputs), targets, _options.Temperature);
+        if (_adapters is null) return Sampling.TokenLogProbs(_reference!.ForwardSharedPrefix(inputs, sharedPrefix), targets, _options.Temperature);
         _policy.eval();
         try
         {
-            using (_adapters.Disable()) return Sampling.TokenLogProbs(_policy.call(inputs), targets, _options.Temperature);
+            using (_adapters.Disable()) return Sampling.TokenLogProbs(_policy.ForwardSharedPrefix(inputs, sharedPrefix), targets, _options.Temperature);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Forge.Training.Model;
 using static TorchSharp.torch;
 
 namespace Forge.Training.Rl;
@@ -9,8 +10,12 @@ namespace Forge.Training.Rl;
 /// <param name="Mask">[B, T−1] 1 where the target is a policy token of a sequence in the loss.</param>
 /// <param name="OldLogProbs">[B, T−1] recorded sampling log-probs of the targets.</param>
 /// <param name="Advantages">[B] advantages.</param>
-internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets, Tensor Mask, Tensor OldLogProbs, Tensor Advantages)
+/// <param name="SharedPrefix">How many leading input tokens every row has in common (for <see cref="CausalTransformer.ForwardSharedPrefix"/>).</param>
+internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets, Tensor Mask, Tensor OldLogProbs, Tensor Advantages, int SharedPrefix)
 {
+    /// <summary>The logits [B, T−1, V] of <see cref="Inputs"/>, running the rows' shared prefix once.</summary>
+    public Tensor Logits(CausalTransformer model) => model.ForwardSharedPrefix(Inputs, SharedPrefix);
+
     public static SequenceTensors Build(IReadOnlyList<TrainingSample> rows, int padId, Device device)
     {
         var b = rows.Count;
@@ -33,6 +38,11 @@ internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets
         }
         var idTensor = tensor(ids, [b, t], device: device);
         return new SequenceTensors(idTensor, idTensor.narrow(1, 0, t - 1), idTensor.narrow(1, 1, t - 1),
-            tensor(mask, [b, t - 1], device: device), tensor(old, [b, t - 1], device: device), tensor(advantages, device: device));
+            tensor(mask, [b, t - 1], device: device), tensor(old, [b, t - 1], device: device), tensor(advantages, device: device),
+            SharedPrefixLength(rows, t - 1));
     }
+
+    /// <summary>The leading tokens all rows share (an agent's system prompt), at most the input width <paramref name="inputs"/>.</summary>
+    internal static int SharedPrefixLength(IReadOnlyList<TrainingSample> rows, int inputs) =>
+        CommonPrefix.Length([.. rows.Select(r => (IReadOnlyList<int>)r.Sequence.TokenIds)], inputs);
 }

@@ -203,6 +203,23 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public void ExpandRequests_OtherSeedWithTaskSeedKept_SameTasksByIdAndByCount_OtherEpisodeSeeds()
+    {
+        var scenario = Scenario.Parse("""
+            { "name": "x", "seed": 7, "agent": { "type": "scripted" },
+              "environments": [ { "id": "math/arithmetic", "task_ids": ["gen-7-4", "gen-7-1"] }, { "id": "support/desk", "tasks": 2 } ] }
+            """, File);
+        var original = scenario.ExpandRequests(Resolve);
+        var reseeded = (scenario with { Seed = 3, TaskSeed = scenario.TaskSetSeed }).ExpandRequests(Resolve);
+
+        Assert.Equal(["gen-7-4", "gen-7-1", "a", "b"], reseeded.Select(r => r.Task.Id));
+        Assert.Equal(original.Select(r => r.Task.Id), reseeded.Select(r => r.Task.Id));
+        Assert.Empty(original.Select(r => r.Seed).Intersect(reseeded.Select(r => r.Seed)));
+        var e = Assert.Throws<ScenarioException>(() => (scenario with { Seed = 3 }).ExpandRequests(Resolve));   // without it, the ids are looked for among seed 3's tasks
+        Assert.Contains("has no task `gen-7-4`", e.Message);
+    }
+
+    [Fact]
     public void ExpandRequests_UnknownEnvironmentsAndTasks_ReportsAllWithSuggestions()
     {
         var scenario = Scenario.Parse("""

@@ -48,7 +48,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         public bool AgentAtDriver { get; init; }
 
         [CommandOption("--seed <N>")]
-        [Description("The scenario seed (overrides the scenario).")]
+        [Description("The scenario seed (overrides the scenario): every episode seed and, without its own seed, the trainer's. The tasks stay those the file's seed selects.")]
         public int? Seed { get; init; }
 
         public override ValidationResult Validate() =>
@@ -61,6 +61,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         scenario = scenario with
         {
             Seed = settings.Seed ?? scenario.Seed,
+            TaskSeed = scenario.TaskSetSeed,   // --seed changes the episodes, not which tasks the file selects
             Concurrency = settings.Concurrency ?? scenario.Concurrency,
         };
         var registry = EnvironmentRegistry.LoadDefault();

@@ -80,6 +80,29 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_QuickstartOtherSeed_TheVaultTaskItNamesStaysEpisodeSeedsChange()
+    {
+        var scenario = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "quickstart.json")))!.AsObject();
+        scenario.Remove("trainer");   // the scripted episodes only: the task selection is what --seed used to break
+        var named = scenario["environments"]!.AsArray().Single(e => (string?)e!["id"] == "game/vault")!["task_ids"]!.AsArray().Select(id => (string)id!).ToList();
+        var path = Path.Combine(_temp.FullName, "quickstart-named.json");
+        File.WriteAllText(path, scenario.ToJsonString());
+
+        async Task<List<Trajectory>> Vault(string name, params string[] extra)
+        {
+            var output = Path.Combine(_temp.FullName, name);
+            var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["run", path, "--json", "--out", output, .. extra]);
+            Assert.True(code == 0, stderr);
+            return [.. TrajectoryReader.Read(Path.Combine(output, "trajectories.forge")).Trajectories.Where(t => t.EnvironmentId == "game/vault")];
+        }
+
+        var own = await Vault("own");
+        var other = await Vault("other", "--seed", "3");
+        Assert.Equal(named, other.Select(t => t.TaskId).Distinct());
+        Assert.Empty(own.Select(t => t.Seed).Intersect(other.Select(t => t.Seed)));
+    }
+
+    [Fact]
     public async Task Run_PolicyAgentWithoutTrainer_OneLineErrorNamingThePath()
     {
         var scenario = Path.Combine(_temp.FullName, "policy.json");

@@ -24,7 +24,7 @@ public sealed record EnvironmentScore
     /// <summary>Half-width of the 95 % interval of <see cref="RewardMean"/> (1.96 standard errors; 0 for one episode).</summary>
     public double RewardInterval95 { get; init; }
 
-    /// <summary>Mean raw score of each rubric function over the scored episodes (key: the function's name).</summary>
+    /// <summary>Mean raw score of each rubric function over the scored episodes that have it (key: the function's name).</summary>
     public IReadOnlyDictionary<string, double> RewardComponents { get; init; } = new Dictionary<string, double>();
 
     /// <summary>Episodes by how they ended (<c>terminated</c>, <c>truncated</c>, <c>cancelled</c>, <c>errored</c>).</summary>

@@ -26,7 +26,7 @@ internal static class EnvironmentScoring
             RewardMean = mean,
             RewardInterval95 = n < 2 ? 0 : Z95 * Math.Sqrt(variance / n),
             RewardComponents = scored.SelectMany(t => t.Breakdown!.Scores).GroupBy(s => s.Key, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Sum(s => s.Value) / scored.Count, StringComparer.Ordinal),
+                .ToDictionary(g => g.Key, g => g.Average(s => s.Value), StringComparer.Ordinal),
             Terminations = episodes.GroupBy(t => t.Termination).OrderBy(g => g.Key)
                 .ToDictionary(g => g.Key.ToString().ToLowerInvariant(), g => g.Count(), StringComparer.Ordinal),
             Errors = episodes.Where(t => t.Error is not null).GroupBy(t => $"{t.Error!.Boundary.ToString().ToLowerInvariant()}/{t.Error.Type}", StringComparer.Ordinal)

@@ -9,12 +9,14 @@ internal static class EvalConsole
 {
     public static void Report(EvalRun run)
     {
-        var table = new Table().AddColumns("environment", "episodes", "success", "pass@k", "reward (95 % CI)", "components", "ended", "errors", "tokens", "time");
+        var table = new Table().AddColumns("environment", "episodes", "success", "pass@k", "reward (95 % CI)", "ended", "errors", "tokens", "time");
         foreach (var s in run.Report.Environments.Append(run.Report.All))
             table.AddRow(Markup.Escape(s.Environment), s.Episodes.ToString(CultureInfo.InvariantCulture), F(s.SuccessRate), Markup.Escape(PassAtK(s.PassAtK)),
-                $"{F(s.RewardMean)} ± {F(s.RewardInterval95)}", Markup.Escape(Pairs(s.RewardComponents, F)), Markup.Escape(Pairs(s.Terminations, n => n.ToString(CultureInfo.InvariantCulture))),
+                $"{F(s.RewardMean)} ± {F(s.RewardInterval95)}", Markup.Escape(Pairs(s.Terminations, n => n.ToString(CultureInfo.InvariantCulture))),
                 Markup.Escape(Pairs(s.Errors, n => n.ToString(CultureInfo.InvariantCulture))), Markup.Escape(Tokens(s)), $"{s.EpisodeSeconds:0.0} s");
         AnsiConsole.Write(table);
+        foreach (var s in run.Report.Environments)
+            AnsiConsole.MarkupLine($"{Markup.Escape(s.Environment)} reward by component: {Markup.Escape(Pairs(s.RewardComponents, F))}");
         AnsiConsole.MarkupLine($"[grey]agent {Markup.Escape(run.Report.Agent)}; wall time {run.Report.WallSeconds:0.0} s; trajectories in {Markup.Escape(run.Trajectories)}[/]");
     }
 

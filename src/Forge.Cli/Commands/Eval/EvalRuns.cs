@@ -24,7 +24,7 @@ internal sealed record EvalRun(string Source, string Trajectories, IReadOnlyList
 /// </summary>
 internal static class EvalRuns
 {
-    /// <summary>A trajectory log (<c>*.forge</c>, or a folder holding <c>trajectories.forge</c>) is read; anything else is a scenario to run.</summary>
+    /// <summary>A trajectory log (<c>*.forge</c>, or a folder holding <c>trajectories.forge</c>) is read and its last run scored; anything else is a scenario to run.</summary>
     public static async Task<EvalRun> ScoreAsync(string source, EvalCommand.Settings settings, bool scoreOnly, CancellationToken cancellationToken)
     {
         if (LogPath(source) is { } log) return FromLog(source, log);
@@ -86,10 +86,14 @@ internal static class EvalRuns
         return Directory.Exists(source) && File.Exists(inFolder) ? inFolder : null;
     }
 
+    // A log that several runs appended to is scored on its last run (the trajectories that share the last one's run id).
     private static EvalRun FromLog(string source, string log)
     {
         var file = TrajectoryReader.Read(log);
         if (file.Trajectories.Count == 0) throw new InvalidDataException($"{log}: no readable trajectories to score.");
-        return new EvalRun(source, log, file.Trajectories, EvalReport.Score(file.Trajectories));
+        var runId = file.Trajectories[^1].RunId;
+        var runs = file.Trajectories.Select(t => t.RunId).Distinct().Count();
+        var episodes = file.Trajectories.Where(t => t.RunId == runId).ToList();
+        return new EvalRun(runs == 1 ? source : $"{source} (run {runId}, the last of {runs})", log, episodes, EvalReport.Score(episodes));
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 
 namespace Forge.Environments.MathReasoning;
 

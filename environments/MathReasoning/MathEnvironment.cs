@@ -21,16 +21,18 @@ public abstract class MathEnvironment : ToolEnvironment<MathTask>
     public string Calculate([Description("The expression, for example (12 + 30) * 1.5")] string expression) =>
         Calculator.Format(Calculator.Evaluate(expression));
 
-    protected override Rubric Rubric => new Rubric()
-        .Add(new NumericTolerance(c => ((MathTask)c.Task).Answer, weight: 1.0, absoluteTolerance: AnswerTolerance, name: "correct"))
+    protected override Rubric Rubric => new Rubric<MathTask>()
+        .Add(new NumericTolerance<MathTask>(c => c.Task.Answer, weight: 1.0, absoluteTolerance: AnswerTolerance, name: "correct", marker: "Answer:"))
         .Add(new TokenBudget(maxTokens: 200, weight: 0.1))
         .Add(new FormatCheck(weight: 0.1));
 }
 
 /// <summary>Generated arithmetic expressions (see <see cref="ArithmeticTasks"/>).</summary>
-[Environment("math/arithmetic", Version = "1", Description = "Generated arithmetic problems with a calculator tool; numeric-tolerance reward.")]
+[Environment("math/arithmetic", Version = "2", Description = "Generated arithmetic problems with a calculator tool; numeric-tolerance reward.",
+    Solver = typeof(MathSolver), TaskGenerator = typeof(ArithmeticTasks), TaskCount = 300)]
 public sealed class ArithmeticEnvironment : MathEnvironment;
 
 /// <summary>Hand-written word problems (<c>word-problems.jsonl</c>).</summary>
-[Environment("math/word-problems", Version = "1", Description = "Word problems with a calculator tool; numeric-tolerance reward.")]
+[Environment("math/word-problems", Version = "2", Description = "Word problems with a calculator tool; numeric-tolerance reward.",
+    Solver = typeof(MathSolver), TaskFile = "environments/MathReasoning/word-problems.jsonl")]
 public sealed class WordProblemsEnvironment : MathEnvironment;

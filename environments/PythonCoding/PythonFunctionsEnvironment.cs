@@ -12,7 +12,8 @@ namespace Forge.Environments.PythonCoding;
 /// <see cref="HiddenTests"/>), decide the reward: the fraction passed (graded) or all passed (binary), plus a token budget.
 /// A final plain reply with a fenced Python block counts as a submission too.
 /// </summary>
-[Environment("code/python-functions", Version = "1", Description = "Write a Python function; hidden unit tests run in a sandbox score it.")]
+[Environment("code/python-functions", Version = "1", Description = "Write a Python function; hidden unit tests run in a sandbox score it.",
+    Solver = typeof(PythonSolver), TaskFile = "environments/PythonCoding/python-functions.jsonl")]
 [RequiresSandbox]
 public partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTask>
 {
@@ -76,8 +77,8 @@ public partial class PythonFunctionsEnvironment : ToolEnvironment<CodeTask>
         return Turn.End();
     }
 
-    protected override Rubric Rubric => new Rubric()
-        .Add(RewardFunction.From("unit_tests", 1.0, _ => _grade?.Fraction ?? 0))
+    protected override Rubric Rubric => new Rubric<CodeTask>()
+        .Add("unit_tests", 1.0, _ => _grade?.Fraction ?? 0)
         .Add(new TokenBudget(maxTokens: 1024, weight: 0.1));
 
     private async Task<GradeReport> GradeAsync(string code, CancellationToken cancellationToken)

@@ -5,7 +5,8 @@ namespace Forge.Environments.PythonCoding;
 /// notebook do (a function defined in one call can be called in the next). Replay restores the session by re-executing
 /// the recorded calls in order.
 /// </summary>
-[Environment("code/python-session", Version = "1", Description = "Write a Python function with a notebook-like run_python (variables persist across calls); hidden unit tests score it.")]
+[Environment("code/python-session", Version = "1", Description = "Write a Python function with a notebook-like run_python (variables persist across calls); hidden unit tests score it.",
+    Solver = typeof(PythonSessionSolver), TaskFile = "environments/PythonCoding/python-functions.jsonl")]
 public sealed class PythonSessionEnvironment : PythonFunctionsEnvironment
 {
     /// <summary>The instructions every episode opens with.</summary>

@@ -1,4 +1,4 @@
-using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 
 namespace Forge.Environments.PythonCoding;
 

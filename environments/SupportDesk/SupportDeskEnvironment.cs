@@ -8,7 +8,8 @@ namespace Forge.Environments.SupportDesk;
 /// A customer-support desk: a rule-based customer (<see cref="SimulatedCustomer"/>) writes in; the agent uses the desk's
 /// tools under its policy (<see cref="Ticket"/>) and replies in plain text. Scored on resolving the ticket and on compliance.
 /// </summary>
-[Environment("support/desk", Version = "1", Description = "Multi-turn customer support with a simulated customer, policy-bound tools and compliance checks.")]
+[Environment("support/desk", Version = "2", Description = "Multi-turn customer support with a simulated customer, policy-bound tools and compliance checks.",
+    Solver = typeof(SupportSolver), TaskFile = "environments/SupportDesk/tickets.jsonl")]
 public sealed class SupportDeskEnvironment : ToolEnvironment<SupportTask>
 {
     private Ticket? _ticket;
@@ -61,8 +62,8 @@ public sealed class SupportDeskEnvironment : ToolEnvironment<SupportTask>
         return ValueTask.FromResult(leaves ? Turn.End(Message.User(text)) : Turn.Continue(Message.User(text)));
     }
 
-    protected override Rubric Rubric => new Rubric()
-        .Add("resolved", 1.0, c => Resolution.IsResolved(Task, Ticket, c.Conversation) ? 1 : 0)
+    protected override Rubric Rubric => new Rubric<SupportTask>()
+        .Add("resolved", 1.0, c => Resolution.IsResolved(c.Task, Ticket, c.Conversation) ? 1 : 0)
         .Add("refund_policy", 0.3, _ => Ticket.RefundAttempts.Any(a => a.Violation is not null) ? 0 : 1)
         .Add("privacy", 0.3, c => Compliance.LeakedData(c.Conversation, Ticket.Customer).Count == 0 ? 1 : 0)
         .Add("tone", 0.2, c => Compliance.Tone(c.Conversation))

@@ -1,9 +1,8 @@
 using System.ComponentModel;
-using Forge.Agents.Programs;
+using Forge.Core.Programs;
 using Forge.Core.Rewards;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
-using Microsoft.SemanticKernel.Connectors.OpenAI;
 
 namespace Forge.Environments.SupportDesk;
 
@@ -30,7 +29,12 @@ public sealed class SupportDeskProgram : IAgentProgram<SupportTask>
         var kernel = new Kernel();
         kernel.Plugins.AddFromObject(new OrdersPlugin(_ticket), "orders");
         kernel.Plugins.AddFromObject(new RefundsPlugin(_ticket), "refunds");
-        var settings = new OpenAIPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(), Seed = context.Seed, MaxTokens = 128 };
+        // Base settings (the connector reads seed and max_tokens from the extension data), so the program needs no connector package.
+        var settings = new PromptExecutionSettings
+        {
+            FunctionChoiceBehavior = FunctionChoiceBehavior.Auto(),
+            ExtensionData = new Dictionary<string, object> { ["seed"] = context.Seed, ["max_tokens"] = 128 },
+        };
         var history = new ChatHistory($"You are a support agent of Northwind Goods helping {task.Customer}. Look orders up before acting; refunds above " +
             $"{StoreData.Dollars(StoreData.RefundLimit)} need an escalation first; never reveal another customer's data. Reply in plain text.");
         history.AddUserMessage(customer.Opening());

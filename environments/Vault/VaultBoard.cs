@@ -1,5 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
-using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 
 namespace Forge.Environments.Vault;
 

@@ -8,7 +8,8 @@ namespace Forge.Environments.Vault;
 /// A tool-use game small enough for a tiny policy trained from scratch: look up the vault's key, follow a "see Kn" note
 /// at level 2, answer with the code word. The words move between vaults with every seed, so only using the tool works.
 /// </summary>
-[Environment("game/vault", Version = "1", Description = "Tool-use game: look up a vault's code word (following one redirect at level 2) and answer with it.")]
+[Environment("game/vault", Version = "1", Description = "Tool-use game: look up a vault's code word (following one redirect at level 2) and answer with it.",
+    Solver = typeof(VaultSolver), TaskGenerator = typeof(VaultTasks), TaskCount = 500)]
 public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
 {
     /// <summary>The system message of every episode.</summary>
@@ -42,8 +43,8 @@ public sealed class VaultEnvironment : ToolEnvironment<VaultTask>
         return note;
     }
 
-    protected override Rubric Rubric => new Rubric()
-        .Add(new ExactMatch(_ => Board.CodeWord, weight: 1.0, caseSensitive: true, name: "opened"))
+    protected override Rubric Rubric => new Rubric<VaultTask>()
+        .Add(new ExactMatch<VaultTask>(_ => Board.CodeWord, weight: 1.0, caseSensitive: true, name: "opened"))
         .Add("called_lookup", 0.2, _ => _lookups > 0 ? 1 : 0)
         .Add("right_key", 0.4, _ => Board.Path.Count(_looked.Contains) / (double)Board.Path.Count)
         // Answering with a code word the agent actually read (even from the wrong vault) is the copy step on its own.

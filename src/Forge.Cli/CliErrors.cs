@@ -12,7 +12,7 @@ internal static class CliErrors
     /// <summary>Exit code for bad input or a run that could not start.</summary>
     public const int BadInput = 2;
 
-    public static async Task<int> RunAsync(Func<Task<int>> run)
+    public static async Task<int> RunAsync(Func<Task<int>> run, IReadOnlyList<string>? args = null)
     {
         try
         {
@@ -20,7 +20,7 @@ internal static class CliErrors
         }
         catch (CommandParseException e)
         {
-            Console.Error.WriteLine($"forge: {e.Message}");
+            Console.Error.WriteLine($"forge: {UnknownOptions.Explain(e.Message, args ?? [])}");
             return BadInput;
         }
         catch (CommandRuntimeException e)
@@ -34,6 +34,11 @@ internal static class CliErrors
             return BadInput;
         }
         catch (Forge.Core.SandboxException e)
+        {
+            Console.Error.WriteLine($"forge: {e.Message}");
+            return BadInput;
+        }
+        catch (Forge.Cluster.Dispatch.ClusterUnavailableException e)
         {
             Console.Error.WriteLine($"forge: {e.Message}");
             return BadInput;

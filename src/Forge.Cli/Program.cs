@@ -8,6 +8,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("forge");
     config.PropagateExceptions();
+    config.UseStrictParsing();   // an unknown option is an error (exit 2, with "did you mean"), never silently ignored
 
     // ── environments: list, check, new ──────────────────────────────────────────
     config.AddBranch("envs", envs =>
@@ -16,6 +17,7 @@ app.Configure(config =>
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsListCommand>("list").WithDescription("List the registered environments: version, tasks, tools, limits.");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsCheckCommand>("check").WithDescription("Check that an environment keeps the contract (exit 1 when a check fails).");
         envs.AddCommand<Forge.Cli.Commands.Envs.EnvsNewCommand>("new").WithDescription("Scaffold a new environment with tasks, a solver and a registry entry.");
+        envs.AddCommand<Forge.Cli.Commands.Envs.EnvsAddCommand>("add").WithDescription("Register every environment of a project (.csproj, built first) or assembly (.dll) in ./environments.json.");
     });
 
     // ── run, bench host ───────────────────────────────────────────────────────────
@@ -27,6 +29,7 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
         // bench view (viewer): open + filter of a 100,000-episode log against 2 s, a random episode against 5 ms.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchViewCommand>("view").WithDescription("How fast forge view opens and filters a 100,000-episode log and reads one episode from it.");
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchClusterCommand>("cluster").WithDescription("Episodes/s of a scripted run in this process and on 1, 2, 4 local workers; scaling efficiency and dispatch overhead.");
         bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchTrainCommand>("train").WithDescription("Policy training and generation tokens/s at two model sizes against a bare TorchSharp loop.");
@@ -34,6 +37,14 @@ app.Configure(config =>
         // bench serve (serve): forge serve's tokens/s and time to first token at several concurrencies, beside the in-process Generator.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchServeCommand>("serve").WithDescription("forge serve throughput and time to first token at concurrency 1, 8 and 64, beside the in-process Generator.");
         bench.AddCommand<Forge.Cli.Commands.Train.BenchRlCommand>("rl").WithDescription("Wall time of the same policy updates with synchronous and asynchronous rollouts.");
+    });
+
+    // ── worker, cluster status, bench cluster: runs on many machines (Forge.Cluster) ──────
+    config.AddCommand<Forge.Cli.Commands.Cluster.WorkerCommand>("worker").WithDescription("Join a cluster as a worker that runs episodes for drivers: forge worker [--cluster FILE|localhost] [--capacity N].");
+    config.AddBranch("cluster", cluster =>
+    {
+        cluster.SetDescription("Look at a cluster of workers.");
+        cluster.AddCommand<Forge.Cli.Commands.Cluster.ClusterStatusCommand>("status").WithDescription("Workers, capacity, episodes in flight, done and failed, per worker.");
     });
 
     // ── inspect, replay, export ────────────────────────────────────────────────────
@@ -83,7 +94,13 @@ app.Configure(config =>
     // serve (serve): the policy behind an OpenAI-compatible endpoint.
     config.AddCommand<Forge.Cli.Commands.Serve.ServeCommand>("serve").WithDescription("Serve a checkpoint or Hugging Face model behind an OpenAI-compatible endpoint (continuous batching).")
         .WithExample("serve", "--checkpoint", "runs/quickstart/train/checkpoints/final");
+    // mcp serve: an environment's tools as a Model Context Protocol server (stdio).
+    config.AddBranch("mcp", mcp =>
+    {
+        mcp.SetDescription("Model Context Protocol: serve an environment's tools to any MCP client.");
+        mcp.AddCommand<Forge.Cli.Commands.Mcp.McpServeCommand>("serve").WithDescription("Serve an environment's tools over MCP on stdin/stdout: forge mcp serve math/arithmetic [--task ID].");
+    });
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");
 });
-return await CliErrors.RunAsync(() => app.RunAsync(args));
+return await CliErrors.RunAsync(() => app.RunAsync(args), args);

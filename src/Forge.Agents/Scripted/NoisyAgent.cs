@@ -1,3 +1,4 @@
+using Forge.Core.Scripted;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -37,7 +37,8 @@ public abstract class Environment<TTask> : IEnvironment where TTask : class, IEn
     /// <summary>
     /// How episodes are scored. Called once per episode and also by <see cref="Info"/> (to declare the reward range,
     /// possibly before any reset): build the functions without reading the task or episode state, and let each function
-    /// read them when it scores (closures over the environment or the <see cref="RewardContext"/>).
+    /// read them when it scores (closures over the environment or the <see cref="RewardContext{TTask}"/>). A
+    /// <see cref="Rubric{TTask}"/> gives its functions the task typed: <c>new Rubric&lt;MathTask&gt;().Add("correct", 1, c =&gt; …c.Task.Answer…)</c>.
     /// </summary>
     protected abstract Rubric Rubric { get; }
 
@@ -117,7 +118,7 @@ public abstract class Environment<TTask> : IEnvironment where TTask : class, IEn
     {
         IsDone = true;
         _rubric ??= Rubric;
-        var breakdown = await _rubric.Score(new RewardContext(Task, _conversation) { TruncationReason = truncationReason }, Context.RewardMode).ConfigureAwait(false);
+        var breakdown = await _rubric.Score(new RewardContext<TTask>(Task, _conversation) { TruncationReason = truncationReason }, Context.RewardMode).ConfigureAwait(false);
         return new StepResult(observation, stepReward + breakdown.Total, Terminated: truncationReason is null, Truncated: truncationReason is not null)
         {
             Breakdown = breakdown,

@@ -14,8 +14,23 @@ public abstract class ToolEnvironment<TTask> : Environment<TTask> where TTask : 
 
     private ToolDispatcher Dispatcher => _dispatcher ??= new ToolDispatcher(this);
 
+    private McpToolSource? _mcpTools;
+
+    /// <summary>The MCP server whose tools are offered beside the class's own, when <see cref="UseMcpToolsAsync"/> set one.</summary>
+    protected McpToolSource? McpTools => _mcpTools;
+
+    /// <summary>
+    /// Offers <paramref name="source"/>'s tools beside the class's own (call it in <c>OnResetAsync</c>: the tools are
+    /// listed after). The previous source is disposed; the environment disposes the last one when it is disposed.
+    /// </summary>
+    protected async ValueTask UseMcpToolsAsync(McpToolSource? source)
+    {
+        if (_mcpTools is { } old && !ReferenceEquals(old, source)) await old.DisposeAsync().ConfigureAwait(false);
+        _mcpTools = source;
+    }
+
     /// <inheritdoc />
-    protected override IReadOnlyList<ToolSpec> Tools => Dispatcher.Tools;
+    protected override IReadOnlyList<ToolSpec> Tools => _mcpTools is { } mcp ? [.. Dispatcher.Tools, .. mcp.Tools] : Dispatcher.Tools;
 
     /// <summary>Called from a tool to end the episode after the current message's calls (for example <c>submit</c>).</summary>
     protected void EndEpisode() => _endRequested = true;
@@ -35,9 +50,25 @@ public abstract class ToolEnvironment<TTask> : Environment<TTask> where TTask : 
         var results = new List<Message>(action.ToolCalls.Count);
         foreach (var call in action.ToolCalls)
         {
-            results.Add(await Dispatcher.InvokeAsync(call, Context.Limits.ToolTimeout, Context.Time, cancellationToken).ConfigureAwait(false));
+            results.Add(await InvokeAsync(call, cancellationToken).ConfigureAwait(false));
             if (_endRequested) break;
         }
         return new Turn(results, _endRequested);
+    }
+
+    private async Task<Message> InvokeAsync(ToolCall call, CancellationToken cancellationToken)
+    {
+        if (_mcpTools is not { } mcp || Dispatcher.Tools.Any(t => t.Name == call.Name))
+            return await Dispatcher.InvokeAsync(call, Context.Limits.ToolTimeout, Context.Time, cancellationToken).ConfigureAwait(false);
+        if (mcp.Offers(call.Name)) return await mcp.InvokeAsync(call, Context.Limits.ToolTimeout, cancellationToken).ConfigureAwait(false);
+        return Message.ToolResult(call.Id, call.Name, ToolErrors.UnknownTool(call.Name, Tools.Select(t => t.Name)), isError: true);
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (_mcpTools is { } mcp) await mcp.DisposeAsync().ConfigureAwait(false);
+        _mcpTools = null;
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -4,7 +4,11 @@ namespace Forge.Core;
 
 /// <summary>How a rubric scored an episode: each function's raw score by name, the total, and whether the task was solved.</summary>
 [MessagePackObject(true)]
-public sealed record RewardBreakdown(IReadOnlyDictionary<string, double> Scores, double Total, bool Success);
+public sealed record RewardBreakdown(IReadOnlyDictionary<string, double> Scores, double Total, bool Success)
+{
+    /// <summary>What functions recorded beside their scores (an LLM judge's raw reply or error), by function name; null when none did.</summary>
+    public IReadOnlyDictionary<string, string>? Notes { get; init; }
+}
 
 /// <summary>How the rubric turns scores into the episode's reward.</summary>
 public enum RewardMode

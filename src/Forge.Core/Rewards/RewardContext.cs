@@ -1,10 +1,19 @@
 namespace Forge.Core;
 
-/// <summary>What a reward function sees when an episode ends: the task, the whole conversation and the final answer.</summary>
-public sealed record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conversation)
+/// <summary>
+/// What a reward function sees when an episode ends: the task, the whole conversation and the final answer.
+/// Environments score with a <see cref="RewardContext{TTask}"/>, whose <c>Task</c> is typed.
+/// </summary>
+public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conversation)
 {
     /// <summary>Why the episode ended early, when it was truncated.</summary>
     public string? TruncationReason { get; init; }
+
+    /// <summary>
+    /// What reward functions want recorded beside their score, by function name (an LLM judge's raw reply, or its error);
+    /// the rubric copies them into <see cref="RewardBreakdown.Notes"/>, which the trajectory keeps.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
 
     /// <summary>The content of the last assistant message that made no tool call: the agent's final answer, if it gave one.</summary>
     public string? FinalAnswer => Conversation.LastOrDefault(m => m.Role == Role.Assistant && m.ToolCalls.Count == 0)?.Content;
@@ -50,4 +59,24 @@ public sealed record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message>
         m.TokenIds?.Count ?? m.CompletionTokens ?? Estimate(m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length));
 
     private static int Estimate(int characters) => (characters + 3) / 4;
+}
+
+/// <summary>A <see cref="RewardContext"/> whose task is typed, so a reward reads <c>c.Task.Answer</c>.</summary>
+public sealed record RewardContext<TTask> : RewardContext where TTask : IEnvironmentTask
+{
+    /// <summary>The context of an episode of <paramref name="task"/> that went as <paramref name="conversation"/>.</summary>
+    public RewardContext(TTask task, IReadOnlyList<Message> conversation) : base(task, conversation) { }
+
+    /// <summary>The episode's task.</summary>
+    public new TTask Task => (TTask)base.Task;
+
+    /// <summary><paramref name="context"/> with its task typed; throws <see cref="RewardException"/> when the task is of another type.</summary>
+    public static RewardContext<TTask> Of(RewardContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context is RewardContext<TTask> typed) return typed;
+        if (context.Task is not TTask task)
+            throw new RewardException($"A reward for {typeof(TTask).Name} tasks was given a {context.Task?.GetType().Name ?? "null"} task.");
+        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason, Notes = context.Notes };
+    }
 }

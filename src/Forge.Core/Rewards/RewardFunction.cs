@@ -32,3 +32,26 @@ public abstract class RewardFunction(string name, double weight)
         public override ValueTask<double> Score(RewardContext context) => score(context);
     }
 }
+
+/// <summary>A reward function that reads the task typed (<c>c.Task.Answer</c>); see <see cref="Rubric{TTask}"/>.</summary>
+public abstract class RewardFunction<TTask>(string name, double weight) : RewardFunction(name, weight) where TTask : IEnvironmentTask
+{
+    /// <inheritdoc />
+    public sealed override ValueTask<double> Score(RewardContext context) => Score(RewardContext<TTask>.Of(context));
+
+    /// <summary>Scores a finished episode of a <typeparamref name="TTask"/>.</summary>
+    public abstract ValueTask<double> Score(RewardContext<TTask> context);
+
+    /// <summary>A typed reward function from a delegate.</summary>
+    public static RewardFunction<TTask> From(string name, double weight, Func<RewardContext<TTask>, double> score) =>
+        new DelegateReward(name, weight, c => ValueTask.FromResult(score(c)));
+
+    /// <summary>A typed reward function from an asynchronous delegate.</summary>
+    public static RewardFunction<TTask> FromAsync(string name, double weight, Func<RewardContext<TTask>, ValueTask<double>> score) =>
+        new DelegateReward(name, weight, score);
+
+    private sealed class DelegateReward(string name, double weight, Func<RewardContext<TTask>, ValueTask<double>> score) : RewardFunction<TTask>(name, weight)
+    {
+        public override ValueTask<double> Score(RewardContext<TTask> context) => score(context);
+    }
+}

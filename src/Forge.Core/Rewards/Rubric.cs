@@ -5,7 +5,7 @@ namespace Forge.Core;
 /// solved when it scores its maximum. In <see cref="RewardMode.Graded"/> mode the reward is the weighted sum of all scores;
 /// in <see cref="RewardMode.Binary"/> mode it is 1 when solved and 0 otherwise.
 /// </summary>
-public sealed class Rubric
+public class Rubric
 {
     private readonly List<RewardFunction> _functions = [];
 
@@ -13,7 +13,10 @@ public sealed class Rubric
     public IReadOnlyList<RewardFunction> Functions => _functions;
 
     /// <summary>Adds a function; names must be unique.</summary>
-    public Rubric Add(RewardFunction function)
+    public Rubric Add(RewardFunction function) => Append(function);
+
+    /// <summary>Adds <paramref name="function"/> to the list (what every <c>Add</c> does).</summary>
+    protected Rubric Append(RewardFunction function)
     {
         ArgumentNullException.ThrowIfNull(function);
         if (_functions.Any(f => f.Name == function.Name))
@@ -58,6 +61,26 @@ public sealed class Rubric
         }
         var success = _functions.Count > 0 && scores[_functions[0].Name] >= _functions[0].MaxScore - 1e-9;
         if (mode == RewardMode.Binary) total = success ? 1 : 0;
-        return new RewardBreakdown(scores, total, success);
+        return new RewardBreakdown(scores, total, success) { Notes = context.Notes.IsEmpty ? null : new Dictionary<string, string>(context.Notes, StringComparer.Ordinal) };
     }
+}
+
+/// <summary>
+/// A rubric over tasks of type <typeparamref name="TTask"/>: its delegates read the task typed,
+/// <c>new Rubric&lt;MathTask&gt;().Add("correct", 1, c =&gt; c.Task.Answer == …)</c>.
+/// </summary>
+public sealed class Rubric<TTask> : Rubric where TTask : IEnvironmentTask
+{
+    /// <summary>Adds a function; names must be unique.</summary>
+    public new Rubric<TTask> Add(RewardFunction function)
+    {
+        Append(function);
+        return this;
+    }
+
+    /// <summary>Adds a function made from a delegate over the typed context.</summary>
+    public Rubric<TTask> Add(string name, double weight, Func<RewardContext<TTask>, double> score) => Add(RewardFunction<TTask>.From(name, weight, score));
+
+    /// <summary>Adds a function made from an asynchronous delegate over the typed context (for checks that run code in a sandbox).</summary>
+    public Rubric<TTask> AddAsync(string name, double weight, Func<RewardContext<TTask>, ValueTask<double>> score) => Add(RewardFunction<TTask>.FromAsync(name, weight, score));
 }

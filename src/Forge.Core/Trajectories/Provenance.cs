@@ -36,6 +36,12 @@ public sealed record Provenance
 
     /// <summary>The agent that acted.</summary>
     public AgentProvenance? Agent { get; init; }
+
+    /// <summary>The cluster worker that ran the episode (its silo address); null when it ran in the driver's own process.</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>On a cluster: how many times the episode was dispatched, this run included (1: the first try); null in one process.</summary>
+    public int? Attempts { get; init; }
 }
 
 /// <summary>Where a task came from: a task file or a generator with its seed, and a hash of the task's content.</summary>

@@ -1,3 +1,5 @@
+using Forge.Core.Configuration;
+
 namespace Forge.Host.Registry;
 
 /// <summary>
@@ -46,6 +48,13 @@ public sealed class EnvironmentRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         return new EnvironmentRegistry(System.IO.Path.GetFullPath(path), RegistryReader.Read(path));
     }
+
+    /// <summary>
+    /// The environment class <typeparamref name="TEnvironment"/> as registered by an entry that is just its id: its
+    /// <see cref="Forge.Core.EnvironmentAttribute"/> gives the tasks and the solver. For conformance tests in an environment's
+    /// own repository: <c>EnvironmentChecker.CheckAsync(EnvironmentRegistry.Describe&lt;MyEnvironment&gt;())</c>.
+    /// </summary>
+    public static RegisteredEnvironment Describe<TEnvironment>() where TEnvironment : Forge.Core.IEnvironment => RegistryReader.FromType(typeof(TEnvironment));
 
     /// <summary>Reads <see cref="DefaultPath"/>.</summary>
     public static EnvironmentRegistry LoadDefault() => Load(DefaultPath);

@@ -2,34 +2,29 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Forge.Core;
+using Forge.Core.Configuration;
 
 namespace Forge.Host.Registry;
 
 /// <summary>
-/// Reads and validates <c>environments.json</c>, collecting every problem (file, JSON path, what is wrong) before
-/// throwing one <see cref="RegistryException"/>, so a user fixes them all in one pass.
+/// Reads <c>environments.json</c> with the configuration reader and resolves each entry to its class, found by the
+/// class's <see cref="EnvironmentAttribute"/> in the entry's assembly or project (<c>Forge.Environments</c> by default).
+/// Every problem (file, JSON path, what is wrong) is collected before one <see cref="RegistryException"/> is thrown.
 /// </summary>
 internal sealed partial class RegistryReader
 {
     /// <summary>The schema version this reader understands.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = RegistryFile.CurrentVersion;
 
-    /// <summary>The assembly types are looked up in when an entry doesn't say.</summary>
+    /// <summary>The assembly classes are looked up in when an entry doesn't say.</summary>
     public const string DefaultAssembly = "Forge.Environments";
 
-    private static readonly string[] TopLevelProperties = ["$schema", "schema_version", "environments"];
-    private static readonly string[] EntryProperties = ["type", "assembly", "version", "description", "tasks", "solver", "limits", "reward_mode"];
-    private static readonly string[] TaskProperties = ["file", "generator", "count"];
-    private static readonly string[] LimitProperties = ["max_turns", "turn_timeout_s", "step_timeout_s", "tool_timeout_s", "episode_timeout_s", "max_action_chars"];
-    private static readonly string[] RewardModes = ["graded", "binary"];
-
-    private readonly string _displayPath;
+    private readonly ConfigReader _config;
     private readonly string _folder;
-    private readonly List<string> _problems = [];
 
     private RegistryReader(string path)
     {
-        _displayPath = DisplayPath(path);
+        _config = new ConfigReader(DisplayPath(path));
         _folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
     }
 
@@ -38,9 +33,9 @@ internal sealed partial class RegistryReader
     {
         var reader = new RegistryReader(path);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"{reader._displayPath}: the environment registry doesn't exist. Run forge from a Forge repository, or pass --registry PATH.", path);
+            throw new FileNotFoundException($"{reader._config.File}: the environment registry doesn't exist. Run forge from a Forge repository, pass --registry PATH, or create one with `forge envs add PATH`.", path);
         var environments = reader.ReadFile(File.ReadAllText(path));
-        if (reader._problems.Count > 0) throw new RegistryException(reader._problems);
+        if (reader._config.Problems.Count > 0) throw new RegistryException(reader._config.Problems.Select(p => p.ToString()).ToList());
         return environments;
     }
 
@@ -54,144 +49,110 @@ internal sealed partial class RegistryReader
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative;
     }
 
-    private void Problem(string jsonPath, string message) => _problems.Add($"{_displayPath}: {jsonPath}: {message}");
+    /// <summary>
+    /// <paramref name="environmentType"/> as a registry entry that is just its id: everything from its
+    /// <see cref="EnvironmentAttribute"/> (tasks, solver), default limits. Throws <see cref="RegistryException"/> listing every problem.
+    /// </summary>
+    public static RegisteredEnvironment FromType(Type environmentType)
+    {
+        var id = environmentType.GetCustomAttribute<EnvironmentAttribute>()?.Id
+            ?? throw new ArgumentException($"{environmentType.FullName} has no [Environment(\"family/name\")] attribute.", nameof(environmentType));
+        var reader = new RegistryReader(Path.Combine(Path.GetDirectoryName(environmentType.Assembly.Location) ?? AppContext.BaseDirectory, EnvironmentRegistry.FileName));
+        var registered = reader.ReadEntry(id, new RegistryEntry(), $"[Environment(\"{id}\")] on {environmentType.Name}", environmentType.Assembly);
+        if (reader._config.Problems.Count > 0) throw new RegistryException(reader._config.Problems.Select(p => p.ToString()).ToList());
+        return registered!;
+    }
+
+    private void Problem(string jsonPath, string message) => _config.Problem(jsonPath, message);
 
     private List<RegisteredEnvironment> ReadFile(string text)
     {
         var result = new List<RegisteredEnvironment>();
-        JsonDocument document;
-        try
+        using var document = _config.Parse(text);
+        if (document is null) return result;
+        // A registry of another version is read no further: its entries would only repeat what the version problem says.
+        if (document.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("schema_version", out var version)
+            && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SchemaVersion)
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            _problems.Add($"{_displayPath}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {FirstSentence(e.Message)}");
+            Problem("$.schema_version", RegistryFile.VersionProblem(v));
             return result;
         }
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                Problem("$", $"expected an object with \"schema_version\" and \"environments\", got {Kind(root)}");
-                return result;
-            }
-            CheckUnknown(root, "$", TopLevelProperties);
-
-            if (!root.TryGetProperty("schema_version", out var version))
-                Problem("$", $"\"schema_version\" is missing; add \"schema_version\": {SchemaVersion}");
-            else if (version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var v))
-                Problem("$.schema_version", $"expected an integer, got {Kind(version)}");
-            else if (v != SchemaVersion)
-                Problem("$.schema_version", v > SchemaVersion
-                    ? $"version {v} is newer than this forge understands ({SchemaVersion}); update forge"
-                    : $"version {v} is not supported; the current version is {SchemaVersion}");
-
-            if (!root.TryGetProperty("environments", out var environments))
-                Problem("$", "\"environments\" is missing; add \"environments\": { }");
-            else if (environments.ValueKind != JsonValueKind.Object)
-                Problem("$.environments", $"expected an object mapping ids to entries, got {Kind(environments)}");
-            else
-                foreach (var entry in environments.EnumerateObject())
-                    if (ReadEntry(entry.Name, entry.Value) is { } registered) result.Add(registered);
-        }
+        var file = _config.Bind<RegistryFile>(document.RootElement, "$");
+        // Entries with a problem of their own (an unknown property, a bad limit) were left out of the map and reported.
+        foreach (var (id, entry) in file.Environments ?? [])
+            if (ReadEntry(id, entry ?? new RegistryEntry(), ConfigNames.Child("$.environments", id)) is { } registered) result.Add(registered);
         return result;
     }
 
-    private RegisteredEnvironment? ReadEntry(string id, JsonElement entry)
+    private RegisteredEnvironment? ReadEntry(string id, RegistryEntry entry, string path, Assembly? known = null)
     {
-        var path = $"$.environments['{id.Replace("'", "\\'", StringComparison.Ordinal)}']";
-        var before = _problems.Count;
+        var before = _config.Problems.Count;
         if (!IdPattern().IsMatch(id))
             Problem(path, "an id is lower-case words separated by '/', like \"math/arithmetic\"");
-        if (entry.ValueKind != JsonValueKind.Object)
-        {
-            Problem(path, $"expected an object, got {Kind(entry)}");
-            return null;
-        }
-        CheckUnknown(entry, path, EntryProperties);
 
-        var typeName = String(entry, path, "type", required: true);
-        var assemblyName = String(entry, path, "assembly", required: false);
-        var version = String(entry, path, "version", required: true);
-        var description = String(entry, path, "description", required: false);
-        var solverName = String(entry, path, "solver", required: false);
-
-        Assembly? assembly = null;
-        if (typeName is not null || solverName is not null)
-        {
-            assembly = TypeResolver.LoadAssembly(assemblyName ?? DefaultAssembly);
-            if (assembly is null)
-                Problem(assemblyName is null ? $"{path}.type" : $"{path}.assembly",
-                    $"assembly '{assemblyName ?? DefaultAssembly}' not found (looked for it among the application's assemblies in {AppContext.BaseDirectory})");
-        }
-
-        var environmentType = assembly is null || typeName is null ? null : ResolveEnvironment(assembly, typeName, id, version, $"{path}.type", $"{path}.version");
-        var taskType = environmentType is null ? null : TypeResolver.TaskTypeOf(environmentType);
-        var tasks = ReadTasks(entry, path, assembly, environmentType, ref taskType);
-        var solverType = assembly is null || solverName is null ? null : ResolveSolver(assembly, solverName, $"{path}.solver");
-        var limits = ReadLimits(entry, path);
-        var rewardMode = ReadRewardMode(entry, path);
-
-        if (_problems.Count > before || environmentType is null || taskType is null || tasks is null || version is null) return null;
+        var assembly = known ?? LoadAssembly(entry, path);
+        if (assembly is null) return null;
+        var environmentType = FindEnvironment(assembly, id, path);
+        if (environmentType is null) return null;
         var attribute = environmentType.GetCustomAttribute<EnvironmentAttribute>()!;
-        return new RegisteredEnvironment(id, version, description ?? attribute.Description, environmentType, taskType, tasks, solverType, limits, rewardMode);
+        var taskType = TypeResolver.TaskTypeOf(environmentType);
+        var tasks = ReadTasks(entry.Tasks, attribute, path, assembly, environmentType, ref taskType);
+        var solverType = attribute.Solver is null ? null : CheckSolver(attribute.Solver, environmentType, path);
+
+        if (_config.Problems.Count > before || taskType is null || tasks is null) return null;
+        return new RegisteredEnvironment(id, attribute.Version, attribute.Description, environmentType, taskType, tasks, solverType, entry.Limits, entry.RewardMode);
     }
 
-    private Type? ResolveEnvironment(Assembly assembly, string typeName, string id, string? version, string typePath, string versionPath)
+    private Assembly? LoadAssembly(RegistryEntry entry, string path)
     {
-        var type = FindType(assembly, typeName, typePath, t => typeof(IEnvironment).IsAssignableFrom(t));
-        if (type is null) return null;
+        try
+        {
+            if (entry.Project is { } project) return EnvironmentAssemblies.LoadFile(EnvironmentAssemblies.BuildProject(project, _folder));
+            return EnvironmentAssemblies.Load(entry.Assembly ?? DefaultAssembly, _folder);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidOperationException or BadImageFormatException or FileLoadException)
+        {
+            Problem(entry.Project is not null ? $"{path}.project" : entry.Assembly is not null ? $"{path}.assembly" : path, e.Message);
+            return null;
+        }
+    }
+
+    private Type? FindEnvironment(Assembly assembly, string id, string path)
+    {
+        var declared = TypeResolver.LoadableTypes(assembly)
+            .Select(t => (Type: t, Attribute: t.GetCustomAttribute<EnvironmentAttribute>()))
+            .Where(x => x.Attribute is not null)
+            .ToList();
+        var matches = declared.Where(x => x.Attribute!.Id == id).Select(x => x.Type).ToList();
+        var where = $"assembly '{assembly.GetName().Name}'";
+        if (matches.Count == 0)
+        {
+            Problem(path, $"no class in {where} has [Environment(\"{id}\")].{NameSuggestions.DidYouMean(id, declared.Select(x => x.Attribute!.Id), "\"")}");
+            return null;
+        }
+        if (matches.Count > 1)
+        {
+            Problem(path, $"{matches.Count} classes in {where} have [Environment(\"{id}\")] ({string.Join(", ", matches.Select(t => t.FullName))}); ids must be unique");
+            return null;
+        }
+        var type = matches[0];
         if (!typeof(IEnvironment).IsAssignableFrom(type))
-        {
-            Problem(typePath, $"type '{typeName}' is not an environment: it doesn't implement Forge.Core.IEnvironment (derive from ToolEnvironment<TTask> or Environment<TTask>)");
-            return null;
-        }
-        if (!TypeResolver.IsConstructible(type))
-        {
-            Problem(typePath, $"type '{typeName}' can't be created: an environment needs to be a concrete class with a public parameterless constructor");
-            return null;
-        }
-        var attribute = type.GetCustomAttribute<EnvironmentAttribute>();
-        if (attribute is null)
-        {
-            Problem(typePath, $"type '{typeName}' has no [Environment(\"{id}\")] attribute");
-            return null;
-        }
-        var ok = true;
-        if (!string.Equals(attribute.Id, id, StringComparison.Ordinal))
-        {
-            Problem(typePath, $"the class says [Environment(\"{attribute.Id}\")] but is registered as '{id}'; make them equal");
-            ok = false;
-        }
-        if (version is not null && !string.Equals(attribute.Version, version, StringComparison.Ordinal))
-        {
-            Problem(versionPath, $"\"{version}\" doesn't match the class's [Environment(Version = \"{attribute.Version}\")]; make them equal");
-            ok = false;
-        }
-        return ok ? type : null;
-    }
-
-    private Type? ResolveSolver(Assembly assembly, string typeName, string path)
-    {
-        var type = FindType(assembly, typeName, path, t => typeof(IAgent).IsAssignableFrom(t));
-        if (type is null) return null;
-        if (!typeof(IAgent).IsAssignableFrom(type))
-            Problem(path, $"type '{typeName}' is not an agent: a solver implements Forge.Core.IAgent");
+            Problem(path, $"{type.FullName} has [Environment(\"{id}\")] but is not an environment: it doesn't implement Forge.Core.IEnvironment (derive from ToolEnvironment<TTask> or Environment<TTask>)");
         else if (!TypeResolver.IsConstructible(type))
-            Problem(path, $"type '{typeName}' can't be created: a solver needs to be a concrete class with a public parameterless constructor");
+            Problem(path, $"{type.FullName} can't be created: an environment needs to be a concrete class with a public parameterless constructor");
         else
             return type;
         return null;
     }
 
-    private Type? FindType(Assembly assembly, string typeName, string path, Func<Type, bool> isCandidate)
+    private Type? CheckSolver(Type solver, Type environment, string path)
     {
-        var type = assembly.GetType(typeName, throwOnError: false);
-        if (type is not null) return type;
-        var candidates = TypeResolver.LoadableTypes(assembly).Where(t => t.FullName is not null && isCandidate(t)).Select(t => t.FullName!);
-        Problem(path, $"type '{typeName}' not found in assembly '{assembly.GetName().Name}'.{NameSuggestions.DidYouMean(typeName, candidates, "'")}");
+        if (!typeof(IAgent).IsAssignableFrom(solver))
+            Problem(path, $"[Environment(Solver = typeof({solver.Name}))] on {environment.Name}: {solver.FullName} is not an agent (a solver implements Forge.Core.IAgent)");
+        else if (!TypeResolver.IsConstructible(solver))
+            Problem(path, $"[Environment(Solver = typeof({solver.Name}))] on {environment.Name}: {solver.FullName} can't be created (it needs to be a concrete class with a public parameterless constructor)");
+        else
+            return solver;
         return null;
     }
 

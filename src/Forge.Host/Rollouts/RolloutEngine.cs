@@ -12,7 +12,7 @@ namespace Forge.Host;
 /// Every episode that starts is delivered, however it ends; when the run is cancelled, running episodes end as
 /// <see cref="Termination.Cancelled"/>, are delivered, and the sinks are completed.
 /// </summary>
-public sealed class RolloutEngine
+public sealed class RolloutEngine : IRolloutRunner
 {
     private readonly RolloutOptions _options;
     private readonly TimeProvider _time;
@@ -46,41 +46,11 @@ public sealed class RolloutEngine
     }
 
     /// <summary>Runs every request of <paramref name="requests"/>, ending when they are exhausted or <paramref name="cancellationToken"/> is cancelled.</summary>
-    public async Task<RunSummary> RunAsync(IEnumerable<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(requests);
+    public Task<RunSummary> RunAsync(IEnumerable<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken) =>
         // Room for a few requests per worker, so workers rarely wait for the producer.
-        var channel = Channel.CreateBounded<EpisodeRequest>(new BoundedChannelOptions(Math.Max(64, 2 * _options.Concurrency)) { SingleWriter = true });
-        using var stopProducer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(async () =>
-        {
-            try
-            {
-                foreach (var request in requests)
-                    await channel.Writer.WriteAsync(request, stopProducer.Token).ConfigureAwait(false);
-                channel.Writer.TryComplete();
-            }
-            catch (Exception e)
-            {
-                channel.Writer.TryComplete(e is OperationCanceledException ? null : e);
-            }
-        }, CancellationToken.None);
-        try
-        {
-            return await RunAsync(channel.Reader, sinks, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // The workers are gone: a producer still waiting for room must not wait forever.
-            await stopProducer.CancelAsync().ConfigureAwait(false);
-            await producer.ConfigureAwait(false);
-        }
-    }
+        RolloutRunnerExtensions.RunAsync(this, requests, sinks, 2 * _options.Concurrency, cancellationToken);
 
-    /// <summary>
-    /// Runs every request read from <paramref name="requests"/> until the channel completes or <paramref name="cancellationToken"/> is cancelled.
-    /// Throws when the request channel fails; the episodes that ran are still delivered and the sinks completed first.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<RunSummary> RunAsync(ChannelReader<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
@@ -92,7 +62,8 @@ public sealed class RolloutEngine
             FullMode = BoundedChannelFullMode.Wait,
         });
 
-        var consumer = Task.Run(() => ConsumeAsync(trajectories.Reader, sinks, summary), CancellationToken.None);
+        var fanOut = new TrajectoryFanOut(sinks, summary, _logger);
+        var consumer = Task.Run(() => fanOut.ConsumeAsync(trajectories.Reader), CancellationToken.None);
         var workers = new Task[_options.Concurrency];
         for (var i = 0; i < workers.Length; i++)
             workers[i] = Task.Run(() => WorkAsync(requests, trajectories.Writer, cancellationToken), CancellationToken.None);
@@ -108,7 +79,7 @@ public sealed class RolloutEngine
         }
         trajectories.Writer.TryComplete();
         await consumer.ConfigureAwait(false);
-        await CompleteSinksAsync(sinks, summary).ConfigureAwait(false);
+        await fanOut.CompleteAsync().ConfigureAwait(false);
         if (failure is not null) throw new InvalidOperationException($"The request source failed: {failure.Message}", failure);
         return summary.Build(cancellationToken.IsCancellationRequested);
     }
@@ -140,62 +111,10 @@ public sealed class RolloutEngine
             {
                 // The runner turns every fault of an episode into data; reaching here is a bug of the host, still recorded.
                 _logger.LogError(e, "Episode {EpisodeId} failed inside the host.", request.EpisodeId);
-                trajectory = new Trajectory
-                {
-                    EpisodeId = request.EpisodeId,
-                    RunId = _options.RunId,
-                    GroupId = request.GroupId,
-                    EnvironmentId = request.EnvironmentId,
-                    TaskId = request.Task.Id,
-                    Seed = request.Seed,
-                    Termination = Termination.Errored,
-                    Error = new EpisodeError(ErrorBoundary.Host, e.GetType().Name, e.Message),
-                    StartedAt = _time.GetUtcNow(),
-                };
+                trajectory = FailedEpisode.Of(request, _options.RunId, ErrorBoundary.Host, e.GetType().Name, e.Message, _time.GetUtcNow());
             }
             // Never cancelled: a finished trajectory is always delivered (the consumer drains until every worker is done).
             await trajectories.WriteAsync(trajectory, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    private async Task ConsumeAsync(ChannelReader<Trajectory> trajectories, IReadOnlyList<ITrajectorySink> sinks, RunSummaryBuilder summary)
-    {
-        var failed = new bool[sinks.Count];
-        await foreach (var trajectory in trajectories.ReadAllAsync().ConfigureAwait(false))
-        {
-            summary.Add(trajectory);
-            for (var i = 0; i < sinks.Count; i++)
-            {
-                if (failed[i]) continue;
-                try
-                {
-                    await sinks[i].OnTrajectoryAsync(trajectory, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception e)
-                {
-                    failed[i] = true;
-                    var message = $"{sinks[i].GetType().Name} failed on episode {trajectory.EpisodeId} and receives no more trajectories: {e.Message}";
-                    _logger.LogError(e, "{Message}", message);
-                    summary.AddSinkError(message);
-                }
-            }
-        }
-    }
-
-    private async Task CompleteSinksAsync(IReadOnlyList<ITrajectorySink> sinks, RunSummaryBuilder summary)
-    {
-        foreach (var sink in sinks)
-        {
-            try
-            {
-                await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                var message = $"{sink.GetType().Name} failed to complete: {e.Message}";
-                _logger.LogError(e, "{Message}", message);
-                summary.AddSinkError(message);
-            }
         }
     }
 }

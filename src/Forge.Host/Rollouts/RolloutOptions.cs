@@ -1,12 +1,19 @@
 using System.ComponentModel.DataAnnotations;
+using Forge.Core.Configuration;
 
 namespace Forge.Host;
 
 /// <summary>How a <see cref="RolloutEngine"/> runs episodes.</summary>
 public sealed class RolloutOptions
 {
+    /// <summary>The most episodes that may run at once (a scenario's <c>concurrency</c> has the same bound).</summary>
+    public const int MaxConcurrency = 100_000;
+
+    /// <summary>The most retries of a transient agent fault (a scenario's <c>agent_retries</c> has the same bound).</summary>
+    public const int MaxAgentRetries = 100;
+
     /// <summary>Most episodes running at once. Default 8.</summary>
-    [Range(1, 100_000)]
+    [Range(1, MaxConcurrency)]
     public int Concurrency { get; set; } = 8;
 
     /// <summary>
@@ -17,23 +24,16 @@ public sealed class RolloutOptions
     public int TrajectoryBuffer { get; set; } = 64;
 
     /// <summary>How many times a transient agent fault (<see cref="HttpRequestException"/>, <see cref="TimeoutException"/>) is retried within a turn. Default 2.</summary>
-    [Range(0, 100)]
+    [Range(0, MaxAgentRetries)]
     public int AgentRetries { get; set; } = 2;
 
     /// <summary>The base delay between agent retries; it grows exponentially, with jitter. Default 200 ms.</summary>
+    [Range(0, 3_600)]
     public TimeSpan AgentRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Recorded in every trajectory as <c>RunId</c>. Default: a new GUID.</summary>
     public string RunId { get; set; } = Guid.NewGuid().ToString("n");
 
-    /// <summary>Every problem with these options, empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
-    {
-        var errors = new List<string>();
-        if (Concurrency is < 1 or > 100_000) errors.Add($"concurrency must be between 1 and 100000 (got {Concurrency})");
-        if (TrajectoryBuffer is < 1 or > 1_000_000) errors.Add($"trajectory buffer must be between 1 and 1000000 (got {TrajectoryBuffer})");
-        if (AgentRetries is < 0 or > 100) errors.Add($"agent_retries must be between 0 and 100 (got {AgentRetries})");
-        if (AgentRetryDelay < TimeSpan.Zero) errors.Add($"the agent retry delay must not be negative (got {AgentRetryDelay})");
-        return errors;
-    }
+    /// <summary>Every problem with these options (<c>concurrency: must be between 1 and 100000 (got 0)</c>), empty when they are valid.</summary>
+    public IReadOnlyList<string> Validate() => OptionsValidator.Validate(this).Select(p => p.ToString()).ToList();
 }

@@ -1,46 +1,45 @@
 using System.Text.Json;
 using Forge.Core;
+using Forge.Core.Configuration;
 
 namespace Forge.Host.Scenarios;
 
-/// <summary>A scenario's <c>"limits"</c> section: the limits it sets, each overriding the registry's default for every environment.</summary>
+/// <summary>
+/// A scenario's <c>"limits"</c> section: the <see cref="EpisodeLimits"/> it sets, each overriding the registry's default
+/// for every environment. The section is read with the same options type (and ranges) as a registry entry's limits.
+/// </summary>
 public sealed record LimitOverrides
 {
-    /// <summary>The property names of the section.</summary>
-    internal static readonly string[] Names = ["max_turns", "turn_timeout_s", "step_timeout_s", "tool_timeout_s", "episode_timeout_s", "max_action_chars"];
+    private readonly JsonElement? _section;
+    private readonly string _file = "";
 
-    public int? MaxTurns { get; init; }
-    public TimeSpan? TurnTimeout { get; init; }
-    public TimeSpan? StepTimeout { get; init; }
-    public TimeSpan? ToolTimeout { get; init; }
-    public TimeSpan? EpisodeTimeout { get; init; }
-    public int? MaxActionChars { get; init; }
+    /// <summary>No overrides.</summary>
+    public LimitOverrides() { }
 
-    /// <summary><paramref name="defaults"/> with these overrides applied.</summary>
-    public EpisodeLimits ApplyTo(EpisodeLimits defaults) => defaults with
+    private LimitOverrides(JsonElement section, string file)
     {
-        MaxTurns = MaxTurns ?? defaults.MaxTurns,
-        TurnTimeout = TurnTimeout ?? defaults.TurnTimeout,
-        StepTimeout = StepTimeout ?? defaults.StepTimeout,
-        ToolTimeout = ToolTimeout ?? defaults.ToolTimeout,
-        EpisodeTimeout = EpisodeTimeout ?? defaults.EpisodeTimeout,
-        MaxActionChars = MaxActionChars ?? defaults.MaxActionChars,
-    };
-
-    internal static LimitOverrides Read(JsonChecker json, JsonElement section, string path)
-    {
-        if (!json.IsObject(section, path)) return new LimitOverrides();
-        json.OnlyKnown(section, path, Names);
-        return new LimitOverrides
-        {
-            MaxTurns = json.Int(section, path, "max_turns", 1, 10_000),
-            TurnTimeout = Seconds(json.Number(section, path, "turn_timeout_s", 0, 86_400, exclusiveMin: true)),
-            StepTimeout = Seconds(json.Number(section, path, "step_timeout_s", 0, 86_400, exclusiveMin: true)),
-            ToolTimeout = Seconds(json.Number(section, path, "tool_timeout_s", 0, 86_400, exclusiveMin: true)),
-            EpisodeTimeout = Seconds(json.Number(section, path, "episode_timeout_s", 0, 7 * 86_400, exclusiveMin: true)),
-            MaxActionChars = json.Int(section, path, "max_action_chars", 1, int.MaxValue),
-        };
+        _section = section.Clone();
+        _file = file;
     }
 
-    private static TimeSpan? Seconds(double? s) => s is { } v ? TimeSpan.FromSeconds(v) : null;
+    /// <summary>The JSON names the section sets (<c>max_turns</c>, <c>tool_timeout_s</c>…).</summary>
+    public IReadOnlyList<string> Names => _section is { } s ? s.EnumerateObject().Select(p => p.Name).ToList() : [];
+
+    /// <summary><paramref name="defaults"/> with these overrides applied.</summary>
+    public EpisodeLimits ApplyTo(EpisodeLimits defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        if (_section is not { } section) return defaults;
+        var reader = new ConfigReader(_file);
+        var limits = reader.Bind(section, "$.limits", defaults);
+        reader.ThrowIfProblems();
+        return limits;
+    }
+
+    /// <summary>Reads and checks the section (onto the defaults); problems go to <paramref name="reader"/>.</summary>
+    internal static LimitOverrides Read(ConfigReader reader, JsonElement section, string path)
+    {
+        reader.Bind<EpisodeLimits>(section, path);
+        return section.ValueKind == JsonValueKind.Object ? new LimitOverrides(section, reader.File) : new LimitOverrides();
+    }
 }

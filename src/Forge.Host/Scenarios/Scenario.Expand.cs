@@ -1,3 +1,4 @@
+using Forge.Core.Configuration;
 using Forge.Host.Registry;
 using Forge.Core;
 

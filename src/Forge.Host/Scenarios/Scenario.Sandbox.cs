@@ -15,7 +15,7 @@ public sealed partial record Scenario
     public SandboxOptions? SandboxOptionsFor(EnvironmentRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        return Sandbox is { } section ? SandboxOptions.Parse(section, $"{Path}: $.sandbox")
+        return Sandbox is { } section ? SandboxOptions.Parse(section, Path)
             : Environments.Any(e => registry.Get(e.Id).RequiresSandbox) ? SandboxOptions.Default
             : null;
     }

@@ -49,6 +49,9 @@ public sealed partial record Scenario
     /// <summary>The raw <c>"trainer"</c> section (read by <c>forge train</c>), if any.</summary>
     public JsonElement? Trainer { get; init; }
 
+    /// <summary>The raw <c>"cluster"</c> section (read by Forge.Cluster): run the episodes on cluster workers.</summary>
+    public JsonElement? Cluster { get; init; }
+
     /// <summary>Where the run writes its trajectories, relative to the current directory unless absolute. Default <c>runs/NAME</c>.</summary>
     public required string Output { get; init; }
 }
@@ -68,11 +71,4 @@ public sealed record ScenarioAgent(string Type, double ErrorRate, JsonElement Ra
 {
     /// <summary>The agent types a scenario may name.</summary>
     public static readonly IReadOnlyList<string> Types = ["scripted", "noisy", "semantic-kernel", "policy", "agent-program"];
-
-    /// <summary>The properties the host reads; <c>semantic-kernel</c>, <c>policy</c> and <c>agent-program</c> agents read the rest of the section themselves.</summary>
-    internal static readonly IReadOnlyDictionary<string, string[]> HostProperties = new Dictionary<string, string[]>
-    {
-        ["scripted"] = ["type"],
-        ["noisy"] = ["type", "error_rate"],
-    };
 }

@@ -1,3 +1,4 @@
+using Forge.Core.Programs;
 using System.ClientModel;
 using System.Diagnostics;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-using Forge.Host.Registry;
+using Forge.Core.Configuration;
 
 namespace Forge.Training.Lora;
 

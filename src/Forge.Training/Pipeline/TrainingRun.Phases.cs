@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Core;
 using Forge.Host;
 using Forge.Training.Rl;
@@ -17,7 +18,7 @@ public sealed partial class TrainingRun
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version))
-            await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes, .. _setup.EvalSinks], ct).ConfigureAwait(false);
+            await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes, .. _setup.EvalSinks], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
         var scored = episodes.Trajectories.ToList();
         var (mean, std, success, per) = UpdateMetrics.Score(scored);
         var (errored, firstError) = UpdateMetrics.Errors(scored);
@@ -39,7 +40,7 @@ public sealed partial class TrainingRun
         var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments);
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
-        await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], ct).ConfigureAwait(false);
+        await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
         // In episode order, not arrival order, so that the seeded shuffle below makes the warm start reproducible.
         var kept = episodes.Trajectories.Where(t => t.Termination != Termination.Errored && (warm.MinReward is not { } min || t.TotalReward >= min))
             .OrderBy(t => t.EpisodeId, StringComparer.Ordinal).ToList();

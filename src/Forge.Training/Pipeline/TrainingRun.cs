@@ -138,8 +138,9 @@ public sealed partial class TrainingRun : IAsyncDisposable
         return directory;
     }
 
-    private RolloutEngine Engine(IAgent agent, string runId) =>
-        new(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
+    private IRolloutRunner Engine(IAgent agent, string runId) =>
+        _setup.Rollouts?.Invoke(agent, runId)
+        ?? new RolloutEngine(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
             id => _setup.Registry.Get(id).Create(), agent, _sandboxes);
 
     private void Emit(UpdateMetrics row)

@@ -1,3 +1,4 @@
+using Forge.Core;
 using Forge.Host;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
@@ -37,6 +38,12 @@ public sealed class TrainingSetup
 
     /// <summary>Called with one line of news (phase changes, curriculum stages, checkpoints).</summary>
     public Action<string>? OnNews { get; init; }
+
+    /// <summary>
+    /// Where rollouts run, given the acting agent and the run id: null runs them in this process (<see cref="RolloutEngine"/>);
+    /// a cluster dispatcher runs them on workers that ask this process for every turn, so the policy stays here.
+    /// </summary>
+    public Func<IAgent, string, IRolloutRunner>? Rollouts { get; set; }
 }
 
 /// <summary>What a training run did.</summary>

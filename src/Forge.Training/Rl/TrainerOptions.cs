@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Forge.Core.Configuration;
 using Forge.Training.Lora;
 using Forge.Training.Model;
 using Forge.Training.Precision;
@@ -235,30 +236,27 @@ public sealed class TrainerOptions
         AllowTrailingCommas = true,
     };
 
-    /// <summary>Reads a <c>trainer</c> section (defaults when null). Throws <see cref="FormatException"/> naming <paramref name="source"/> and the JSON path of every problem.</summary>
+    /// <summary>
+    /// Reads a <c>trainer</c> section (defaults when null) with Forge's configuration reader: snake_case names and enum values,
+    /// unknown properties reported with "did you mean", then <see cref="Validate"/>. Throws <see cref="FormatException"/>
+    /// naming <paramref name="source"/> and the JSON path of every problem at once.
+    /// </summary>
     public static TrainerOptions FromJson(JsonElement? section, string source)
     {
-        TrainerOptions options;
-        try
-        {
-            var (json, from) = section is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } s ? ModelSource.Split(s, source) : (null, null);
-            options = json?.Deserialize<TrainerOptions>(Json) ?? new TrainerOptions();
-            options.ModelFrom = from;
-        }
-        catch (JsonException e)
-        {
-            var path = e.Path is null or "$" ? "$.trainer" : "$.trainer" + e.Path[1..];
-            throw new FormatException($"{source}: {path}: {FirstSentence(e.Message)}", e);
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0) throw new FormatException($"{source}: " + string.Join($"{Environment.NewLine}{source}: ", errors));
+        if (section is not { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } s) return new TrainerOptions();
+        var (json, from) = ModelSource.Split(s, source);
+        var reader = new ConfigReader(source);
+        var options = reader.Bind<TrainerOptions>(JsonSerializer.SerializeToElement(json), "$.trainer");
+        options.ModelFrom = from;
+        // Checks across fields and of nested sections that aren't declared as attributes, reported with the reader's.
+        if (reader.Problems.Count == 0)
+            foreach (var error in options.Validate())
+            {
+                var colon = error.IndexOf(": ", StringComparison.Ordinal);
+                reader.Problem(colon > 0 ? error[..colon] : "$.trainer", colon > 0 ? error[(colon + 2)..] : error);
+            }
+        reader.ThrowIfProblems();
         return options;
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
     }
 }
 

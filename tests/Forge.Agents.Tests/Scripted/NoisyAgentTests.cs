@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Core;
 
 namespace Forge.Agents.Tests.Scripted;

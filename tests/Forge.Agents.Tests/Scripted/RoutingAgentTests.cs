@@ -1,4 +1,5 @@
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Core;
 
 namespace Forge.Agents.Tests.Scripted;

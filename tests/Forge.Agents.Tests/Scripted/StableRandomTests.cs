@@ -1,4 +1,5 @@
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 
 namespace Forge.Agents.Tests.Scripted;
 

@@ -24,7 +24,7 @@ public sealed class EnvironmentTests
         public string GiveUp() { EndEpisode(); return "bye"; }
 
         protected override Rubric Rubric => new Rubric()
-            .Add(new ExactMatch(c => ((EchoTask)c.Task).Word))
+            .Add(new ExactMatch<EchoTask>(c => c.Task.Word))
             .Add("looked_up", 0.5, _ => Lookups > 0 ? 1 : 0);
     }
 

@@ -56,13 +56,23 @@ public sealed class RubricTests
     [InlineData("-3", -3, 1)]
     [InlineData("43", 42, 0)]
     public async Task NumericTolerance_ReadsLastNumber(string answer, double expected, double score) =>
-        Assert.Equal(score, await new NumericTolerance(_ => expected).Score(Answer(answer)));
+        Assert.Equal(score, await new NumericTolerance<T>(_ => expected).Score(Answer(answer)));
+
+    [Theory]
+    [InlineData("Working: 6 * 7\nAnswer: 42", 1)]
+    [InlineData("answer: 42.0 apples", 1)]
+    [InlineData("Answer: 41\nAnswer: 42", 1)]          // the last answer line counts
+    [InlineData("Answer: 42\nor maybe 41", 1)]         // what follows the answer line doesn't
+    [InlineData("The answer is 42.", 0)]                // no answer line
+    [InlineData("Write 'Answer: <number>'. 42", 0)]     // the marker mid-line: the instructions repeated
+    public async Task NumericTolerance_WithMarker_ReadsOnlyTheAnswerLine(string answer, double score) =>
+        Assert.Equal(score, await new NumericTolerance<T>(_ => 42, marker: "Answer:").Score(Answer(answer)));
 
     [Fact]
     public async Task ExactMatch_TrimsAndIgnoresCase()
     {
-        Assert.Equal(1, await new ExactMatch(_ => "Blue").Score(Answer(" blue\n")));
-        Assert.Equal(0, await new ExactMatch(_ => "Blue", caseSensitive: true).Score(Answer("blue")));
+        Assert.Equal(1, await new ExactMatch<T>(_ => "Blue").Score(Answer(" blue\n")));
+        Assert.Equal(0, await new ExactMatch<T>(_ => "Blue", caseSensitive: true).Score(Answer("blue")));
     }
 
     [Fact]

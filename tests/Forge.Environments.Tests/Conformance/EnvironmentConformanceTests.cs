@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Forge.Core;
 using Forge.Host.Checking;
+using Forge.Host.Checking.RedTeam;
 using Forge.Host.Registry;
 
 namespace Forge.Environments.Tests.Conformance;
@@ -56,6 +57,19 @@ public abstract class EnvironmentConformanceTests
     [Fact] public Task Check_HostileWrongRole_Passes() => AssertCheckAsync(CheckNames.WrongRole);
     [Fact] public Task Check_HostileManyToolCalls_Passes() => AssertCheckAsync(CheckNames.ManyToolCalls);
     [Fact] public Task Check_Dispose_Passes() => AssertCheckAsync(CheckNames.Dispose);
+
+    /// <summary>How many tasks the red team attacks: all of them unless an environment's episodes are slow (sandboxes).</summary>
+    protected virtual int? RedTeamTasks => null;
+
+    [Fact]
+    public async Task RedTeam_NoAdversaryReachesHalfTheRange_AndTheSolverFullMarks()
+    {
+        var report = await RedTeamCheck.RunAsync(Environment, CreateOptions(), RedTeamTasks);
+
+        Assert.True(report.Passed, string.Join(System.Environment.NewLine, report.Findings.Concat(report.SolverMisses)
+            .Select(f => $"{f.Agent} on '{f.TaskId}': {f.Reward} ({string.Join(", ", f.Breakdown.Select(b => $"{b.Key} {b.Value}"))}): {string.Join(" | ", f.Episode)}")));
+        Assert.Equal(Environment.SolverType is not null, report.HasSolver);
+    }
 
     [Fact]
     public void Registry_Entry_MatchesTheClassAttribute()

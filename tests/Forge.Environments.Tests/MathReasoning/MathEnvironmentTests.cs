@@ -64,7 +64,9 @@ public sealed class MathEnvironmentTests
     [Theory]
     [InlineData("Answer: 252", 1.0)]
     [InlineData("Answer: 252.00004", 1.0)]
-    [InlineData("The baker makes 252 rolls.", 1.0)]
+    [InlineData("12 trays of 21 rolls.\nAnswer: 252 rolls", 1.0)]
+    [InlineData("The baker makes 252 rolls.", 0.0)]                      // the answer goes on an "Answer:" line, as the prompt says
+    [InlineData("End with 'Answer: <number>'. Rolls: 252", 0.0)]          // a marker mid-line is the prompt repeated, not an answer
     [InlineData("Answer: 251", 0.0)]
     [InlineData("I don't know.", 0.0)]
     public async Task Rubric_FinalAnswer_ScoredByNumericTolerance(string answer, double expected)

@@ -14,6 +14,9 @@ public sealed class PythonFunctionsConformanceTests : EnvironmentConformanceTest
 
     protected override ISandboxProvider? Sandboxes => _sandboxes.Value;
 
+    // Every adversary on a quarter of the tasks: each of their episodes runs Python in a sandbox.
+    protected override int? RedTeamTasks => 8;
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

@@ -8,10 +8,10 @@ public sealed class EnvironmentCheckerTests
 {
     private static readonly CheckOptions Quick = new() { Seeds = [0, 1], Episodes = 2, Timeout = TimeSpan.FromSeconds(20) };
 
-    private static async Task<CheckReport> CheckAsync(string id, string typeName, string tasks = "\"file\": \"tasks/echo.jsonl\"", string extra = "", CheckOptions? options = null)
+    private static async Task<CheckReport> CheckAsync(string id, string tasks = "\"file\": \"tasks/echo.jsonl\"", string extra = "", CheckOptions? options = null)
     {
         using var files = TempRegistry.With(id, $$"""
-            { "type": "{{typeName}}", "assembly": "Forge.Host.Tests", "version": "1", "tasks": { {{tasks}} } {{extra}} }
+            { "assembly": "Forge.Host.Tests", "tasks": { {{tasks}} } {{extra}} }
             """);
         var environment = EnvironmentRegistry.Load(files.Path).Get(id);
         return await EnvironmentChecker.CheckAsync(environment, options ?? Quick);
@@ -46,11 +46,10 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_NoSolver_SkipsTheSolverCheckAndProbesInstead()
     {
-        using var files = TempRegistry.With("test/echo", """
-            { "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment", "assembly": "Forge.Host.Tests", "version": "2",
-              "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 20 } }
+        using var files = TempRegistry.With("test/unsolved", """
+            { "assembly": "Forge.Host.Tests", "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 20 } }
             """);
-        var echo = EnvironmentRegistry.Load(files.Path).Get("test/echo");
+        var echo = EnvironmentRegistry.Load(files.Path).Get("test/unsolved");
 
         var report = await EnvironmentChecker.CheckAsync(echo, Quick);
 
@@ -63,7 +62,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_NondeterministicEnvironment_FailsDeterminism()
     {
-        var report = await CheckAsync("broken/nondeterministic", "Forge.Host.Tests.Checking.Fixtures.NondeterministicEnvironment");
+        var report = await CheckAsync("broken/nondeterministic");
 
         Expect(report, CheckNames.Reset, CheckStatus.Passed);
         var determinism = Expect(report, CheckNames.Determinism, CheckStatus.Failed);
@@ -99,7 +98,7 @@ public sealed class EnvironmentCheckerTests
     {
         var options = new CheckOptions { Seeds = [0, 1, 2], Episodes = 2, Parallelism = 6 };
 
-        var report = await CheckAsync("broken/nondeterministic", "Forge.Host.Tests.Checking.Fixtures.NondeterministicEnvironment", options: options);
+        var report = await CheckAsync("broken/nondeterministic", options: options);
 
         Assert.StartsWith("seed 0, task 'a' (forge/probe): two runs on fresh instances differ", Expect(report, CheckNames.Determinism, CheckStatus.Failed).Message);
     }
@@ -107,7 +106,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_RewardAboveTheDeclaredRange_FailsRewardRange()
     {
-        var report = await CheckAsync("broken/overpaying", "Forge.Host.Tests.Checking.Fixtures.OverpayingEnvironment");
+        var report = await CheckAsync("broken/overpaying");
 
         var range = Expect(report, CheckNames.RewardRange, CheckStatus.Failed);
         Assert.Matches(@"graded mode: the episode's reward [56] is outside the declared range \[0, 1\]", range.Message);
@@ -116,7 +115,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_ExceptionOnGarbageInput_FailsTheHostileChecks()
     {
-        var report = await CheckAsync("broken/fragile", "Forge.Host.Tests.Checking.Fixtures.FragileEnvironment");
+        var report = await CheckAsync("broken/fragile");
 
         var garbage = Expect(report, CheckNames.GarbageText, CheckStatus.Failed);
         Assert.Contains("StepAsync (step 0, the reply", garbage.Message);
@@ -133,7 +132,7 @@ public sealed class EnvironmentCheckerTests
     {
         var options = new CheckOptions { Seeds = [0], Episodes = 1, Timeout = TimeSpan.FromMilliseconds(300) };
 
-        var report = await CheckAsync("broken/hanging", "Forge.Host.Tests.Checking.Fixtures.HangingEnvironment", options: options);
+        var report = await CheckAsync("broken/hanging", options: options);
 
         var garbage = Expect(report, CheckNames.GarbageText, CheckStatus.Failed);
         Assert.Contains("didn't finish within the 0.3 s the check allows", garbage.Message);
@@ -145,7 +144,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_HandWrittenContractViolations_AreEachReported()
     {
-        var report = await CheckAsync("broken/sloppy", "Forge.Host.Tests.Checking.Fixtures.SloppyEnvironment",
+        var report = await CheckAsync("broken/sloppy",
             tasks: "\"generator\": \"Forge.Host.Tests.Registry.Fixtures.EchoTasks\", \"count\": 5");
 
         var tools = Expect(report, CheckNames.ToolSchemas, CheckStatus.Failed);

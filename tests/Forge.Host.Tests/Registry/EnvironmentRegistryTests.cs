@@ -29,13 +29,11 @@ public sealed class EnvironmentRegistryTests
     }
 
     [Fact]
-    public void Load_LimitsRewardModeAndDescription_OverrideTheDefaults()
+    public void Load_LimitsAndRewardMode_OverrideTheDefaults()
     {
         using var files = TempRegistry.With("test/echo", """
             {
-              "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment", "assembly": "Forge.Host.Tests", "version": "2",
-              "description": "Echo, described here.",
-              "tasks": { "file": "tasks/echo.jsonl" },
+              "assembly": "Forge.Host.Tests", "tasks": { "file": "tasks/echo.jsonl" },
               "limits": { "max_turns": 3, "turn_timeout_s": 1.5, "step_timeout_s": 2, "tool_timeout_s": 0.25, "episode_timeout_s": 60, "max_action_chars": 100 },
               "reward_mode": "binary"
             }
@@ -43,7 +41,7 @@ public sealed class EnvironmentRegistryTests
 
         var echo = EnvironmentRegistry.Load(files.Path).Get("test/echo");
 
-        Assert.Equal("Echo, described here.", echo.Description);
+        Assert.Equal("Say the word back.", echo.Description);
         Assert.Equal(RewardMode.Binary, echo.RewardMode);
         Assert.Equal(new EpisodeLimits
         {
@@ -57,7 +55,7 @@ public sealed class EnvironmentRegistryTests
     {
         using var files = new TempRegistry("""
             // the registry
-            { "schema_version": 1, "environments": { }, }
+            { "schema_version": 2, "environments": { }, }
             """);
 
         Assert.Empty(EnvironmentRegistry.Load(files.Path).Environments);
@@ -80,8 +78,7 @@ public sealed class EnvironmentRegistryTests
     public void Tasks_FromGenerator_DependOnTheSeedOnly()
     {
         using var files = TempRegistry.With("test/echo", """
-            { "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment", "assembly": "Forge.Host.Tests", "version": "2",
-              "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 50 } }
+            { "assembly": "Forge.Host.Tests", "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks", "count": 50 } }
             """);
         var echo = EnvironmentRegistry.Load(files.Path).Get("test/echo");
 
@@ -114,11 +111,11 @@ public sealed class EnvironmentRegistryTests
     [Fact]
     public void CreateSolver_NoneDeclared_ReturnsNull()
     {
-        using var files = TempRegistry.With("test/echo", """
-            { "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment", "assembly": "Forge.Host.Tests", "version": "2", "tasks": { "file": "tasks/echo.jsonl" } }
+        using var files = TempRegistry.With("test/unsolved", """
+            { "assembly": "Forge.Host.Tests", "tasks": { "file": "tasks/echo.jsonl" } }
             """);
 
-        Assert.Null(EnvironmentRegistry.Load(files.Path).Get("test/echo").CreateSolver());
+        Assert.Null(EnvironmentRegistry.Load(files.Path).Get("test/unsolved").CreateSolver());
     }
 
     [Fact]
@@ -163,7 +160,7 @@ public sealed class DefaultPathTests
     [Fact]
     public void ResolveDefaultPath_WorkingDirectoryHasARegistry_PrefersIt()
     {
-        using var files = new TempRegistry("""{ "schema_version": 1, "environments": {} }""");
+        using var files = new TempRegistry("""{ "schema_version": 2, "environments": {} }""");
 
         Assert.Equal(files.Path, EnvironmentRegistry.ResolveDefaultPath(files.Folder, "/opt/forge"));
     }

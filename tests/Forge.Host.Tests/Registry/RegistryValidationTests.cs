@@ -6,7 +6,7 @@ namespace Forge.Host.Tests.Registry;
 public sealed class RegistryValidationTests
 {
     private const string Echo = "$.environments['test/echo']";
-    private const string EchoType = "\"type\": \"Forge.Host.Tests.Registry.Fixtures.EchoEnvironment\", \"assembly\": \"Forge.Host.Tests\"";
+    private const string Here = "\"assembly\": \"Forge.Host.Tests\"";
     private const string FileTasks = "\"tasks\": { \"file\": \"tasks/echo.jsonl\" }";
 
     private static IReadOnlyList<string> Problems(string id, string entry, string? tasks = TempRegistry.EchoTasks)
@@ -22,72 +22,82 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_UnknownProperty_SaysDidYouMean()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", {{FileTasks}}, "reward_mod": "binary" }""");
+        var problem = Single($$"""{ {{Here}}, {{FileTasks}}, "reward_mod": "binary" }""");
 
         Assert.Equal($"{Echo}.reward_mod: unknown property \"reward_mod\". Did you mean \"reward_mode\"?", problem);
     }
 
-    [Fact]
-    public void Load_MissingType_NamesTheEntry()
+    [Theory]
+    [InlineData("version", "\"2\"", "The version is declared once, on the class's [Environment(Version = …)] attribute; remove it here.")]
+    [InlineData("solver", "\"X\"", "The solver is declared once, on the class's [Environment(Solver = typeof(…))] attribute; remove it here.")]
+    public void Load_WhatTheAttributeSays_IsRefusedWithAdvice(string property, string value, string advice)
     {
-        var problem = Single($$"""{ "assembly": "Forge.Host.Tests", "version": "2", {{FileTasks}} }""");
+        var problem = Single($$"""{ {{Here}}, {{FileTasks}}, "{{property}}": {{value}} }""");
 
-        Assert.Equal($"{Echo}: \"type\" is missing", problem);
+        Assert.Equal($"{Echo}.{property}: unknown property \"{property}\". {advice}", problem);
     }
 
     [Fact]
-    public void Load_TypeNotFound_SuggestsAnEnvironmentType()
+    public void Load_NoClassWithTheId_SuggestsADeclaredId()
     {
-        var problem = Single($$"""{ "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnviroment", "assembly": "Forge.Host.Tests", "version": "2", {{FileTasks}} }""");
+        var problem = Assert.Single(Problems("test/ecko", $$"""{ {{Here}}, {{FileTasks}} }"""));
 
-        Assert.Equal($"{Echo}.type: type 'Forge.Host.Tests.Registry.Fixtures.EchoEnviroment' not found in assembly 'Forge.Host.Tests'. " +
-            "Did you mean 'Forge.Host.Tests.Registry.Fixtures.EchoEnvironment'?", problem);
+        Assert.Equal("$.environments['test/ecko']: no class in assembly 'Forge.Host.Tests' has [Environment(\"test/ecko\")]. Did you mean \"test/echo\"?", problem);
     }
 
     [Fact]
     public void Load_AssemblyNotFound_NamesTheAssembly()
     {
-        var problem = Single($$"""{ "type": "X.Y", "assembly": "No.Such.Assembly", "version": "2", {{FileTasks}} }""");
+        var problem = Single($$"""{ "assembly": "No.Such.Assembly", {{FileTasks}} }""");
 
         Assert.StartsWith($"{Echo}.assembly: assembly 'No.Such.Assembly' not found", problem);
     }
 
     [Fact]
-    public void Load_TypeIsNotAnEnvironment_SaysSo()
+    public void Load_AssemblyFileMissing_SaysWhereItLooked()
     {
-        var problem = Single($$"""{ "type": "Forge.Host.Tests.Registry.Fixtures.NotAnEnvironment", "assembly": "Forge.Host.Tests", "version": "2", {{FileTasks}} }""");
+        var problem = Single($$"""{ "assembly": "lib/Acme.Envs.dll", {{FileTasks}} }""");
 
-        Assert.StartsWith($"{Echo}.type: type 'Forge.Host.Tests.Registry.Fixtures.NotAnEnvironment' is not an environment", problem);
+        Assert.StartsWith($"{Echo}.assembly: assembly file 'lib/Acme.Envs.dll' doesn't exist (looked at ", problem);
     }
 
     [Fact]
-    public void Load_TypeWithoutAttribute_SaysWhichAttributeToAdd()
+    public void Load_AssemblyAndProject_AsksForOne()
     {
-        var problem = Single($$"""{ "type": "Forge.Host.Tests.Registry.Fixtures.UnnamedEnvironment", "assembly": "Forge.Host.Tests", "version": "1", {{FileTasks}} }""");
+        var problem = Single($$"""{ {{Here}}, "project": "a/A.csproj", {{FileTasks}} }""");
 
-        Assert.Equal($"{Echo}.type: type 'Forge.Host.Tests.Registry.Fixtures.UnnamedEnvironment' has no [Environment(\"test/echo\")] attribute", problem);
+        Assert.Equal($"{Echo}.project: give either \"assembly\" or \"project\", not both", problem);
     }
 
     [Fact]
-    public void Load_VersionDiffersFromTheAttribute_SaysBoth()
+    public void Load_AttributeOnANonEnvironment_SaysSo()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "1", {{FileTasks}} }""");
+        var problem = Assert.Single(Problems("test/not-an-environment", $$"""{ {{Here}}, {{FileTasks}} }"""));
 
-        Assert.Equal($"{Echo}.version: \"1\" doesn't match the class's [Environment(Version = \"2\")]; make them equal", problem);
+        Assert.StartsWith("$.environments['test/not-an-environment']: Forge.Host.Tests.Registry.Fixtures.NotAnEnvironment has [Environment(\"test/not-an-environment\")] but is not an environment", problem);
     }
 
     [Fact]
-    public void Load_IdDiffersFromTheAttribute_SaysBoth()
+    public void Load_AttributeSolverThatIsNotAnAgent_SaysSo()
     {
-        var problem = Assert.Single(Problems("test/other", $$"""{ {{EchoType}}, "version": "2", {{FileTasks}} }"""));
+        var problem = Assert.Single(Problems("test/bad-solver", $$"""{ {{Here}}, {{FileTasks}} }"""));
 
-        Assert.Equal("$.environments['test/other'].type: the class says [Environment(\"test/echo\")] but is registered as 'test/other'; make them equal", problem);
+        Assert.Equal("$.environments['test/bad-solver']: [Environment(Solver = typeof(EchoTasks))] on BadSolverEnvironment: " +
+            "Forge.Host.Tests.Registry.Fixtures.EchoTasks is not an agent (a solver implements Forge.Core.IAgent)", problem);
+    }
+
+    [Fact]
+    public void Load_NoTasksAnywhere_SaysWhereTheyMayGo()
+    {
+        var problem = Single($$"""{ {{Here}} }""");
+
+        Assert.StartsWith($"{Echo}: no tasks: add \"tasks\"", problem);
     }
 
     [Fact]
     public void Load_InvalidId_SaysWhatAnIdLooksLike()
     {
-        var problems = Problems("Test Echo", $$"""{ {{EchoType}}, "version": "2", {{FileTasks}} }""");
+        var problems = Problems("Test Echo", $$"""{ {{Here}}, {{FileTasks}} }""");
 
         Assert.Contains("$.environments['Test Echo']: an id is lower-case words separated by '/', like \"math/arithmetic\"", problems);
     }
@@ -95,7 +105,7 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_TaskFileMissing_SaysWhereItLooked()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", "tasks": { "file": "tasks/nope.jsonl" } }""");
+        var problem = Single($$"""{ {{Here}}, "tasks": { "file": "tasks/nope.jsonl" } }""");
 
         Assert.StartsWith($"{Echo}.tasks.file: task file 'tasks/nope.jsonl' doesn't exist (looked at ", problem);
     }
@@ -103,7 +113,7 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_TaskFileWithBadLines_ReportsEachLine()
     {
-        var problems = Problems("test/echo", $$"""{ {{EchoType}}, "version": "2", {{FileTasks}} }""", """
+        var problems = Problems("test/echo", $$"""{ {{Here}}, {{FileTasks}} }""", """
             {"id": "a", "word": "apple"}
             {"id": "a", "word": "again"}
             {"id": "b"
@@ -120,7 +130,7 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_EmptyTaskFile_SaysItHasNoTasks()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", {{FileTasks}} }""", "// nothing yet\n");
+        var problem = Single($$"""{ {{Here}}, {{FileTasks}} }""", "// nothing yet\n");
 
         Assert.Equal($"{Echo}.tasks.file: task file 'tasks/echo.jsonl' has no tasks", problem);
     }
@@ -128,7 +138,7 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_TasksWithFileAndGenerator_AsksForOne()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", "tasks": { "file": "tasks/echo.jsonl", "generator": "X" } }""");
+        var problem = Single($$"""{ {{Here}}, "tasks": { "file": "tasks/echo.jsonl", "generator": "X" } }""");
 
         Assert.Equal($"{Echo}.tasks: give either \"file\" or \"generator\", not both", problem);
     }
@@ -136,7 +146,7 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_GeneratorOfTheWrongTaskType_SaysWhichTypes()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.OtherTasks", "count": 3 } }""");
+        var problem = Single($$"""{ {{Here}}, "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.OtherTasks", "count": 3 } }""");
 
         Assert.Equal($"{Echo}.tasks.generator: 'Forge.Host.Tests.Registry.Fixtures.OtherTasks' makes OtherTask tasks but EchoEnvironment takes EchoTask tasks", problem);
     }
@@ -144,37 +154,31 @@ public sealed class RegistryValidationTests
     [Fact]
     public void Load_GeneratorWithoutCount_AsksForIt()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks" } }""");
+        var problem = Single($$"""{ {{Here}}, "tasks": { "generator": "Forge.Host.Tests.Registry.Fixtures.EchoTasks" } }""");
 
         Assert.Equal($"{Echo}.tasks: \"count\" is missing: how many tasks the generator makes by default", problem);
     }
 
     [Fact]
-    public void Load_SolverThatIsNotAnAgent_SaysSo()
+    public void Load_InvalidLimits_ReportsEachLimitWithTheOptionsTypesRange()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", {{FileTasks}}, "solver": "Forge.Host.Tests.Registry.Fixtures.EchoTasks" }""");
+        var problems = Problems("test/echo", $$"""{ {{Here}}, {{FileTasks}}, "limits": { "max_turns": 0, "tool_timeout_s": -1, "episode_timeout_s": "long", "max_turn": 3 } }""");
 
-        Assert.Equal($"{Echo}.solver: type 'Forge.Host.Tests.Registry.Fixtures.EchoTasks' is not an agent: a solver implements Forge.Core.IAgent", problem);
-    }
-
-    [Fact]
-    public void Load_InvalidLimits_ReportsEachLimit()
-    {
-        var problems = Problems("test/echo", $$"""{ {{EchoType}}, "version": "2", {{FileTasks}}, "limits": { "max_turns": 0, "tool_timeout_s": -1, "episode_timeout_s": "long", "max_turn": 3 } }""");
-
-        Assert.Equal(4, problems.Count);
-        Assert.Contains($"{Echo}.limits.max_turn: unknown property \"max_turn\". Did you mean \"max_turns\"?", problems);
-        Assert.Contains($"{Echo}.limits.episode_timeout_s: expected a number of seconds, got the string \"long\"", problems);
-        Assert.Contains($"{Echo}.limits.max_turns: max_turns must be at least 1 (got 0)", problems);
-        Assert.Contains(problems, p => p.StartsWith($"{Echo}.limits.tool_timeout_s: tool_timeout_s must be positive", StringComparison.Ordinal));
+        Assert.Equal(
+        [
+            $"{Echo}.limits.episode_timeout_s: expected a number of seconds, got the string \"long\"",
+            $"{Echo}.limits.max_turn: unknown property \"max_turn\". Did you mean \"max_turns\"?",
+            $"{Echo}.limits.max_turns: must be between 1 and 10000 (got 0)",
+            $"{Echo}.limits.tool_timeout_s: must be greater than 0 and at most 86400 s (got -1)",
+        ], problems);
     }
 
     [Fact]
     public void Load_UnknownRewardMode_SaysDidYouMean()
     {
-        var problem = Single($$"""{ {{EchoType}}, "version": "2", {{FileTasks}}, "reward_mode": "binarry" }""");
+        var problem = Single($$"""{ {{Here}}, {{FileTasks}}, "reward_mode": "binarry" }""");
 
-        Assert.Equal($"{Echo}.reward_mode: unknown reward mode \"binarry\"; use \"graded\" or \"binary\". Did you mean \"binary\"?", problem);
+        Assert.Equal($"{Echo}.reward_mode: \"binarry\" is not one of \"graded\", \"binary\". Did you mean \"binary\"?", problem);
     }
 
     [Fact]
@@ -182,42 +186,41 @@ public sealed class RegistryValidationTests
     {
         using var files = new TempRegistry($$"""
             {
-              "schema_version": 1,
+              "schema_version": 2,
               "environmnts": {},
               "environments": {
-                "test/echo": { {{EchoType}}, "version": "3", {{FileTasks}}, "reward_mode": "fuzzy" },
-                "test/broken": { "type": "Nope", "assembly": "Forge.Host.Tests", "version": "1", "tasks": { "file": "missing.jsonl" } }
+                "test/echo": { {{Here}}, {{FileTasks}}, "reward_mode": "fuzzy" },
+                "test/broken": { {{Here}}, "tasks": { "file": "missing.jsonl" } }
               }
             }
             """);
 
         var error = Assert.Throws<RegistryException>(() => EnvironmentRegistry.Load(files.Path));
 
-        Assert.Equal(5, error.Problems.Count);
+        Assert.Equal(3, error.Problems.Count);
         Assert.Equal(string.Join(Environment.NewLine, error.Problems), error.Message);
         Assert.Contains(error.Problems, p => p.EndsWith("$.environmnts: unknown property \"environmnts\". Did you mean \"environments\"?", StringComparison.Ordinal));
-        Assert.Contains(error.Problems, p => p.Contains($"{Echo}.version:", StringComparison.Ordinal));
         Assert.Contains(error.Problems, p => p.Contains($"{Echo}.reward_mode:", StringComparison.Ordinal));
-        Assert.Contains(error.Problems, p => p.Contains("$.environments['test/broken'].type: type 'Nope' not found", StringComparison.Ordinal));
-        Assert.Contains(error.Problems, p => p.Contains("$.environments['test/broken'].tasks.file: task file 'missing.jsonl' doesn't exist", StringComparison.Ordinal));
+        Assert.Contains(error.Problems, p => p.Contains("$.environments['test/broken']: no class in assembly 'Forge.Host.Tests' has [Environment(\"test/broken\")]", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Load_NotJson_ReportsTheLine()
     {
-        using var files = new TempRegistry("{\n  \"schema_version\": 1,\n  \"environments\": { \"a\": }\n}");
+        using var files = new TempRegistry("{\n  \"schema_version\": 2,\n  \"environments\": { \"a\": }\n}");
 
         var problem = Assert.Single(Assert.Throws<RegistryException>(() => EnvironmentRegistry.Load(files.Path)).Problems);
 
-        Assert.StartsWith($"{files.Path}:3: not valid JSON: ", problem);
+        Assert.StartsWith($"{files.Path}: $: line 3, column", problem);
+        Assert.Contains("not valid JSON", problem);
     }
 
     [Theory]
-    [InlineData("""{ "environments": {} }""", "$: \"schema_version\" is missing; add \"schema_version\": 1")]
-    [InlineData("""{ "schema_version": 2, "environments": {} }""", "$.schema_version: version 2 is newer than this forge understands (1); update forge")]
-    [InlineData("""{ "schema_version": 1 }""", "$: \"environments\" is missing; add \"environments\": { }")]
-    [InlineData("""{ "schema_version": 1, "environments": [] }""", "$.environments: expected an object mapping ids to entries, got an array")]
-    [InlineData("""[]""", "$: expected an object with \"schema_version\" and \"environments\", got an array")]
+    [InlineData("""{ "environments": {} }""", "$.schema_version: is required")]
+    [InlineData("""{ "schema_version": 3, "environments": {} }""", "$.schema_version: version 3 is newer than this forge understands (2); update forge")]
+    [InlineData("""{ "schema_version": 2 }""", "$.environments: is required")]
+    [InlineData("""{ "schema_version": 2, "environments": [] }""", "$.environments: expected an object, got an array")]
+    [InlineData("""[]""", "$: expected an object, got an array")]
     public void Load_BadTopLevel_SaysWhatIsExpected(string json, string expected)
     {
         using var files = new TempRegistry(json);
@@ -225,5 +228,15 @@ public sealed class RegistryValidationTests
         var problem = Assert.Single(Assert.Throws<RegistryException>(() => EnvironmentRegistry.Load(files.Path)).Problems);
 
         Assert.Equal($"{files.Path}: {expected}", problem);
+    }
+
+    [Fact]
+    public void Load_VersionOneRegistry_SaysWhatChanged()
+    {
+        using var files = new TempRegistry("""{ "schema_version": 1, "environments": { "test/echo": { "type": "X", "version": "1" } } }""");
+
+        var problem = Assert.Single(Assert.Throws<RegistryException>(() => EnvironmentRegistry.Load(files.Path)).Problems);
+
+        Assert.StartsWith($"{files.Path}: $.schema_version: version 1 is not supported; in version 2 an entry keeps only deployment settings", problem);
     }
 }

@@ -5,11 +5,8 @@ internal sealed class TempRegistry : IDisposable
 {
     public const string EchoEntry = """
         {
-          "type": "Forge.Host.Tests.Registry.Fixtures.EchoEnvironment",
           "assembly": "Forge.Host.Tests",
-          "version": "2",
-          "tasks": { "file": "tasks/echo.jsonl" },
-          "solver": "Forge.Host.Tests.Registry.Fixtures.EchoSolver"
+          "tasks": { "file": "tasks/echo.jsonl" }
         }
         """;
 
@@ -31,7 +28,7 @@ internal sealed class TempRegistry : IDisposable
 
     /// <summary>A registry with one entry, <paramref name="id"/> → <paramref name="entry"/>.</summary>
     public static TempRegistry With(string id, string entry, string? echoTasks = EchoTasks) =>
-        new($$"""{ "schema_version": 1, "environments": { "{{id}}": {{entry}} } }""", echoTasks);
+        new($$"""{ "schema_version": 2, "environments": { "{{id}}": {{entry}} } }""", echoTasks);
 
     public string Folder { get; }
 

@@ -1,3 +1,4 @@
+using Forge.Core.Configuration;
 using Forge.Host.Registry;
 using Forge.Core;
 using Forge.Host.Scenarios;
@@ -50,9 +51,9 @@ public sealed class ScenarioTests
         Assert.Equal(3, s.Environments[0].Tasks);
         Assert.Equal(["b", "a"], s.Environments[1].TaskIds!);
         Assert.Equal(("noisy", 0.3), (s.Agent.Type, s.Agent.ErrorRate));
-        Assert.Equal(5, s.Limits.MaxTurns);
-        Assert.Equal(TimeSpan.FromSeconds(2.5), s.Limits.TurnTimeout);
-        Assert.Null(s.Limits.StepTimeout);
+        var limits = s.Limits.ApplyTo(EpisodeLimits.Default with { StepTimeout = TimeSpan.FromSeconds(9) });
+        Assert.Equal((5, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(9)), (limits.MaxTurns, limits.TurnTimeout, limits.StepTimeout));
+        Assert.Equal(["max_turns", "turn_timeout_s"], s.Limits.Names);
         Assert.Equal(RewardMode.Binary, s.RewardMode);
         Assert.Equal("local", s.Sandbox!.Value.GetProperty("backend").GetString());
         Assert.Equal(2, s.Trainer!.Value.GetProperty("anything").GetArrayLength());
@@ -85,8 +86,8 @@ public sealed class ScenarioTests
         var e = Invalid("{\n  \"name\": \"x\",\n  \"seed\": 7,,\n}");
 
         var problem = Assert.Single(e.Problems);
-        Assert.StartsWith($"{File}: line 3, column", problem);
-        Assert.Contains("invalid JSON", problem);
+        Assert.StartsWith($"{File}: $: line 3, column", problem);
+        Assert.Contains("not valid JSON", problem);
     }
 
     [Fact]
@@ -94,8 +95,8 @@ public sealed class ScenarioTests
     {
         var e = Invalid("""{ "name": "x", "environments": [{ "id": "a/b", "taks": 3 }], "agent": { "type": "scripted" }, "concurency": 4 }""");
 
-        Assert.Contains($"{File}: $.concurency: unknown property `concurency`. Did you mean `concurrency`?", e.Problems);
-        Assert.Contains($"{File}: $.environments[0].taks: unknown property `taks`. Did you mean `tasks`?", e.Problems);
+        Assert.Contains($"{File}: $.concurency: unknown property \"concurency\". Did you mean \"concurrency\"?", e.Problems);
+        Assert.Contains($"{File}: $.environments[0].taks: unknown property \"taks\". Did you mean \"tasks\"?", e.Problems);
     }
 
     [Fact]
@@ -105,7 +106,7 @@ public sealed class ScenarioTests
             {
               "name": 3,
               "seed": "seven",
-              "environments": [ { "id": "", "tasks": 0 }, 5, { "tasks": 2, "task_ids": ["a", 1, "a"] } ],
+              "environments": [ { "id": "", "tasks": 0 }, 5, { "tasks": 2, "task_ids": ["a", 1, "a"] }, { "id": "x", "tasks": 2, "task_ids": ["b", "b"] } ],
               "agent": { "type": "noisy", "error_rate": 1.5 },
               "concurrency": 0,
               "group_size": 3, "episodes_per_task": 4,
@@ -117,22 +118,23 @@ public sealed class ScenarioTests
 
         string[] expected =
         [
-            "$.name: expected a string, got a number (3)",
-            "$.seed: expected an integer, got a string (\"seven\")",
-            "$.environments[0].id: must not be empty",
+            "$.name: expected a string, got the number 3",
+            "$.seed: expected an integer, got the string \"seven\"",
+            "$.environments[0].id: is required",
             "$.environments[0].tasks: must be between 1 and 10000000 (got 0)",
-            "$.environments[1]: expected an object, got a number (5)",
+            "$.environments[1]: expected an object, got the number 5",
+            "$.environments[2].task_ids[1]: expected a string, got the number 1",
             "$.environments[2].id: is required",
-            "$.environments[2].task_ids[1]: expected a task id (a non-empty string), got a number (1)",
-            "$.environments[2].task_ids[2]: `a` is listed twice",
-            "$.environments[2]: give either `tasks` (a count) or `task_ids` (a list), not both",
-            "$.agent.error_rate: must be between 0 and 1 (got 1.5)",
+            // Rules across fields wait until every field of the entry reads: [2] reports its bad item, [3] its rules.
+            "$.environments[3]: give either \"tasks\" (a count) or \"task_ids\" (a list), not both",
+            "$.environments[3].task_ids: \"b\" is listed twice (item 1)",
+            "$.reward_mode: \"grade\" is not one of \"graded\", \"binary\". Did you mean \"graded\"?",
             "$.concurrency: must be between 1 and 100000 (got 0)",
             "$.episodes_per_task: must be a multiple of group_size (3), got 4",
-            "$.limits.max_turns: expected an integer, got a string (\"many\")",
-            "$.limits.turn_timeout_s: must be greater than 0 and at most 86400 (got -1)",
-            "$.limits.max_tokens: unknown property `max_tokens`. Did you mean `max_turns`?",
-            "$.reward_mode: `grade` is not one of `graded`, `binary`. Did you mean `graded`?",
+            "$.agent.error_rate: must be between 0 and 1 (got 1.5)",
+            "$.limits.max_turns: expected an integer, got the string \"many\"",
+            "$.limits.max_tokens: unknown property \"max_tokens\". Did you mean \"max_turns\"?",
+            "$.limits.turn_timeout_s: must be greater than 0 and at most 86400 s (got -1)",
             "$.sandbox: expected an object, got an array",
         ];
         foreach (var problem in expected) Assert.Contains($"{File}: {problem}", e.Problems);
@@ -144,7 +146,7 @@ public sealed class ScenarioTests
     public void Parse_UnknownAgentType_SuggestsTheClosest()
     {
         var e = Invalid("""{ "name": "x", "environments": [{ "id": "a/b" }], "agent": { "type": "scriptd" } }""");
-        Assert.Equal($"{File}: $.agent.type: `scriptd` is not an agent type; use one of `scripted`, `noisy`, `semantic-kernel`, `policy`, `agent-program`. Did you mean `scripted`?", Assert.Single(e.Problems));
+        Assert.Equal($"{File}: $.agent.type: \"scriptd\" is not an agent type; use one of \"scripted\", \"noisy\", \"semantic-kernel\", \"policy\", \"agent-program\". Did you mean \"scripted\"?", Assert.Single(e.Problems));
         Assert.Equal(e.Problems[0], e.Message);
     }
 

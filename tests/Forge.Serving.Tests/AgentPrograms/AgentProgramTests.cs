@@ -1,3 +1,4 @@
+using Forge.Core.Programs;
 using Forge.Agents.ChatFormat;
 using Forge.Agents.Programs;
 using Forge.Core;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Forge.Agents.ChatFormat;
 using Forge.Core;
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Environments.PythonCoding;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
@@ -132,11 +133,9 @@ public sealed class SandboxedTrainingTests
         var path = Path.Combine(directory, EnvironmentRegistry.FileName);
         File.WriteAllText(path, """
             {
-              "schema_version": 1,
+              "schema_version": 2,
               "environments": {
                 "code/python-functions": {
-                  "type": "Forge.Environments.PythonCoding.PythonFunctionsEnvironment",
-                  "version": "1",
                   "tasks": { "file": "abs.jsonl" },
                   "limits": { "max_turns": 2, "tool_timeout_s": 15, "step_timeout_s": 30, "episode_timeout_s": 120 },
                   "reward_mode": "graded"

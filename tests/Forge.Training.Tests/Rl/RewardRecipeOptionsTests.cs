@@ -24,7 +24,7 @@ public sealed class RewardRecipeOptionsTests
     [Fact]
     public void FromJson_BadRecipeValues_AllReportedTogether()
     {
-        var e = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""
+        var e = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""
             { "reward_schedule": { "start": "graded", "graded_after": { "success_rate": 1.5, "window": 0 } }, "dynamic_sampling": { "max_refills": 0 } }
             """), "s.json"));
         Assert.Contains("s.json: $.trainer.reward_schedule.graded_after: the schedule already starts graded", e.Message);
@@ -36,9 +36,9 @@ public sealed class RewardRecipeOptionsTests
     [Fact]
     public void FromJson_UnknownModeOrField_NamesPath()
     {
-        var mode = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "reward_schedule": { "start": "shaped" } }"""), "s.json"));
+        var mode = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""{ "reward_schedule": { "start": "shaped" } }"""), "s.json"));
         Assert.StartsWith("s.json: $.trainer.reward_schedule.start", mode.Message);
-        var field = Assert.Throws<FormatException>(() => TrainerOptions.FromJson(Json("""{ "dynamic_sampling": { "max_refill": 3 } }"""), "s.json"));
+        var field = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""{ "dynamic_sampling": { "max_refill": 3 } }"""), "s.json"));
         Assert.StartsWith("s.json: $.trainer.dynamic_sampling", field.Message);
         Assert.Contains("max_refill", field.Message);
     }

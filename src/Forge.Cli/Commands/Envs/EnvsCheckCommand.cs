@@ -39,6 +39,14 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         [Description("The sandbox backend for environments that need one: local (default) or docker.")]
         public string? Sandbox { get; set; }
 
+        [CommandOption("--red-team")]
+        [Description("Play adversarial agents on every task instead: exit 1 when one reaches half the reward range or the solver misses full marks.")]
+        public bool RedTeam { get; set; }
+
+        [CommandOption("--tasks <N>")]
+        [Description("With --red-team: attack only the first N tasks. Default: all of them.")]
+        public int? Tasks { get; set; }
+
         [CommandOption("--timeout <SECONDS>")]
         [Description("The longest one episode may take before its check fails. Default 30.")]
         public double? Timeout { get; set; }
@@ -76,6 +84,7 @@ internal sealed class EnvsCheckCommand : AsyncCommand<EnvsCheckCommand.Settings>
         if (!settings.Json) stderr.WriteLine($"checking {environment.Id} v{environment.Version}…");
         await using var sandboxes = environment.RequiresSandbox ? SandboxProviders.Create(new SandboxOptions { Backend = settings.Sandbox ?? "local" }) : null;
         options.Sandboxes = sandboxes;
+        if (settings.RedTeam) return await RedTeamOutput.RunAsync(environment, options, settings, stdout, width, cancellationToken);
         var started = DateTime.UtcNow;
         var report = await EnvironmentChecker.CheckAsync(environment, options, cancellationToken);
         var elapsed = DateTime.UtcNow - started;

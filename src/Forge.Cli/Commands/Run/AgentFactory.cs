@@ -1,4 +1,5 @@
 using Forge.Agents.Scripted;
+using Forge.Core.Scripted;
 using Forge.Agents.SemanticKernel;
 using Forge.Core;
 using Forge.Host.Registry;

@@ -4,6 +4,7 @@ using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
+using Forge.Cli.Commands.Cluster;
 using Forge.Cli.Commands.Train;
 using Forge.Training.Pipeline;
 using Forge.Training.Rl;
@@ -14,7 +15,8 @@ namespace Forge.Cli.Commands.Run;
 
 /// <summary>
 /// <c>forge run SCENARIO</c>: runs a scenario's episodes, records every trajectory, shows progress and ends with a
-/// summary. Exit 0 when it ran (however the episodes scored), 2 when the scenario could not run, 1 when trajectories
+/// summary. A run on an output folder that already holds some of its episodes resumes: those are not run again.
+/// Exit 0 when it ran (however the episodes scored), 2 when the scenario could not run, 1 when trajectories
 /// could not all be recorded, 130 when cancelled (the episodes that finished are recorded).
 /// </summary>
 internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
@@ -37,6 +39,14 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         [Description("Episodes at once (overrides the scenario).")]
         public int? Concurrency { get; init; }
 
+        [CommandOption("--cluster <FILE>")]
+        [Description("Run the episodes on a cluster's workers: a cluster file, or `localhost` (overrides the scenario's \"cluster\" section).")]
+        public string? Cluster { get; init; }
+
+        [CommandOption("--agent-at-driver")]
+        [Description("With a cluster: the agent acts in this process and workers ask it for every turn (as the local policy does in training).")]
+        public bool AgentAtDriver { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("The scenario seed (overrides the scenario).")]
         public int? Seed { get; init; }
@@ -58,17 +68,22 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var requests = scenario.ExpandRequests(registry);
         var agent = AgentFactory.Create(scenario, registry);
-        await using var sandboxes = scenario.CreateSandboxes(registry);   // before anything is written: a backend that can't run here stops the run
+        var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
+        // Before anything is written: a backend that can't run here stops the run. On a cluster, the workers make the sandboxes.
+        await using var sandboxes = clusterOptions is null ? scenario.CreateSandboxes(registry) : null;
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
+        var resume = Resume.Prepare(output, requests);
+        requests = resume.Remaining;
 
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes are recorded as cancelled");
         await using var recorder = new TrajectoryRecorder(output);
         var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
         var progress = new ProgressSink();
-        var engine = new RolloutEngine(
-            new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries },
-            id => registry.Get(id).Create(), agent, sandboxes);
-        var run = engine.RunAsync(requests, [recorder, progress, errored], stop.Token);
+        var options = new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries };
+        // With a cluster, the workers run the episodes (and build the agent and sandboxes); this process records them.
+        await using var cluster = clusterOptions is null ? null : await ClusterRun.StartAsync(clusterOptions, scenario, options.RunId, settings.AgentAtDriver ? agent : null, stop.Token);
+        IRolloutRunner engine = cluster is not null ? cluster.Dispatcher : new RolloutEngine(options, id => registry.Get(id).Create(), agent, sandboxes);
+        var run = engine.RunAsync(requests, [recorder, progress, errored], 2 * scenario.Concurrency, stop.Token);
         var summary = settings.Json ? await run : await RunDisplay.FollowAsync(run, progress, requests.Count, scenario.Name);
         if (sandboxes is not null) await sandboxes.DisposeAsync();   // done with them: a training stage makes its own
         if (!settings.Json) RunDisplay.PrintSummary(scenario.Name, summary, errored, recorder.Path);
@@ -82,6 +97,8 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path, summary,
+                resumed = resume.Json,
+                workers = cluster?.Dispatcher.Workers,
                 training = training is null ? null : TrainingJson(training, output),
             });
 

@@ -4,6 +4,7 @@ using Forge.Host.Registry;
 using Forge.Host.Scenarios;
 using Forge.Training.Pipeline;
 using Forge.Training.Rl;
+using Forge.Cli.Commands.Cluster;
 using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Train;
@@ -45,6 +46,10 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
         [Description("TorchSharp CPU threads. Default: TorchSharp's (the number of cores).")]
         public int? Threads { get; init; }
 
+        [CommandOption("--cluster <FILE>")]
+        [Description("Run the rollouts on a cluster's workers (a cluster file, or `localhost`; overrides the scenario's \"cluster\" section); the policy stays here and plays every turn.")]
+        public string? Cluster { get; init; }
+
         [CommandOption("--json")]
         [Description("Print the result as JSON (success before, after the warm start and after training; no live view).")]
         public bool Json { get; init; }
@@ -59,6 +64,10 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
             options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); },
             liveView: !settings.Json);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
+        Forge.Cluster.Dispatch.ClusterConnection? cluster = null;
+        if (ClusterRun.OptionsFor(setup.Scenario, settings.Cluster) is { } clusterOptions)
+            (cluster, setup.Rollouts) = await ClusterRun.ForTrainingAsync(clusterOptions, setup.Scenario, stop.Token);
+        await using var _ = cluster;
         var result = await TrainingRun.RunAsync(setup, stop.Token);
         if (settings.Json) JsonOutput.Write(TrainingConsole.Json(result, Path.GetFullPath(setup.OutputDirectory)));
         else TrainingConsole.Summary(result, setup.OutputDirectory);

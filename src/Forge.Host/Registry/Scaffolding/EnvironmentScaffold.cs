@@ -37,7 +37,7 @@ public static partial class EnvironmentScaffold
             ($"{folder}/tasks.jsonl", "Tasks.template"),
         };
         var registryPath = Path.Combine(root, EnvironmentRegistry.FileName);
-        var registry = ReadRegistry(registryPath);
+        var registry = RegistryEditor.Read(registryPath);
         var environments = registry["environments"]!.AsObject();
 
         if (!force)
@@ -56,17 +56,14 @@ public static partial class EnvironmentScaffold
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             File.WriteAllText(full, text);
         }
+        // The class carries id, version, description and solver; the entry keeps deployment settings only.
         environments[id] = new JsonObject
         {
-            ["type"] = $"Forge.Environments.{pascal}.{pascal}Environment",
-            ["version"] = "1",
-            ["description"] = "Reverse a text, with a tool (made by forge envs new; edit me).",
             ["tasks"] = new JsonObject { ["file"] = $"{folder}/tasks.jsonl" },
-            ["solver"] = $"Forge.Environments.{pascal}.{pascal}Solver",
             ["limits"] = new JsonObject { ["max_turns"] = 4 },
             ["reward_mode"] = "graded",
         };
-        File.WriteAllText(registryPath, registry.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        RegistryEditor.Write(registryPath, registry);
         return new ScaffoldResult(id, $"Forge.Environments.{pascal}.{pascal}Environment", [.. files.Select(f => f.Path)], registryPath);
     }
 
@@ -77,25 +74,6 @@ public static partial class EnvironmentScaffold
             ?? throw new InvalidOperationException($"The scaffold template {template} is missing from {typeof(EnvironmentScaffold).Assembly.GetName().Name}.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Replace("{{Id}}", id, StringComparison.Ordinal).Replace("{{Name}}", name, StringComparison.Ordinal).Replace("{{Pascal}}", pascal, StringComparison.Ordinal);
-    }
-
-    private static JsonObject ReadRegistry(string path)
-    {
-        if (!File.Exists(path)) return new JsonObject { ["schema_version"] = RegistryReader.SchemaVersion, ["environments"] = new JsonObject() };
-        JsonNode? node;
-        try
-        {
-            node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"{RegistryReader.DisplayPath(path)}:{(e.LineNumber ?? 0) + 1}: not valid JSON; fix it before adding an environment.", e);
-        }
-        if (node is not JsonObject registry) throw new FormatException($"{RegistryReader.DisplayPath(path)}: $: expected an object; fix it before adding an environment.");
-        registry["environments"] ??= new JsonObject();
-        if (registry["environments"] is not JsonObject)
-            throw new FormatException($"{RegistryReader.DisplayPath(path)}: $.environments: expected an object; fix it before adding an environment.");
-        return registry;
     }
 
     [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*(/[a-z][a-z0-9]*(-[a-z0-9]+)*)?$")]

@@ -20,8 +20,8 @@ public sealed class EnvsCommandsTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "tasks.jsonl"), "{\"id\": \"one\"}\n");
         var path = Path.Combine(_dir, "environments.json");
         File.WriteAllText(path, """
-            { "schema_version": 1, "environments": { "test/drifting": {
-                "type": "Forge.Cli.Tests.Commands.Envs.DriftingEnvironment", "assembly": "Forge.Cli.Tests", "version": "1", "tasks": { "file": "tasks.jsonl" } } } }
+            { "schema_version": 2, "environments": { "test/drifting": {
+                "assembly": "Forge.Cli.Tests", "tasks": { "file": "tasks.jsonl" } } } }
             """);
         return path;
     }
@@ -107,12 +107,39 @@ public sealed class EnvsCommandsTests : IDisposable
     public async Task Check_BrokenRegistry_ThrowsNamingTheFileAndPath()
     {
         var path = DriftingRegistry();
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"version\"", "\"verison\"", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"tasks\"", "\"taks\"", StringComparison.Ordinal));
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => EnvsCheckCommand.RunAsync(
             new EnvsCheckCommand.Settings { Registry = path, Id = "test/drifting" }, _out, _err, CancellationToken.None));
 
-        Assert.Contains(error.Problems, p => p == $"{path}: $.environments['test/drifting'].verison: unknown property \"verison\". Did you mean \"version\"?");
+        Assert.Contains(error.Problems, p => p == $"{path}: $.environments['test/drifting'].taks: unknown property \"taks\". Did you mean \"tasks\"?");
+    }
+
+    [Fact]
+    public async Task Check_RedTeamOnAShippedEnvironment_PassesWithJson()
+    {
+        var code = await EnvsCheckCommand.RunAsync(new EnvsCheckCommand.Settings { Registry = InstalledRegistry, Id = "game/vault", RedTeam = true, Tasks = 50, Json = true },
+            _out, _err, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        using var report = JsonDocument.Parse(_out.ToString());
+        Assert.True(report.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal(50, report.RootElement.GetProperty("tasks").GetInt32());
+        Assert.Contains("red-team/wrong-content", report.RootElement.GetProperty("adversaries").EnumerateArray().Select(a => a.GetString()));
+        Assert.Empty(report.RootElement.GetProperty("findings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Check_RedTeamThatFindsSomething_ExitsOne()
+    {
+        var path = DriftingRegistry();
+        File.WriteAllText(path, File.ReadAllText(path).Replace("test/drifting", "test/gullible", StringComparison.Ordinal));
+        var code = await EnvsCheckCommand.RunAsync(new EnvsCheckCommand.Settings { Registry = path, Id = "test/gullible", RedTeam = true, Json = true }, _out, _err, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        using var report = JsonDocument.Parse(_out.ToString());
+        Assert.False(report.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Contains(report.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("agent").GetString() == "red-team/do-nothing");
     }
 
     [Theory]

@@ -27,6 +27,7 @@ public sealed class GoldenLogTests : IDisposable
         { "Vault/golden/vault", "game/vault" },
         { "PythonCoding/golden/python-functions", "code/python-functions" },
         { "PythonCoding/golden/python-session", "code/python-session" },
+        { "Latency/golden/latency", "bench/latency" },
     };
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class ReplayRerunTests : IDisposable
         var exit = await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = path, Index = 1, Rerun = true }, _out, _err, width: 160);
 
         Assert.Equal(0, exit);
-        Assert.Contains($"Re-ran {recorded[1].EpisodeId} against support/desk v1: {recorded[1].Steps.Count} step(s) matched the recording.", _out.ToString());
+        Assert.Contains($"Re-ran {recorded[1].EpisodeId} against support/desk v2: {recorded[1].Steps.Count} step(s) matched the recording.", _out.ToString());
         Assert.Contains("No divergence", _out.ToString());
         Assert.DoesNotContain("changed since recording", _out.ToString());
     }

@@ -11,7 +11,7 @@ namespace Forge.Environments.Tests.Conformance.Fixtures;
 public sealed record TinyTask(string Id, int A, int B, int Sum) : IEnvironmentTask;
 
 /// <summary>A test-only environment that keeps the contract: add two numbers, with an add tool, and answer the sum.</summary>
-[Environment("test/tiny", Description = "Add two numbers (test only).")]
+[Environment("test/tiny", Description = "Add two numbers (test only).", Solver = typeof(TinySolver))]
 public sealed class TinyEnvironment : ToolEnvironment<TinyTask>
 {
     protected override IEnumerable<Message> Prompt(TinyTask task) =>
@@ -21,7 +21,7 @@ public sealed class TinyEnvironment : ToolEnvironment<TinyTask>
     public int Add([Description("The first number.")] int a, [Description("The second number.")] int b) => a + b;
 
     protected override Rubric Rubric => new Rubric()
-        .Add(new NumericTolerance(c => ((TinyTask)c.Task).Sum))
+        .Add(new NumericTolerance<TinyTask>(c => c.Task.Sum))
         .Add(new FormatCheck());
 }
 
@@ -41,7 +41,7 @@ public sealed class TinySolver : IAgent
 }
 
 /// <summary>A test-only environment that breaks the contract: its prompt carries a counter shared by every instance.</summary>
-[Environment("test/drifting", Description = "Nondeterministic on purpose (test only).")]
+[Environment("test/drifting", Description = "Nondeterministic on purpose (test only).", Solver = typeof(TinySolver))]
 public sealed class DriftingEnvironment : ToolEnvironment<TinyTask>
 {
     private static int _resets;
@@ -52,5 +52,5 @@ public sealed class DriftingEnvironment : ToolEnvironment<TinyTask>
     [KernelFunction, Description("Adds two integers.")]
     public int Add([Description("The first number.")] int a, [Description("The second number.")] int b) => a + b;
 
-    protected override Rubric Rubric => new Rubric().Add(new NumericTolerance(c => ((TinyTask)c.Task).Sum));
+    protected override Rubric Rubric => new Rubric().Add(new NumericTolerance<TinyTask>(c => c.Task.Sum));
 }

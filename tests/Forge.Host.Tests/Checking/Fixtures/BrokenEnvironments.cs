@@ -15,7 +15,7 @@ public sealed class NondeterministicEnvironment : ToolEnvironment<EchoTask>
     protected override IEnumerable<Message> Prompt(EchoTask task) =>
         [Message.System($"Episode {Interlocked.Increment(ref _episodes)}."), Message.User(task.Word)];
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }
 
 /// <summary>Pays a step reward of 5 for every reply while declaring that steps pay nothing.</summary>
@@ -27,7 +27,7 @@ public sealed class OverpayingEnvironment : ToolEnvironment<EchoTask>
     protected override ValueTask<Turn> OnReplyAsync(Message reply, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Turn.End() with { Reward = 5 });
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }
 
 /// <summary>Expects every reply to be a number and throws on anything else.</summary>
@@ -42,7 +42,7 @@ public sealed class FragileEnvironment : ToolEnvironment<EchoTask>
         return ValueTask.FromResult(Turn.End());
     }
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }
 
 /// <summary>Hangs, ignoring cancellation, when a reply has a NUL character.</summary>
@@ -60,7 +60,7 @@ public sealed class HangingEnvironment : ToolEnvironment<EchoTask>
         return Turn.End();
     }
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }
 
 /// <summary>
@@ -107,7 +107,7 @@ public sealed class ClockReadingEnvironment : ToolEnvironment<EchoTask>
     protected override IEnumerable<Message> Prompt(EchoTask task) =>
         [Message.User($"{task.Word} (today is {Context.Time.GetUtcNow():yyyy-MM-dd})")];
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }
 
 /// <summary>The same, declared: its author marks it as not forkable.</summary>
@@ -118,5 +118,5 @@ public sealed class DeclaredClockReadingEnvironment : ToolEnvironment<EchoTask>
     protected override IEnumerable<Message> Prompt(EchoTask task) =>
         [Message.User($"{task.Word} (today is {Context.Time.GetUtcNow():yyyy-MM-dd})")];
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }

@@ -9,8 +9,8 @@ namespace Forge.Host.Tests.Registry.Fixtures;
 public sealed record EchoTask(string Id, string Word) : IEnvironmentTask;
 
 /// <summary>A well-behaved test environment: the agent may spell the word with a tool, then says it back.</summary>
-[Environment("test/echo", Version = "2", Description = "Say the word back.")]
-public sealed class EchoEnvironment : ToolEnvironment<EchoTask>
+[Environment("test/echo", Version = "2", Description = "Say the word back.", Solver = typeof(EchoSolver))]
+public class EchoEnvironment : ToolEnvironment<EchoTask>
 {
     protected override IEnumerable<Message> Prompt(EchoTask task) =>
         [Message.System("Reply with the user's word, nothing else. The spell tool spells a word."), Message.User(task.Word)];
@@ -18,10 +18,18 @@ public sealed class EchoEnvironment : ToolEnvironment<EchoTask>
     [KernelFunction, Description("Spells a word letter by letter.")]
     public string Spell([Description("The word to spell.")] string word) => string.Join(' ', word.ToCharArray());
 
-    protected override Rubric Rubric => new Rubric()
-        .Add(new ExactMatch(c => ((EchoTask)c.Task).Word))
+    protected override Rubric Rubric => new Rubric<EchoTask>()
+        .Add(new ExactMatch<EchoTask>(c => c.Task.Word))
         .Add(new FormatCheck(weight: 0.5));
 }
+
+/// <summary>The echo environment without a solver, its tasks made by a generator its attribute names.</summary>
+[Environment("test/unsolved", Description = "Say the word back, unsolved.", TaskGenerator = typeof(EchoTasks), TaskCount = 5)]
+public sealed class UnsolvedEchoEnvironment : EchoEnvironment;
+
+/// <summary>An environment whose attribute names a solver that isn't an agent.</summary>
+[Environment("test/bad-solver", Solver = typeof(EchoTasks))]
+public sealed class BadSolverEnvironment : EchoEnvironment;
 
 /// <summary>Makes echo tasks from a seed.</summary>
 public sealed class EchoTasks : ITaskGenerator<EchoTask>

@@ -4,6 +4,7 @@ using Forge.Core.Rewards;
 namespace Forge.Host.Tests.Registry.Fixtures;
 
 /// <summary>A class that isn't an environment, for the registry's "not an IEnvironment" error.</summary>
+[Environment("test/not-an-environment")]
 public sealed class NotAnEnvironment;
 
 /// <summary>An environment without the [Environment] attribute.</summary>
@@ -11,7 +12,7 @@ public sealed class UnnamedEnvironment : ToolEnvironment<EchoTask>
 {
     protected override IEnumerable<Message> Prompt(EchoTask task) => [Message.User(task.Word)];
 
-    protected override Rubric Rubric => new Rubric().Add(new ExactMatch(c => ((EchoTask)c.Task).Word));
+    protected override Rubric Rubric => new Rubric().Add(new ExactMatch<EchoTask>(c => c.Task.Word));
 }
 
 /// <summary>A task type another environment takes, for the generator's task type mismatch.</summary>

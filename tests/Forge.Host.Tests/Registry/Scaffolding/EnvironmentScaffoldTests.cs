@@ -21,10 +21,11 @@ public sealed class EnvironmentScaffoldTests
         Assert.DoesNotContain("{{", repository.Read("environments/Demo/DemoEnvironment.cs") + repository.Read("environments/Demo/DemoSolver.cs"));
 
         var entry = JsonNode.Parse(repository.Read("environments.json"))!["environments"]!["custom/demo"]!;
-        Assert.Equal("Forge.Environments.Demo.DemoEnvironment", (string?)entry["type"]);
-        Assert.Equal("Forge.Environments.Demo.DemoSolver", (string?)entry["solver"]);
+        Assert.Null(entry["type"]);
+        Assert.Null(entry["solver"]);
+        Assert.Contains("Solver = typeof(DemoSolver)", repository.Read("environments/Demo/DemoEnvironment.cs"));
         Assert.Equal("environments/Demo/tasks.jsonl", (string?)entry["tasks"]!["file"]);
-        Assert.Equal(1, (int?)JsonNode.Parse(repository.Read("environments.json"))!["schema_version"]);
+        Assert.Equal(2, (int?)JsonNode.Parse(repository.Read("environments.json"))!["schema_version"]);
     }
 
     [Theory]
@@ -68,14 +69,14 @@ public sealed class EnvironmentScaffoldTests
     {
         using var repository = new TempRepository("""
             // comments are dropped on rewrite; entries are kept
-            { "schema_version": 1, "environments": { "math/arithmetic": { "type": "X", "version": "1", "tasks": { "file": "a.jsonl" } } } }
+            { "schema_version": 2, "environments": { "math/arithmetic": { "tasks": { "file": "a.jsonl" } } } }
             """);
 
         EnvironmentScaffold.Create(repository.Root, "demo");
 
         var environments = JsonNode.Parse(repository.Read("environments.json"))!["environments"]!.AsObject();
         Assert.Equal(["math/arithmetic", "custom/demo"], environments.Select(p => p.Key));
-        Assert.Equal("X", (string?)environments["math/arithmetic"]!["type"]);
+        Assert.Equal("a.jsonl", (string?)environments["math/arithmetic"]!["tasks"]!["file"]);
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public sealed class EnvironmentScaffoldTests
     [Fact]
     public void Create_EntryExists_RefusesWithoutForce()
     {
-        using var repository = new TempRepository("""{ "schema_version": 1, "environments": { "custom/demo": { } } }""");
+        using var repository = new TempRepository("""{ "schema_version": 2, "environments": { "custom/demo": { } } }""");
 
         var error = Assert.Throws<InvalidOperationException>(() => EnvironmentScaffold.Create(repository.Root, "demo"));
 

@@ -1,5 +1,5 @@
 using Forge.Core;
-namespace Forge.Agents.Scripted;
+namespace Forge.Core.Scripted;
 
 /// <summary>
 /// Base of the scripted solvers that ship beside their environments: a deterministic policy that reads the typed task

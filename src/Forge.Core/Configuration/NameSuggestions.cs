@@ -1,4 +1,4 @@
-namespace Forge.Host.Registry;
+namespace Forge.Core.Configuration;
 
 /// <summary>"Did you mean …?": the candidate closest to a misspelt name, by prefix or by edit distance.</summary>
 public static class NameSuggestions

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Forge.Core;
 
-namespace Forge.Agents.Scripted;
+namespace Forge.Core.Scripted;
 
 /// <summary>What scripted agents share: writing tool calls and answers, and reading tool results.</summary>
 public static class Script

@@ -1,6 +1,6 @@
-using Forge.Host.Registry;
+using Forge.Core.Configuration;
 
-namespace Forge.Host.Tests.Registry;
+namespace Forge.Core.Tests.Configuration;
 
 public sealed class NameSuggestionsTests
 {

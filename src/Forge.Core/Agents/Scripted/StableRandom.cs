@@ -1,4 +1,4 @@
-namespace Forge.Agents.Scripted;
+namespace Forge.Core.Scripted;
 
 /// <summary>
 /// Random generators derived from an episode's seed and a turn index, identical on every machine and process

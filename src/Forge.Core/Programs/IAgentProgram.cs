@@ -1,8 +1,7 @@
-using Forge.Core;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel.ChatCompletion;
 
-namespace Forge.Agents.Programs;
+namespace Forge.Core.Programs;
 
 /// <summary>
 /// An agent whose own code runs the loop: it gets the task and a chat client bound to the policy, calls it as it likes

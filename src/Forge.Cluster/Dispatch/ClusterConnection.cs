@@ -1,0 +1,105 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.Runtime;
+using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
+
+namespace Forge.Cluster.Dispatch;
+
+/// <summary>A driver's connection to the cluster (an Orleans client): finds the workers and hands out their grains.</summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, ClusterOptions options)
+    {
+        _host = host;
+        Options = options;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    /// <summary>The options it connected with.</summary>
+    public ClusterOptions Options { get; }
+
+    internal IClusterClient Client { get; }
+
+    /// <summary>Connects to the cluster <paramref name="options"/> describe; throws <see cref="ClusterUnavailableException"/> saying what to start when no worker answers.</summary>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // The dispatcher reports lost workers and failed episodes itself; the client's own log would repeat them as stack traces.
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<OrleansClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ClusterId; });
+            if (options.Membership == Membership.Redis) client.UseRedisClustering(options.Redis!);
+            else client.UseLocalhostClustering(options.PrimaryGatewayPort, options.ClusterId, options.ClusterId);
+            client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
+            client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+        });
+        var host = builder.Build();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(20));
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
+            var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
+            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
+        }
+        return new ClusterConnection(host, options);
+    }
+
+    /// <summary>The silos the cluster counts as active now, by address.</summary>
+    public async Task<IReadOnlyList<string>> ActiveWorkersAsync()
+    {
+        var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
+        return [.. hosts.Where(h => h.Value == SiloStatus.Active).Select(h => h.Key.ToParsableString()).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Every active worker as it describes itself; a worker that doesn't answer within 5 s is left out.</summary>
+    public async Task<IReadOnlyList<WorkerInfo>> DescribeWorkersAsync(CancellationToken cancellationToken)
+    {
+        var addresses = await ActiveWorkersAsync().ConfigureAwait(false);
+        var answers = await Task.WhenAll(addresses.Select(async a =>
+        {
+            try
+            {
+                return await Worker(a).DescribeAsync().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        return [.. answers.OfType<WorkerInfo>()];
+    }
+
+    /// <summary>The worker grain of the silo at <paramref name="address"/>.</summary>
+    public IEpisodeWorker Worker(string address) => Client.GetGrain<IEpisodeWorker>(address);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await _host.StopAsync(stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Leaving a cluster that is already gone is not an error of the run.
+        }
+        _host.Dispose();
+    }
+}
+
+/// <summary>The cluster can't be reached, or has no worker: the message says what to start.</summary>
+public sealed class ClusterUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

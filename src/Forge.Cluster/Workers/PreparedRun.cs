@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using Forge.Core;
+using Forge.Host;
+using Forge.Host.Registry;
+using Microsoft.Extensions.Logging;
+
+namespace Forge.Cluster.Workers;
+
+/// <summary>
+/// A run a worker is ready for: its registry, agent (null when the agent stays with the driver), sandbox pool and the one
+/// episode driver. Turns each <see cref="EpisodeWork"/> back into the request the driver made and runs it.
+/// </summary>
+internal sealed class PreparedRun : IAsyncDisposable
+{
+    private readonly RunSpec _spec;
+    private readonly EnvironmentRegistry _registry;
+    private readonly IAgent? _agent;
+    private readonly AgentPipeline? _pipeline;
+    private readonly ISandboxProvider? _sandboxes;
+    private readonly EpisodeRunner _runner;
+    private readonly RolloutOptions _options;
+    private readonly StrongBox<AgentProvenance>? _driverAgent;
+    private readonly ConcurrentDictionary<(string Environment, int Seed), IReadOnlyDictionary<string, IEnvironmentTask>> _tasks = new();
+
+    public PreparedRun(RunSpec spec, EnvironmentRegistry registry, IAgent? agent, ISandboxProvider? sandboxes, ILogger logger)
+    {
+        _spec = spec;
+        _registry = registry;
+        _agent = agent;
+        _sandboxes = sandboxes;
+        _options = new RolloutOptions { AgentRetries = spec.AgentRetries, RunId = spec.RunId };
+        _pipeline = agent is null ? null : new AgentPipeline(agent, _options, TimeProvider.System);
+        _runner = new EpisodeRunner(sandboxes, TimeProvider.System, logger, spec.RunId);
+        if (spec.DriverAgent is { } driverAgent) _driverAgent = new(WireFormat.Decode<AgentProvenance>(driverAgent, "driver's agent"));
+    }
+
+    public Task<Trajectory> RunAsync(EpisodeWork work, ITurnSource? turns, CancellationToken cancellationToken)
+    {
+        var request = Request(work);
+        ActionSource actions;
+        if (_agent is not null) actions = new AgentActions(_agent, _pipeline!);
+        else
+        {
+            var remote = new RemoteAgent(turns ?? throw new WorkerUnavailableException($"run {_spec.RunKey} plays its agent at the driver, but the driver sent no turn source"),
+                _spec.DriverAgentId ?? "driver", _driverAgent!);
+            actions = new AgentActions(remote, new AgentPipeline(remote, _options, TimeProvider.System));
+        }
+        return _runner.RunAsync(request, id => _registry.Get(id).Create(), actions, cancellationToken);
+    }
+
+    private EpisodeRequest Request(EpisodeWork work)
+    {
+        var environment = _registry.Get(work.EnvironmentId);
+        var tasks = _tasks.GetOrAdd((environment.Id, work.TaskSeed), key =>
+            environment.Tasks(key.Seed).ToDictionary(t => t.Id, StringComparer.Ordinal));
+        if (!tasks.TryGetValue(work.TaskId, out var task))
+            throw new WorkerUnavailableException($"task `{work.TaskId}` is not among {environment.Id}'s tasks (task seed {work.TaskSeed}) on this worker: its registry differs from the driver's");
+        var provenance = environment.TaskProvenance(task, work.TaskSeed);
+        if (work.TaskContentHash.Length > 0 && provenance.ContentHash != work.TaskContentHash)
+            throw new WorkerUnavailableException($"task `{work.TaskId}` of {environment.Id} differs on this worker (content hash {provenance.ContentHash[..12]}, the driver's {work.TaskContentHash[..Math.Min(12, work.TaskContentHash.Length)]}): its task files differ from the driver's");
+        return new EpisodeRequest(work.EpisodeId, environment.Id, task, work.Seed, work.GroupId)
+        {
+            Limits = WireFormat.Decode<EpisodeLimits>(work.Limits, "episode's limits"),
+            RewardMode = Enum.Parse<RewardMode>(work.RewardMode),
+            AgentSeed = work.AgentSeed,
+            TaskProvenance = provenance,
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sandboxes is not null) await _sandboxes.DisposeAsync().ConfigureAwait(false);
+    }
+}

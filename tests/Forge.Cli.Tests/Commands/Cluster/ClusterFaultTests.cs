@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Forge.Core;
+using Forge.Host.Recording;
+
+namespace Forge.Cli.Tests.Commands.Cluster;
+
+/// <summary>Three workers and a driver on this machine with Redis membership (loopback ports); one worker is killed mid-run.</summary>
+public sealed class ClusterFaultTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("forge-cluster-test-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    private string ClusterFile(int redisPort, int graceSeconds = 20)
+    {
+        var path = Path.Combine(_temp.FullName, "cluster.json");
+        File.WriteAllText(path, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{redisPort}}", "cluster_id": "test-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1, "grace_seconds": {{graceSeconds}} }""");
+        return path;
+    }
+
+    private string Scenario(int tasks, int episodesPerTask, string extra = "")
+    {
+        var path = Path.Combine(_temp.FullName, "scenario.json");
+        File.WriteAllText(path, $$"""{ "name": "cluster", "environments": [ { "id": "math/arithmetic", "tasks": {{tasks}} } ], "agent": { "type": "scripted" }, "episodes_per_task": {{episodesPerTask}} {{extra}} }""");
+        return path;
+    }
+
+    /// <summary>Runs forge run on the cluster; <paramref name="midRun"/> is called once the log holds <paramref name="bytes"/> bytes.</summary>
+    private async Task<(int Code, string Stdout, string Stderr, string Log)> RunAsync(string scenario, string clusterFile, int bytes, Func<Task> midRun, params string[] extra)
+    {
+        var output = Path.Combine(_temp.FullName, "out");
+        var log = Path.Combine(output, TrajectoryRecorder.DefaultFileName);
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["run", scenario, "--cluster", clusterFile, "--json", "--out", output, .. extra], async _ =>
+        {
+            var waited = Stopwatch.StartNew();
+            while (!(File.Exists(log) && new FileInfo(log).Length > bytes) && waited.Elapsed < TimeSpan.FromSeconds(90)) await Task.Delay(20);
+            await midRun();
+        });
+        return (code, stdout, stderr, log);
+    }
+
+    private static IReadOnlyList<Trajectory> EveryEpisodeOnce(string log, int episodes)
+    {
+        var file = TrajectoryReader.Read(log);
+        Assert.Empty(file.Corrupt);
+        Assert.Equal(episodes, file.Trajectories.Count);
+        Assert.Equal(episodes, file.Trajectories.Select(t => t.EpisodeId).Distinct().Count());
+        Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+        return file.Trajectories;
+    }
+
+    [SkippableFact]
+    public async Task Run_WorkerKilledMidRun_EveryEpisodeRecordedOnceNoSandboxOrProcessLeft()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        const int Episodes = 35 * 3;
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
+        var victim = workers[1];
+        var victimSandboxes = new List<int>();
+
+        // Coding episodes in the local sandbox: each worker runs Python in bubblewrap sandboxes of its own pool.
+        var scenario = Path.Combine(_temp.FullName, "code.json");
+        await File.WriteAllTextAsync(scenario, """{ "name": "cluster-code", "environments": [ { "id": "code/python-functions", "tasks": 35 } ], "agent": { "type": "scripted" }, "episodes_per_task": 3, "sandbox": { "backend": "local", "memory_mb": 256, "cpu_seconds": 20, "max_processes": 64, "pool_size": 4 } }""");
+        var output = Path.Combine(_temp.FullName, "out", TrajectoryRecorder.DefaultFileName);
+        var (code, stdout, stderr, log) = await RunAsync(scenario, clusterFile, 10_000, async () =>
+        {
+            // Once the victim has finished an episode (it is mid-run, with sandboxes of its own), kill it.
+            var waited = Stopwatch.StartNew();
+            while (!TrajectoryReader.Read(output).Trajectories.Any(t => t.Provenance?.Worker == victim.Address) && waited.Elapsed < TimeSpan.FromSeconds(60))
+                await Task.Delay(50);
+            victimSandboxes.AddRange(ClusterProcesses.DescendantsOf(victim.Process.Id));
+            ClusterProcesses.Kill9(victim.Process);
+        });
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var trajectories = EveryEpisodeOnce(log, Episodes);
+        // Every episode says where it ran and on which attempt; the killed worker's in-flight episodes ran again elsewhere.
+        Assert.All(trajectories, t => Assert.Contains(t.Provenance!.Worker, workers.Select(w => w.Address)));
+        Assert.Contains(trajectories, t => t.Provenance!.Worker == victim.Address);
+        Assert.Contains(trajectories, t => t.Provenance!.Attempts >= 2 && t.Provenance.Worker != victim.Address);
+        using var json = JsonDocument.Parse(stdout);
+        var tallies = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
+        Assert.Equal("lost", tallies[victim.Address].GetProperty("state").GetString());
+        Assert.True(tallies[victim.Address].GetProperty("failures").GetInt32() >= 1);
+
+        // The killed worker's sandboxes died with it (bubblewrap --die-with-parent) ...
+        Assert.NotEmpty(victimSandboxes);
+        Assert.All(victimSandboxes, pid => Assert.False(ClusterProcesses.IsAlive(pid), $"sandbox process {pid} of the killed worker outlived it"));
+        // ... and the survivors stop cleanly when asked, removing their sandboxes and folders.
+        foreach (var (process, _) in workers.Where(w => w != victim))
+        {
+            var descendants = ClusterProcesses.DescendantsOf(process.Id);
+            Assert.True(await ClusterProcesses.StopAsync(process), "a worker did not stop within 30 s of SIGTERM");
+            Assert.Equal(0, process.ExitCode);
+            Assert.All(descendants, pid => Assert.False(ClusterProcesses.IsAlive(pid), $"worker child {pid} outlived it"));
+            Assert.Empty(ClusterProcesses.SandboxFoldersOf(process.Id));
+        }
+        // The killed worker's folder is swept by the next local sandbox provider on the machine (as after any crash).
+        var (sweep, _, sweepErr) = await ForgeProcess.RunAsync(_temp.FullName, "sandbox", "run", "--backend", "local", "--", "true");
+        Assert.True(sweep == 0, sweepErr);
+        Assert.Empty(ClusterProcesses.SandboxFoldersOf(victim.Process.Id));
+    }
+
+    [SkippableFact]
+    public async Task Run_AgentAtDriverAcrossARedisRestart_WorkersAskTheDriverEveryEpisodeRecordedOnce()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!, durable: true);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
+
+        // Redis dies mid-run and comes back on the same port with its append-only file: membership is read back, the run goes on.
+        var (code, _, stderr, log) = await RunAsync(Scenario(100, 20), clusterFile, 50_000, () => cluster.RestartRedisAsync(redis!), "--agent-at-driver");
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var trajectories = EveryEpisodeOnce(log, 100 * 20);
+        // The scenario's scripted agent acted in the driver: the workers built none and asked for every turn.
+        Assert.All(trajectories, t =>
+        {
+            Assert.Equal("played at the driver", t.Provenance!.Agent!.Details);
+            Assert.Contains(t.Provenance.Worker, workers.Select(w => w.Address));
+        });
+        Assert.Equal(2, trajectories.Select(t => t.Provenance!.Worker).Distinct().Count());
+
+        // forge cluster status: both workers, their capacity, and the episodes each ran (as the log says).
+        var (statusCode, status, statusErr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+        Assert.True(statusCode == 0, statusErr);
+        using var json = JsonDocument.Parse(status);
+        var listed = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("address").GetString()!);
+        Assert.Equal(workers.Select(w => w.Address).Order(), listed.Keys.Order());
+        foreach (var (_, address) in workers)
+        {
+            Assert.Equal(4, listed[address].GetProperty("capacity").GetInt32());
+            Assert.Equal(0, listed[address].GetProperty("in_flight").GetInt32());
+            // At least what the log holds from it (an answer that crossed a re-dispatch counts on the worker, not in the log).
+            Assert.InRange(listed[address].GetProperty("done").GetInt64(), trajectories.Count(t => t.Provenance!.Worker == address), long.MaxValue);
+            Assert.Equal(0, listed[address].GetProperty("failures").GetInt64());
+        }
+    }
+
+    [SkippableFact]
+    public async Task Run_WorkerStoppedMidRun_DeadlinesEndItsEpisodesTheyRunElsewhere()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort, graceSeconds: 3);
+        var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
+        var stopped = workers[0];
+
+        // SIGSTOP: the worker neither answers nor closes its connections, as behind a network partition.
+        var (code, stdout, stderr, log) = await RunAsync(Scenario(100, 20, """, "limits": { "episode_timeout_s": 4 }"""), clusterFile, 50_000, async () =>
+        {
+            using var stop = Process.Start("kill", ["-STOP", stopped.Process.Id.ToString()])!;
+            await stop.WaitForExitAsync();
+        });
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        EveryEpisodeOnce(log, 100 * 20);
+        using var json = JsonDocument.Parse(stdout);
+        var state = json.RootElement.GetProperty("workers").EnumerateArray().Single(w => w.GetProperty("worker").GetString() == stopped.Address).GetProperty("state").GetString();
+        Assert.True(state is "lost" || state!.StartsWith("drained", StringComparison.Ordinal), state);
+
+        // Let it go on: the cluster has declared it dead, so it learns that and ends itself; nothing of it is left.
+        using (var cont = Process.Start("kill", ["-CONT", stopped.Process.Id.ToString()])!) await cont.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await stopped.Process.WaitForExitAsync(timeout.Token);
+    }
+}

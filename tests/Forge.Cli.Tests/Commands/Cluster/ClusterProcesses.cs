@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Forge.Cli.Tests.Commands.Cluster;
+
+/// <summary>
+/// The processes of a cluster test, all on this machine's loopback: a Redis server of the test's own and forge workers.
+/// Disposing kills what is still running and checks nothing was left behind.
+/// </summary>
+internal sealed class ClusterProcesses : IDisposable
+{
+    private readonly List<Process> _processes = [];
+    private readonly string _dir;
+
+    public ClusterProcesses(string dir) => _dir = dir;
+
+    public int RedisPort { get; private set; }
+
+    /// <summary>Where redis-server is, or null; on CI a missing Redis fails the test (scripts/install-redis installs it).</summary>
+    public static string? RedisServer()
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
+        if (found is null && Environment.GetEnvironmentVariable("CI") == "true")
+            throw new InvalidOperationException("redis-server is not installed; scripts/install-redis installs it (scripts/test runs it).");
+        return found;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private Process? _redis;
+    private bool _durable;
+
+    /// <summary>Starts a Redis server on a free loopback port and waits until it answers; <paramref name="durable"/>: with an append-only file fsynced on every write.</summary>
+    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null)
+    {
+        RedisPort = port ?? FreePort();
+        _durable = durable;
+        var redisDir = Path.Combine(_dir, "redis");
+        Directory.CreateDirectory(redisDir);
+        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, RedisPort);
+                return;
+            }
+            catch (SocketException)
+            {
+                if (process.HasExited) throw new InvalidOperationException($"redis-server exited with {process.ExitCode}");
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException("redis-server did not answer within 20 s");
+    }
+
+    /// <summary>Kills Redis (kill -9) and starts it again on the same port and folder after a second.</summary>
+    public async Task RestartRedisAsync(string redisServer)
+    {
+        Kill9(_redis!);
+        await Task.Delay(1000);
+        await StartRedisAsync(redisServer, _durable, RedisPort);
+    }
+
+    /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>
+    public async Task<(Process Process, string Address)> StartWorkerAsync(params string[] args)
+    {
+        var process = Start("env", ["--default-signal=INT", ForgeProcess.DotnetHost, Path.Combine(AppContext.BaseDirectory, "forge.dll"), "worker", .. args]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            if (line.StartsWith("worker ", StringComparison.Ordinal) && line.Contains(" joined cluster "))
+            {
+                _ = process.StandardOutput.ReadToEndAsync();   // keep draining
+                return (process, line.Split(' ')[1]);
+            }
+        throw new InvalidOperationException($"forge worker exited ({(process.HasExited ? process.ExitCode : -1)}) without joining: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private Process Start(string file, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _dir };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        var process = Process.Start(start)!;
+        if (file != "env") { _ = process.StandardOutput.ReadToEndAsync(); }
+        _ = process.StandardError.ReadToEndAsync();
+        lock (_processes) _processes.Add(process);
+        return process;
+    }
+
+    /// <summary>Stops a process as a user would (SIGTERM) and waits for it; true when it exited by itself within 30 s.</summary>
+    public static async Task<bool> StopAsync(Process process)
+    {
+        if (process.HasExited) return true;
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])) await term.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public static void Kill9(Process process)
+    {
+        using var kill = Process.Start("kill", ["-KILL", process.Id.ToString()])!;
+        kill.WaitForExit();
+        process.WaitForExit();
+    }
+
+    /// <summary>Every process below <paramref name="pid"/> (sandboxes, helpers a worker started), children first.</summary>
+    public static IReadOnlyList<int> DescendantsOf(int pid)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child)) continue;
+            try { parents[child] = int.Parse(File.ReadAllText($"{dir}/stat").Split(')').Last().Trim().Split(' ')[1]); }
+            catch (IOException) { }
+        }
+        var found = new List<int>();
+        var frontier = new Queue<int>([pid]);
+        while (frontier.TryDequeue(out var parent))
+            foreach (var (child, p) in parents)
+                if (p == parent) { found.Add(child); frontier.Enqueue(child); }
+        return found;
+    }
+
+    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Split(')').Last().Trim().StartsWith('Z');
+
+    /// <summary>The local sandbox provider's run folders owned by process <paramref name="pid"/> (<c>/tmp/forge-sandboxes/PID-…</c>).</summary>
+    public static IReadOnlyList<string> SandboxFoldersOf(int pid)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "forge-sandboxes");
+        return Directory.Exists(root) ? Directory.GetDirectories(root, $"{pid}-*") : [];
+    }
+
+    public void Dispose()
+    {
+        lock (_processes)
+            foreach (var process in _processes)
+            {
+                try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                process.Dispose();
+            }
+    }
+}

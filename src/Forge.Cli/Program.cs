@@ -74,7 +74,7 @@ app.Configure(config =>
     // ── train, eval, bench train ────────────────────────────────────────────────────
     Forge.Cli.Commands.Bench.BenchTrainCommand.PipelineStep = Forge.Training.Rl.TrainerBenchmarkStep.Factory;   // bench train times the RL trainer's own step
     config.AddCommand<Forge.Cli.Commands.Train.TrainCommand>("train").WithDescription("Train the local policy on a scenario's environments (GRPO family; checkpoints, metrics, reward curve).");
-    config.AddCommand<Forge.Cli.Commands.Train.EvalCommand>("eval").WithDescription("Score a policy checkpoint on a scenario's environments without training.");
+    config.AddCommand<Forge.Cli.Commands.Eval.EvalCommand>("eval").WithDescription("Score any agent a scenario names (or a recorded run) per environment: success, pass@k, reward ± 95 % interval, components, errors, tokens; --compare another.");
 
     // ── tokenize ─────────────────────────────────────────────────────────────────────
     config.AddCommand<Forge.Cli.Commands.Model.TokenizeCommand>("tokenize").WithDescription("Print the ids and tokens a model folder's Hugging Face tokenizer gives a text.")

@@ -39,7 +39,11 @@ internal static class ChatMapping
         return history;
     }
 
-    /// <summary>The model's reply as an assistant message: its text and its tool calls, arguments kept as the JSON the model wrote.</summary>
+    /// <summary>
+    /// The model's reply as an assistant message: its text and its tool calls, arguments kept as the JSON the model wrote, and
+    /// the token usage the endpoint reported for the call (the connector keeps the reply's <c>usage</c> in the metadata under
+    /// <c>Usage</c>); no usage leaves the counts null, and the trajectory then estimates them.
+    /// </summary>
     public static Message ToMessage(ChatMessageContent reply)
     {
         var raw = RawToolCalls(reply.InnerContent);
@@ -49,7 +53,12 @@ internal static class ChatMapping
                 c.PluginName is null ? c.FunctionName : $"{c.PluginName}-{c.FunctionName}",
                 c.Arguments is null ? "{}" : JsonSerializer.Serialize(c.Arguments.ToDictionary(a => a.Key, a => a.Value))))
             .ToList();
-        return new Message { Role = Role.Assistant, Content = reply.Content ?? "", ToolCalls = calls };
+        var usage = reply.Metadata?.GetValueOrDefault("Usage") as OpenAI.Chat.ChatTokenUsage;
+        return new Message
+        {
+            Role = Role.Assistant, Content = reply.Content ?? "", ToolCalls = calls,
+            PromptTokens = usage?.InputTokenCount, CompletionTokens = usage?.OutputTokenCount,
+        };
     }
 
     // The OpenAI connector keeps the SDK's completion: its tool calls hold the arguments exactly as the model wrote them, even when they are not valid JSON.

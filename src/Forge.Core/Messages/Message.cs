@@ -47,6 +47,12 @@ public sealed record Message
     /// </summary>
     public int? ReasoningTokens { get; init; }
 
+    /// <summary>For an assistant message from a remote endpoint: the prompt tokens the endpoint reported for the call (its <c>usage</c>); null when it reported none.</summary>
+    public int? PromptTokens { get; init; }
+
+    /// <summary>For an assistant message from a remote endpoint: the completion tokens the endpoint reported for the call; null when it reported none.</summary>
+    public int? CompletionTokens { get; init; }
+
     /// <summary>A system message.</summary>
     public static Message System(string content) => new() { Role = Role.System, Content = content };
 

@@ -19,10 +19,33 @@ public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conver
     public string? FinalAnswer => Conversation.LastOrDefault(m => m.Role == Role.Assistant && m.ToolCalls.Count == 0)?.Content;
 
     /// <summary>
-    /// Tokens the agent produced: exact where the policy recorded its token ids, otherwise estimated
-    /// (one token per 4 characters, rounded up), which is what common BPE vocabularies average on English text.
+    /// Tokens the agent produced: exact where the policy recorded its token ids, as reported where a remote endpoint gave its
+    /// usage (<see cref="Message.CompletionTokens"/>), otherwise estimated (one token per 4 characters, rounded up), which is
+    /// what common BPE vocabularies average on English text. <see cref="TokenCount"/> says which.
     /// </summary>
     public int AssistantTokens => Conversation.Where(m => m.Role == Role.Assistant).Sum(EstimateTokens);
+
+    /// <summary>Where <see cref="AssistantTokens"/> came from: the policy's token ids, the endpoint's usage, the estimate, or a mix.</summary>
+    public TokenCountSource TokenCount
+    {
+        get
+        {
+            var sources = Conversation.Where(m => m.Role == Role.Assistant)
+                .Select(m => m.TokenIds is not null ? TokenCountSource.Policy : m.CompletionTokens is not null ? TokenCountSource.Endpoint : TokenCountSource.Estimate)
+                .Distinct().ToList();
+            return sources.Count switch { 0 => TokenCountSource.Estimate, 1 => sources[0], _ => TokenCountSource.Mixed };
+        }
+    }
+
+    /// <summary>The prompt tokens the endpoint reported for the agent's calls, summed; null when it reported none.</summary>
+    public int? PromptTokens
+    {
+        get
+        {
+            var reported = Conversation.Where(m => m.Role == Role.Assistant && m.PromptTokens is not null).ToList();
+            return reported.Count == 0 ? null : reported.Sum(m => m.PromptTokens!.Value);
+        }
+    }
 
     /// <summary>
     /// Tokens the agent spent reasoning, inside <c>&lt;think&gt;…&lt;/think&gt;</c> blocks (<see cref="ThinkBlock"/>): exact where
@@ -33,7 +56,7 @@ public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conver
         ThinkBlock.Split(m.Content).Reasoning is { } reasoning ? m.ReasoningTokens ?? Estimate(reasoning.Length) : 0);
 
     internal static int EstimateTokens(Message m) =>
-        m.TokenIds?.Count ?? Estimate(m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length));
+        m.TokenIds?.Count ?? m.CompletionTokens ?? Estimate(m.Content.Length + m.ToolCalls.Sum(c => c.Name.Length + c.ArgumentsJson.Length));
 
     private static int Estimate(int characters) => (characters + 3) / 4;
 }

@@ -15,6 +15,19 @@ public enum Termination
     Errored,
 }
 
+/// <summary>Where a trajectory's token counts came from.</summary>
+public enum TokenCountSource
+{
+    /// <summary>Estimated from the text (4 characters a token): the agent reported nothing.</summary>
+    Estimate,
+    /// <summary>Counted exactly: the token ids a local policy generated.</summary>
+    Policy,
+    /// <summary>As the agent's endpoint reported them (the <c>usage</c> of each reply).</summary>
+    Endpoint,
+    /// <summary>Some messages counted exactly or reported by the endpoint, the others estimated.</summary>
+    Mixed,
+}
+
 /// <summary>Where an episode's failure happened.</summary>
 public enum ErrorBoundary
 {
@@ -152,8 +165,14 @@ public sealed record Trajectory
     /// <summary>Agent messages that could not be parsed.</summary>
     public int MalformedCount { get; init; }
 
-    /// <summary>Tokens the agent produced (exact for a local policy, estimated otherwise).</summary>
+    /// <summary>Tokens the agent produced: exact for a local policy, as reported by the endpoint for a remote one, else estimated; <see cref="TokenCount"/> says which.</summary>
     public int AssistantTokens { get; init; }
+
+    /// <summary>Where <see cref="AssistantTokens"/> came from; null in trajectories recorded before it was kept.</summary>
+    public TokenCountSource? TokenCount { get; init; }
+
+    /// <summary>Prompt tokens of the agent's calls as the endpoint reported them (summed over the calls); null when none was reported.</summary>
+    public int? PromptTokens { get; init; }
 
     /// <summary>True when the rubric's primary function gave full marks.</summary>
     [IgnoreMember]

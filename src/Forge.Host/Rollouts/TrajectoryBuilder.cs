@@ -96,6 +96,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     {
         var scored = termination is Termination.Terminated or Termination.Truncated;
         var messages = _conversation;
+        var tokens = new RewardContext(request.Task, messages);
         return new Trajectory
         {
             EpisodeId = request.EpisodeId,
@@ -123,7 +124,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
             DurationMs = time.GetElapsedTime(_started).TotalMilliseconds,
             ToolErrorCount = messages.Count(m => m.Role == Role.Tool && m.IsError),
             MalformedCount = _steps.Count(s => s.Action.Malformed || s.Action.Role != Role.Assistant),
-            AssistantTokens = new RewardContext(request.Task, messages).AssistantTokens,
+            AssistantTokens = tokens.AssistantTokens, TokenCount = tokens.TokenCount, PromptTokens = tokens.PromptTokens,
         };
     }
 }

@@ -140,7 +140,7 @@ public sealed class AgentProgramRunner(ServeHost host, string environmentId, Rew
                 Prompt = prompt, Tools = sequences.Count == 0 ? [] : calls[sequences[k].Calls[^1]].Tools, Steps = steps,
                 TotalReward = reward, RewardMode = rewardMode, Breakdown = breakdown,
                 Termination = error is null ? Termination.Terminated : Termination.Errored, Error = error,
-                StartedAt = started, DurationMs = durationMs, AssistantTokens = calls.Sum(c => c.Choices[0].CompletionIds.Count),
+                StartedAt = started, DurationMs = durationMs, AssistantTokens = calls.Sum(c => c.Choices[0].CompletionIds.Count), TokenCount = TokenCountSource.Policy,
             });
         }
         return result;

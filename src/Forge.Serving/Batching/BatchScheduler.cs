@@ -159,27 +159,50 @@ internal sealed class BatchScheduler : IDisposable
         }
     }
 
+    // The rows waiting now join together: their prompts are prefilled in one forward pass. When that fails (a request
+    // the batch rejects), each is added alone, so that only the bad one fails.
     private void Admit()
     {
-        while (!_batch.IsFull && _waiting.TryDequeue(out var row))
+        var joining = new List<CompletionRow>();
+        while (_batch.Count + joining.Count < _batch.MaxRows && _waiting.TryDequeue(out var row))
         {
             Interlocked.Decrement(ref _queued);
-            if (row.IsStopped)
-            {
-                row.Finish(FinishReason.Stop);
-                continue;
-            }
-            try
-            {
-                row.Row = _batch.Add(row.Request);
-                row.Version = Version;
-                _running.Add(row);
-            }
-            catch (Exception e)
-            {
-                row.Fail(e);
-            }
+            if (row.IsStopped) row.Finish(FinishReason.Stop);
+            else joining.Add(row);
         }
+        if (joining.Count == 0) return;
+        try
+        {
+            var added = _batch.AddRange([.. joining.Select(r => r.Request)]);
+            for (var i = 0; i < joining.Count; i++) Join(joining[i], added[i]);
+        }
+        catch (Exception) when (joining.Count > 1)
+        {
+            foreach (var row in joining) AdmitAlone(row);
+        }
+        catch (Exception e)
+        {
+            joining[0].Fail(e);
+        }
+    }
+
+    private void AdmitAlone(CompletionRow row)
+    {
+        try
+        {
+            Join(row, _batch.Add(row.Request));
+        }
+        catch (Exception e)
+        {
+            row.Fail(e);
+        }
+    }
+
+    private void Join(CompletionRow row, DecodeRow decodeRow)
+    {
+        row.Row = decodeRow;
+        row.Version = Version;
+        _running.Add(row);
     }
 
     /// <summary>Stops the loop and fails what is still queued or running.</summary>

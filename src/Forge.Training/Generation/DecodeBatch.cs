@@ -5,8 +5,8 @@ namespace Forge.Training.Generation;
 
 /// <summary>
 /// Continuous batching: sequences join a running decode batch between two steps and leave when they end, each step
-/// drawing one token for every sequence in one forward pass. A joining sequence's prompt is prefilled alone and its keys
-/// and values copied into a free row of the shared cache, right-aligned to the shared write position; the key mask marks
+/// drawing one token for every sequence in one forward pass. The prompts of sequences that join at the same step are prefilled
+/// together in one forward pass (left-padded, the padding masked) and their keys and values copied into free rows of the shared cache, right-aligned to the shared write position; the key mask marks
 /// its real columns, so positions count from its own first token and it never sees padding (a sequence's tokens do not
 /// depend on what else is in the batch, up to float rounding). Every sequence samples from its own seeded generator
 /// (<see cref="RowSampler"/>). Rows stay packed (a leaving row's slot takes the last row), and when the write position
@@ -50,28 +50,62 @@ public sealed class DecodeBatch : IDisposable
     public bool IsFull => _rows.Count == MaxRows;
 
     /// <summary>Prefills <paramref name="request"/>'s prompt and adds it; its first token comes with the next <see cref="Step"/>.</summary>
-    public DecodeRow Add(DecodeRequest request)
+    public DecodeRow Add(DecodeRequest request) => AddRange([request])[0];
+
+    /// <summary>
+    /// Prefills the prompts of <paramref name="requests"/> together, in one forward pass over the prompts left-padded to
+    /// the longest (the key mask hides the padding and positions count from each prompt's first token), and adds them;
+    /// their first tokens come with the next <see cref="Step"/>. Nothing is added when any request is invalid.
+    /// </summary>
+    public IReadOnlyList<DecodeRow> AddRange(IReadOnlyList<DecodeRequest> requests)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
-        if (IsFull) throw new InvalidOperationException($"the decode batch is full ({MaxRows} rows).");
+        ArgumentNullException.ThrowIfNull(requests);
+        if (requests.Count == 0) return [];
+        foreach (var request in requests)
+        {
+            ArgumentNullException.ThrowIfNull(request, nameof(requests));
+            Validate(request);
+        }
+        if (_rows.Count + requests.Count > MaxRows)
+            throw new InvalidOperationException($"the decode batch has room for {MaxRows - _rows.Count} more rows, not {requests.Count} ({MaxRows} rows).");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var p = request.Prompt.Count;
-        using var prefill = new KvCache(_model.Config, 1, p, _model.Device, _model.DType);
-        var ids = tensor(request.Prompt.Select(x => (long)x).ToArray(), [1, p], device: _model.Device);     // [1, P]
-        var logits = _model.Forward(ids, prefill).select(1, -1);                                           // [1, V]
-        if (_head < p) ShiftColumns(p - _head);                                                            // room on the left
-        var row = new DecodeRow(request, new RowSampling(request.Temperature, request.TopP, RowSampler.Seeded(request.Seed)))
+        var j = requests.Count;
+        var width = requests.Max(r => r.Prompt.Count);
+        var padded = new long[j * width];
+        var real = new bool[j * width];
+        for (var i = 0; i < j; i++)
         {
-            Slot = _rows.Count, Start = _head - p,
-        };
-        _cache.CopyRow(prefill, row.Slot, row.Start);
-        _keyMask[row.Slot].fill_(false);
-        _keyMask[row.Slot].narrow(0, row.Start, p).fill_(true);
-        _lastLogits[row.Slot].copy_(logits[0]);
-        _rows.Add(row);
-        return row;
+            var prompt = requests[i].Prompt;
+            var pad = width - prompt.Count;
+            for (var c = 0; c < prompt.Count; c++)
+            {
+                padded[i * width + pad + c] = prompt[c];
+                real[i * width + pad + c] = true;
+            }
+        }
+        using var prefill = new KvCache(_model.Config, j, width, _model.Device, _model.DType);
+        var ids = tensor(padded, [j, width], device: _model.Device);                                     // [J, P]
+        var mask = tensor(real, [j, width], device: _model.Device);                                      // [J, P]
+        var logits = _model.Forward(ids, prefill, j == 1 ? null : mask).select(1, -1);                   // [J, V]
+        if (_head < width) ShiftColumns(width - _head);                                                  // room on the left
+        var added = new List<DecodeRow>(j);
+        for (var i = 0; i < j; i++)
+        {
+            var request = requests[i];
+            var p = request.Prompt.Count;
+            var row = new DecodeRow(request, new RowSampling(request.Temperature, request.TopP, RowSampler.Seeded(request.Seed)))
+            {
+                Slot = _rows.Count, Start = _head - p,
+            };
+            _cache.CopyRow(prefill, i, width - p, p, row.Slot, row.Start);
+            _keyMask[row.Slot].fill_(false);
+            _keyMask[row.Slot].narrow(0, row.Start, p).fill_(true);
+            _lastLogits[row.Slot].copy_(logits[i]);
+            _rows.Add(row);
+            added.Add(row);
+        }
+        return added;
     }
 
     /// <summary>

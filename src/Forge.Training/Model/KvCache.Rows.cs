@@ -26,13 +26,19 @@ public sealed partial class KvCache
     internal void SetLength(int length) => Length = length;
 
     /// <summary>Copies <paramref name="source"/>'s row 0 (its first <c>source.Length</c> positions) into row <paramref name="row"/> at columns from <paramref name="at"/>.</summary>
-    internal void CopyRow(KvCache source, int row, int at)
+    internal void CopyRow(KvCache source, int row, int at) => CopyRow(source, 0, 0, source.Length, row, at);
+
+    /// <summary>
+    /// Copies columns [<paramref name="from"/>, from + <paramref name="count"/>) of <paramref name="source"/>'s row
+    /// <paramref name="sourceRow"/> into row <paramref name="row"/> at columns from <paramref name="at"/>.
+    /// </summary>
+    internal void CopyRow(KvCache source, int sourceRow, int from, int count, int row, int at)
     {
         using var noGrad = no_grad();
         for (var layer = 0; layer < keys.Length; layer++)
         {
-            keys[layer][row].narrow(1, at, source.Length).copy_(source.keys[layer][0].narrow(1, 0, source.Length));
-            values[layer][row].narrow(1, at, source.Length).copy_(source.values[layer][0].narrow(1, 0, source.Length));
+            keys[layer][row].narrow(1, at, count).copy_(source.keys[layer][sourceRow].narrow(1, from, count));
+            values[layer][row].narrow(1, at, count).copy_(source.values[layer][sourceRow].narrow(1, from, count));
         }
     }
 

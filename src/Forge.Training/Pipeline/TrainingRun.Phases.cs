@@ -19,7 +19,7 @@ public sealed partial class TrainingRun
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version, _threads))
-            await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
+            await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes, .. _setup.EvalSinks], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
         var scored = episodes.Trajectories.ToList();
         var (mean, std, success, per) = UpdateMetrics.Score(scored);
         var (errored, firstError) = UpdateMetrics.Errors(scored);

@@ -30,6 +30,9 @@ public sealed class TrainingSetup
     /// <summary>Write TensorBoard event files (default true).</summary>
     public bool TensorBoard { get; init; } = true;
 
+    /// <summary>Sinks that also receive every evaluation episode's trajectory (<c>forge eval</c> scores them).</summary>
+    public IReadOnlyList<ITrajectorySink> EvalSinks { get; init; } = [];
+
     /// <summary>Called after every metrics row (the live console view).</summary>
     public Action<UpdateMetrics>? OnRow { get; init; }
 

@@ -84,4 +84,25 @@ public sealed class SemanticKernelAgentHttpTests
         Assert.Equal("""{"a":6,""", call.ArgumentsJson);
         Assert.True(result.IsError);
     }
+
+    [Fact]
+    public async Task ActAsync_EndpointReportsUsage_MessageCarriesItAndTheTrajectoryCountsItInsteadOfTheEstimate()
+    {
+        await using var server = new LoopbackChatServer(ToolCallReply, BrokenArgumentsReply);
+        using var agent = new SemanticKernelAgent(new SemanticKernelAgentOptions { Endpoint = server.Endpoint, Model = "tiny-model", ApiKeyEnvironmentVariable = "FORGE_TEST_UNSET_KEY" });
+
+        var reported = await agent.ActAsync(TestTurns.Turn([Message.User("6*7?")]), CancellationToken.None);
+        var unreported = await agent.ActAsync(TestTurns.Turn([Message.User("6*7?")]), CancellationToken.None);
+
+        Assert.Equal((20, 8), (reported.PromptTokens, reported.CompletionTokens));
+        Assert.Equal((null, null), (unreported.PromptTokens, unreported.CompletionTokens));
+        var task = TestTurns.Turn([]).Task;
+        var endpointOnly = new RewardContext(task, [Message.User("6*7?"), reported]);
+        Assert.Equal((8, TokenCountSource.Endpoint, (int?)20), (endpointOnly.AssistantTokens, endpointOnly.TokenCount, endpointOnly.PromptTokens));
+        // "multiply" + {"a":6, is 15 characters: 4 tokens by the estimate.
+        var mixed = new RewardContext(task, [Message.User("6*7?"), reported, unreported]);
+        Assert.Equal((8 + 4, TokenCountSource.Mixed, (int?)20), (mixed.AssistantTokens, mixed.TokenCount, mixed.PromptTokens));
+        var estimated = new RewardContext(task, [Message.User("6*7?"), unreported]);
+        Assert.Equal((4, TokenCountSource.Estimate, (int?)null), (estimated.AssistantTokens, estimated.TokenCount, estimated.PromptTokens));
+    }
 }

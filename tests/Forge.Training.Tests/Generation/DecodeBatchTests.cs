@@ -55,6 +55,39 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public void AddRange_PromptsOfDifferentLengthsPrefilledTogether_SameTokensAsEachAlone()
+    {
+        using var model = TinyModels.Create();
+        var running = Request([3, 1, 4, 1, 5], 11, tokens: 14);
+        DecodeRequest[] joining = [Request([1, 2, 3], 7), Request([5], 8, tokens: 5), Request([9, 8, 7, 6, 5, 4, 3, 2, 1, 2, 3], 9, topP: 0.8), Request([4, 4], 7, temperature: 0)];
+        using var batch = new DecodeBatch(model, 5, 64);
+        var first = batch.Add(running);
+        var results = new Dictionary<DecodeRow, List<DecodedToken>> { [first] = [] };
+        foreach (var (row, token) in batch.Step().Concat(batch.Step())) results[row].Add(token);
+
+        var rows = batch.AddRange(joining);   // one forward over the four prompts, left-padded to 11
+        foreach (var row in rows) results[row] = [];
+        for (var step = 0; step < 40 && batch.Count > 0; step++)
+            foreach (var (row, token) in batch.Step()) results[row].Add(token);
+
+        AssertSame(Alone(model, running), results[first]);
+        for (var i = 0; i < joining.Length; i++)
+            AssertSame(Alone(model, joining[i]), results[rows[i]], i + 1);
+    }
+
+    [Fact]
+    public void AddRange_OneInvalidRequest_NothingAdded()
+    {
+        using var model = TinyModels.Create();
+        using var batch = new DecodeBatch(model, 4, 16);
+
+        var error = Assert.Throws<ArgumentException>(() => batch.AddRange([Request([1, 2], 1, tokens: 4), Request([1, 2, 3], 2, tokens: 14)]));
+
+        Assert.Contains("the prompt has 3 tokens and asks for 14 more", error.Message);
+        Assert.Equal(0, batch.Count);
+    }
+
+    [Fact]
     public void Step_WritePositionReachesCapacity_ShiftsAndKeepsTokens()
     {
         using var model = TinyModels.Create();

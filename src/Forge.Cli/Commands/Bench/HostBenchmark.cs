@@ -84,19 +84,6 @@ internal sealed class HostBenchmark(int stepsPerEpisode, int episodes)
         return sink.Trajectories;
     }
 
-    private sealed class ListSink : ITrajectorySink
-    {
-        public List<Trajectory> Trajectories { get; } = [];
-
-        public ValueTask OnTrajectoryAsync(Trajectory trajectory, CancellationToken cancellationToken)
-        {
-            Trajectories.Add(trajectory);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask CompleteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
-    }
-
     private EpisodeLimits Limits => EpisodeLimits.Default with { MaxTurns = stepsPerEpisode + 1 };
 }
 

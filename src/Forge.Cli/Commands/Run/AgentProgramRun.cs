@@ -19,16 +19,11 @@ internal static class AgentProgramRun
 {
     public static async Task<int> RunAsync(Scenario scenario, EnvironmentRegistry registry, string? outOption, bool json, CancellationToken cancellationToken)
     {
-        var section = AgentProgramSection.Read(scenario);
         var requests = scenario.ExpandRequests(registry);
         var output = Path.GetFullPath(outOption ?? scenario.Output);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as errored");
-        await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, stop.Token);
-        await host.Loaded.WaitAsync(stop.Token);
-        if (!json) Console.Error.WriteLine($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {section.Program ?? string.Join(' ', section.Command!)}");
         await using var recorder = new TrajectoryRecorder(output);
-        var runner = new AgentProgramRunner(host, "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
-        var episodes = await RunEpisodesAsync(scenario, section, runner, requests, recorder, stop.Token);
+        var (episodes, policyVersion) = await ServeAndRunAsync(scenario, requests, [recorder], json ? null : Console.Error.WriteLine, stop.Token);
         await recorder.CompleteAsync(stop.Token);
         var errored = episodes.Count(e => e.Error is not null);
         var stitched = episodes.Count(e => e.Sequences.Count == 1 && e.Sequences[0].Stitched);
@@ -38,7 +33,7 @@ internal static class AgentProgramRun
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path,
-                agent_programs = new { episodes = episodes.Length, errored, calls, stitched_episodes = stitched, mean_reward = mean, policy_version = host.PolicyVersion },
+                agent_programs = new { episodes = episodes.Length, errored, calls, stitched_episodes = stitched, mean_reward = mean, policy_version = policyVersion },
             });
         else
         {
@@ -50,9 +45,25 @@ internal static class AgentProgramRun
         return stop.IsCancellationRequested ? 130 : 0;
     }
 
-    /// <summary>Runs every request's episode (the scenario's concurrency at once) and records its trajectories; returns the episodes in request order.</summary>
+    /// <summary>
+    /// Serves the scenario's policy on a free loopback port and runs the requests' episodes against it, handing their
+    /// trajectories to <paramref name="sinks"/>; returns the episodes in request order and the served policy's version.
+    /// </summary>
+    public static async Task<(AgentProgramEpisode[] Episodes, long? PolicyVersion)> ServeAndRunAsync(Scenario scenario, IReadOnlyList<EpisodeRequest> requests,
+        IReadOnlyList<ITrajectorySink> sinks, Action<string>? say, CancellationToken cancellationToken)
+    {
+        var section = AgentProgramSection.Read(scenario);
+        await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, cancellationToken);
+        await host.Loaded.WaitAsync(cancellationToken);
+        say?.Invoke($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {section.Program ?? string.Join(' ', section.Command!)}");
+        var runner = new AgentProgramRunner(host, "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
+        var episodes = await RunEpisodesAsync(scenario, section, runner, requests, sinks, cancellationToken);
+        return (episodes, host.PolicyVersion);
+    }
+
+    /// <summary>Runs every request's episode (the scenario's concurrency at once) and hands its trajectories to the sinks; returns the episodes in request order.</summary>
     public static async Task<AgentProgramEpisode[]> RunEpisodesAsync(Scenario scenario, AgentProgramSection section, AgentProgramRunner runner,
-        IReadOnlyList<EpisodeRequest> requests, TrajectoryRecorder recorder, CancellationToken cancellationToken)
+        IReadOnlyList<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
     {
         var process = section.Command is { } command ? new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)) : null;
         // A program started as a process is scored on its output only (a non-empty answer): its tools and state are its own.
@@ -66,8 +77,8 @@ internal static class AgentProgramRun
                 var episode = process is not null
                     ? await runner.RunAsync(process, request.Task, answered, request.EpisodeId, request.Seed, cancellationToken)
                     : await runner.RunAsync(new SupportDeskProgram(), (SupportTask)request.Task, request.EpisodeId, request.Seed, cancellationToken);
-                foreach (var trajectory in episode.Trajectories)
-                    await recorder.OnTrajectoryAsync(trajectory with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }, cancellationToken);
+                foreach (var trajectory in episode.Trajectories.Select(t => t with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }))
+                    foreach (var sink in sinks) await sink.OnTrajectoryAsync(trajectory, cancellationToken);
                 return episode;
             }
             finally

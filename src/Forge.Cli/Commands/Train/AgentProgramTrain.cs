@@ -46,7 +46,7 @@ internal static class AgentProgramTrain
         for (var update = 1; update <= options.Updates && !stop.IsCancellationRequested; update++)
         {
             var requests = scenario.ExpandRequests(registry).Select(r => r with { EpisodeId = $"u{update}-{r.EpisodeId}", GroupId = $"u{update}-{r.GroupId}" }).ToList();
-            var episodes = await AgentProgramRun.RunEpisodesAsync(scenario, section, runner, requests, recorder, stop.Token);
+            var episodes = await AgentProgramRun.RunEpisodesAsync(scenario, section, runner, requests, [recorder], stop.Token);
             var groups = requests.Select((r, i) => (r.GroupId, Episode: episodes[i])).GroupBy(x => x.GroupId, x => x.Episode).ToList();
             var perGroup = groups.Select(g => AgentProgramSamples.ForGroup([.. g], options.Advantage, options.ScaleRewardsByStd)).ToList();
             var samples = perGroup.SelectMany(s => s).ToList();

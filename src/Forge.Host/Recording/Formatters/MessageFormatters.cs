@@ -15,7 +15,7 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
 
     internal static readonly FieldNames Fields = new(nameof(Message.Role), nameof(Message.Content), nameof(Message.ToolCalls), nameof(Message.ToolCallId),
         nameof(Message.Name), nameof(Message.Malformed), nameof(Message.IsError), nameof(Message.TokenIds), nameof(Message.LogProbs),
-        nameof(Message.PolicyVersion), nameof(Message.ReasoningTokens));
+        nameof(Message.PolicyVersion), nameof(Message.ReasoningTokens), nameof(Message.PromptTokens), nameof(Message.CompletionTokens));
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Message? value, MessagePackSerializerOptions options)
@@ -33,6 +33,8 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
         Fields.Write(ref writer, 8); Lists.WriteFloats(ref writer, value.LogProbs);
         Fields.Write(ref writer, 9); Lists.WriteNullable(ref writer, value.PolicyVersion);
         Fields.Write(ref writer, 10); Lists.WriteNullable(ref writer, value.ReasoningTokens);
+        Fields.Write(ref writer, 11); Lists.WriteNullable(ref writer, value.PromptTokens);
+        Fields.Write(ref writer, 12); Lists.WriteNullable(ref writer, value.CompletionTokens);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -47,7 +49,7 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
         bool malformed = false, isError = false;
         IReadOnlyList<int>? tokenIds = null;
         IReadOnlyList<float>? logProbs = null;
-        int? policyVersion = null, reasoningTokens = null;
+        int? policyVersion = null, reasoningTokens = null, promptTokens = null, completionTokens = null;
         var count = reader.ReadMapHeader();
         for (var i = 0; i < count; i++)
         {
@@ -64,6 +66,8 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
                 case 8: logProbs = Lists.ReadFloats(ref reader); break;
                 case 9: policyVersion = Lists.ReadNullableInt(ref reader); break;
                 case 10: reasoningTokens = Lists.ReadNullableInt(ref reader); break;
+                case 11: promptTokens = Lists.ReadNullableInt(ref reader); break;
+                case 12: completionTokens = Lists.ReadNullableInt(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
@@ -73,6 +77,7 @@ internal sealed class MessageFormatter : IMessagePackFormatter<Message?>
             Role = role ?? default,   // as the generic formatter read a map without it
             Content = content, ToolCalls = toolCalls, ToolCallId = toolCallId, Name = name, Malformed = malformed, IsError = isError,
             TokenIds = tokenIds, LogProbs = logProbs, PolicyVersion = policyVersion, ReasoningTokens = reasoningTokens,
+            PromptTokens = promptTokens, CompletionTokens = completionTokens,
         };
     }
 }

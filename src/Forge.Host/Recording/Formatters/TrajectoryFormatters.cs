@@ -77,7 +77,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         nameof(Trajectory.Prompt), nameof(Trajectory.Tools), nameof(Trajectory.Steps), nameof(Trajectory.TotalReward),                   // 12-15
         nameof(Trajectory.RewardMode), nameof(Trajectory.Breakdown), nameof(Trajectory.Termination), nameof(Trajectory.TruncationReason), // 16-19
         nameof(Trajectory.Error), nameof(Trajectory.StartedAt), nameof(Trajectory.DurationMs), nameof(Trajectory.ToolErrorCount),        // 20-23
-        nameof(Trajectory.MalformedCount), nameof(Trajectory.AssistantTokens));                                                          // 24-25
+        nameof(Trajectory.MalformedCount), nameof(Trajectory.AssistantTokens), nameof(Trajectory.TokenCount), nameof(Trajectory.PromptTokens)); // 24-27
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Trajectory? t, MessagePackSerializerOptions options)
@@ -110,6 +110,8 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         Fields.Write(ref writer, 23); writer.Write(t.ToolErrorCount);
         Fields.Write(ref writer, 24); writer.Write(t.MalformedCount);
         Fields.Write(ref writer, 25); writer.Write(t.AssistantTokens);
+        Fields.Write(ref writer, 26); if (t.TokenCount is { } source) EnumNames<TokenCountSource>.Write(ref writer, source); else writer.WriteNil();
+        Fields.Write(ref writer, 27); Lists.WriteNullable(ref writer, t.PromptTokens);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -120,7 +122,8 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         string? episodeId = null, environmentId = null, taskId = null, parentEpisodeId = null, truncationReason = null;
         string runId = "", groupId = "", environmentVersion = "", agentId = "";
         int seed = 0, toolErrorCount = 0, malformedCount = 0, assistantTokens = 0;
-        int? policyVersion = null, forkStep = null;
+        int? policyVersion = null, forkStep = null, promptTokens = null;
+        TokenCountSource? tokenCount = null;
         Provenance? provenance = null;
         IReadOnlyList<Message> prompt = [];
         IReadOnlyList<ToolSpec> tools = [];
@@ -162,6 +165,8 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
                 case 23: toolErrorCount = reader.ReadInt32(); break;
                 case 24: malformedCount = reader.ReadInt32(); break;
                 case 25: assistantTokens = reader.ReadInt32(); break;
+                case 26: tokenCount = reader.TryReadNil() ? null : EnumNames<TokenCountSource>.Read(ref reader); break;
+                case 27: promptTokens = Lists.ReadNullableInt(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
@@ -174,6 +179,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
             ForkStep = forkStep, Prompt = prompt, Tools = tools, Steps = steps, TotalReward = totalReward, RewardMode = rewardMode, Breakdown = breakdown,
             Termination = termination, TruncationReason = truncationReason, Error = error, StartedAt = startedAt, DurationMs = durationMs,
             ToolErrorCount = toolErrorCount, MalformedCount = malformedCount, AssistantTokens = assistantTokens,
+            TokenCount = tokenCount, PromptTokens = promptTokens,
         };
     }
 }

@@ -110,7 +110,7 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("$.agent.checkpoint: give exactly one of \"checkpoint\"", stderr);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -10,7 +10,7 @@ public sealed class StrictOptionsTests
 
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
-        Assert.Equal("forge: Unknown option 'bogus-flag'. Options: --episode, --help, --index, --registry, --rerun, --task-seed.", stderr.Trim());
+        Assert.Equal("forge: Unknown option 'bogus-flag'. Options: --agent, --env, --episode, --fork-at, --help, --index, --json, --out, --registry, --rerun, --rerun-all, --samples, --sandbox, --task-seed.", stderr.Trim());
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_EnvironmentQuotingTheClock_IsReportedAsNotForkable()
     {
-        var report = await CheckAsync("broken/clock-reading", "Forge.Host.Tests.Checking.Fixtures.ClockReadingEnvironment");
+        var report = await CheckAsync("broken/clock-reading");
 
         Expect(report, CheckNames.Determinism, CheckStatus.Passed);
         var forkable = Expect(report, CheckNames.Forkable, CheckStatus.Failed);
@@ -87,7 +87,7 @@ public sealed class EnvironmentCheckerTests
     [Fact]
     public async Task CheckAsync_EnvironmentMarkedNotForkable_SaysWhyAndSkips()
     {
-        var report = await CheckAsync("broken/clock-reading-declared", "Forge.Host.Tests.Checking.Fixtures.DeclaredClockReadingEnvironment");
+        var report = await CheckAsync("broken/clock-reading-declared");
 
         var forkable = Expect(report, CheckNames.Forkable, CheckStatus.Skipped);
         Assert.Equal("not forkable: it quotes the wall clock ([NotForkable]); replay can't rerun or fork its episodes", forkable.Message);

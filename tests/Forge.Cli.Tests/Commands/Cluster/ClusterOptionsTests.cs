@@ -39,7 +39,7 @@ public sealed class ClusterOptionsTests : IDisposable
     {
         var path = File("""{ "membership": "redis", "cluster_idd": "x", "max_attempts": 0, "kubernetes": "yes" }""");
 
-        var e = Assert.Throws<FormatException>(() => ClusterOptions.FromArgument(path));
+        var e = Assert.ThrowsAny<FormatException>(() => ClusterOptions.FromArgument(path));
 
         Assert.Contains($"{path}: $.cluster_idd: unknown property \"cluster_idd\". Did you mean \"cluster_id\"?", e.Message);
         Assert.Contains($"{path}: $.redis: is required", e.Message);
@@ -52,6 +52,6 @@ public sealed class ClusterOptionsTests : IDisposable
     {
         Assert.Contains("nowhere.json doesn't exist", Assert.Throws<FileNotFoundException>(() => ClusterOptions.FromArgument("nowhere.json")).Message);
         var path = File("{ \"membership\": ");
-        Assert.StartsWith($"{path}: $: line 1, column", Assert.Throws<FormatException>(() => ClusterOptions.FromArgument(path)).Message);
+        Assert.StartsWith($"{path}: $: line 1, column", Assert.ThrowsAny<FormatException>(() => ClusterOptions.FromArgument(path)).Message);
     }
 }

@@ -107,7 +107,7 @@ public sealed class ReplayRerunTests : IDisposable
 
         var lines = _out.ToString().Split('\n');
         Assert.Equal(0, exit);
-        Assert.StartsWith("changed since recording: math/word-problems is now version 1; the episode was recorded with version 0", lines[0]);
+        Assert.StartsWith("changed since recording: math/word-problems is now version 2; the episode was recorded with version 0", lines[0]);
         Assert.StartsWith("changed since recording: task `wp-01` changed since the episode was recorded (content hash 000000000000 then", lines[1]);
         Assert.Contains("No divergence", _out.ToString());
     }

@@ -12,6 +12,7 @@ namespace Forge.Environments.SupportDesk;
 /// the simulated customer for up to <see cref="MaxCustomerTurns"/> replies. Its output is its last reply; it is scored
 /// like support/desk (resolution, refund policy, privacy, tone) over the recorded calls.
 /// </summary>
+[AgentProgram("support-desk", "support/desk")]
 public sealed class SupportDeskProgram : IAgentProgram<SupportTask>
 {
     /// <summary>Most replies to the customer in one episode.</summary>

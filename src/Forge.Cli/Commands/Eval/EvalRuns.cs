@@ -43,7 +43,7 @@ internal static class EvalRuns
             await using var recorder = new TrajectoryRecorder(output);
             var requests = scenario.ExpandRequests(registry);
             if (scenario.Agent.Type == "agent-program")
-                await AgentProgramRun.ServeAndRunAsync(scenario, requests, [recorder, episodes], say: null, cancellationToken);
+                await AgentProgramRun.ServeAndRunAsync(scenario, registry, requests, [recorder, episodes], say: null, cancellationToken);
             else
             {
                 var agent = AgentFactory.Create(scenario, registry);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Forge.Agents.Programs;
-using Forge.Environments.SupportDesk;
 using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
@@ -23,7 +22,7 @@ internal static class AgentProgramRun
         var output = Path.GetFullPath(outOption ?? scenario.Output);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as errored");
         await using var recorder = new TrajectoryRecorder(output);
-        var (episodes, policyVersion) = await ServeAndRunAsync(scenario, requests, [recorder], json ? null : Console.Error.WriteLine, stop.Token);
+        var (episodes, policyVersion) = await ServeAndRunAsync(scenario, registry, requests, [recorder], json ? null : Console.Error.WriteLine, stop.Token);
         await recorder.CompleteAsync(stop.Token);
         var errored = episodes.Count(e => e.Error is not null);
         var stitched = episodes.Count(e => e.Sequences.Count == 1 && e.Sequences[0].Stitched);
@@ -49,10 +48,10 @@ internal static class AgentProgramRun
     /// Serves the scenario's policy on a free loopback port and runs the requests' episodes against it, handing their
     /// trajectories to <paramref name="sinks"/>; returns the episodes in request order and the served policy's version.
     /// </summary>
-    public static async Task<(AgentProgramEpisode[] Episodes, long? PolicyVersion)> ServeAndRunAsync(Scenario scenario, IReadOnlyList<EpisodeRequest> requests,
+    public static async Task<(AgentProgramEpisode[] Episodes, long? PolicyVersion)> ServeAndRunAsync(Scenario scenario, EnvironmentRegistry registry, IReadOnlyList<EpisodeRequest> requests,
         IReadOnlyList<ITrajectorySink> sinks, Action<string>? say, CancellationToken cancellationToken)
     {
-        var section = AgentProgramSection.Read(scenario);
+        var section = AgentProgramSection.Read(scenario, registry);
         await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, cancellationToken);
         await host.Loaded.WaitAsync(cancellationToken);
         say?.Invoke($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {section.Program ?? string.Join(' ', section.Command!)}");
@@ -76,7 +75,7 @@ internal static class AgentProgramRun
             {
                 var episode = process is not null
                     ? await runner.RunAsync(process, request.Task, answered, request.EpisodeId, request.Seed, cancellationToken)
-                    : await runner.RunAsync(new SupportDeskProgram(), (SupportTask)request.Task, request.EpisodeId, request.Seed, cancellationToken);
+                    : await section.Programs.RunAsync(section.Program!, runner, request.Task, request.EpisodeId, request.Seed, cancellationToken);
                 foreach (var trajectory in episode.Trajectories.Select(t => t with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }))
                     foreach (var sink in sinks) await sink.OnTrajectoryAsync(trajectory, cancellationToken);
                 return episode;

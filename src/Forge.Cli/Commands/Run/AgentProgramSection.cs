@@ -1,53 +1,81 @@
-using System.Text.Json;
+using System.ComponentModel.DataAnnotations;
+using Forge.Core.Configuration;
+using Forge.Host.Registry;
 using Forge.Host.Scenarios;
 
 namespace Forge.Cli.Commands.Run;
 
 /// <summary>
 /// A scenario's <c>"agent": {"type": "agent-program", …}</c>: the policy to serve (<c>checkpoint</c> or <c>model</c>, relative
-/// to the scenario file) and the program — <c>program</c>, an in-process program Forge ships (<c>support-desk</c>), or
-/// <c>command</c>, any program started per episode — with <c>deadline_seconds</c> and <c>max_batch</c>.
+/// to the scenario file) and the program — <c>program</c>, an in-process program (<see cref="AgentProgramCatalog"/>), or
+/// <c>command</c>, any program started per episode — with <c>deadline_seconds</c>, <c>max_batch</c> and <c>device</c>.
 /// </summary>
-internal sealed record AgentProgramSection(string Policy, string? Program, IReadOnlyList<string>? Command, double DeadlineSeconds, int MaxBatch, string Device)
+internal sealed record AgentProgramSection(string Policy, string? Program, IReadOnlyList<string>? Command, double DeadlineSeconds, int MaxBatch, string Device,
+    AgentProgramCatalog Programs)
 {
-    /// <summary>The in-process programs a scenario may name, with the environment whose tasks each takes.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Programs = new Dictionary<string, string> { ["support-desk"] = "support/desk" };
-
-    private static readonly string[] Known = ["type", "checkpoint", "model", "program", "command", "deadline_seconds", "max_batch", "device"];
-
-    /// <summary>Reads the section; every problem is reported together, each naming its JSON path.</summary>
-    public static AgentProgramSection Read(Scenario scenario)
+    /// <summary>Reads the section through the configuration reader; every problem is reported together, each naming its JSON path.</summary>
+    public static AgentProgramSection Read(Scenario scenario, EnvironmentRegistry registry)
     {
-        var raw = scenario.Agent.Raw;
-        var problems = new List<string>();
-        void Problem(string field, string message) => problems.Add($"{scenario.Path}: $.agent.{field}: {message}");
-        foreach (var property in raw.EnumerateObject())
-            if (!Known.Contains(property.Name)) Problem(property.Name, $"unknown property; the agent-program agent takes {string.Join(", ", Known)}.");
-        string? Text(string name) => raw.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : Bad(name, "expected a non-empty string") : null;
-        string? Bad(string name, string message) { Problem(name, message); return null; }
-        var checkpoint = Text("checkpoint");
-        var model = Text("model");
-        if ((checkpoint is null) == (model is null)) Problem("checkpoint", "give exactly one of \"checkpoint\" (a Forge checkpoint) or \"model\" (a Hugging Face folder) to serve.");
-        var program = Text("program");
-        List<string>? command = null;
-        if (raw.TryGetProperty("command", out var c))
+        var reader = new ConfigReader(scenario.Path);
+        var options = reader.Bind<AgentProgramAgentOptions>(scenario.Agent.Raw, "$.agent");
+        var programs = AgentProgramCatalog.From(registry);
+        if (options.Program is { } program)
         {
-            if (c.ValueKind == JsonValueKind.Array && c.GetArrayLength() > 0 && c.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String))
-                command = [.. c.EnumerateArray().Select(x => x.GetString()!)];
-            else Problem("command", "expected an array of strings, the program and its arguments, e.g. [\"python3\", \"agent.py\"].");
+            if (programs.EnvironmentOf(program) is not { } takes)
+                reader.Problem("$.agent.program", $"`{program}` is not an agent program here; use one of {string.Join(", ", programs.Names.Order())}, or \"command\".{NameSuggestions.DidYouMean(program, programs.Names)}");
+            else
+                foreach (var other in scenario.Environments.Where(e => e.Id != takes))
+                    reader.Problem($"{other.JsonPath}.id", $"the `{program}` agent program takes {takes} tasks, not {other.Id}.");
         }
-        if ((program is null) == (command is null)) Problem("program", $"give exactly one of \"program\" ({string.Join(", ", Programs.Keys)}) or \"command\".");
-        else if (program is not null && !Programs.ContainsKey(program)) Problem("program", $"`{program}` is not an agent program Forge ships; use one of {string.Join(", ", Programs.Keys)}, or \"command\".");
-        var deadline = raw.TryGetProperty("deadline_seconds", out var d) ? d.ValueKind == JsonValueKind.Number && d.GetDouble() > 0 ? d.GetDouble() : Number("deadline_seconds") : 120;
-        double Number(string name) { Problem(name, "expected a positive number"); return 1; }
-        var maxBatch = raw.TryGetProperty("max_batch", out var b) ? b.ValueKind == JsonValueKind.Number && b.TryGetInt32(out var n) && n >= 1 ? n : (int)Number("max_batch") : 16;
-        var device = Text("device") ?? "auto";
-        if (program is not null && Programs.TryGetValue(program, out var takes))
-            foreach (var other in scenario.Environments.Where(e => e.Id != takes))
-                problems.Add($"{scenario.Path}: {other.JsonPath}.id: the `{program}` agent program takes {takes} tasks, not {other.Id}.");
-        if (problems.Count > 0) throw new ScenarioException(problems);
+        if (reader.Problems.Count > 0) throw new ScenarioException(reader.Problems.Select(p => p.ToString()).ToList());
         var folder = Path.GetDirectoryName(Path.GetFullPath(scenario.Path)) ?? ".";
-        var policy = Path.GetFullPath(Path.Combine(folder, (checkpoint ?? model)!));
-        return new AgentProgramSection(policy, program, command, deadline, maxBatch, device);
+        var policy = Path.GetFullPath(Path.Combine(folder, (options.Checkpoint ?? options.Model)!));
+        return new AgentProgramSection(policy, options.Program, options.Command, options.DeadlineSeconds, options.MaxBatch, options.Device, programs);
+    }
+}
+
+/// <summary>The shape of an <c>agent-program</c> agent section, as the configuration reader binds it.</summary>
+internal sealed class AgentProgramAgentOptions : IValidatableObject
+{
+    /// <summary><c>agent-program</c>.</summary>
+    [Required]
+    public string? Type { get; set; }
+
+    /// <summary>A Forge checkpoint to serve, relative to the scenario file.</summary>
+    [MinLength(1)]
+    public string? Checkpoint { get; set; }
+
+    /// <summary>A Hugging Face model folder to serve, relative to the scenario file.</summary>
+    [MinLength(1)]
+    public string? Model { get; set; }
+
+    /// <summary>An in-process program's name.</summary>
+    [MinLength(1)]
+    public string? Program { get; set; }
+
+    /// <summary>A program started per episode: the executable and its arguments.</summary>
+    [MinLength(1)]
+    public List<string>? Command { get; set; }
+
+    /// <summary>Each episode's deadline. Default 120 s.</summary>
+    [Range(0.001, 86_400.0)]
+    public double DeadlineSeconds { get; set; } = 120;
+
+    /// <summary>Most rows the server decodes together. Default 16.</summary>
+    [Range(1, 4096)]
+    public int MaxBatch { get; set; } = 16;
+
+    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</summary>
+    [AllowedValues("auto", "cpu", "cuda")]
+    public string Device { get; set; } = "auto";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if ((Checkpoint is null) == (Model is null))
+            yield return new ValidationResult("give exactly one of \"checkpoint\" (a Forge checkpoint) or \"model\" (a Hugging Face folder) to serve.", [nameof(Checkpoint)]);
+        if ((Program is null) == (Command is null))
+            yield return new ValidationResult("give exactly one of \"program\" (an in-process agent program) or \"command\" (a program started per episode, like [\"python3\", \"agent.py\"]).", [nameof(Program)]);
+        if (Command is not null && Command.Any(string.IsNullOrEmpty))
+            yield return new ValidationResult("every item must be a non-empty string", [nameof(Command)]);
     }
 }

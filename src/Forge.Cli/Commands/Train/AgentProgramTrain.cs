@@ -23,7 +23,7 @@ internal static class AgentProgramTrain
 {
     public static async Task<int> RunAsync(Scenario scenario, EnvironmentRegistry registry, string? outOption, int? updates, bool json, CancellationToken cancellationToken)
     {
-        var section = AgentProgramSection.Read(scenario);
+        var section = AgentProgramSection.Read(scenario, registry);
         var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
         if (options.Lora is not null || options.WarmStart is not null)
             throw new ArgumentException($"{scenario.Path}: $.trainer: {(options.Lora is not null ? "lora" : "warm_start")} is not supported yet when the agent is an agent program; remove it.");

@@ -21,7 +21,7 @@ public sealed class ScenarioFilesTests
 
         Assert.NotEmpty(requests);
         Assert.Equal(requests.Count, requests.Select(r => r.EpisodeId).Distinct().Count());
-        if (scenario.Agent.Type == "agent-program") Forge.Cli.Commands.Run.AgentProgramSection.Read(scenario);   // throws, naming the path, on a bad field
+        if (scenario.Agent.Type == "agent-program") Forge.Cli.Commands.Run.AgentProgramSection.Read(scenario, registry);   // throws, naming the path, on a bad field
         if (scenario.Trainer is not null) Assert.Empty(TrainerOptions.FromJson(scenario.Trainer, file).Validate());   // FromJson throws, naming the path, on a bad field
     }
 }

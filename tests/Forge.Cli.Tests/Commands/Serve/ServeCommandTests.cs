@@ -110,6 +110,22 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("$.agent.checkpoint: give exactly one of \"checkpoint\"", stderr);
     }
 
+    [Fact]
+    public async Task Run_AgentProgramMisspelt_Exit2WithEveryProblemAndDidYouMean()
+    {
+        var scenario = Path.Combine(_dir, "misspelt.json");
+        File.WriteAllText(scenario, """
+            { "name": "misspelt", "environments": [ { "id": "support/desk", "tasks": 1 } ],
+              "agent": { "type": "agent-program", "program": "support-dsk", "checkpoint": "scripted", "deadline": 5 } }
+            """);
+
+        var (code, _, stderr) = await Forge("run", scenario);
+
+        Assert.Equal(2, code);
+        Assert.Contains("$.agent.deadline: unknown property \"deadline\". Did you mean \"deadline_seconds\"?", stderr);
+        Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of support-desk, or \"command\". Did you mean `support-desk`?", stderr);
+    }
+
     internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

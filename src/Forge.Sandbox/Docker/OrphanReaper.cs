@@ -39,8 +39,29 @@ internal static class OrphanReaper
             await engine.CallAsync("remove container", (c, ct) => c.Containers.RemoveContainerAsync(id,
                 new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct), cancellationToken).ConfigureAwait(false);
         }
-        catch (SandboxException e) when (DockerEngine.IsNotFound(e) || e.Message.Contains("is already in progress", StringComparison.Ordinal))
+        catch (SandboxException e) when (DockerEngine.IsNotFound(e))
         {
+        }
+        catch (SandboxException e) when (e.Message.Contains("is already in progress", StringComparison.Ordinal))
+        {
+            // Another process (or provider) is removing it: wait until it is gone, so that "removed" means removed.
+            await WaitUntilGoneAsync(engine, id, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WaitUntilGoneAsync(DockerEngine engine, string id, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            try
+            {
+                await engine.CallAsync("inspect container", (c, ct) => c.Containers.InspectContainerAsync(id, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxException e) when (DockerEngine.IsNotFound(e))
+            {
+                return;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -87,10 +87,10 @@ internal sealed class Cgroup
         foreach (var dir in _directories) TryRemove(dir);
     }
 
-    /// <summary>Kills every process in the group, until none is left or a second has passed.</summary>
+    /// <summary>Kills every process in the group, until none is left or five seconds have passed (a loaded machine reaps slowly).</summary>
     public void KillAll()
     {
-        var until = Environment.TickCount64 + 1000;
+        var until = Environment.TickCount64 + 5000;
         while (true)
         {
             var pids = Processes();
@@ -103,7 +103,7 @@ internal sealed class Cgroup
     /// <summary>Removes an empty group directory and, for groups named under a run, nothing else; retries while the kernel finishes reaping.</summary>
     public static void TryRemove(string directory)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 0; attempt < 300; attempt++)
         {
             try
             {

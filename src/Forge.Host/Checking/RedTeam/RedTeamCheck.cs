@@ -32,8 +32,10 @@ public static class RedTeamCheck
         var plays = tasks.SelectMany(t => adversaries.Select(a => (Task: t, Agent: a))).ToList();
         if (solver is not null) plays.AddRange(tasks.Select(t => (Task: t, Agent: solver)));
         var records = new RedTeamFinding[plays.Count];
+        // The host's one episode driver, with every deadline at the check's timeout, as `forge envs check` runs its episodes.
+        var runner = new EpisodeRunner(options.Sandboxes, TimeProvider.System, NullLogger.Instance, "red-team");
         await Parallel.ForEachAsync(Enumerable.Range(0, plays.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = cancellationToken },
-            async (i, _) => records[i] = await PlayAsync(environment, options, plays[i].Task, seed, plays[i].Agent, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, _) => records[i] = await PlayAsync(runner, environment, options, plays[i].Task, seed, plays[i].Agent, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
         var attacks = records.Where(r => r.Agent.StartsWith("red-team/", StringComparison.Ordinal)).ToList();
         var best = attacks.GroupBy(r => r.Agent).ToDictionary(g => g.Key, g => g.Max(r => r.Reward), StringComparer.Ordinal);
@@ -45,10 +47,9 @@ public static class RedTeamCheck
             solver is not null);
     }
 
-    private static async Task<RedTeamFinding> PlayAsync(RegisteredEnvironment environment, CheckOptions options, IEnvironmentTask task, int seed, IAgent agent, CancellationToken cancellationToken)
+    private static async Task<RedTeamFinding> PlayAsync(EpisodeRunner runner, RegisteredEnvironment environment, CheckOptions options, IEnvironmentTask task, int seed,
+        IAgent agent, CancellationToken cancellationToken)
     {
-        // The host's one episode driver, with every deadline at the check's timeout, as `forge envs check` runs its episodes.
-        var runner = new EpisodeRunner(options.Sandboxes, TimeProvider.System, NullLogger.Instance, "red-team");
         var request = new EpisodeRequest($"red-team-{seed}-{task.Id}-{agent.Id}", environment.Id, task, seed, "")
         {
             Limits = environment.Limits with { TurnTimeout = options.Timeout, StepTimeout = options.Timeout, EpisodeTimeout = options.Timeout },

@@ -42,6 +42,13 @@ public static class OptionsValidator
         return problems;
     }
 
+    /// <summary>
+    /// Every problem with <paramref name="options"/> (nothing when null) as <c>PATH.property: message</c> lines under
+    /// <paramref name="path"/>, for options objects checked again after code changed them (command-line overrides).
+    /// </summary>
+    public static IEnumerable<string> Problems(object? options, string path) =>
+        options is null ? [] : Validate(options).Select(p => p.Property is null ? $"{path}: {p.Message}" : $"{ConfigNames.Child(path, p.Property)}: {p.Message}");
+
     /// <summary>What is wrong with <paramref name="value"/> by <paramref name="attribute"/>, or null.</summary>
     internal static string? Check(ValidationAttribute attribute, object? value) => attribute switch
     {
@@ -75,9 +82,10 @@ public static class OptionsValidator
         var unit = value is TimeSpan ? " s" : "";
         if (max >= int.MaxValue && !range.MaximumIsExclusive)
             return range.MinimumIsExclusive ? $"must be greater than {Format(min)}{unit} (got {got})" : $"must be at least {Format(min)}{unit} (got {got})";
-        var low = range.MinimumIsExclusive ? $"greater than {Format(min)}" : $"between {Format(min)}";
-        var high = range.MinimumIsExclusive ? $"at most {Format(max)}" : $"and {Format(max)}";
-        return range.MinimumIsExclusive ? $"must be {low} and {high}{unit} (got {got})" : $"must be {low} {high}{unit} (got {got})";
+        if (!range.MinimumIsExclusive && !range.MaximumIsExclusive) return $"must be between {Format(min)} and {Format(max)}{unit} (got {got})";
+        var low = range.MinimumIsExclusive ? $"greater than {Format(min)}" : $"at least {Format(min)}";
+        var high = range.MaximumIsExclusive ? $"less than {Format(max)}" : $"at most {Format(max)}";
+        return $"must be {low} and {high}{unit} (got {got})";
     }
 
     private static string Format(double d) => d.ToString("0.######", CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Forge.Core.Configuration;
 
 namespace Forge.Training.Lora;
@@ -16,12 +17,15 @@ public sealed class LoraOptions
     };
 
     /// <summary>r: the rank of each adapter (A is [r, in], B is [out, r]). Default 16.</summary>
+    [Range(1, int.MaxValue)]
     public int Rank { get; set; } = 16;
 
     /// <summary>α: the adapter's output is scaled by α / r. Default 32.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double Alpha { get; set; } = 32;
 
     /// <summary>Dropout on the adapter's input during training. Default 0.</summary>
+    [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double Dropout { get; set; }
 
     /// <summary>The projections that get adapters, by their Hugging Face names. Default: all seven of attention and MLP.</summary>
@@ -34,10 +38,8 @@ public sealed class LoraOptions
     public IReadOnlyList<string> Validate(Func<string, string>? at = null)
     {
         at ??= field => $"$.trainer.lora.{field}";
-        var e = new List<string>();
-        if (Rank < 1) e.Add($"{at("rank")}: must be ≥ 1 (got {Rank})");
-        if (!(Alpha > 0)) e.Add($"{at("alpha")}: must be > 0 (got {Alpha})");
-        if (!(Dropout is >= 0 and < 1)) e.Add($"{at("dropout")}: must be in [0, 1) (got {Dropout})");
+        // The ranges are declared on the properties (the configuration reader enforces them when it reads the section).
+        var e = OptionsValidator.Validate(this).Select(p => $"{at(p.Property ?? "")}: {p.Message}").ToList();
         if (Targets is null or { Count: 0 }) e.Add($"{at("targets")}: name at least one projection (" + string.Join(", ", KnownTargets.Keys) + ")");
         for (var i = 0; i < (Targets?.Count ?? 0); i++)
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Forge.Core;
 
 namespace Forge.Training.Rl;
@@ -7,7 +8,7 @@ namespace Forge.Training.Rl;
 /// rubric's weighted sum, shaping included) once its success rate holds, as reinforcement fine-tuning practice advises.
 /// While a schedule is set it decides the training reward mode of every environment; evaluation keeps the scenario's.
 /// </summary>
-public sealed class RewardScheduleOptions
+public sealed class RewardScheduleOptions : IValidatableObject
 {
     /// <summary>The mode every environment starts in. Default <c>binary</c>.</summary>
     public RewardMode Start { get; set; } = RewardMode.Binary;
@@ -15,18 +16,11 @@ public sealed class RewardScheduleOptions
     /// <summary>When an environment switches to <c>graded</c>; null (default) never switches.</summary>
     public GradedAfterOptions? GradedAfter { get; set; }
 
-    /// <summary>Every problem with these options, each named by its JSON path.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var e = new List<string>();
-        if (GradedAfter is not { } g) return e;
-        if (Start == RewardMode.Graded)
-            e.Add("$.trainer.reward_schedule.graded_after: the schedule already starts graded; set \"start\": \"binary\" or drop graded_after");
-        if (g.SuccessRate is not (> 0 and <= 1))
-            e.Add($"$.trainer.reward_schedule.graded_after.success_rate: must be in (0, 1] (got {g.SuccessRate})");
-        if (g.Window < 1)
-            e.Add($"$.trainer.reward_schedule.graded_after.window: must be ≥ 1 (got {g.Window})");
-        return e;
+        if (GradedAfter is not null && Start == RewardMode.Graded)
+            yield return new ValidationResult("the schedule already starts graded; set \"start\": \"binary\" or drop graded_after", [nameof(GradedAfter)]);
     }
 }
 
@@ -34,12 +28,14 @@ public sealed class RewardScheduleOptions
 public sealed class GradedAfterOptions
 {
     /// <summary>Switch once the environment's success rate over the last <see cref="Window"/> updates reaches this. Default 0.5.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double SuccessRate { get; set; } = 0.5;
 
     /// <summary>
     /// Updates the success rate is pooled over: the environment's scored episodes of its last <c>window</c> updates that had
     /// any (updates, not episodes, so that the rate holds across policy versions rather than within one batch). Default 5.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int Window { get; set; } = 5;
 }
 
@@ -50,9 +46,6 @@ public sealed class GradedAfterOptions
 public sealed class DynamicSamplingOptions
 {
     /// <summary>Most groups replaced per update; once spent, the update keeps (and skips) the groups it has. Default 16.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxRefills { get; set; } = 16;
-
-    /// <summary>Every problem with these options, each named by its JSON path.</summary>
-    public IReadOnlyList<string> Validate() =>
-        MaxRefills >= 1 ? [] : [$"$.trainer.dynamic_sampling.max_refills: must be ≥ 1 (got {MaxRefills})"];
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Forge.Core.Configuration;
@@ -29,9 +30,10 @@ public enum RolloutMode
 
 /// <summary>
 /// The <c>trainer</c> section of a scenario: the policy's shape, how it samples, the GRPO-family objective, the optimizer
-/// and the schedule. Every field has a default; <see cref="Validate"/> reports every problem at once.
+/// and the schedule. Every field has a default; the ranges are declared on the properties (<c>[Range]</c>), enforced by the
+/// configuration reader, and <see cref="Validate"/> reports every problem at once.
 /// </summary>
-public sealed class TrainerOptions
+public sealed class TrainerOptions : IValidatableObject
 {
     // ── policy ───────────────────────────────────────────────────────────────────
     /// <summary>The transformer's shape (<c>vocab_size</c> is set from the tokenizer). Default: 2 layers, d=64, 4 heads, 256 positions.</summary>
@@ -46,6 +48,7 @@ public sealed class TrainerOptions
     public string? ModelFrom { get; set; }
 
     /// <summary><c>byte</c> (default, for models trained from scratch) or <c>gpt2</c>.</summary>
+    [AllowedValues("byte", "gpt2")]
     public string Tokenizer { get; set; } = "byte";
 
     /// <summary>Whether the tool list in the prompt carries each tool's description (default false: tiny models don't read prose).</summary>
@@ -63,34 +66,43 @@ public sealed class TrainerOptions
 
     // ── sampling ─────────────────────────────────────────────────────────────────
     /// <summary>Sampling temperature; the trainer's log-probs use the same one. Default 1.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double Temperature { get; set; } = 1.0;
 
     /// <summary>Top-p (nucleus) sampling threshold. Default 1 (off).</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double TopP { get; set; } = 1.0;
 
     /// <summary>Most tokens per assistant message. Default 24.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxNewTokens { get; set; } = 24;
 
     /// <summary>Most rows in one batched generation (requests from concurrent episodes are gathered). Default 64.</summary>
+    [Range(1, int.MaxValue)]
     public int GenerationBatch { get; set; } = 64;
 
     /// <summary>How long the generation queue waits for more requests once it has one, in milliseconds. Default 2.</summary>
+    [Range(0.0, double.MaxValue)]
     public double GenerationWindowMs { get; set; } = 2;
 
     // ── schedule ─────────────────────────────────────────────────────────────────
     /// <summary>Number of policy updates. Default 100.</summary>
+    [Range(0, int.MaxValue)]
     public int Updates { get; set; } = 100;
 
     /// <summary>Groups (tasks × group_size rollouts) per update. Default 8.</summary>
+    [Range(1, int.MaxValue)]
     public int GroupsPerUpdate { get; set; } = 8;
 
     /// <summary><c>async</c> (default) or <c>sync</c>.</summary>
     public RolloutMode Mode { get; set; } = RolloutMode.Async;
 
     /// <summary>Groups produced by a policy more than this many versions older than the trainer's are dropped and counted. Default 2.</summary>
+    [Range(0, int.MaxValue)]
     public int MaxStaleness { get; set; } = 2;
 
     /// <summary>Save a checkpoint every this many updates (and at the end). Default 50; 0 saves only at the end.</summary>
+    [Range(0, int.MaxValue)]
     public int CheckpointEvery { get; set; } = 50;
 
     /// <summary>Seed of the model's initialisation and of sampling. Default: the scenario's seed.</summary>
@@ -104,21 +116,26 @@ public sealed class TrainerOptions
     public bool ScaleRewardsByStd { get; set; } = true;
 
     /// <summary>ε_low of the clipped ratio. Default 0.2.</summary>
+    [Range(0.0, 1.0, MaximumIsExclusive = true)]
     public double ClipLow { get; set; } = 0.2;
 
     /// <summary>ε_high of the clipped ratio (DAPO's clip-higher). Default 0.28.</summary>
+    [Range(0.0, double.MaxValue)]
     public double ClipHigh { get; set; } = 0.28;
 
     /// <summary>β of the k3 KL to the frozen reference policy; 0 (default) skips the reference model entirely.</summary>
+    [Range(0.0, double.MaxValue)]
     public double KlCoefficient { get; set; }
 
     /// <summary><c>token_mean</c> (default), <c>seq_mean_token_mean</c> or <c>seq_mean_token_sum_norm</c>.</summary>
     public LossAggregation LossAggregation { get; set; } = LossAggregation.TokenMean;
 
     /// <summary>The constant of <c>seq_mean_token_sum_norm</c>. Default: the model's max_seq_len.</summary>
+    [Range(1, int.MaxValue)]
     public int? SumNormConstant { get; set; }
 
     /// <summary>Optimisation passes over each update's batch. Default 1.</summary>
+    [Range(1, int.MaxValue)]
     public int PpoEpochs { get; set; } = 1;
 
     /// <summary>
@@ -129,27 +146,34 @@ public sealed class TrainerOptions
 
     // ── optimizer ────────────────────────────────────────────────────────────────
     /// <summary>AdamW learning rate after warm-up. Default 2e-3.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double LearningRate { get; set; } = 2e-3;
 
     /// <summary>AdamW weight decay. Default 0.</summary>
+    [Range(0.0, double.MaxValue)]
     public double WeightDecay { get; set; }
 
     /// <summary>Gradients are clipped to this global norm. Default 1.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double MaxGradNorm { get; set; } = 1.0;
 
     /// <summary>The learning rate rises linearly over this many updates. Default 3.</summary>
+    [Range(0, int.MaxValue)]
     public int WarmupUpdates { get; set; } = 3;
 
     /// <summary>After the warm-up: <c>constant</c> (default), <c>linear</c> or <c>cosine</c> decay to <see cref="MinLrRatio"/> at the last update.</summary>
     public LearningRateDecay LrSchedule { get; set; } = LearningRateDecay.Constant;
 
     /// <summary>The share of <see cref="LearningRate"/> a decaying schedule ends at. Default 0.1.</summary>
+    [Range(0.0, 1.0)]
     public double MinLrRatio { get; set; } = 0.1;
 
     /// <summary>Weight of an entropy bonus in the loss (verl's <c>entropy_coeff</c>): it keeps sampling exploring. Default 0.</summary>
+    [Range(0.0, double.MaxValue)]
     public double EntropyCoefficient { get; set; }
 
     /// <summary>Most padded tokens (rows × longest row) in one micro-batch; gradients accumulate over micro-batches. Default 8192.</summary>
+    [Range(1, int.MaxValue)]
     public int MicroBatchTokens { get; set; } = 8192;
 
     // ── warm start and curriculum ──────────────────────────────────────────────────
@@ -163,6 +187,7 @@ public sealed class TrainerOptions
     public List<string>? Environments { get; set; }
 
     /// <summary>Episodes scored (without training) before and after training to report success. Default 64; 0 skips.</summary>
+    [Range(0, int.MaxValue)]
     public int EvalEpisodes { get; set; } = 64;
 
     // ── reward recipe ──────────────────────────────────────────────────────────────
@@ -172,58 +197,32 @@ public sealed class TrainerOptions
     /// <summary>Replace groups with no learning signal by new ones (DAPO's dynamic sampling); null (default) skips them.</summary>
     public DynamicSamplingOptions? DynamicSampling { get; set; }
 
-    /// <summary>Every problem with these options, each named by its JSON path under <c>trainer</c>.</summary>
+    /// <summary>
+    /// Every problem with these options, each named by its JSON path under <c>trainer</c>: the ranges each section declares on
+    /// its properties (what the configuration reader enforces when it reads them), then the rules across fields — for options
+    /// changed after reading (command-line overrides).
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         var e = new List<string>();
-        void Check(bool ok, string path, string what) { if (!ok) e.Add($"$.trainer.{path}: {what}"); }
-        Check(Tokenizer is "byte" or "gpt2", "tokenizer", $"expected 'byte' or 'gpt2', got '{Tokenizer}'");
-        Check(ModelFrom is null || ModelFrom.Trim().Length > 0, "model.from", "must name a Hugging Face model folder");
-        Check(Temperature > 0, "temperature", $"must be > 0 (got {Temperature})");
-        Check(TopP is > 0 and <= 1, "top_p", $"must be in (0, 1] (got {TopP})");
-        Check(MaxNewTokens >= 1, "max_new_tokens", $"must be ≥ 1 (got {MaxNewTokens})");
-        Check(GenerationBatch >= 1, "generation_batch", $"must be ≥ 1 (got {GenerationBatch})");
-        Check(GenerationWindowMs >= 0, "generation_window_ms", $"must be ≥ 0 (got {GenerationWindowMs})");
-        Check(Updates >= 0, "updates", $"must be ≥ 0 (got {Updates})");
-        Check(GroupsPerUpdate >= 1, "groups_per_update", $"must be ≥ 1 (got {GroupsPerUpdate})");
-        Check(MaxStaleness >= 0, "max_staleness", $"must be ≥ 0 (got {MaxStaleness})");
-        Check(CheckpointEvery >= 0, "checkpoint_every", $"must be ≥ 0 (got {CheckpointEvery})");
-        Check(ClipLow is >= 0 and < 1, "clip_low", $"must be in [0, 1) (got {ClipLow})");
-        Check(ClipHigh >= 0, "clip_high", $"must be ≥ 0 (got {ClipHigh})");
-        Check(KlCoefficient >= 0, "kl_coefficient", $"must be ≥ 0 (got {KlCoefficient})");
-        Check(SumNormConstant is null or >= 1, "sum_norm_constant", $"must be ≥ 1 (got {SumNormConstant})");
-        Check(PpoEpochs >= 1, "ppo_epochs", $"must be ≥ 1 (got {PpoEpochs})");
-        Check(LearningRate > 0, "learning_rate", $"must be > 0 (got {LearningRate})");
-        Check(WeightDecay >= 0, "weight_decay", $"must be ≥ 0 (got {WeightDecay})");
-        Check(MaxGradNorm > 0, "max_grad_norm", $"must be > 0 (got {MaxGradNorm})");
-        Check(WarmupUpdates >= 0, "warmup_updates", $"must be ≥ 0 (got {WarmupUpdates})");
-        Check(MinLrRatio is >= 0 and <= 1, "min_lr_ratio", $"must be in [0, 1] (got {MinLrRatio})");
-        Check(EntropyCoefficient >= 0, "entropy_coefficient", $"must be ≥ 0 (got {EntropyCoefficient})");
-        Check(MicroBatchTokens >= 1, "micro_batch_tokens", $"must be ≥ 1 (got {MicroBatchTokens})");
-        Check(EvalEpisodes >= 0, "eval_episodes", $"must be ≥ 0 (got {EvalEpisodes})");
+        e.AddRange(OptionsValidator.Problems(this, "$.trainer"));
+        e.AddRange(OptionsValidator.Problems(WarmStart, "$.trainer.warm_start"));
+        for (var i = 0; i < Curriculum.Count; i++) e.AddRange(OptionsValidator.Problems(Curriculum[i], $"$.trainer.curriculum[{i}]"));
+        e.AddRange(OptionsValidator.Problems(RewardSchedule, "$.trainer.reward_schedule"));
+        e.AddRange(OptionsValidator.Problems(RewardSchedule?.GradedAfter, "$.trainer.reward_schedule.graded_after"));
+        e.AddRange(OptionsValidator.Problems(DynamicSampling, "$.trainer.dynamic_sampling"));
         if (Lora is not null) e.AddRange(Lora.Validate());
-        if (RewardSchedule is not null) e.AddRange(RewardSchedule.Validate());
-        if (DynamicSampling is not null) e.AddRange(DynamicSampling.Validate());
-        Check(!ActivationCheckpointing || (Model.Dropout == 0 && (Lora?.Dropout ?? 0) == 0), "activation_checkpointing",
-            "recomputing a block replays no dropout; set model.dropout and lora.dropout to 0 or turn checkpointing off");
+        if (ModelFrom is not null && ModelFrom.Trim().Length == 0) e.Add("$.trainer.model.from: must name a Hugging Face model folder");
         try { Model.Validate(); }
         catch (ArgumentException x) { e.Add($"$.trainer.model: {x.Message}"); }
-        if (WarmStart is { } w)
-        {
-            Check(w.Episodes >= 1, "warm_start.episodes", $"must be ≥ 1 (got {w.Episodes})");
-            Check(w.Epochs >= 1, "warm_start.epochs", $"must be ≥ 1 (got {w.Epochs})");
-            Check(w.LearningRate > 0, "warm_start.learning_rate", $"must be > 0 (got {w.LearningRate})");
-            Check(w.BatchTokens >= 1, "warm_start.batch_tokens", $"must be ≥ 1 (got {w.BatchTokens})");
-        }
-        for (var i = 0; i < Curriculum.Count; i++)
-        {
-            var s = Curriculum[i];
-            try { _ = new System.Text.RegularExpressions.Regex(s.TaskPattern); }
-            catch (ArgumentException x) { e.Add($"$.trainer.curriculum[{i}].task_pattern: not a regular expression: {x.Message}"); }
-            Check(s.AdvanceAt is null or (> 0 and <= 1), $"curriculum[{i}].advance_at", $"must be in (0, 1] (got {s.AdvanceAt})");
-            Check(s.Window >= 1, $"curriculum[{i}].window", $"must be ≥ 1 (got {s.Window})");
-        }
         return e;
+    }
+
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (ActivationCheckpointing && (Model.Dropout != 0 || (Lora?.Dropout ?? 0) != 0))
+            yield return new ValidationResult("recomputing a block replays no dropout; set model.dropout and lora.dropout to 0 or turn checkpointing off", [nameof(ActivationCheckpointing)]);
     }
 
     /// <summary>The options JSON is read with: snake_case names and enum values, unknown properties rejected.</summary>
@@ -248,13 +247,14 @@ public sealed class TrainerOptions
         var reader = new ConfigReader(source);
         var options = reader.Bind<TrainerOptions>(JsonSerializer.SerializeToElement(json), "$.trainer");
         options.ModelFrom = from;
-        // Checks across fields and of nested sections that aren't declared as attributes, reported with the reader's.
-        if (reader.Problems.Count == 0)
-            foreach (var error in options.Validate())
-            {
-                var colon = error.IndexOf(": ", StringComparison.Ordinal);
-                reader.Problem(colon > 0 ? error[..colon] : "$.trainer", colon > 0 ? error[(colon + 2)..] : error);
-            }
+        // What the reader could not see (rules across sections, a rule on a section that had a bad value, the model's shape),
+        // reported with the reader's own problems; the ranges it already reported are not repeated.
+        var reported = reader.Problems.Select(p => $"{p.JsonPath}: {p.Message}").ToHashSet(StringComparer.Ordinal);
+        foreach (var error in options.Validate().Where(e => !reported.Contains(e)))
+        {
+            var colon = error.IndexOf(": ", StringComparison.Ordinal);
+            reader.Problem(colon > 0 ? error[..colon] : "$.trainer", colon > 0 ? error[(colon + 2)..] : error);
+        }
         reader.ThrowIfProblems();
         return options;
     }
@@ -264,15 +264,19 @@ public sealed class TrainerOptions
 public sealed class WarmStartOptions
 {
     /// <summary>Solver episodes to record and train on. Default 256.</summary>
+    [Range(1, int.MaxValue)]
     public int Episodes { get; set; } = 256;
 
     /// <summary>Passes over them. Default 3.</summary>
+    [Range(1, int.MaxValue)]
     public int Epochs { get; set; } = 3;
 
     /// <summary>Learning rate of the warm start. Default 3e-3.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double LearningRate { get; set; } = 3e-3;
 
     /// <summary>Padded tokens per fine-tuning mini-batch (one optimizer step each). Default 2048.</summary>
+    [Range(1, int.MaxValue)]
     public int BatchTokens { get; set; } = 2048;
 
     /// <summary>Only trajectories with at least this reward are kept (filtered fine-tuning); null keeps all. Default null.</summary>
@@ -283,14 +287,25 @@ public sealed class WarmStartOptions
 }
 
 /// <summary>One curriculum stage: the tasks whose id matches <see cref="TaskPattern"/>, until the success rate reaches <see cref="AdvanceAt"/>.</summary>
-public sealed class CurriculumStage
+public sealed class CurriculumStage : IValidatableObject
 {
     /// <summary>A regular expression on task ids (for example <c>-L1$</c>). Default: every task.</summary>
     public string TaskPattern { get; set; } = "";
 
     /// <summary>Move to the next stage once the success rate over the last <see cref="Window"/> episodes reaches this; null: the last stage.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double? AdvanceAt { get; set; }
 
     /// <summary>Episodes the success rate is measured over. Default 64.</summary>
+    [Range(1, int.MaxValue)]
     public int Window { get; set; } = 64;
+
+    /// <inheritdoc />
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        string? error = null;
+        try { _ = new System.Text.RegularExpressions.Regex(TaskPattern); }
+        catch (ArgumentException x) { error = x.Message; }
+        if (error is not null) yield return new ValidationResult($"not a regular expression: {error}", [nameof(TaskPattern)]);
+    }
 }

@@ -41,9 +41,9 @@ public sealed class LoraOptionsTests
         var e = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""
             { "lora": { "rank": 0, "alpha": -1, "dropout": 1, "targets": ["q_proj", "qproj", "lm_head", "q_proj"] } }
             """), "s.json"));
-        Assert.Contains("s.json: $.trainer.lora.rank: must be ≥ 1 (got 0)", e.Message);
-        Assert.Contains("s.json: $.trainer.lora.alpha: must be > 0 (got -1)", e.Message);
-        Assert.Contains("s.json: $.trainer.lora.dropout: must be in [0, 1) (got 1)", e.Message);
+        Assert.Contains("s.json: $.trainer.lora.rank: must be at least 1 (got 0)", e.Message);
+        Assert.Contains("s.json: $.trainer.lora.alpha: must be greater than 0 (got -1)", e.Message);
+        Assert.Contains("s.json: $.trainer.lora.dropout: must be at least 0 and less than 1 (got 1)", e.Message);
         Assert.Contains("s.json: $.trainer.lora.targets[1]: unknown projection 'qproj'. Did you mean 'q_proj'?", e.Message);
         Assert.Contains("s.json: $.trainer.lora.targets[2]: unknown projection 'lm_head'. Known: q_proj, k_proj", e.Message);
         Assert.Contains("s.json: $.trainer.lora.targets[3]: 'q_proj' is listed twice", e.Message);

@@ -127,7 +127,7 @@ public sealed class PeftAdapterTests : IDisposable
     [Theory]
     [InlineData("\"peft_type\": \"LORA\"", "\"peft_type\": \"IA3\"", "$.peft_type: expected \"LORA\"")]
     [InlineData("\"use_dora\": false", "\"use_dora\": true", "$.use_dora: only false is supported")]
-    [InlineData("\"r\": 4", "\"r\": 0", "$.r: must be ≥ 1 (got 0)")]
+    [InlineData("\"r\": 4", "\"r\": 0", "$.r: must be at least 1 (got 0)")]
     [InlineData("\"r\": 4", "\"r\": \"4\"", "$.r: expected a number, got \"4\"")]
     [InlineData("\"r\": 4", "\"r\": 4.5", "$.r: expected an integer, got 4.5")]
     [InlineData("\"bias\": \"none\"", "\"bias\": \"all\"", "$.bias: only \"none\" is supported")]

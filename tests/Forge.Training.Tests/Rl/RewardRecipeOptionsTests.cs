@@ -28,9 +28,9 @@ public sealed class RewardRecipeOptionsTests
             { "reward_schedule": { "start": "graded", "graded_after": { "success_rate": 1.5, "window": 0 } }, "dynamic_sampling": { "max_refills": 0 } }
             """), "s.json"));
         Assert.Contains("s.json: $.trainer.reward_schedule.graded_after: the schedule already starts graded", e.Message);
-        Assert.Contains("$.trainer.reward_schedule.graded_after.success_rate: must be in (0, 1] (got 1.5)", e.Message);
-        Assert.Contains("$.trainer.reward_schedule.graded_after.window: must be ≥ 1 (got 0)", e.Message);
-        Assert.Contains("$.trainer.dynamic_sampling.max_refills: must be ≥ 1 (got 0)", e.Message);
+        Assert.Contains("$.trainer.reward_schedule.graded_after.success_rate: must be greater than 0 and at most 1 (got 1.5)", e.Message);
+        Assert.Contains("$.trainer.reward_schedule.graded_after.window: must be at least 1 (got 0)", e.Message);
+        Assert.Contains("$.trainer.dynamic_sampling.max_refills: must be at least 1 (got 0)", e.Message);
     }
 
     [Fact]

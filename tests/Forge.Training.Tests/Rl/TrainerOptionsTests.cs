@@ -95,4 +95,61 @@ public sealed class TrainerOptionsTests
 
         Assert.StartsWith(expected, e.Message);
     }
+
+    [Fact]
+    public void FromJson_OutOfRange_TheDeclaredRangesNameFileAndPath()
+    {
+        var e = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""
+            { "temperature": 0, "clip_low": 1, "top_p": 1.5, "groups_per_update": 0, "learning_rate": -0.1,
+              "warm_start": { "epochs": 0 }, "curriculum": [ { "advance_at": 0, "window": 0 } ], "lora": { "rank": 0 } }
+            """), "s.json"));
+
+        foreach (var line in new[]
+        {
+            "s.json: $.trainer.temperature: must be greater than 0 (got 0)",
+            "s.json: $.trainer.clip_low: must be at least 0 and less than 1 (got 1)",
+            "s.json: $.trainer.top_p: must be greater than 0 and at most 1 (got 1.5)",
+            "s.json: $.trainer.groups_per_update: must be at least 1 (got 0)",
+            "s.json: $.trainer.learning_rate: must be greater than 0 (got -0.1)",
+            "s.json: $.trainer.warm_start.epochs: must be at least 1 (got 0)",
+            "s.json: $.trainer.curriculum[0].advance_at: must be greater than 0 and at most 1 (got 0)",
+            "s.json: $.trainer.curriculum[0].window: must be at least 1 (got 0)",
+            "s.json: $.trainer.lora.rank: must be at least 1 (got 0)",
+        })
+            Assert.Contains(line, e.Message.Split('\n').Select(l => l.TrimEnd('\r')));
+    }
+
+    [Fact]
+    public void Validate_AfterACommandLineOverride_ChecksTheSameDeclaredRanges()
+    {
+        var options = TrainerOptions.FromJson(Json("""{ "updates": 3, "warm_start": { "episodes": 8 } }"""), "s.json");
+        options.Updates = -1;
+        options.WarmStart!.BatchTokens = 0;
+        options.Curriculum.Add(new CurriculumStage { TaskPattern = "(" });
+
+        var problems = options.Validate();
+
+        Assert.Contains("$.trainer.updates: must be at least 0 (got -1)", problems);
+        Assert.Contains("$.trainer.warm_start.batch_tokens: must be at least 1 (got 0)", problems);
+        Assert.Contains(problems, p => p.StartsWith("$.trainer.curriculum[0].task_pattern: not a regular expression: ", StringComparison.Ordinal));
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Theory]
+    [InlineData(typeof(TrainerOptions))]
+    [InlineData(typeof(WarmStartOptions))]
+    [InlineData(typeof(CurriculumStage))]
+    [InlineData(typeof(GradedAfterOptions))]
+    [InlineData(typeof(DynamicSamplingOptions))]
+    [InlineData(typeof(Forge.Training.Lora.LoraOptions))]
+    public void Ranges_DeclaredOnEveryNumberASectionReads(Type section)
+    {
+        // Numbers whose every value is meaningful (a seed, a filter threshold) are the only ones without a declared range.
+        string[] unbounded = [nameof(TrainerOptions.Seed), nameof(WarmStartOptions.MinReward)];
+        var numbers = Forge.Core.Configuration.ConfigNames.Settable(section)
+            .Where(p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is var t && (t == typeof(int) || t == typeof(double)))
+            .Where(p => !unbounded.Contains(p.Name));
+
+        Assert.All(numbers, p => Assert.True(p.IsDefined(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), inherit: true), $"{section.Name}.{p.Name} declares no [Range]"));
+    }
 }

@@ -62,10 +62,21 @@ public sealed class SupportDeskEnvironment : ToolEnvironment<SupportTask>
         return ValueTask.FromResult(leaves ? Turn.End(Message.User(text)) : Turn.Continue(Message.User(text)));
     }
 
-    protected override Rubric Rubric => new Rubric<SupportTask>()
-        .Add("resolved", 1.0, c => Resolution.IsResolved(c.Task, Ticket, c.Conversation) ? 1 : 0)
-        .Add("refund_policy", 0.3, _ => Ticket.RefundAttempts.Any(a => a.Violation is not null) ? 0 : 1)
-        .Add("privacy", 0.3, c => Compliance.LeakedData(c.Conversation, Ticket.Customer).Count == 0 ? 1 : 0)
-        .Add("tone", 0.2, c => Compliance.Tone(c.Conversation))
-        .Add(new TokenBudget(maxTokens: 400, weight: 0.1));
+    /// <summary>
+    /// Resolution and compliance by rule; with a judge model configured (a scenario's <c>"judge"</c> section; off by
+    /// default) also <c>politeness</c>, the judge's verdict on how the agent spoke to the customer (<see cref="Politeness"/>).
+    /// </summary>
+    protected override Rubric Rubric
+    {
+        get
+        {
+            var rubric = new Rubric<SupportTask>()
+                .Add("resolved", 1.0, c => Resolution.IsResolved(c.Task, Ticket, c.Conversation) ? 1 : 0)
+                .Add("refund_policy", 0.3, _ => Ticket.RefundAttempts.Any(a => a.Violation is not null) ? 0 : 1)
+                .Add("privacy", 0.3, c => Compliance.LeakedData(c.Conversation, Ticket.Customer).Count == 0 ? 1 : 0)
+                .Add("tone", 0.2, c => Compliance.Tone(c.Conversation))
+                .Add(new TokenBudget(maxTokens: 400, weight: 0.1));
+            return Judge is { } judge ? rubric.Add(Politeness.Judge(judge)) : rubric;
+        }
+    }
 }

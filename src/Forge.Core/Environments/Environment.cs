@@ -22,6 +22,12 @@ public abstract class Environment<TTask> : IEnvironment where TTask : class, IEn
     /// <summary>The current episode's task.</summary>
     protected TTask Task => _task ?? throw new InvalidOperationException($"{GetType().Name}: call ResetAsync before stepping.");
 
+    /// <summary>
+    /// The judge model the run configured (<see cref="EpisodeContext.Judge"/>), for rubrics with optional LLM-judged functions
+    /// (<see cref="Rewards.LlmJudge{TTask}"/>); null before the first reset and when the run configured none.
+    /// </summary>
+    protected Rewards.JudgeEndpoint? Judge => _context?.Judge;
+
     /// <summary>The whole conversation so far.</summary>
     protected IReadOnlyList<Message> Conversation => _conversation;
 

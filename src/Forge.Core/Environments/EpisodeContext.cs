@@ -37,6 +37,9 @@ public sealed class EpisodeContext
     /// <summary>The episode's sandbox, for environments that declare they need one; null otherwise.</summary>
     public ISandbox? Sandbox { get; init; }
 
+    /// <summary>The judge model LLM-judged rewards ask (a scenario's <c>"judge"</c> section), shared by the run's episodes; null when none is configured.</summary>
+    public Rewards.JudgeEndpoint? Judge { get; init; }
+
     /// <summary>Creates a context; <see cref="Random"/> is seeded from <paramref name="seed"/>.</summary>
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
     public EpisodeContext(string episodeId, int seed)

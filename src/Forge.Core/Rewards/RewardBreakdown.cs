@@ -8,6 +8,9 @@ public sealed record RewardBreakdown(IReadOnlyDictionary<string, double> Scores,
 {
     /// <summary>What functions recorded beside their scores (an LLM judge's raw reply or error), by function name; null when none did.</summary>
     public IReadOnlyDictionary<string, string>? Notes { get; init; }
+
+    /// <summary>The verdicts of LLM judges (<see cref="Rewards.LlmJudge{TTask}"/>), by function name, for replay to score from again; null when no judge answered.</summary>
+    public IReadOnlyDictionary<string, Rewards.Judgement>? Judgements { get; init; }
 }
 
 /// <summary>How the rubric turns scores into the episode's reward.</summary>

@@ -15,6 +15,9 @@ public record RewardContext(IEnvironmentTask Task, IReadOnlyList<Message> Conver
     /// </summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, string> Notes { get; init; } = new(StringComparer.Ordinal);
 
+    /// <summary>The verdicts LLM judges gave, by function name; the rubric copies them into <see cref="RewardBreakdown.Judgements"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, Rewards.Judgement> Judgements { get; init; } = new(StringComparer.Ordinal);
+
     /// <summary>The content of the last assistant message that made no tool call: the agent's final answer, if it gave one.</summary>
     public string? FinalAnswer => Conversation.LastOrDefault(m => m.Role == Role.Assistant && m.ToolCalls.Count == 0)?.Content;
 
@@ -77,6 +80,6 @@ public sealed record RewardContext<TTask> : RewardContext where TTask : IEnviron
         if (context is RewardContext<TTask> typed) return typed;
         if (context.Task is not TTask task)
             throw new RewardException($"A reward for {typeof(TTask).Name} tasks was given a {context.Task?.GetType().Name ?? "null"} task.");
-        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason, Notes = context.Notes };
+        return new RewardContext<TTask>(task, context.Conversation) { TruncationReason = context.TruncationReason, Notes = context.Notes, Judgements = context.Judgements };
     }
 }

@@ -61,7 +61,11 @@ public class Rubric
         }
         var success = _functions.Count > 0 && scores[_functions[0].Name] >= _functions[0].MaxScore - 1e-9;
         if (mode == RewardMode.Binary) total = success ? 1 : 0;
-        return new RewardBreakdown(scores, total, success) { Notes = context.Notes.IsEmpty ? null : new Dictionary<string, string>(context.Notes, StringComparer.Ordinal) };
+        return new RewardBreakdown(scores, total, success)
+        {
+            Notes = context.Notes.IsEmpty ? null : new Dictionary<string, string>(context.Notes, StringComparer.Ordinal),
+            Judgements = context.Judgements.IsEmpty ? null : new Dictionary<string, Rewards.Judgement>(context.Judgements, StringComparer.Ordinal),
+        };
     }
 }
 

@@ -37,6 +37,9 @@ public sealed record Provenance
     /// <summary>The agent that acted.</summary>
     public AgentProvenance? Agent { get; init; }
 
+    /// <summary>The judge model the episode's rewards could ask (a scenario's <c>"judge"</c> section); null when none was configured.</summary>
+    public JudgeProvenance? Judge { get; init; }
+
     /// <summary>The cluster worker that ran the episode (its silo address); null when it ran in the driver's own process.</summary>
     public string? Worker { get; init; }
 
@@ -102,4 +105,21 @@ public sealed record AgentProvenance
 
     /// <summary>Anything else worth seeing (a noisy agent's error rate), in words.</summary>
     public string? Details { get; init; }
+}
+
+/// <summary>The judge model an episode's LLM-judged rewards asked, described without secrets: never an API key.</summary>
+[MessagePackObject(true)]
+public sealed record JudgeProvenance
+{
+    /// <summary>The judge model's id.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>How its verdicts were read.</summary>
+    public Rewards.JudgeMode Mode { get; init; }
+
+    /// <summary>The OpenAI-compatible base URL the host connected to (no credentials, no query); null for a judge supplied in code.</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>The environment variable that held the endpoint's API key (its name only).</summary>
+    public string? ApiKeyEnv { get; init; }
 }

@@ -32,7 +32,8 @@ public static class EpisodeRerun
         ArgumentNullException.ThrowIfNull(setup);
         var runner = new EpisodeRunner(sandboxes, time ?? TimeProvider.System, logger ?? NullLogger.Instance, $"rerun-{recorded.RunId}");
         var actions = Actions(recorded, recorded.Steps.Count, $"rerun({recorded.AgentId})");
-        var outcome = await runner.RunEpisodeAsync(setup.Request(recorded), setup.CreateEnvironment, ownsEnvironment: true, actions, cancellationToken).ConfigureAwait(false);
+        var request = setup.Request(recorded);
+        var outcome = await runner.RunEpisodeAsync(request, setup.CreateEnvironment, ownsEnvironment: true, actions, cancellationToken).ConfigureAwait(false);
         var rerun = outcome.Trajectory;
 
         var notes = new List<string>();
@@ -46,7 +47,10 @@ public static class EpisodeRerun
         var divergence = TrajectoryDiff.FirstDifference(expected, rerun);
         if (divergence is null && recorded.Error is { Boundary: not (ErrorBoundary.Agent or ErrorBoundary.Host) } error)
             notes.Add($"the {error.Boundary.ToString().ToLowerInvariant()} failed again as recorded ({error.Type}: {error.Message})");
+        if (request.Judge is { Replayed: > 0 and var replayed })
+            notes.Add($"{replayed} judge verdict{(replayed == 1 ? " was" : "s were")} scored again from the recording, without a judge call");
         var changes = setup.Changes.ToList();
+        if (request.Judge is { } judge) changes.AddRange(judge.Changes);
         if (recorded.Provenance?.Sandbox is { ImageId: { } then } && rerun.Provenance?.Sandbox is { ImageId: { } now } && then != now)
             changes.Add($"the sandbox image {rerun.Provenance.Sandbox.Image} is now {now}; the episode ran in {then}");
         return new RerunReport(recorded.EpisodeId, divergence?.Step ?? recorded.Steps.Count, divergence, changes, notes, rerun);

@@ -30,9 +30,12 @@ public sealed record LogRerunReport(int Episodes, IReadOnlyList<string> Reproduc
 /// </summary>
 public static class LogRerun
 {
-    /// <summary>Re-executes <paramref name="trajectories"/> (only <paramref name="environmentId"/>'s when given), one after another, in order.</summary>
+    /// <summary>
+    /// Re-executes <paramref name="trajectories"/> (only <paramref name="environmentId"/>'s when given), one after another, in
+    /// order; judged episodes score from their recorded verdicts, and <paramref name="connectJudge"/> (see <see cref="ReplaySetup.Resolve"/>) answers the rest.
+    /// </summary>
     public static async Task<LogRerunReport> RunAsync(IEnumerable<Trajectory> trajectories, EnvironmentRegistry registry, ReplaySandboxes sandboxes,
-        string? environmentId = null, CancellationToken cancellationToken = default)
+        string? environmentId = null, CancellationToken cancellationToken = default, Func<JudgeProvenance, Forge.Core.Rewards.JudgeEndpoint>? connectJudge = null)
     {
         ArgumentNullException.ThrowIfNull(trajectories);
         ArgumentNullException.ThrowIfNull(registry);
@@ -46,7 +49,7 @@ public static class LogRerun
             episodes++;
             try
             {
-                var setup = ReplaySetup.Resolve(recorded, registry);
+                var setup = ReplaySetup.Resolve(recorded, registry, connectJudge: connectJudge);
                 var report = await EpisodeRerun.RunAsync(recorded, setup, sandboxes.For(setup), cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (report.Rerun.Error is { Boundary: ErrorBoundary.Sandbox } sandboxError && recorded.Error?.Boundary != ErrorBoundary.Sandbox)
                     skipped.Add(new NotRerunnable(recorded.EpisodeId, recorded.EnvironmentId, $"its sandbox failed: {sandboxError.Message}"));

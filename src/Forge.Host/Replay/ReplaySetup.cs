@@ -1,5 +1,6 @@
 using System.Reflection;
 using Forge.Core;
+using Forge.Core.Rewards;
 using Forge.Host.Fingerprints;
 using Forge.Host.Registry;
 
@@ -30,6 +31,13 @@ public sealed record ReplaySetup
     /// <summary>The sandbox to rebuild, for environments that need one: the recorded backend and image (the local backend when none was recorded); null otherwise.</summary>
     public SandboxOptions? Sandbox { get; init; }
 
+    /// <summary>
+    /// The judge model for episodes recorded with one (<see cref="Provenance.Judge"/>): the connection the caller made from the
+    /// recorded judge, else one that answers only from the recording. Each rerun asks it through a view replaying that
+    /// episode's recorded verdicts, so the judge is called only for questions the recording didn't ask. Null when none was recorded.
+    /// </summary>
+    public JudgeEndpoint? Judge { get; init; }
+
     /// <summary>What changed since the episode was recorded (environment version or build, the task), in words; a rerun says these first.</summary>
     public IReadOnlyList<string> Changes { get; init; } = [];
 
@@ -44,9 +52,11 @@ public sealed record ReplaySetup
 
     /// <summary>
     /// Resolves <paramref name="recorded"/> against <paramref name="registry"/>. <paramref name="taskSeed"/> overrides the
-    /// generator seed (needed only for generated tasks recorded before provenance was kept). Throws <see cref="ReplayException"/> saying why it can't be re-executed.
+    /// generator seed (needed only for generated tasks recorded before provenance was kept). <paramref name="connectJudge"/>
+    /// connects to the recorded judge model, for questions the recording didn't ask (fork branches); without it only recorded
+    /// verdicts can be given. Throws <see cref="ReplayException"/> saying why it can't be re-executed.
     /// </summary>
-    public static ReplaySetup Resolve(Trajectory recorded, EnvironmentRegistry registry, int? taskSeed = null)
+    public static ReplaySetup Resolve(Trajectory recorded, EnvironmentRegistry registry, int? taskSeed = null, Func<JudgeProvenance, JudgeEndpoint>? connectJudge = null)
     {
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(registry);
@@ -72,11 +82,12 @@ public sealed record ReplaySetup
             Limits = provenance?.Limits ?? environment.Limits,
             RewardMode = recorded.RewardMode ?? environment.RewardMode,
             Sandbox = sandbox,
+            Judge = provenance?.Judge is { } judged ? connectJudge?.Invoke(judged) ?? JudgeEndpoint.RecordingOnly(judged) : null,
             Changes = Compare(recorded, environment, taskProvenance),
         };
     }
 
-    /// <summary>The request that replays <paramref name="recorded"/>'s episode: same id, seed and group, the recorded limits and reward mode.</summary>
+    /// <summary>The request that replays <paramref name="recorded"/>'s episode: same id, seed and group, the recorded limits and reward mode, its recorded judge verdicts.</summary>
     internal EpisodeRequest Request(Trajectory recorded) =>
         new(recorded.EpisodeId, Environment.Id, Task, recorded.Seed, recorded.GroupId)
         {
@@ -85,6 +96,7 @@ public sealed record ReplaySetup
             TaskProvenance = TaskProvenance,
             ParentEpisodeId = recorded.ParentEpisodeId,
             ForkStep = recorded.ForkStep,
+            Judge = Judge?.Replaying(recorded.Breakdown?.Judgements),
         };
 
     private static List<string> Compare(Trajectory recorded, RegisteredEnvironment environment, TaskProvenance task)

@@ -30,4 +30,7 @@ public sealed record EpisodeRequest(string EpisodeId, string EnvironmentId, IEnv
 
     /// <summary>Where the task came from (recorded in the trajectory's provenance); null when the caller doesn't know.</summary>
     public TaskProvenance? TaskProvenance { get; init; }
+
+    /// <summary>The judge model the episode's LLM-judged rewards ask (<see cref="EpisodeContext.Judge"/>); null when none is configured.</summary>
+    public Forge.Core.Rewards.JudgeEndpoint? Judge { get; init; }
 }

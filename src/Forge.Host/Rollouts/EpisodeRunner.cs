@@ -42,6 +42,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                 Task = request.TaskProvenance,
                 Limits = request.Limits,
                 Agent = actions.Provenance,
+                Judge = request.Judge?.Provenance,
             },
         };
         var limits = request.Limits;
@@ -73,6 +74,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                 Logger = logger,
                 RewardMode = request.RewardMode,
                 Sandbox = episode.Sandbox,
+                Judge = request.Judge,
             };
             episode.Boundary = ErrorBoundary.Environment;
             var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);

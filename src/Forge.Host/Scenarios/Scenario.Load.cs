@@ -46,6 +46,7 @@ public sealed partial record Scenario
             Sandbox = file.Sandbox is { ValueKind: not JsonValueKind.Null } s ? s : null,
             Trainer = file.Trainer is { ValueKind: not JsonValueKind.Null } t ? t : null,
             Cluster = file.Cluster is { ValueKind: not JsonValueKind.Null } c ? c : null,
+            Judge = file.Judge,
             Output = file.Output ?? System.IO.Path.Combine("runs", file.Name!),
         };
     }

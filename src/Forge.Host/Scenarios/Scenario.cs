@@ -62,6 +62,12 @@ public sealed partial record Scenario
     /// <summary>The raw <c>"cluster"</c> section (read by Forge.Cluster): run the episodes on cluster workers.</summary>
     public JsonElement? Cluster { get; init; }
 
+    /// <summary>
+    /// The <c>"judge"</c> section: the OpenAI-compatible endpoint and model that LLM-judged rewards ask (an environment's
+    /// optional judge, like support/desk's politeness judge, is on only when the scenario has one); null when absent.
+    /// </summary>
+    public Forge.Core.Rewards.LlmJudgeOptions? Judge { get; init; }
+
     /// <summary>Where the run writes its trajectories, relative to the current directory unless absolute. Default <c>runs/NAME</c>.</summary>
     public required string Output { get; init; }
 }

@@ -49,6 +49,9 @@ internal sealed class ScenarioFile : IValidatableObject
     /// <summary>Read by Forge.Cluster (the cluster's options): run the episodes on cluster workers.</summary>
     public JsonElement? Cluster { get; set; }
 
+    /// <summary>The judge model LLM-judged rewards ask.</summary>
+    public Forge.Core.Rewards.LlmJudgeOptions? Judge { get; set; }
+
     [MinLength(1)]
     public string? Output { get; set; }
 
@@ -58,6 +61,8 @@ internal sealed class ScenarioFile : IValidatableObject
             yield return new ValidationResult($"must be a multiple of group_size ({GroupSize}), got {episodes}", [nameof(EpisodesPerTask)]);
         if (Trainer is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null } trainer)
             yield return new ValidationResult($"expected an object, got {Forge.Core.Configuration.ConfigReader.Describe(trainer)}", [nameof(Trainer)]);
+        if (Judge is { Endpoint: null })
+            yield return new ValidationResult("needs \"endpoint\": the base URL of the judge's OpenAI-compatible API, like http://127.0.0.1:8000/v1", [nameof(Judge)]);
         if (Cluster is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null } cluster)
             yield return new ValidationResult($"expected an object, got {Forge.Core.Configuration.ConfigReader.Describe(cluster)}", [nameof(Cluster)]);
     }

@@ -44,7 +44,7 @@ public sealed class LlmJudgeTests
         new(new T("t"), [Message.System("be kind"), Message.User("My order is late."), Message.Assistant(answer)]);
 
     private static LlmJudge<T> Judge(IChatClient client, int scaleMax = 1, int concurrency = 4, int retries = 2) =>
-        new("tone", 0.2, client, _ => "Is the assistant polite?", new LlmJudgeOptions { Model = "judge-1", ScaleMax = scaleMax, MaxConcurrency = concurrency, Retries = retries, RetryDelay = TimeSpan.Zero });
+        new("tone", 0.2, client, _ => "Is the assistant polite?", new LlmJudgeOptions { Model = "judge-1", MaxConcurrency = concurrency, Retries = retries, RetryDelay = TimeSpan.Zero }, scaleMax);
 
     [Theory]
     [InlineData("The reply is courteous.\nPASS", 1, 1.0)]
@@ -104,7 +104,7 @@ public sealed class LlmJudgeTests
         await judge.Score(Episode("Sorry, again."));
 
         Assert.Equal(2, client.Requests);
-        Assert.Equal(2, judge.Requests);
+        Assert.Equal(2, judge.Endpoint.Requests);
     }
 
     [Fact]
@@ -152,7 +152,21 @@ public sealed class LlmJudgeTests
     }
 
     [Fact]
-    public void Constructor_InvalidOptions_SaysWhich() =>
-        Assert.Contains("model: is required", Assert.Throws<ArgumentException>(() =>
-            new LlmJudge<T>("tone", 1, new ScriptedJudge(_ => ""), _ => "", new LlmJudgeOptions { ScaleMax = 0 })).Message);
+    public void Constructor_InvalidOptions_SaysWhich()
+    {
+        var message = Assert.Throws<ArgumentException>(() =>
+            new LlmJudge<T>("tone", 1, new ScriptedJudge(_ => ""), _ => "", new LlmJudgeOptions { MaxConcurrency = 0, Endpoint = "ftp://judge" })).Message;
+
+        Assert.Contains("model: is required", message);
+        Assert.Contains("max_concurrency: must be between 1 and 256 (got 0)", message);
+        Assert.Contains("endpoint: must be an absolute http or https URL", message);
+    }
+
+    [Fact]
+    public void Constructor_LogprobsScaleAboveNine_Refused()
+    {
+        var endpoint = new JudgeEndpoint(new ChatClientJudgeModel(new ScriptedJudge(_ => "")), new LlmJudgeOptions { Model = "m", Mode = JudgeMode.Logprobs });
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LlmJudge<T>("tone", 1, endpoint, _ => "", scaleMax: 10));
+    }
 }

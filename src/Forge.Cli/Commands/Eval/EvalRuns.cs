@@ -41,7 +41,7 @@ internal static class EvalRuns
         else
         {
             await using var recorder = new TrajectoryRecorder(output);
-            var requests = scenario.ExpandRequests(registry);
+            var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));
             if (scenario.Agent.Type == "agent-program")
                 await AgentProgramRun.ServeAndRunAsync(scenario, registry, requests, [recorder, episodes], say: null, cancellationToken);
             else

@@ -67,9 +67,11 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var registry = EnvironmentRegistry.LoadDefault();
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
-        var requests = scenario.ExpandRequests(registry);
-        var agent = AgentFactory.Create(scenario, registry);
         var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
+        if (clusterOptions is not null && scenario.Judge is not null)
+            throw new ArgumentException($"{scenario.Path}: $.judge: a judge is not yet available to cluster workers; run the scenario without --cluster.");
+        var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));
+        var agent = AgentFactory.Create(scenario, registry);
         // Before anything is written: a backend that can't run here stops the run. On a cluster, the workers make the sandboxes.
         await using var sandboxes = clusterOptions is null ? scenario.CreateSandboxes(registry) : null;
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);

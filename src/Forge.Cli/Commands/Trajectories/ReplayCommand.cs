@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Forge.Cli.Commands.Run;
 using Forge.Core;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
@@ -108,7 +109,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         var registry = Registry(settings);
         try
         {
-            var setup = ReplaySetup.Resolve(trajectory, registry, settings.TaskSeed);
+            var setup = ReplaySetup.Resolve(trajectory, registry, settings.TaskSeed, ScenarioJudge.ForReplay());
             await using var sandboxes = new ReplaySandboxes(settings.Sandbox);
             return settings.Rerun
                 ? await ReplayRerun.RunAsync(trajectory, setup, sandboxes, console, cancellationToken)

@@ -13,7 +13,7 @@ internal static class ReplayRerunAll
     public static async Task<int> RunAsync(TrajectoryFile file, ReplayCommand.Settings settings, EnvironmentRegistry registry, IAnsiConsole console, TextWriter stdout, CancellationToken cancellationToken)
     {
         await using var sandboxes = new ReplaySandboxes(settings.Sandbox);
-        var report = await LogRerun.RunAsync(file.Trajectories, registry, sandboxes, settings.Env, cancellationToken);
+        var report = await LogRerun.RunAsync(file.Trajectories, registry, sandboxes, settings.Env, cancellationToken, ScenarioJudge.ForReplay());
         if (settings.Json)
         {
             stdout.WriteLine(System.Text.Json.JsonSerializer.Serialize(new

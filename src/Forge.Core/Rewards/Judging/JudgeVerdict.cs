@@ -25,6 +25,31 @@ public static partial class JudgeVerdict
         return k is >= 0 && k <= scaleMax ? k / scaleMax : null;
     }
 
+    /// <summary>
+    /// The score in [0, 1] that a reply's first-token probabilities give (<see cref="JudgeMode.Logprobs"/>, as G-Eval weighs
+    /// them). On a pass/fail scale: P(yes) / (P(yes) + P(no)), where a token counts for "yes" when its text (trimmed, any case)
+    /// begins "yes" — "y", "Ye", " YES" — and likewise for "no". On a 0–N scale: the expected digit over the digits 0–N among
+    /// the alternatives, divided by N. Null when no alternative is a verdict.
+    /// </summary>
+    public static double? FromLogprobs(IReadOnlyList<JudgeLogprob>? alternatives, int scaleMax)
+    {
+        if (alternatives is null) return null;
+        double mass = 0, weighted = 0;
+        foreach (var (token, logprob) in alternatives)
+        {
+            var text = token.Trim().ToLowerInvariant();
+            if (text.Length == 0 || !double.IsFinite(logprob)) continue;
+            double? value = scaleMax == 1
+                ? "yes".StartsWith(text, StringComparison.Ordinal) ? 1 : "no".StartsWith(text, StringComparison.Ordinal) ? 0 : null
+                : text.Length == 1 && char.IsAsciiDigit(text[0]) && text[0] - '0' <= scaleMax ? text[0] - '0' : null;
+            if (value is not { } v) continue;
+            var p = Math.Exp(logprob);
+            mass += p;
+            weighted += p * v;
+        }
+        return mass > 0 ? weighted / mass / scaleMax : null;
+    }
+
     [GeneratedRegex(@"\b(PASS(?:ED)?|FAIL(?:ED)?)\b", RegexOptions.IgnoreCase)]
     private static partial Regex PassFail();
 

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Forge.Agents.ChatFormat;
+using Forge.Cli.Tests.Commands.Serve;
+using Forge.Host.Recording;
+using Forge.Training.Checkpoints;
+using Forge.Training.Model;
+using Forge.Training.Tokenization;
+using static TorchSharp.torch;
+
+namespace Forge.Cli.Tests.Commands.Run;
+
+/// <summary>
+/// The shipped judged scenario end to end: <c>forge run</c> with support/desk's politeness judge asking a <c>forge serve</c>
+/// process on 127.0.0.1 (through the OpenAI client, logprobs mode), then the log re-executed with that server stopped.
+/// </summary>
+public sealed class JudgedRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("forge-judged-run-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Run_JudgeOnForgeServe_ThenRerunAllWithTheServerStopped_SameRewardsNoJudgeCall()
+    {
+        var checkpoint = JudgeCheckpoint(Path.Combine(_dir, "judge"));   // served as model "judge"
+        var port = ServeCommandTests.FreePort();
+        var scenario = ShippedScenarioOn(port);
+        (int ExitCode, string Stdout, string Stderr) run = (-1, "", "forge serve never became ready");
+
+        var serve = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            for (var i = 0; i < 600; i++)
+            {
+                try
+                {
+                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
+                    {
+                        run = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+                        break;
+                    }
+                }
+                catch (HttpRequestException) { }
+                await Task.Delay(100);
+            }
+            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+        });
+
+        Assert.True(serve.ExitCode == 0, serve.Stderr);
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        using var summary = JsonDocument.Parse(run.Stdout);
+        var log = summary.RootElement.GetProperty("trajectories").GetString()!;
+        var recorded = TrajectoryReader.Read(log).Trajectories;
+        Assert.Equal(8, recorded.Count);
+        foreach (var t in recorded)
+        {
+            // The judge checkpoint puts P(y) = 3·P(n) on its first token, whatever it reads: P(yes) / (P(yes) + P(no)) = 0.75.
+            Assert.Equal(0.75, t.Breakdown!.Scores["politeness"], 4);
+            var judgement = t.Breakdown.Judgements!["politeness"];
+            Assert.Equal(("judge", Forge.Core.Rewards.JudgeMode.Logprobs), (judgement.Model, judgement.Mode));
+            Assert.Equal(["y", "n"], judgement.FirstTokenLogprobs!.Take(2).Select(l => l.Token));
+            Assert.Equal($"http://127.0.0.1:{port}/v1", t.Provenance!.Judge!.Endpoint);
+        }
+
+        // The server is gone: every verdict must come from the recording.
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "replay", log, "--rerun-all", "--json");
+        Assert.True(code == 0, stderr + stdout);
+        using var rerun = JsonDocument.Parse(stdout);
+        Assert.Equal(8, rerun.RootElement.GetProperty("reproduced").GetArrayLength());
+        var one = await ForgeProcess.RunAsync(_dir, "replay", log, "--episode", recorded[0].EpisodeId, "--rerun");
+        Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
+        Assert.Contains("1 judge verdict was scored again from the recording, without a judge call", one.Stdout);
+    }
+
+    /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>
+    private string ShippedScenarioOn(int port)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "support-desk-judged.json")),
+            documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!;
+        json["judge"]!["endpoint"] = $"http://127.0.0.1:{port}/v1";
+        json["output"] = Path.Combine(_dir, "out");
+        var path = Path.Combine(_dir, "support-desk-judged.json");
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+
+    /// <summary>
+    /// A Forge checkpoint (byte tokenizer, Forge's chat format) whose next token depends only on the current one, as
+    /// <c>TestModels.ScriptedCheckpoint</c> builds it: after the assistant header its logits put "y" ln 3 above "n" (and
+    /// both far above every other token), then it spells "yes" or "no" and ends the turn.
+    /// </summary>
+    private static string JudgeCheckpoint(string directory)
+    {
+        var tokenizer = new ByteTokenizer(ChatMarkers.All);
+        var v = tokenizer.VocabSize;
+        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = 4096, TieEmbeddings = false, NormEps = 1e-12 };
+        using var model = new CausalTransformer(config, seed: 1);
+        int Id(string text) => tokenizer.Encode(text)[0];
+        var end = Id(ChatMarkers.EndOfTurn);
+        // The final norm scales a one-hot state to √d (its epsilon made negligible), so a head weight w gives the logit w·√d.
+        var scale = (float)Math.Sqrt(config.DModel);
+        var chain = new List<(string From, string To, float Logit)>
+        {
+            (ChatMarkers.Assistant, "y", 49f), (ChatMarkers.Assistant, "n", 49f - (float)Math.Log(3)),
+            ("y", "e", 49f), ("e", "s", 49f), ("n", "o", 49f),
+        };
+        using (no_grad())
+        {
+            foreach (var (name, p) in model.named_parameters())
+            {
+                p.zero_();
+                if (name == "embedding.weight")
+                    for (var t = 0; t < v; t++) p[t, t] = 1f;
+                else if (name.EndsWith("Norm.weight", StringComparison.Ordinal) || name == "norm.weight")
+                    p.fill_(1f);
+                else if (name == "head.weight")
+                {
+                    for (var t = 0; t < v; t++) p[end, t] = 3f;
+                    foreach (var (from, to, logit) in chain)
+                    {
+                        p[end, Id(from)] = 0f;
+                        p[Id(to), Id(from)] = logit / scale;
+                    }
+                }
+            }
+        }
+        Checkpoint.Save(directory, model, tokenizer, new TrainingProgress(1, 1, 1));
+        return directory;
+    }
+}

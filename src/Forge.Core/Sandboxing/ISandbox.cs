@@ -60,6 +60,13 @@ public sealed record ExecRequest(IReadOnlyList<string> Command)
 
     /// <summary>Most bytes kept of stdout and of stderr each; past it the command is stopped and the result says so. Default 1 MiB.</summary>
     public int OutputLimitBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// Host folders (absolute paths) the command may read, seen read-only at the same path inside; the rest of the host stays
+    /// invisible. For programs the sandbox has no copy of (an MCP server's package). The local backend binds them per
+    /// command; backends that can't (Docker: the container already runs) refuse a request with any. Default none.
+    /// </summary>
+    public IReadOnlyList<string> ReadOnlyPaths { get; init; } = [];
 }
 
 /// <summary>A Python snippet to run in a sandbox (see <see cref="ISandbox.RunPythonAsync"/>).</summary>

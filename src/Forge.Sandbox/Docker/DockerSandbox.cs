@@ -52,6 +52,7 @@ internal sealed partial class DockerSandbox : ISandbox
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Command.Count == 0) throw new ArgumentException("ExecRequest.Command is empty: name a program to run", nameof(request));
+        RefuseHostPaths(request);
         ThrowIfDisposed();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         try
@@ -148,6 +149,7 @@ internal sealed partial class DockerSandbox : ISandbox
     public async Task<ISandboxProcess> StartAsync(ExecRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RefuseHostPaths(request);
         ThrowIfDisposed();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
@@ -207,5 +209,12 @@ internal sealed partial class DockerSandbox : ISandbox
         await _release(this).ConfigureAwait(false);
         await _python.DisposeAsync().ConfigureAwait(false);
         await _session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A container's mounts are fixed when it starts: host folders can't be added for one command.</summary>
+    private static void RefuseHostPaths(ExecRequest request)
+    {
+        if (request.ReadOnlyPaths.Count > 0)
+            throw new NotSupportedException($"The docker sandbox can't show host folders to one command ({string.Join(", ", request.ReadOnlyPaths)}); put the program in the image, or use the local backend.");
     }
 }

@@ -25,7 +25,7 @@ internal sealed record SandboxPaths(string Root)
 /// Builds the command line that runs a request inside the local sandbox:
 /// <c>[join cgroup] [setpriv → nobody] bwrap … prlimit … -- COMMAND</c>. The bubblewrap part gives new user, pid,
 /// network, mount, ipc and uts namespaces; a root that is an empty read-only tmpfs with the host's <c>/usr</c> and a
-/// few <c>/etc</c> entries bound read-only; the workspace and a private <c>/tmp</c> writable; a fresh <c>/proc</c> and
+/// few <c>/etc</c> entries bound read-only (and the folders a request names, <see cref="ExecRequest.ReadOnlyPaths"/>); the workspace and a private <c>/tmp</c> writable; a fresh <c>/proc</c> and
 /// minimal <c>/dev</c>; an environment cleared to PATH, HOME, TMPDIR and LANG.
 /// </summary>
 internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions options)
@@ -47,9 +47,14 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
     /// <summary>The uid that owns files the sandbox must write, or null when it is the current user.</summary>
     public int? SandboxOwner => DropToNobody ? NobodyId : null;
 
-    public ProcessStartInfo Build(SandboxPaths paths, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, Cgroup? cgroup)
+    public ProcessStartInfo Build(SandboxPaths paths, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, Cgroup? cgroup,
+        IReadOnlyList<string>? readOnlyPaths = null)
     {
         if (command.Count == 0) throw new ArgumentException("The command is empty: name a program to run.", nameof(command));
+        readOnlyPaths ??= [];
+        foreach (var path in readOnlyPaths)
+            if (!Path.IsPathFullyQualified(path) || !Directory.Exists(path))
+                throw new ArgumentException($"A read-only path must be an existing host folder given as an absolute path (got '{path}').", nameof(readOnlyPaths));
         var args = new List<string>();
         if (cgroup is not null)
         {
@@ -69,7 +74,7 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
 
         if (mode == LaunchMode.Unisolated) args.Add(tools.Setsid ?? "setsid");
         if (DropToNobody) args.AddRange([tools.Setpriv!, $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--no-new-privs"]);
-        if (mode != LaunchMode.Unisolated) args.AddRange(BubblewrapArguments(paths, env));
+        if (mode != LaunchMode.Unisolated) args.AddRange(BubblewrapArguments(paths, env, readOnlyPaths));
         args.AddRange([tools.Prlimit!, $"--as={(long)options.MemoryMb << 20}", $"--cpu={options.CpuSeconds}:{options.CpuSeconds + 1}",
             $"--fsize={(long)options.MaxFileSizeMb << 20}", $"--nproc={options.MaxProcesses}", "--core=0", "--"]);
         args.AddRange(command);
@@ -91,7 +96,7 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         return info;
     }
 
-    private IEnumerable<string> BubblewrapArguments(SandboxPaths paths, Dictionary<string, string> env)
+    private IEnumerable<string> BubblewrapArguments(SandboxPaths paths, Dictionary<string, string> env, IReadOnlyList<string> readOnlyPaths)
     {
         var args = new List<string>
         {
@@ -112,6 +117,7 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
             var host = "/etc/" + entry;
             if (File.Exists(host) || Directory.Exists(host)) args.AddRange(["--ro-bind", host, host]);
         }
+        foreach (var path in readOnlyPaths) args.AddRange(["--ro-bind", path, path]);
         args.AddRange([
             "--dev", "/dev", "--proc", "/proc",
             "--bind", paths.Workspace, WorkspaceMount,

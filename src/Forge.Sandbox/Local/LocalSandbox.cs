@@ -156,7 +156,7 @@ internal sealed class LocalSandbox : ISandbox
 
     private async Task<Process> StartProcessAsync(ExecRequest request)
     {
-        var info = _launcher.Build(_paths, request.Command, request.Environment, _cgroup);
+        var info = _launcher.Build(_paths, request.Command, request.Environment, _cgroup, request.ReadOnlyPaths);
         Process process;
         try
         {

@@ -48,15 +48,7 @@ public sealed class NotesEnvironment : ToolEnvironment<NoteTask>
         _workspace = null;
     }
 
-    private static string? FindServer()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var script = Path.Combine(dir.FullName, "tests", "TestData", "node", "node_modules", "@modelcontextprotocol", "server-filesystem", "dist", "index.js");
-            if (File.Exists(script)) return script;
-        }
-        return null;
-    }
+    private static string? FindServer() => NodeServers.Script("server-filesystem");
 }
 
 /// <summary>Reads the note named in the prompt with the server's <c>read_text_file</c>, then replies with what it said.</summary>

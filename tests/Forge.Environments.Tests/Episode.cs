@@ -14,9 +14,9 @@ internal sealed record EpisodeOutcome(IReadOnlyList<Message> Conversation, StepR
 internal static class Episode
 {
     public static async Task<EpisodeOutcome> PlayAsync(IEnvironment environment, IAgent agent, IEnvironmentTask task, int seed = 1,
-        EpisodeLimits? limits = null, RewardMode mode = RewardMode.Graded, ISandbox? sandbox = null)
+        EpisodeLimits? limits = null, RewardMode mode = RewardMode.Graded, ISandbox? sandbox = null, Forge.Core.Rewards.JudgeEndpoint? judge = null)
     {
-        var context = new EpisodeContext($"test-{task.Id}-{seed}", seed) { Limits = limits ?? EpisodeLimits.Default, RewardMode = mode, Sandbox = sandbox };
+        var context = new EpisodeContext($"test-{task.Id}-{seed}", seed) { Limits = limits ?? EpisodeLimits.Default, RewardMode = mode, Sandbox = sandbox, Judge = judge };
         var reset = await environment.ResetAsync(context, task);
         var conversation = new List<Message>(reset.Observation);
         for (var turn = 0; ; turn++)

@@ -195,4 +195,45 @@ public sealed class SupportDeskTests
         Assert.Equal(["close_ticket", "escalate", "issue_refund", "lookup_customer", "lookup_order", "update_address"], reset.Tools.Select(t => t.Name).Order());
         Assert.Contains("ana.lopez@example.com", reset.Observation[0].Content);
     }
+
+    /// <summary>A judge model that fails a conversation where the assistant called the customer "stupid", and counts its questions.</summary>
+    private sealed class MannersJudge : Forge.Core.Rewards.IJudgeModel
+    {
+        public List<string> Prompts { get; } = [];
+
+        public Task<Forge.Core.Rewards.JudgeReply> AskAsync(string model, string prompt, int topLogprobs, CancellationToken cancellationToken)
+        {
+            lock (Prompts) Prompts.Add(prompt);
+            var conversation = prompt[prompt.IndexOf("The conversation:", StringComparison.Ordinal)..];
+            return Task.FromResult(new Forge.Core.Rewards.JudgeReply(conversation.Contains("stupid", StringComparison.Ordinal) ? "Rude.\nFAIL" : "Courteous.\nPASS"));
+        }
+    }
+
+    [Fact]
+    public async Task Politeness_OffByDefault_NoJudgeNoComponent()
+    {
+        var outcome = await Play(new SupportSolver(), Ticket("refund-small"));
+
+        Assert.DoesNotContain(Politeness.Name, outcome.Breakdown.Scores.Keys);
+        Assert.Null(outcome.Breakdown.Judgements);
+    }
+
+    [Fact]
+    public async Task Politeness_WithAJudge_TheJudgesVerdictOnTheConversation()
+    {
+        var model = new MannersJudge();
+        var judge = new Forge.Core.Rewards.JudgeEndpoint(model, new Forge.Core.Rewards.LlmJudgeOptions { Model = "manners" });
+        var rude = Episode.Playing(Message.Assistant("Are you stupid? Read the tracking page."), Message.Assistant("Bye."));
+
+        var solved = await Episode.PlayAsync(new SupportDeskEnvironment(), new SupportSolver(), Ticket("refund-small"), 1, Limits, judge: judge);
+        var insulted = await Episode.PlayAsync(new SupportDeskEnvironment(), rude, Ticket("order-status"), 1, Limits, judge: judge);
+
+        Assert.Equal(1, solved.Score(Politeness.Name));
+        Assert.Equal(2.1, solved.Breakdown.Total, 9);   // 1.9 by rule, + 0.2 for manners
+        Assert.Equal(0, insulted.Score(Politeness.Name));
+        Assert.Equal(2, model.Prompts.Count);
+        Assert.All(model.Prompts, p => Assert.Contains(Politeness.Rubric, p));
+        Assert.Contains("[assistant] Are you stupid? Read the tracking page.", model.Prompts[1]);
+        Assert.Equal("Courteous.\nPASS", solved.Breakdown.Judgements![Politeness.Name].Reply);
+    }
 }

@@ -257,4 +257,41 @@ public sealed class ScenarioTests
         Assert.NotEqual(seed, EpisodeSeeds.Derive(7, "math/arithmetic", "t1", 0, 1));
         Assert.Equal(922_342_760, EpisodeSeeds.Derive(0, "a", "b", 0, 0)); // pinned: seeds must not change between versions
     }
+
+    [Fact]
+    public void Parse_JudgeSection_ReadIntoTheJudgeOptions()
+    {
+        var s = Scenario.Parse("""
+            { "name": "j", "environments": [{ "id": "support/desk" }], "agent": { "type": "scripted" },
+              "judge": { "endpoint": "http://127.0.0.1:8000/v1", "model": "judge", "mode": "logprobs", "top_logprobs": 5, "retry_delay_s": 0.25 } }
+            """, File);
+
+        Assert.Equal(("http://127.0.0.1:8000/v1", "judge", Forge.Core.Rewards.JudgeMode.Logprobs, 5, TimeSpan.FromSeconds(0.25)),
+            (s.Judge!.Endpoint, s.Judge.Model, s.Judge.Mode, s.Judge.TopLogprobs, s.Judge.RetryDelay));
+        Assert.Null(Scenario.Parse("""{ "name": "m", "environments": [{ "id": "support/desk" }], "agent": { "type": "scripted" } }""", File).Judge);
+    }
+
+    [Fact]
+    public void Parse_BadJudgeSection_EveryProblemWithItsPath()
+    {
+        var e = Invalid("""
+            { "name": "j", "environments": [{ "id": "support/desk" }], "agent": { "type": "scripted" },
+              "judge": { "endpoint": "ftp://judge", "mode": "logits", "top_logprobs": 50, "modle": "x" } }
+            """);
+
+        Assert.Contains($"{File}: $.judge.endpoint: must be an absolute http or https URL, like http://127.0.0.1:8000/v1 (got 'ftp://judge')", e.Problems);
+        Assert.Contains($"{File}: $.judge.top_logprobs: must be between 1 and 20 (got 50)", e.Problems);
+        Assert.Contains(e.Problems, p => p.StartsWith($"{File}: $.judge.modle: unknown property \"modle\". Did you mean", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith($"{File}: $.judge.mode: \"logits\" is not", StringComparison.Ordinal));
+        Assert.Contains($"{File}: $.judge.model: is required", e.Problems);
+        Assert.Equal(5, e.Problems.Count(p => p.Contains("$.judge", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Parse_JudgeWithoutEndpoint_SaysWhatToAdd()
+    {
+        var e = Invalid("""{ "name": "j", "environments": [{ "id": "support/desk" }], "agent": { "type": "scripted" }, "judge": { "model": "judge" } }""");
+
+        Assert.Contains($"{File}: $.judge: needs \"endpoint\": the base URL of the judge's OpenAI-compatible API, like http://127.0.0.1:8000/v1", e.Problems);
+    }
 }

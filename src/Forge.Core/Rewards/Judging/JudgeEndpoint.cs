@@ -103,7 +103,7 @@ public sealed class JudgeEndpoint
         private readonly IJudgeModel _model;
         private readonly SemaphoreSlim _inFlight;
         private readonly ResiliencePipeline _retry;
-        private readonly ConcurrentDictionary<string, Task<JudgeReply>> _cache = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Lazy<Task<JudgeReply>>> _cache = new(StringComparer.Ordinal);
         private int _requests;
 
         public Shared(IJudgeModel model, LlmJudgeOptions options)
@@ -128,7 +128,8 @@ public sealed class JudgeEndpoint
             var key = $"{Options.Model}\u0000{Options.Mode}\u0000{promptHash}";
             try
             {
-                return await _cache.GetOrAdd(key, _ => SendAsync(prompt, cancellationToken)).ConfigureAwait(false);
+                // Lazy: two episodes asking the same question at once share one request (GetOrAdd may run its factory twice).
+                return await _cache.GetOrAdd(key, _ => new Lazy<Task<JudgeReply>>(() => SendAsync(prompt, cancellationToken))).Value.ConfigureAwait(false);
             }
             catch
             {

@@ -26,8 +26,11 @@ public sealed class JudgedRunTests : IDisposable
     {
         var checkpoint = JudgeCheckpoint(Path.Combine(_dir, "judge"));   // served as model "judge"
         var port = ServeCommandTests.FreePort();
-        var scenario = ShippedScenarioOn(port);
+        await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");   // forge reaches the judge through it
+        var scenario = ShippedScenarioOn(counter.Port);
         (int ExitCode, string Stdout, string Stderr) run = (-1, "", "forge serve never became ready");
+        (int ExitCode, string Stdout, string Stderr) liveRerun = (-1, "", "not run");
+        var callsAfterRun = -1;
 
         var serve = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
         {
@@ -39,6 +42,10 @@ public sealed class JudgedRunTests : IDisposable
                     if ((await http.GetAsync("health")).IsSuccessStatusCode)
                     {
                         run = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+                        callsAfterRun = counter.ChatCompletions;
+                        // With the judge still up: a rerun asks it nothing.
+                        if (run.ExitCode == 0)
+                            liveRerun = await ForgeProcess.RunAsync(_dir, "replay", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("trajectories").GetString()!, "--rerun-all", "--json");
                         break;
                     }
                 }
@@ -54,6 +61,11 @@ public sealed class JudgedRunTests : IDisposable
         var log = summary.RootElement.GetProperty("trajectories").GetString()!;
         var recorded = TrajectoryReader.Read(log).Trajectories;
         Assert.Equal(8, recorded.Count);
+        // One request per distinct question (episodes that played a ticket the same way share the cached verdict).
+        var questions = recorded.Select(t => t.Breakdown!.Judgements!["politeness"].PromptHash).Distinct().Count();
+        Assert.Equal(questions, callsAfterRun);
+        Assert.True(liveRerun.ExitCode == 0, liveRerun.Stderr + liveRerun.Stdout);
+        Assert.Equal(callsAfterRun, counter.ChatCompletions);   // the rerun called the judge 0 times
         foreach (var t in recorded)
         {
             // The judge checkpoint puts P(y) = 3·P(n) on its first token, whatever it reads: P(yes) / (P(yes) + P(no)) = 0.75.
@@ -61,7 +73,7 @@ public sealed class JudgedRunTests : IDisposable
             var judgement = t.Breakdown.Judgements!["politeness"];
             Assert.Equal(("judge", Forge.Core.Rewards.JudgeMode.Logprobs), (judgement.Model, judgement.Mode));
             Assert.Equal(["y", "n"], judgement.FirstTokenLogprobs!.Take(2).Select(l => l.Token));
-            Assert.Equal($"http://127.0.0.1:{port}/v1", t.Provenance!.Judge!.Endpoint);
+            Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
         }
 
         // The server is gone: every verdict must come from the recording.
@@ -72,6 +84,7 @@ public sealed class JudgedRunTests : IDisposable
         var one = await ForgeProcess.RunAsync(_dir, "replay", log, "--episode", recorded[0].EpisodeId, "--rerun");
         Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
         Assert.Contains("1 judge verdict was scored again from the recording, without a judge call", one.Stdout);
+        Assert.Equal(callsAfterRun, counter.ChatCompletions);
     }
 
     /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>
@@ -128,5 +141,72 @@ public sealed class JudgedRunTests : IDisposable
         }
         Checkpoint.Save(directory, model, tokenizer, new TrainingProgress(1, 1, 1));
         return directory;
+    }
+
+    /// <summary>A loopback HTTP proxy to <paramref name="upstream"/> that counts the chat completions passing through it.</summary>
+    private sealed class CountingProxy : IAsyncDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly HttpClient _http;
+        private readonly Task _loop;
+        private int _chatCompletions;
+
+        public CountingProxy(string upstream)
+        {
+            _http = new HttpClient { BaseAddress = new Uri(upstream) };
+            Port = ServeCommandTests.FreePort();
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            _listener.Start();
+            _loop = Task.Run(LoopAsync);
+        }
+
+        public int Port { get; }
+
+        public int ChatCompletions => Volatile.Read(ref _chatCompletions);
+
+        private async Task LoopAsync()
+        {
+            while (_listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try { context = await _listener.GetContextAsync(); }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+                _ = Task.Run(() => ForwardAsync(context));
+            }
+        }
+
+        private async Task ForwardAsync(System.Net.HttpListenerContext context)
+        {
+            var path = context.Request.Url!.PathAndQuery.TrimStart('/');
+            if (path.EndsWith("chat/completions", StringComparison.Ordinal)) Interlocked.Increment(ref _chatCompletions);
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            using var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), path);
+            if (body.Length > 0)
+            {
+                request.Content = new ByteArrayContent(body.ToArray());
+                request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(context.Request.ContentType ?? "application/json");
+            }
+            try
+            {
+                using var response = await _http.SendAsync(request);
+                context.Response.StatusCode = (int)response.StatusCode;
+                context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+                await response.Content.CopyToAsync(context.Response.OutputStream);
+            }
+            catch (HttpRequestException)
+            {
+                context.Response.StatusCode = 502;
+            }
+            context.Response.Close();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _listener.Stop();
+            _listener.Close();
+            await _loop;
+            _http.Dispose();
+        }
     }
 }

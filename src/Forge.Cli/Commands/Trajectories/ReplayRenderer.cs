@@ -39,6 +39,11 @@ internal static class ReplayRenderer
             foreach (var (name, score) in breakdown.Scores) table.AddRow(E(name), Num(score));
             table.AddRow("[bold]total[/]", $"[bold]{Num(breakdown.Total)}[/]");
             console.Write(table);
+            foreach (var (name, note) in breakdown.Notes ?? new Dictionary<string, string>())
+            {
+                var judged = breakdown.Judgements?.GetValueOrDefault(name) is { } j ? $" (judged by {j.Model}, {j.Mode.ToString().ToLowerInvariant()} mode)" : "";
+                console.MarkupLine($"[grey]{E($"{name}{judged}: {note}")}[/]");
+            }
             console.MarkupLine(breakdown.Success ? "Success: [green]yes[/]" : "Success: [yellow]no[/]");
         }
         else console.MarkupLine("Reward breakdown: none (the episode was not scored)");

@@ -85,6 +85,8 @@ public sealed class JudgedRunTests : IDisposable
         Assert.True(one.ExitCode == 0, one.Stderr + one.Stdout);
         Assert.Contains("1 judge verdict was scored again from the recording, without a judge call", one.Stdout);
         Assert.Equal(callsAfterRun, counter.ChatCompletions);
+        var shown = await ForgeProcess.RunAsync(_dir, "replay", log, "--episode", recorded[0].EpisodeId);
+        Assert.Contains("politeness (judged by judge, logprobs mode): y [first token: 'y' -0.2877, 'n' -1.3863", shown.Stdout);
     }
 
     /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>

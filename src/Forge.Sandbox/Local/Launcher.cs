@@ -117,11 +117,14 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
             var host = "/etc/" + entry;
             if (File.Exists(host) || Directory.Exists(host)) args.AddRange(["--ro-bind", host, host]);
         }
-        foreach (var path in readOnlyPaths) args.AddRange(["--ro-bind", path, path]);
         args.AddRange([
             "--dev", "/dev", "--proc", "/proc",
             "--bind", paths.Workspace, WorkspaceMount,
             "--bind", paths.Temp, "/tmp",
+        ]);
+        // After /tmp: a folder under the host's /tmp must land on top of the private one, not under it.
+        foreach (var path in readOnlyPaths) args.AddRange(["--ro-bind", path, path]);
+        args.AddRange([
             "--remount-ro", "/",
             "--chdir", WorkspaceMount,
             "--clearenv",

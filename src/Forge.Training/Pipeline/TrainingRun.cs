@@ -91,10 +91,15 @@ public sealed partial class TrainingRun : IAsyncDisposable
         return true;
     }
 
+    /// <summary>The trainer's episodes don't ask a judge yet: a scenario with one is refused rather than trained on partial rewards.</summary>
+    public static ArgumentException JudgeNotYetTrained(Forge.Host.Scenarios.Scenario scenario) =>
+        new($"{scenario.Path}: $.judge: the trainer doesn't pass a judge to its episodes yet, so judged rewards would be missing; remove the \"judge\" section to train, or score with forge run / forge eval");
+
     /// <summary>Runs training as <paramref name="setup"/> says and returns what it did.</summary>
     public static async Task<TrainingResult> RunAsync(TrainingSetup setup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(setup);
+        if (setup.Scenario.Judge is not null) throw JudgeNotYetTrained(setup.Scenario);
         // Before anything is written (a backend that can't run here stops the run), and removed after the run however it ends.
         await using var sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
         await using var run = new TrainingRun(setup, sandboxes);

@@ -89,6 +89,24 @@ public sealed class JudgedRunTests : IDisposable
         Assert.Contains("politeness (judged by judge, logprobs mode): y [first token: 'y' -0.2877, 'n' -1.3863", shown.Stdout);
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("train")]
+    public async Task TrainerSection_WithAJudge_RefusedBeforeAnythingRuns(string command)
+    {
+        var path = Path.Combine(_dir, "judged-train.json");
+        File.WriteAllText(path, """
+            { "name": "judged-train", "environments": [{ "id": "support/desk", "tasks": 1 }], "agent": { "type": "scripted" },
+              "judge": { "endpoint": "http://127.0.0.1:9/v1", "model": "judge" }, "trainer": { "updates": 1 } }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, command, path);
+
+        Assert.Equal(2, code);
+        Assert.Contains("$.judge: the trainer doesn't pass a judge to its episodes yet", stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")), stdout);
+    }
+
     /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>
     private string ShippedScenarioOn(int port)
     {

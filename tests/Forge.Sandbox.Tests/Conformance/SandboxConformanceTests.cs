@@ -131,7 +131,7 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
         }
     }
 
-    private static async Task<string?> TryReadAsync(ISandbox sandbox, string path)
+    internal static async Task<string?> TryReadAsync(ISandbox sandbox, string path)
     {
         try
         {
@@ -344,6 +344,10 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
         }
         await attacks;
     }
+
+    [SkippableFact]
+    public async Task ForkBomb_InOneSandbox_DoesNotStopAnotherFromForking() =>
+        await ForkIsolation.AssertBombDoesNotStopAnotherAsync(await ProviderAsync(o => o with { MaxProcesses = 16, PoolSize = 0 }));
 
     // ── warm Python ──────────────────────────────────────────────────────────────
 

@@ -10,8 +10,8 @@ namespace Forge.Sandbox.Docker;
 /// <summary>
 /// One episode's container. Commands run through the exec API under the container's limits; files go in and out
 /// through short execs in the tmpfs workspace; Python snippets go to a warm interpreter (<see cref="WarmPython"/>) started
-/// through an attached exec. Disposing it removes the container and everything running in it; a command still running
-/// then ends with <see cref="OperationCanceledException"/>.
+/// through an attached exec. Disposing it hands the container back to the provider, which resets it for another
+/// episode or removes it; a command still running then ends with <see cref="OperationCanceledException"/>.
 /// </summary>
 internal sealed partial class DockerSandbox : ISandbox
 {
@@ -26,14 +26,21 @@ internal sealed partial class DockerSandbox : ISandbox
     private readonly CancellationTokenSource _disposing = new();
     private readonly WarmPython _python;
     private readonly WarmPython _session;
+    private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CgroupCounters _counters;
+    private int _inFlight;
     private int _disposed;
 
-    public DockerSandbox(DockerEngine engine, string containerId, string episodeId, SandboxOptions options, string user, Func<DockerSandbox, ValueTask> release)
+    /// <summary>
+    /// A sandbox in container <paramref name="containerId"/>; <paramref name="counters"/> are the container's cgroup
+    /// counters when it is handed out (a reused container has counted the episodes before).
+    /// </summary>
+    public DockerSandbox(DockerEngine engine, string containerId, string sandboxId, SandboxOptions options, string user, CgroupCounters counters, Func<DockerSandbox, ValueTask> release)
     {
         _engine = engine;
         ContainerId = containerId;
-        EpisodeId = episodeId;
+        SandboxId = sandboxId;
+        _counters = counters;
         _options = options;
         _user = user;
         _release = release;
@@ -45,14 +52,14 @@ internal sealed partial class DockerSandbox : ISandbox
 
     public string ContainerId { get; }
 
-    /// <summary>The <c>forge.episode-id</c> label of the container: unique per sandbox, so per episode.</summary>
-    public string EpisodeId { get; }
+    /// <summary>The <c>forge.sandbox-id</c> label of the container: unique per container (a reused container keeps it).</summary>
+    public string SandboxId { get; }
 
     public async Task<ExecResult> RunAsync(ExecRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Command.Count == 0) throw new ArgumentException("ExecRequest.Command is empty: name a program to run", nameof(request));
-        ThrowIfDisposed();
+        using var operation = Enter();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         try
         {
@@ -60,7 +67,7 @@ internal sealed partial class DockerSandbox : ISandbox
         }
         catch (Exception e) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
         {
-            throw new OperationCanceledException($"Docker sandbox {EpisodeId} was disposed while '{request.Command[0]}' ran; it was killed.", e);
+            throw new OperationCanceledException($"Docker sandbox {ContainerId[..12]} was disposed while '{request.Command[0]}' ran; it was killed.", e);
         }
     }
 
@@ -148,11 +155,14 @@ internal sealed partial class DockerSandbox : ISandbox
     public async Task<ISandboxProcess> StartAsync(ExecRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ThrowIfDisposed();
+        using var operation = Enter();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
             Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
     }
+
+    /// <summary>The warm interpreter (for tests).</summary>
+    internal WarmPython Python => _python;
 
     /// <summary>Starts the Python driver ahead of the first snippet (the pool does this for waiting sandboxes).</summary>
     internal Task PrewarmAsync(CancellationToken cancellationToken) => _python.StartAsync(cancellationToken);
@@ -160,7 +170,7 @@ internal sealed partial class DockerSandbox : ISandbox
     public async Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ThrowIfDisposed();
+        using var operation = Enter();
         request = request with
         {
             Timeout = TimeSpan.FromSeconds(Math.Min(request.Timeout.TotalSeconds, _options.TimeoutSeconds)),
@@ -200,10 +210,40 @@ internal sealed partial class DockerSandbox : ISandbox
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+    /// <summary>
+    /// Completes once the sandbox is disposed and no call into its container is in flight any more: from then on
+    /// nothing of this sandbox touches the container, which may serve another episode.
+    /// </summary>
+    internal Task Quiesced => _quiet.Task;
+
+    /// <summary>Counts a call into the container until the returned scope ends; throws once the sandbox is disposed.</summary>
+    internal Operation Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Exit();
+            ThrowIfDisposed();
+        }
+        return new Operation(this);
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _disposed) != 0) _quiet.TrySetResult();
+    }
+
+    /// <summary>One call into the container, counted by <see cref="Enter"/>.</summary>
+    internal readonly struct Operation(DockerSandbox sandbox) : IDisposable
+    {
+        public void Dispose() => sandbox.Exit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _disposing.CancelAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _inFlight) == 0) _quiet.TrySetResult();
         await _release(this).ConfigureAwait(false);
         await _python.DisposeAsync().ConfigureAwait(false);
         await _session.DisposeAsync().ConfigureAwait(false);

@@ -1,0 +1,155 @@
+# Forge's container reset: makes a Docker sandbox container that served one episode fit for the next, or says why not.
+# Runs as the sandbox's user (every process the episode could start runs as it: no capabilities, no-new-privileges).
+#   1. kills every process but PID 1 (the reaper) and itself, again and again until none is left (a fork in flight);
+#   2. removes SysV IPC objects (shared memory, semaphores, message queues) and POSIX message queues;
+#   3. empties the writable places (/workspace, /tmp, /dev/shm) whatever their permissions, and restores the modes
+#      and extended attributes of the first two (which the episode owned and could change);
+#   4. verifies: no process, no IPC object, no file, the modes and attributes as made, and PID 1 is still the reaper.
+# Prints one JSON line {"left": [what is not clean], "counters": "FILE KEY VALUE lines of the cgroup event counters"};
+# exit status 0 when clean, 3 when not (the container is then discarded).
+import ctypes, json, os, signal, stat, sys, time
+
+WORKSPACES = ("/workspace", "/tmp")
+WIPED = WORKSPACES + ("/dev/shm", "/dev/mqueue")
+COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events",
+            "/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events")
+ME = os.getpid()
+
+
+def others():
+    """Processes other than PID 1 and this one; zombies (dead, holding nothing, PID 1 reaps them) don't count."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (1, ME) and state(int(name)) not in ("Z", "X", None):
+            found.append(int(name))
+    return found
+
+
+def state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def kill_all():
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        left = others()
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.002)
+
+
+def ipc_ids(kind):
+    try:
+        with open("/proc/sysvipc/" + kind) as f:
+            rows = [line.split() for line in f.readlines()[1:]]
+        return [int(row[1]) for row in rows if len(row) > 1]
+    except OSError:
+        return []
+
+
+def remove_ipc():
+    libc = ctypes.CDLL(None, use_errno=True)
+    IPC_RMID = 0
+    for shmid in ipc_ids("shm"):
+        libc.shmctl(shmid, IPC_RMID, None)
+    for semid in ipc_ids("sem"):
+        libc.semctl(semid, 0, IPC_RMID)
+    for msqid in ipc_ids("msg"):
+        libc.msgctl(msqid, IPC_RMID, None)
+
+
+def wipe(root):
+    # Make every directory under root ours to list and change first (the episode may have chmod'ed them to 000).
+    try:
+        os.chmod(root, 0o1777) if root in WORKSPACES else None
+    except OSError:
+        pass
+    for top, dirs, _ in os.walk(root):
+        for d in dirs:
+            path = os.path.join(top, d)
+            try:
+                if not os.path.islink(path):
+                    os.chmod(path, 0o700)
+            except OSError:
+                pass
+    for top, dirs, files in os.walk(root, topdown=False):
+        for name in files + dirs:
+            path = os.path.join(top, name)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    os.rmdir(path)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
+def reset_root(root):
+    try:
+        for attr in os.listxattr(root):
+            os.removexattr(root, attr)
+    except OSError:
+        pass
+
+
+def verify():
+    problems = ["process %d (%s)" % (pid, comm(pid)) for pid in others()]
+    for kind in ("shm", "sem", "msg"):
+        problems += ["sysv %s %d" % (kind, i) for i in ipc_ids(kind)]
+    for root in WIPED:
+        try:
+            problems += ["file %s" % os.path.join(root, name) for name in os.listdir(root)]
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            problems.append("unreadable %s: %s" % (root, e.strerror))
+    for root in WORKSPACES:
+        try:
+            mode = stat.S_IMODE(os.lstat(root).st_mode)
+            if mode != 0o1777:
+                problems.append("mode of %s is %o" % (root, mode))
+            problems += ["xattr %s on %s" % (attr, root) for attr in os.listxattr(root)]
+        except OSError as e:
+            problems.append("%s: %s" % (root, e.strerror))
+    if comm(1) != "python3":
+        problems.append("PID 1 is %s, not the reaper" % comm(1))
+    return problems
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return "gone"
+
+
+def counters():
+    lines = []
+    for path in COUNTERS:
+        try:
+            with open(path) as f:
+                lines += ["%s %s" % (path, line.strip()) for line in f if line.strip()]
+        except OSError:
+            pass
+    return "\n".join(lines)
+
+
+kill_all()
+remove_ipc()
+for root in WIPED:
+    if os.path.isdir(root):
+        wipe(root)
+for root in WORKSPACES:
+    reset_root(root)
+problems = verify()
+print(json.dumps({"left": problems, "counters": counters()}))
+sys.exit(3 if problems else 0)

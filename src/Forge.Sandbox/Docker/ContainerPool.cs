@@ -24,7 +24,8 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _returning = new();
     private int _count;
     private int _creating;
-    private int _lent;
+    private int _out;
+    private int _recycling;
 
     public ContainerPool(int size, Func<CancellationToken, Task<T>> create, Func<T, Task> remove, Func<T, string> id, ILogger logger)
     {
@@ -57,10 +58,13 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
         return true;
     }
 
-    /// <summary>Completes once the pool holds <see cref="Size"/> ready containers (for benchmarks and tests).</summary>
+    /// <summary>
+    /// Completes once the pool is full: <see cref="Size"/> containers ready or lent out, and none being reset (for
+    /// benchmarks and tests).
+    /// </summary>
     public async Task WaitFullAsync(CancellationToken cancellationToken)
     {
-        while (Ready < Size) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        while (Ready + Volatile.Read(ref _out) < Size || Volatile.Read(ref _recycling) > 0) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FillAsync()
@@ -69,7 +73,7 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
         while (!_stop.IsCancellationRequested)
         {
             // Sandboxes lent out count as coming back: none is created while one on its way back would fill the place.
-            if (Interlocked.Increment(ref _creating) + Ready + Volatile.Read(ref _lent) > Size)
+            if (Interlocked.Increment(ref _creating) + Ready + Volatile.Read(ref _out) + Volatile.Read(ref _recycling) > Size)
             {
                 Interlocked.Decrement(ref _creating);
                 try { await _wake.WaitAsync(_stop.Token).ConfigureAwait(false); }
@@ -112,12 +116,12 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     /// Counts a sandbox handed to an episode (from the pool or made for it) as coming back through <see cref="Return"/>;
     /// call it before taking or making the sandbox, and <see cref="Unlend"/> when making it failed.
     /// </summary>
-    public void Lend() => Interlocked.Increment(ref _lent);
+    public void Lend() => Interlocked.Increment(ref _out);
 
     /// <summary>Undoes <see cref="Lend"/> for a sandbox that was never handed out.</summary>
     public void Unlend()
     {
-        Interlocked.Decrement(ref _lent);
+        Interlocked.Decrement(ref _out);
         Wake();
     }
 
@@ -128,6 +132,8 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     /// </summary>
     public void Return(Task<T?> recycling)
     {
+        Interlocked.Increment(ref _recycling);
+        Interlocked.Decrement(ref _out);
         var returning = CompleteReturnAsync(recycling);
         _returning.TryAdd(returning, 0);
         _ = returning.ContinueWith(t => _returning.TryRemove(t, out _), TaskScheduler.Default);
@@ -150,12 +156,12 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
             if (_ready.Writer.TryWrite(container))
             {
                 Interlocked.Increment(ref _count);
-                Interlocked.Decrement(ref _lent);
+                Interlocked.Decrement(ref _recycling);
                 return;
             }
             _readyIds.TryRemove(_id(container), out _);
         }
-        Interlocked.Decrement(ref _lent);
+        Interlocked.Decrement(ref _recycling);
         if (container is not null) await _remove(container).ConfigureAwait(false);
         Wake();
     }

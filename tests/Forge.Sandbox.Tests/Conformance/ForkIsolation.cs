@@ -13,12 +13,12 @@ internal static class ForkIsolation
     {
         await using var bombed = await provider.AcquireAsync();
         await using var other = await provider.AcquireAsync();
-        // Forks until the sandbox's process limit refuses, frees three processes (room for the file to be read back),
+        // Forks until the sandbox's process limit refuses, frees six processes (room for the file to be read back, which takes a few on Docker),
         // says so in a file, and holds the rest.
         var bomb = bombed.RunAsync(Python(
             "import os, time\nkids = []\nwhile True:\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n" +
             "    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n    kids.append(pid)\n" +
-            "for pid in kids[:3]:\n    os.kill(pid, 9)\n    os.waitpid(pid, 0)\nopen('full', 'w').write(str(len(kids)))\ntime.sleep(60)"));
+            "for pid in kids[:6]:\n    os.kill(pid, 9)\n    os.waitpid(pid, 0)\nopen('full', 'w').write(str(len(kids)))\ntime.sleep(60)"));
         var clock = Stopwatch.StartNew();
         string? held = null;
         while (!bomb.IsCompleted && (held = await SandboxConformanceTests<ISandboxProvider>.TryReadAsync(bombed, "full")) is null && clock.Elapsed < TimeSpan.FromSeconds(25))

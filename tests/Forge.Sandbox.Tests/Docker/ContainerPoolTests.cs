@@ -135,4 +135,62 @@ public sealed class ContainerPoolTests
         Assert.Equal([taken], engine.Alive.Keys);
         Assert.Equal(0, pool.Ready);
     }
+
+    [Fact]
+    public async Task Return_ContainerReset_TakesItsPlaceAndNoneIsCreated()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 2);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var taken));
+        await Task.Delay(100);
+        Assert.Equal(2, engine.Alive.Count); // the one lent out counts as coming back
+
+        var reset = new TaskCompletionSource<string?>();
+        pool.Return(reset.Task);
+        await Task.Delay(100);
+        Assert.Equal((1, 2), (pool.Ready, engine.Alive.Count)); // nor while it is being reset
+        reset.SetResult(taken);
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal((2, 2), (pool.Ready, engine.Alive.Count));
+        Assert.Contains(taken, pool.ReadyIds);
+    }
+
+    [Fact]
+    public async Task Return_ContainerDiscarded_PoolMakesANewOne()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var taken));
+        await engine.RemoveAsync(taken);
+
+        pool.Return(Task.FromResult<string?>(null));
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal(1, pool.Ready);
+        Assert.DoesNotContain(taken, pool.ReadyIds);
+    }
+
+    [Fact]
+    public async Task Return_PoolAlreadyFull_RemovesTheContainer()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var first));
+        pool.Lend(); // a second episode, whose sandbox was made for it while the pool was empty
+        var second = await engine.CreateAsync(CancellationToken.None);
+
+        pool.Return(Task.FromResult<string?>(second));
+        pool.Return(Task.FromResult<string?>(first));
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal([second], pool.ReadyIds);
+        Assert.Equal([second], engine.Alive.Keys);
+    }
 }

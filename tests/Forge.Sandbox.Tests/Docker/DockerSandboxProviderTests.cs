@@ -23,9 +23,9 @@ public sealed class DockerSandboxProviderTests : IDisposable
         });
 
     [SkippableFact]
-    public async Task AcquireAsync_PoolFull_HandsOutARunningContainerAndRefills()
+    public async Task AcquireAsync_PoolFullWithoutReuse_HandsOutARunningContainerAndRefills()
     {
-        await using var provider = NewProvider(poolSize: 2);
+        await using var provider = DockerTestEngine.Provider(SandboxOptions.Default with { PoolSize = 2 }, new DockerSandboxSettings { ReuseContainers = false });
         await provider.WaitForPoolAsync();
 
         await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
@@ -72,6 +72,18 @@ public sealed class DockerSandboxProviderTests : IDisposable
         Assert.Equal(1, next.Python.Starts); // started while the container waited in the pool
         Assert.Equal("warm\n", (await next.RunPythonAsync(new PythonRequest("print('warm')"))).Stdout);
         Assert.Equal(1, next.Python.Starts);
+    }
+
+    [SkippableFact]
+    public async Task AcquireAsync_PoolFullWithReuse_CountsTheSandboxOutAsComingBack()
+    {
+        await using var provider = NewProvider(poolSize: 2);
+        await provider.WaitForPoolAsync();
+        await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await provider.WaitForPoolAsync(wait.Token);
+        await Task.Delay(500);
+        Assert.Equal(2, (await ContainersAsync($"{ContainerLabels.RunId}={provider.RunId}")).Count);
     }
 
     [SkippableFact]

@@ -59,6 +59,27 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     }
 
     /// <summary>
+    /// A ready sandbox; when none is ready but some are being reset, waits up to <paramref name="wait"/> for one of them
+    /// (a reset costs the engine far less than a new container). Null when none came.
+    /// </summary>
+    public async ValueTask<T?> TakeAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (TryTake(out var ready)) return ready;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            while (Volatile.Read(ref _recycling) > 0 && await _ready.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+                if (TryTake(out ready)) return ready;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // None came back in time.
+        }
+        return TryTake(out ready) ? ready : null;
+    }
+
+    /// <summary>
     /// Completes once the pool is full: <see cref="Size"/> containers ready or lent out, and none being reset (for
     /// benchmarks and tests).
     /// </summary>

@@ -143,7 +143,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         pool.Lend();
         try
         {
-            return pool.TryTake(out var reused) ? reused : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+            return await pool.TakeAsync(WaitForReset, cancellationToken).ConfigureAwait(false)
+                ?? await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -216,6 +217,9 @@ public sealed class DockerSandboxProvider : ISandboxProvider
 
     /// <summary>True when containers go back to <paramref name="pool"/> after their episode (reuse is on and the pool keeps some).</summary>
     private bool Reusing(ContainerPool<DockerSandbox> pool) => _settings.ReuseContainers && pool.Size > 0;
+
+    /// <summary>How long an episode waits for a container being reset, when none is ready, before one is created for it.</summary>
+    private static readonly TimeSpan WaitForReset = TimeSpan.FromSeconds(2);
 
     /// <summary>How long resetting a container for another episode may take before it is removed instead.</summary>
     private static readonly TimeSpan ResetTimeout = TimeSpan.FromSeconds(30);

@@ -193,4 +193,39 @@ public sealed class ContainerPoolTests
         Assert.Equal([second], pool.ReadyIds);
         Assert.Equal([second], engine.Alive.Keys);
     }
+
+    [Fact]
+    public async Task TakeAsync_NoneReadyButOneBeingReset_WaitsForIt()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var first));
+        var reset = new TaskCompletionSource<string?>();
+        pool.Return(reset.Task);
+
+        pool.Lend();
+        var taking = pool.TakeAsync(TimeSpan.FromSeconds(10), CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(taking.IsCompleted);
+        reset.SetResult(first);
+
+        Assert.Equal(first, await taking.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Single(engine.Alive);
+    }
+
+    [Fact]
+    public async Task TakeAsync_NoneReadyAndNoneComing_GivesUpAtOnce()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out _));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(await pool.TakeAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
 }

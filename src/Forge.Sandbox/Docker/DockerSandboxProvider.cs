@@ -219,7 +219,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     private bool Reusing(ContainerPool<DockerSandbox> pool) => _settings.ReuseContainers && pool.Size > 0;
 
     /// <summary>How long an episode waits for a container being reset, when none is ready, before one is created for it.</summary>
-    private static readonly TimeSpan WaitForReset = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan WaitForReset = TimeSpan.FromSeconds(10);
 
     /// <summary>How long resetting a container for another episode may take before it is removed instead.</summary>
     private static readonly TimeSpan ResetTimeout = TimeSpan.FromSeconds(30);

@@ -12,7 +12,7 @@ namespace Forge.Sandbox.Docker;
 /// the writable places emptied, then verified clean) and goes back to the pool, or is removed when it can't be verified.
 /// Each container is without network, under memory / CPU / pids limits, with a read-only
 /// root and a tmpfs workspace, a non-root user, no capabilities and no-new-privileges. Containers are labelled with the
-/// run, the episode and the owner process; orphans of dead processes are removed at start-up, and this provider's
+/// run, the container's own id and the owner process; orphans of dead processes are removed at start-up, and this provider's
 /// containers on dispose and at process exit. Engine calls retry transient faults and fail fast while the engine is down.
 /// </summary>
 public sealed class DockerSandboxProvider : ISandboxProvider
@@ -209,11 +209,11 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     /// <summary>Containers created so far (for the benchmark and tests).</summary>
     internal int ContainersCreated => Volatile.Read(ref _created);
 
-    /// <summary>Episodes served by a container that had served one before (for the benchmark and tests).</summary>
-    internal int ContainersReused => Volatile.Read(ref _reused);
+    /// <summary>Containers reset for another episode and verified clean so far (for the benchmark and tests).</summary>
+    internal int ContainerResets => Volatile.Read(ref _resets);
 
     private int _created;
-    private int _reused;
+    private int _resets;
 
     /// <summary>True when containers go back to <paramref name="pool"/> after their episode (reuse is on and the pool keeps some).</summary>
     private bool Reusing(ContainerPool<DockerSandbox> pool) => _settings.ReuseContainers && pool.Size > 0;
@@ -258,7 +258,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
             }
             fresh = new DockerSandbox(_engine, used.ContainerId, used.SandboxId, _options, _settings.User, outcome.Counters, ReleaseAsync);
             await fresh.PrewarmAsync(limit.Token).ConfigureAwait(false);
-            Interlocked.Increment(ref _reused);
+            Interlocked.Increment(ref _resets);
             return fresh;
         }
         catch (Exception e) when (e is SandboxException or OperationCanceledException or TimeoutException or IOException)

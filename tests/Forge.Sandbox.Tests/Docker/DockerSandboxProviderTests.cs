@@ -68,7 +68,7 @@ public sealed class DockerSandboxProviderTests : IDisposable
         await using var next = (DockerSandbox)await provider.AcquireAsync();
 
         Assert.Equal(used, next.ContainerId);
-        Assert.Equal((1, 1), (provider.ContainersCreated, provider.ContainersReused));
+        Assert.Equal((1, 1), (provider.ContainersCreated, provider.ContainerResets));
         Assert.Equal(1, next.Python.Starts); // started while the container waited in the pool
         Assert.Equal("warm\n", (await next.RunPythonAsync(new PythonRequest("print('warm')"))).Stdout);
         Assert.Equal(1, next.Python.Starts);
@@ -98,7 +98,7 @@ public sealed class DockerSandboxProviderTests : IDisposable
         await using var next = (DockerSandbox)await provider.AcquireAsync();
 
         Assert.NotEqual(used, next.ContainerId);
-        Assert.Equal(0, provider.ContainersReused);
+        Assert.Equal(0, provider.ContainerResets);
     }
 
     [SkippableFact]

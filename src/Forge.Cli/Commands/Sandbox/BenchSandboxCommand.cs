@@ -47,7 +47,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
         var results = new List<BackendResult>();
         var dockerBaselines = new List<Latency>();
         var episodeBaselines = new List<(string Name, IReadOnlyList<(int Concurrency, int Episodes, double EpisodesPerSecond, double MeanUnitTests)> Rates)>();
-        (int Created, int Reused)? reuse = null;
+        (int Created, int Resets)? reuse = null;
         try
         {
             foreach (var backend in backends)
@@ -57,7 +57,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                 if (provider is Forge.Sandbox.Docker.DockerSandboxProvider docker)
                 {
                     dockerBaselines.AddRange(await DockerBaselines.MeasureAsync(docker, settings.Samples, cancellationToken));
-                    reuse = (docker.ContainersCreated, docker.ContainersReused);
+                    reuse = (docker.ContainersCreated, docker.ContainerResets);
                     // The same episodes with a new container for each (no reset, no reuse): what reusing containers gains.
                     await using var fresh = new Forge.Sandbox.Docker.DockerSandboxProvider(new SandboxOptions { Backend = backend, PoolSize = 8 },
                         new Forge.Sandbox.Docker.DockerSandboxSettings { ReuseContainers = false });
@@ -103,7 +103,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                     name = b.Name,
                     episodes = b.Rates.Select(e => new { concurrency = e.Concurrency, episodes = e.Episodes, episodes_per_second = Math.Round(e.EpisodesPerSecond, 2), mean_unit_tests = e.MeanUnitTests }),
                 }),
-                docker_containers = reuse is { } r ? new { created = r.Created, reused = r.Reused } : null,
+                docker_containers = reuse is { } r ? new { created = r.Created, resets = r.Resets } : null,
             });
             return 0;
         }
@@ -125,7 +125,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                 episodes.AddRow($"baseline: {Markup.Escape(b.Name)}", $"{e.Concurrency}", $"{e.Episodes}", $"{e.EpisodesPerSecond:0.00}", $"{e.MeanUnitTests:0.000}");
         AnsiConsole.Write(episodes);
         if (reuse is { } counts)
-            AnsiConsole.MarkupLine($"docker: {counts.Created} containers created, {counts.Reused} episodes served by a reset container");
+            AnsiConsole.MarkupLine($"docker: {counts.Created} containers created, {counts.Resets} reset for another episode");
         return 0;
     }
 

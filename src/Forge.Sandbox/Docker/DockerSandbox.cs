@@ -29,14 +29,19 @@ internal sealed partial class DockerSandbox : ISandbox
     private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CgroupCounters _counters;
     private int _inFlight;
+    private int _resetPending;
     private int _disposed;
 
     /// <summary>
     /// A sandbox in container <paramref name="containerId"/>; <paramref name="counters"/> are the container's cgroup
-    /// counters when it is handed out (a reused container has counted the episodes before).
+    /// counters when it is handed out (a reused container has counted the episodes before; its reset reads them).
     /// </summary>
-    public DockerSandbox(DockerEngine engine, string containerId, string sandboxId, SandboxOptions options, string user, CgroupCounters counters, Func<DockerSandbox, ValueTask> release)
+    /// <paramref name="resetFirst"/>: the container served an episode before, and the first start of the warm driver
+    /// resets it (<see cref="ContainerReset"/>), failing when it cannot be verified clean.
+    public DockerSandbox(DockerEngine engine, string containerId, string sandboxId, SandboxOptions options, string user, CgroupCounters counters,
+        bool resetFirst, Func<DockerSandbox, ValueTask> release)
     {
+        _resetPending = resetFirst ? 1 : 0;
         _engine = engine;
         ContainerId = containerId;
         SandboxId = sandboxId;
@@ -44,7 +49,7 @@ internal sealed partial class DockerSandbox : ISandbox
         _options = options;
         _user = user;
         _release = release;
-        _python = new WarmPython(this);
+        _python = new WarmPython(StartDriverAsync);
         _session = new WarmPython(this, session: true);
     }
 
@@ -159,6 +164,32 @@ internal sealed partial class DockerSandbox : ISandbox
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
             Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the warm driver; the first start of a reused container's sandbox resets the container first, in the same
+    /// exec, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
+    /// </summary>
+    private async Task<ISandboxProcess> StartDriverAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _resetPending, 0) == 0) return await StartAsync(new ExecRequest(WarmPython.Command), cancellationToken).ConfigureAwait(false);
+        var process = await StartAsync(new ExecRequest(ContainerReset.ThenDriverCommand), cancellationToken).ConfigureAwait(false);
+        ContainerReset.Outcome outcome;
+        try
+        {
+            outcome = ContainerReset.Parse(await DriverFrames.ReadAsync(process.StandardOutput, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            outcome = ContainerReset.Parse(null);
+        }
+        if (!outcome.Clean)
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw new SandboxException($"Docker sandbox container {ContainerId[..12]} was not clean after its reset: {string.Join("; ", outcome.Left)}");
+        }
+        lock (_countersLock) _counters = outcome.Counters;
+        return process;
     }
 
     /// <summary>The warm interpreter (for tests).</summary>

@@ -203,7 +203,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
             throw;
         }
         Interlocked.Increment(ref _created);
-        return new DockerSandbox(_engine, created.ID, sandboxId, _options, _settings.User, default, ReleaseAsync);
+        return new DockerSandbox(_engine, created.ID, sandboxId, _options, _settings.User, default, resetFirst: false, ReleaseAsync);
     }
 
     /// <summary>Containers created so far (for the benchmark and tests).</summary>
@@ -249,14 +249,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         try
         {
             await used.Quiesced.WaitAsync(limit.Token).ConfigureAwait(false);
-            var outcome = await ContainerReset.RunAsync(_engine, used.ContainerId, limit.Token).ConfigureAwait(false);
-            if (!outcome.Clean)
-            {
-                _logger.LogWarning("Docker sandbox container {Id} was not clean after its reset ({Left}); it is removed", used.ContainerId[..12], string.Join("; ", outcome.Left));
-                await RemoveContainerAsync(used.ContainerId).ConfigureAwait(false);
-                return null;
-            }
-            fresh = new DockerSandbox(_engine, used.ContainerId, used.SandboxId, _options, _settings.User, outcome.Counters, ReleaseAsync);
+            // The new sandbox's driver starts with the reset (one exec), which fails unless the container is verified clean.
+            fresh = new DockerSandbox(_engine, used.ContainerId, used.SandboxId, _options, _settings.User, used.Counters, resetFirst: true, ReleaseAsync);
             await fresh.PrewarmAsync(limit.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _resets);
             return fresh;

@@ -1,49 +1,68 @@
-# Forge's container reset: makes a Docker sandbox container that served one episode fit for the next, or says why not.
+# Forge's container reset: makes a Docker sandbox container that served one episode fit for the next, or says why not,
+# then becomes the next episode's warm Python driver (one exec and one interpreter start for both).
 # Runs as the sandbox's user (every process the episode could start runs as it: no capabilities, no-new-privileges).
-#   1. kills every process but PID 1 (the reaper) and itself, again and again until none is left (a fork in flight);
+#   1. kills every process but PID 1 (the reaper), itself and the exec wrapper above it, again and again until none is
+#      left (a fork in flight);
 #   2. removes SysV IPC objects (shared memory, semaphores, message queues) and POSIX message queues;
 #   3. empties the writable places (/workspace, /tmp, /dev/shm) whatever their permissions, and restores the modes
 #      and extended attributes of the first two (which the episode owned and could change);
 #   4. verifies: no process, no IPC object, no file, the modes and attributes as made, and PID 1 is still the reaper.
-# Prints one JSON line {"left": [what is not clean], "counters": "FILE KEY VALUE lines of the cgroup event counters"};
-# exit status 0 when clean, 3 when not (the container is then discarded).
-import ctypes, json, os, signal, stat, sys, time
+# Writes one frame (4-byte big-endian length, UTF-8 JSON) on stdout: {"left": [what is not clean], "counters": "FILE KEY
+# VALUE lines of the cgroup event counters"}. Clean, it then executes the driver whose source is its first argument
+# (python3 -I -X utf8 -c DRIVER), which speaks the driver protocol on the same stdin and stdout; not clean, it exits 3
+# (the container is then discarded).
+import json, os, signal, stat, struct, sys, time
 
 WORKSPACES = ("/workspace", "/tmp")
 WIPED = WORKSPACES + ("/dev/shm", "/dev/mqueue")
 COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events",
             "/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events")
-ME = os.getpid()
+
+
+def stat_fields(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def lineage():
+    """This process and its ancestors inside the container (the exec wrapper), which the reset spares."""
+    chain, pid = {1}, os.getpid()
+    while pid > 1 and pid not in chain:
+        chain.add(pid)
+        fields = stat_fields(pid)
+        pid = int(fields[1]) if fields else 0
+    return chain
+
+
+SPARED = lineage()
 
 
 def others():
-    """Processes other than PID 1 and this one; zombies (dead, holding nothing, PID 1 reaps them) don't count."""
+    """Processes but PID 1 and this one's lineage; zombies (dead, holding nothing, PID 1 reaps them) don't count."""
     found = []
     for name in os.listdir("/proc"):
-        if name.isdigit() and int(name) not in (1, ME) and state(int(name)) not in ("Z", "X", None):
-            found.append(int(name))
+        if name.isdigit() and int(name) not in SPARED:
+            fields = stat_fields(int(name))
+            if fields and fields[0] not in ("Z", "X"):
+                found.append(int(name))
     return found
-
-
-def state(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
 
 
 def kill_all():
     deadline = time.monotonic() + 5
     while True:
-        try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         left = others()
         if not left or time.monotonic() > deadline:
             return left
-        time.sleep(0.002)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.001)
 
 
 def ipc_ids(kind):
@@ -56,13 +75,17 @@ def ipc_ids(kind):
 
 
 def remove_ipc():
+    kinds = {kind: ipc_ids(kind) for kind in ("shm", "sem", "msg")}
+    if not any(kinds.values()):
+        return
+    import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     IPC_RMID = 0
-    for shmid in ipc_ids("shm"):
+    for shmid in kinds["shm"]:
         libc.shmctl(shmid, IPC_RMID, None)
-    for semid in ipc_ids("sem"):
+    for semid in kinds["sem"]:
         libc.semctl(semid, 0, IPC_RMID)
-    for msqid in ipc_ids("msg"):
+    for msqid in kinds["msg"]:
         libc.msgctl(msqid, IPC_RMID, None)
 
 
@@ -151,5 +174,10 @@ for root in WIPED:
 for root in WORKSPACES:
     reset_root(root)
 problems = verify()
-print(json.dumps({"left": problems, "counters": counters()}))
-sys.exit(3 if problems else 0)
+report = json.dumps({"left": problems, "counters": counters()}).encode("utf-8")
+report = struct.pack(">I", len(report)) + report
+while report:
+    report = report[os.write(1, report):]
+if problems or len(sys.argv) < 2:
+    sys.exit(3 if problems else 0)
+os.execv(sys.executable, [sys.executable, "-I", "-X", "utf8", "-c", sys.argv[1]])

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Forge.Sandbox.Docker;
 
 namespace Forge.Sandbox.Tests.Docker;
@@ -5,12 +6,12 @@ namespace Forge.Sandbox.Tests.Docker;
 /// <summary>Reading the reset script's report (no engine): only an explicit, empty list of leftovers is clean.</summary>
 public sealed class ContainerResetTests
 {
-    private const string Counters = "/sys/fs/cgroup/memory/memory.oom_control oom_kill 2\\n/sys/fs/cgroup/pids/pids.events max 5";
+    private static JsonElement Frame(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
     [Fact]
     public void Parse_NothingLeft_IsCleanAndCarriesTheCounters()
     {
-        var outcome = ContainerReset.Parse(0, $"{{\"left\": [], \"counters\": \"{Counters}\"}}\n");
+        var outcome = ContainerReset.Parse(Frame("{\"left\": [], \"counters\": \"/sys/fs/cgroup/memory/memory.oom_control oom_kill 2\\n/sys/fs/cgroup/pids/pids.events max 5\"}"));
 
         Assert.True(outcome.Clean);
         Assert.Equal(new CgroupCounters(2, 5), outcome.Counters);
@@ -19,21 +20,25 @@ public sealed class ContainerResetTests
     [Fact]
     public void Parse_SomethingLeft_IsNotCleanAndSaysWhat()
     {
-        var outcome = ContainerReset.Parse(3, "{\"left\": [\"process 42 (sleep)\", \"file /tmp/x\"], \"counters\": \"\"}");
+        var outcome = ContainerReset.Parse(Frame("{\"left\": [\"process 42 (sleep)\", \"file /tmp/x\"], \"counters\": \"\"}"));
 
         Assert.False(outcome.Clean);
         Assert.Equal(["process 42 (sleep)", "file /tmp/x"], outcome.Left);
     }
 
-    [Theory]
-    [InlineData(137, "")]
-    [InlineData(0, "Traceback (most recent call last):")]
-    [InlineData(1, "{\"left\": [], \"counters\": \"\"}")]
-    public void Parse_ResetKilledOrBroken_IsNotClean(int exitCode, string stdout)
+    [Fact]
+    public void Parse_NoReport_IsNotClean()
     {
-        var outcome = ContainerReset.Parse(exitCode, stdout);
+        var outcome = ContainerReset.Parse(null);
 
         Assert.False(outcome.Clean);
-        Assert.Contains($"exited with {exitCode}", Assert.Single(outcome.Left));
+        Assert.Equal(["the reset ended without a report"], outcome.Left);
+    }
+
+    [Fact]
+    public void Parse_AFrameThatIsNoReport_IsNotClean()
+    {
+        Assert.False(ContainerReset.Parse(Frame("{\"ready\": true, \"pid\": 7}")).Clean);
+        Assert.False(ContainerReset.Parse(Frame("[1, 2]")).Clean);
     }
 }

@@ -12,17 +12,17 @@ internal static class ContainerLabels
 {
     public const string Marker = "forge.sandbox";
     public const string RunId = "forge.run-id";
-    public const string EpisodeId = "forge.episode-id";
+    public const string SandboxId = "forge.sandbox-id";
     public const string OwnerPid = "forge.owner-pid";
     public const string OwnerStart = "forge.owner-start";
     public const string OwnerHost = "forge.owner-host";
 
     /// <summary>This process's identity as labels.</summary>
-    public static Dictionary<string, string> For(string runId, string episodeId) => new()
+    public static Dictionary<string, string> For(string runId, string sandboxId) => new()
     {
         [Marker] = "1",
         [RunId] = runId,
-        [EpisodeId] = episodeId,
+        [SandboxId] = sandboxId,
         [OwnerPid] = System.Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
         [OwnerStart] = StartTicks(System.Environment.ProcessId)?.ToString(CultureInfo.InvariantCulture) ?? "",
         [OwnerHost] = System.Environment.MachineName,

@@ -7,7 +7,8 @@ namespace Forge.Sandbox.Docker;
 /// <summary>
 /// Sandboxes made ahead of demand (for Docker: container started, Python driver running): <see cref="TryTake"/> hands
 /// one out at once, and a few background workers refill the pool to its size, creating in parallel. A failed refill
-/// (engine busy or down) is logged and retried with back-off.
+/// (engine busy or down) is logged and retried with back-off. A sandbox handed back through <see cref="Return"/> (its
+/// container reset for another episode) takes a place in the pool instead of a new one.
 /// </summary>
 internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
 {
@@ -20,8 +21,11 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _filler;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _returning = new();
     private int _count;
     private int _creating;
+    private int _out;
+    private int _recycling;
 
     public ContainerPool(int size, Func<CancellationToken, Task<T>> create, Func<T, Task> remove, Func<T, string> id, ILogger logger)
     {
@@ -54,10 +58,34 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
         return true;
     }
 
-    /// <summary>Completes once the pool holds <see cref="Size"/> ready containers (for benchmarks and tests).</summary>
+    /// <summary>
+    /// A ready sandbox; when none is ready but some are being reset, waits up to <paramref name="wait"/> for one of them
+    /// (a reset costs the engine far less than a new container). Null when none came.
+    /// </summary>
+    public async ValueTask<T?> TakeAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (TryTake(out var ready)) return ready;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(wait);
+        try
+        {
+            while (Volatile.Read(ref _recycling) > 0 && await _ready.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
+                if (TryTake(out ready)) return ready;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // None came back in time.
+        }
+        return TryTake(out ready) ? ready : null;
+    }
+
+    /// <summary>
+    /// Completes once the pool is full: <see cref="Size"/> containers ready or lent out, and none being reset (for
+    /// benchmarks and tests).
+    /// </summary>
     public async Task WaitFullAsync(CancellationToken cancellationToken)
     {
-        while (Ready < Size) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        while (Ready + Volatile.Read(ref _out) < Size || Volatile.Read(ref _recycling) > 0) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FillAsync()
@@ -65,7 +93,8 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            if (Interlocked.Increment(ref _creating) + Ready > Size)
+            // Sandboxes lent out count as coming back: none is created while one on its way back would fill the place.
+            if (Interlocked.Increment(ref _creating) + Ready + Volatile.Read(ref _out) + Volatile.Read(ref _recycling) > Size)
             {
                 Interlocked.Decrement(ref _creating);
                 try { await _wake.WaitAsync(_stop.Token).ConfigureAwait(false); }
@@ -104,12 +133,79 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
         }
     }
 
+    /// <summary>
+    /// Counts a sandbox handed to an episode (from the pool or made for it) as coming back through <see cref="Return"/>;
+    /// call it before taking or making the sandbox, and <see cref="Unlend"/> when making it failed.
+    /// </summary>
+    public void Lend() => Interlocked.Increment(ref _out);
+
+    /// <summary>Undoes <see cref="Lend"/> for a sandbox that was never handed out.</summary>
+    public void Unlend()
+    {
+        Interlocked.Decrement(ref _out);
+        Wake();
+    }
+
+    /// <summary>
+    /// Takes back a lent sandbox on its way to being reused: <paramref name="recycling"/> yields it ready for another
+    /// episode, or null when it was discarded. Ready, it waits in the pool (or is removed when the pool is already full);
+    /// until then it still counts as coming, so no container is created in its place; discarded, the pool makes a new one.
+    /// </summary>
+    public void Return(Task<T?> recycling)
+    {
+        Interlocked.Increment(ref _recycling);
+        Interlocked.Decrement(ref _out);
+        var returning = CompleteReturnAsync(recycling);
+        _returning.TryAdd(returning, 0);
+        _ = returning.ContinueWith(t => _returning.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task CompleteReturnAsync(Task<T?> recycling)
+    {
+        T? container = null;
+        try
+        {
+            container = await recycling.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Resetting a Docker sandbox container for another episode failed; it was discarded");
+        }
+        if (container is not null && !_stop.IsCancellationRequested && Ready < Size)
+        {
+            _readyIds.TryAdd(_id(container), 0);
+            if (_ready.Writer.TryWrite(container))
+            {
+                Interlocked.Increment(ref _count);
+                Interlocked.Decrement(ref _recycling);
+                return;
+            }
+            _readyIds.TryRemove(_id(container), out _);
+        }
+        Interlocked.Decrement(ref _recycling);
+        if (container is not null) await _remove(container).ConfigureAwait(false);
+        Wake();
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            if (!_stop.IsCancellationRequested && Size > 0) _wake.Release();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pool is being disposed: nothing is refilled any more.
+        }
+    }
+
     /// <summary>Stops refilling and removes the containers still waiting.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested) return;
         _stop.Cancel();
         await _filler.ConfigureAwait(false);
+        await Task.WhenAll(_returning.Keys).ConfigureAwait(false);
         _ready.Writer.TryComplete();
         var removals = new List<Task>();
         while (_ready.Reader.TryRead(out var container)) removals.Add(_remove(container));

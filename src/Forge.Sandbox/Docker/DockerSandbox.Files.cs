@@ -15,7 +15,7 @@ internal sealed partial class DockerSandbox
 
     public async Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        using var operation = Enter();
         var target = WorkspacePath(path);
         using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, ["sh", "-c", WriteScript, "forge-write", target],
             new Dictionary<string, string>(), TimeSpan.FromSeconds(_options.TimeoutSeconds), attachStdin: true, cancellationToken).ConfigureAwait(false);
@@ -30,7 +30,7 @@ internal sealed partial class DockerSandbox
 
     public async Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        using var operation = Enter();
         var target = WorkspacePath(path);
         using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, ["sh", "-c", ReadScript, "forge-read", target],
             new Dictionary<string, string>(), TimeSpan.FromSeconds(_options.TimeoutSeconds), attachStdin: false, cancellationToken).ConfigureAwait(false);

@@ -10,8 +10,8 @@ namespace Forge.Sandbox.Docker;
 /// <summary>
 /// One episode's container. Commands run through the exec API under the container's limits; files go in and out
 /// through short execs in the tmpfs workspace; Python snippets go to a warm interpreter (<see cref="WarmPython"/>) started
-/// through an attached exec. Disposing it removes the container and everything running in it; a command still running
-/// then ends with <see cref="OperationCanceledException"/>.
+/// through an attached exec. Disposing it hands the container back to the provider, which resets it for another
+/// episode or removes it; a command still running then ends with <see cref="OperationCanceledException"/>.
 /// </summary>
 internal sealed partial class DockerSandbox : ISandbox
 {
@@ -26,18 +26,30 @@ internal sealed partial class DockerSandbox : ISandbox
     private readonly CancellationTokenSource _disposing = new();
     private readonly WarmPython _python;
     private readonly WarmPython _session;
+    private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CgroupCounters _counters;
+    private int _inFlight;
+    private int _resetPending;
     private int _disposed;
 
-    public DockerSandbox(DockerEngine engine, string containerId, string episodeId, SandboxOptions options, string user, Func<DockerSandbox, ValueTask> release)
+    /// <summary>
+    /// A sandbox in container <paramref name="containerId"/>; <paramref name="counters"/> are the container's cgroup
+    /// counters when it is handed out (a reused container has counted the episodes before; its reset reads them).
+    /// </summary>
+    /// <paramref name="resetFirst"/>: the container served an episode before, and the first start of the warm driver
+    /// resets it (<see cref="ContainerReset"/>), failing when it cannot be verified clean.
+    public DockerSandbox(DockerEngine engine, string containerId, string sandboxId, SandboxOptions options, string user, CgroupCounters counters,
+        bool resetFirst, Func<DockerSandbox, ValueTask> release)
     {
+        _resetPending = resetFirst ? 1 : 0;
         _engine = engine;
         ContainerId = containerId;
-        EpisodeId = episodeId;
+        SandboxId = sandboxId;
+        _counters = counters;
         _options = options;
         _user = user;
         _release = release;
-        _python = new WarmPython(this);
+        _python = new WarmPython(StartDriverAsync);
         _session = new WarmPython(this, session: true);
     }
 
@@ -45,15 +57,15 @@ internal sealed partial class DockerSandbox : ISandbox
 
     public string ContainerId { get; }
 
-    /// <summary>The <c>forge.episode-id</c> label of the container: unique per sandbox, so per episode.</summary>
-    public string EpisodeId { get; }
+    /// <summary>The <c>forge.sandbox-id</c> label of the container: unique per container (a reused container keeps it).</summary>
+    public string SandboxId { get; }
 
     public async Task<ExecResult> RunAsync(ExecRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Command.Count == 0) throw new ArgumentException("ExecRequest.Command is empty: name a program to run", nameof(request));
         RefuseHostPaths(request);
-        ThrowIfDisposed();
+        using var operation = Enter();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         try
         {
@@ -61,7 +73,7 @@ internal sealed partial class DockerSandbox : ISandbox
         }
         catch (Exception e) when (_disposing.IsCancellationRequested && !cancellationToken.IsCancellationRequested && e is not OperationCanceledException)
         {
-            throw new OperationCanceledException($"Docker sandbox {EpisodeId} was disposed while '{request.Command[0]}' ran; it was killed.", e);
+            throw new OperationCanceledException($"Docker sandbox {ContainerId[..12]} was disposed while '{request.Command[0]}' ran; it was killed.", e);
         }
     }
 
@@ -150,11 +162,40 @@ internal sealed partial class DockerSandbox : ISandbox
     {
         ArgumentNullException.ThrowIfNull(request);
         RefuseHostPaths(request);
-        ThrowIfDisposed();
+        using var operation = Enter();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
         return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
             Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Starts the warm driver; the first start of a reused container's sandbox resets the container first, in the same
+    /// exec, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
+    /// </summary>
+    private async Task<ISandboxProcess> StartDriverAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _resetPending, 0) == 0) return await StartAsync(new ExecRequest(WarmPython.Command), cancellationToken).ConfigureAwait(false);
+        var process = await StartAsync(new ExecRequest(ContainerReset.ThenDriverCommand), cancellationToken).ConfigureAwait(false);
+        ContainerReset.Outcome outcome;
+        try
+        {
+            outcome = ContainerReset.Parse(await DriverFrames.ReadAsync(process.StandardOutput, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            outcome = ContainerReset.Parse(null);
+        }
+        if (!outcome.Clean)
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw new SandboxException($"Docker sandbox container {ContainerId[..12]} was not clean after its reset: {string.Join("; ", outcome.Left)}");
+        }
+        lock (_countersLock) _counters = outcome.Counters;
+        return process;
+    }
+
+    /// <summary>The warm interpreter (for tests).</summary>
+    internal WarmPython Python => _python;
 
     /// <summary>Starts the Python driver ahead of the first snippet (the pool does this for waiting sandboxes).</summary>
     internal Task PrewarmAsync(CancellationToken cancellationToken) => _python.StartAsync(cancellationToken);
@@ -162,7 +203,7 @@ internal sealed partial class DockerSandbox : ISandbox
     public async Task<ExecResult> RunPythonAsync(PythonRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ThrowIfDisposed();
+        using var operation = Enter();
         request = request with
         {
             Timeout = TimeSpan.FromSeconds(Math.Min(request.Timeout.TotalSeconds, _options.TimeoutSeconds)),
@@ -202,10 +243,40 @@ internal sealed partial class DockerSandbox : ISandbox
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
+    /// <summary>
+    /// Completes once the sandbox is disposed and no call into its container is in flight any more: from then on
+    /// nothing of this sandbox touches the container, which may serve another episode.
+    /// </summary>
+    internal Task Quiesced => _quiet.Task;
+
+    /// <summary>Counts a call into the container until the returned scope ends; throws once the sandbox is disposed.</summary>
+    internal Operation Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            Exit();
+            ThrowIfDisposed();
+        }
+        return new Operation(this);
+    }
+
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _disposed) != 0) _quiet.TrySetResult();
+    }
+
+    /// <summary>One call into the container, counted by <see cref="Enter"/>.</summary>
+    internal readonly struct Operation(DockerSandbox sandbox) : IDisposable
+    {
+        public void Dispose() => sandbox.Exit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _disposing.CancelAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _inFlight) == 0) _quiet.TrySetResult();
         await _release(this).ConfigureAwait(false);
         await _python.DisposeAsync().ConfigureAwait(false);
         await _session.DisposeAsync().ConfigureAwait(false);

@@ -106,7 +106,13 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         {
             try
             {
+                // Counted as a call into the container, so that the container is not reset for another episode meanwhile.
+                using var operation = _sandbox.Enter();
                 await _exec.KillAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                _exec.Dispose(); // the sandbox was disposed just now: its container is reset or removed, and the process with it
             }
             catch (SandboxException)
             {

@@ -7,10 +7,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// The Docker sandbox backend: one container per episode, handed out from a warm pool of pre-started containers
-/// (<see cref="SandboxOptions.PoolSize"/>), each without network, under memory / CPU / pids limits, with a read-only
+/// The Docker sandbox backend: one container per episode at a time, handed out from a warm pool of pre-started
+/// containers (<see cref="SandboxOptions.PoolSize"/>); when an episode ends its container is reset (every process killed,
+/// the writable places emptied, then verified clean) and goes back to the pool, or is removed when it can't be verified.
+/// Each container is without network, under memory / CPU / pids limits, with a read-only
 /// root and a tmpfs workspace, a non-root user, no capabilities and no-new-privileges. Containers are labelled with the
-/// run, the episode and the owner process; orphans of dead processes are removed at start-up, and this provider's
+/// run, the container's own id and the owner process; orphans of dead processes are removed at start-up, and this provider's
 /// containers on dispose and at process exit. Engine calls retry transient faults and fail fast while the engine is down.
 /// </summary>
 public sealed class DockerSandboxProvider : ISandboxProvider
@@ -23,6 +25,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     private Task<ContainerPool<DockerSandbox>>? _started;
     private readonly ConcurrentDictionary<string, byte> _containers = new();
     private readonly ConcurrentDictionary<Task, byte> _removals = new();
+    private readonly ConcurrentDictionary<DockerSandbox, byte> _discarded = new();
     private readonly EventHandler _onProcessExit;
     private int _disposed;
 
@@ -136,7 +139,18 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var pool = await Started.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return pool.TryTake(out var ready) ? ready : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+        if (!Reusing(pool)) return pool.TryTake(out var ready) ? ready : await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+        pool.Lend();
+        try
+        {
+            return await pool.TakeAsync(WaitForReset, cancellationToken).ConfigureAwait(false)
+                ?? await CreateSandboxAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            pool.Unlend();
+            throw;
+        }
     }
 
     private async Task<ContainerPool<DockerSandbox>> StartCoreAsync(CancellationToken cancellationToken)
@@ -175,8 +189,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
 
     private async Task<DockerSandbox> CreateSandboxAsync(CancellationToken cancellationToken)
     {
-        var episodeId = Guid.NewGuid().ToString("N");
-        var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, episodeId));
+        var sandboxId = Guid.NewGuid().ToString("N");
+        var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, sandboxId));
         var created = await _engine.CallAsync("create container", (c, ct) => c.Containers.CreateContainerAsync(spec, ct), cancellationToken).ConfigureAwait(false);
         _containers.TryAdd(created.ID, 0);
         try
@@ -188,15 +202,70 @@ public sealed class DockerSandboxProvider : ISandboxProvider
             await RemoveContainerAsync(created.ID).ConfigureAwait(false);
             throw;
         }
-        return new DockerSandbox(_engine, created.ID, episodeId, _options, _settings.User, ReleaseAsync);
+        Interlocked.Increment(ref _created);
+        return new DockerSandbox(_engine, created.ID, sandboxId, _options, _settings.User, default, resetFirst: false, ReleaseAsync);
     }
+
+    /// <summary>Containers created so far (for the benchmark and tests).</summary>
+    internal int ContainersCreated => Volatile.Read(ref _created);
+
+    /// <summary>Containers reset for another episode and verified clean so far (for the benchmark and tests).</summary>
+    internal int ContainerResets => Volatile.Read(ref _resets);
+
+    private int _created;
+    private int _resets;
+
+    /// <summary>True when containers go back to <paramref name="pool"/> after their episode (reuse is on and the pool keeps some).</summary>
+    private bool Reusing(ContainerPool<DockerSandbox> pool) => _settings.ReuseContainers && pool.Size > 0;
+
+    /// <summary>How long an episode waits for a container being reset, when none is ready, before one is created for it.</summary>
+    private static readonly TimeSpan WaitForReset = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long resetting a container for another episode may take before it is removed instead.</summary>
+    private static readonly TimeSpan ResetTimeout = TimeSpan.FromSeconds(30);
 
     private ValueTask ReleaseAsync(DockerSandbox sandbox)
     {
+        if (!_discarded.TryRemove(sandbox, out _) && StartedPool is { } pool && Reusing(pool) && Volatile.Read(ref _disposed) == 0)
+        {
+            pool.Return(RecycleAsync(sandbox));
+            return ValueTask.CompletedTask;
+        }
         var removal = RemoveContainerAsync(sandbox.ContainerId);
         _removals.TryAdd(removal, 0);
         _ = removal.ContinueWith(t => _removals.TryRemove(t, out _), TaskScheduler.Default);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The container of a disposed sandbox, reset for another episode (<see cref="ContainerReset"/>) and handed out again
+    /// as a new sandbox with its Python driver started; null, with the container removed, when the reset could not
+    /// verify it clean. Waits first until nothing of the old sandbox calls into the container any more.
+    /// </summary>
+    private async Task<DockerSandbox?> RecycleAsync(DockerSandbox used)
+    {
+        using var limit = new CancellationTokenSource(ResetTimeout);
+        DockerSandbox? fresh = null;
+        try
+        {
+            await used.Quiesced.WaitAsync(limit.Token).ConfigureAwait(false);
+            // The new sandbox's driver starts with the reset (one exec), which fails unless the container is verified clean.
+            fresh = new DockerSandbox(_engine, used.ContainerId, used.SandboxId, _options, _settings.User, used.Counters, resetFirst: true, ReleaseAsync);
+            await fresh.PrewarmAsync(limit.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _resets);
+            return fresh;
+        }
+        catch (Exception e) when (e is SandboxException or OperationCanceledException or TimeoutException or IOException)
+        {
+            _logger.LogWarning(e, "Resetting Docker sandbox container {Id} for another episode failed; it is removed", used.ContainerId[..12]);
+            if (fresh is not null)
+            {
+                _discarded.TryAdd(fresh, 0);
+                await fresh.DisposeAsync().ConfigureAwait(false);
+            }
+            await RemoveContainerAsync(used.ContainerId).ConfigureAwait(false);
+            return null;
+        }
     }
 
     private async Task RemoveContainerAsync(string id)

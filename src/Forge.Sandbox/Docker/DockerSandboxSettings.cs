@@ -25,6 +25,12 @@ public sealed record DockerSandboxSettings
     /// <summary>Size of the tmpfs <c>/tmp</c>, in MiB. Default 16.</summary>
     public int TmpMb { get; init; } = 16;
 
+    /// <summary>
+    /// Reset a container when its episode ends and hand it to the next episode (through the pool), instead of removing
+    /// it and creating a new one. Default true; false is the benchmark's baseline.
+    /// </summary>
+    public bool ReuseContainers { get; init; } = true;
+
     /// <summary>A run id for the <c>forge.run-id</c> label; null for a fresh one.</summary>
     public string? RunId { get; init; }
 }

@@ -10,6 +10,8 @@ internal sealed record LocalCapabilities(LaunchMode Mode, LocalTools Tools, Cgro
     /// <summary>True when commands run inside namespaces.</summary>
     public bool Isolated => Mode != LaunchMode.Unisolated;
 
+    private static string Users => $"uids {SandboxUsers.FirstUid}–{SandboxUsers.FirstUid + SandboxUsers.Count - 1}";
+
     /// <summary>The description the provider and <c>forge sandbox doctor</c> show.</summary>
     public SandboxIsolation Describe(SandboxOptions options)
     {
@@ -20,12 +22,14 @@ internal sealed record LocalCapabilities(LaunchMode Mode, LocalTools Tools, Cgro
             inEffect.Add($"namespaces: user, pid, network, mount, ipc, uts (bubblewrap {BubblewrapVersion})");
             inEffect.Add("network: none (own network namespace, loopback only)");
             inEffect.Add("files: host /usr and a few /etc entries read-only, /workspace and a private /tmp writable, everything else invisible");
-            inEffect.Add(Mode == LaunchMode.BubblewrapAsNobody ? $"user: uid {Launcher.NobodyId} (nobody), no capabilities" : "user: the current user mapped into a new user namespace, no capabilities");
+            inEffect.Add(Mode == LaunchMode.BubblewrapAsSandboxUser
+                ? $"user: a uid of its own per sandbox ({Users}), seen as {Launcher.NobodyId} (nobody) inside, no capabilities; process limits are per sandbox"
+                : "user: the current user mapped into a new user namespace, no capabilities");
             inEffect.Add("process tree: dies with its pid namespace at the deadline and at dispose");
         }
         else if (Native.IsRoot && Tools.Setpriv is not null)
         {
-            inEffect.Add($"user: uid {Launcher.NobodyId} (nobody); without namespaces the host's files and network stay reachable");
+            inEffect.Add($"user: a uid of its own per sandbox ({Users}); without namespaces the host's files and network stay reachable");
         }
         if (Tools.Prlimit is not null)
             inEffect.Add($"per process: address space {options.MemoryMb} MiB, CPU {options.CpuSeconds} s, file size {options.MaxFileSizeMb} MiB, {options.MaxProcesses} processes (setrlimit)");
@@ -58,12 +62,12 @@ internal static class IsolationProbe
         else
         {
             version = Run(tools.Bubblewrap, "--version").Output.Replace("bubblewrap", "").Trim();
-            var candidates = Native.IsRoot && tools.Setpriv is not null ? new[] { LaunchMode.BubblewrapAsNobody, LaunchMode.Bubblewrap } : [LaunchMode.Bubblewrap];
+            var candidates = Native.IsRoot && tools.Setpriv is not null ? new[] { LaunchMode.BubblewrapAsSandboxUser, LaunchMode.Bubblewrap } : [LaunchMode.Bubblewrap];
             foreach (var candidate in candidates)
             {
                 var error = TryLaunch(candidate, tools);
                 if (error is null) { mode = candidate; break; }
-                problems.Add($"bubblewrap{(candidate == LaunchMode.BubblewrapAsNobody ? " as nobody" : "")} cannot create namespaces here: {error}");
+                problems.Add($"bubblewrap{(candidate == LaunchMode.BubblewrapAsSandboxUser ? " as an unprivileged uid" : "")} cannot create namespaces here: {error}");
             }
             if (mode != LaunchMode.Unisolated) problems.Clear();
             if (tools.Prlimit is null) problems.Add("prlimit not found (util-linux): no per-process limits");
@@ -100,9 +104,10 @@ internal static class IsolationProbe
             var launcher = new Launcher(mode, tools with { Prlimit = tools.Prlimit ?? "/usr/bin/env" }, SandboxOptions.Default);
             foreach (var dir in new[] { Reaper.DefaultRoot, root })
                 Workspace.SetMode(dir, (UnixFileMode)0b111_001_001);
-            Workspace.GiveTo(paths.Workspace, launcher.SandboxOwner);
-            Workspace.GiveTo(paths.Temp, launcher.SandboxOwner);
-            var info = launcher.Build(paths, ["/bin/sh", "-c", "echo ok > /workspace/probe && cat /workspace/probe"], new Dictionary<string, string>(), null);
+            int? uid = launcher.DropsRoot ? Launcher.NobodyId : null;
+            Workspace.GiveTo(paths.Workspace, uid);
+            Workspace.GiveTo(paths.Temp, uid);
+            var info = launcher.Build(paths, uid, ["/bin/sh", "-c", "echo ok > /workspace/probe && cat /workspace/probe"], new Dictionary<string, string>(), null);
             using var process = ProcessSpawner.StartAsync(info).GetAwaiter().GetResult();
             process.StandardInput.Close();
             var output = process.StandardOutput.ReadToEndAsync();

@@ -6,8 +6,8 @@ namespace Forge.Sandbox.Local;
 /// <summary>How the local sandbox starts a command.</summary>
 internal enum LaunchMode
 {
-    /// <summary>bubblewrap as user <c>nobody</c> (Forge runs as root and drops to nobody with setpriv first).</summary>
-    BubblewrapAsNobody,
+    /// <summary>bubblewrap as the sandbox's own uid (Forge runs as root and drops to it with setpriv first); nobody inside.</summary>
+    BubblewrapAsSandboxUser,
     /// <summary>bubblewrap as the current user, in a new user namespace.</summary>
     Bubblewrap,
     /// <summary>No isolation: a plain process with resource limits, allowed only when the user opted out.</summary>
@@ -23,7 +23,7 @@ internal sealed record SandboxPaths(string Root)
 
 /// <summary>
 /// Builds the command line that runs a request inside the local sandbox:
-/// <c>[join cgroup] [setpriv → nobody] bwrap … prlimit … -- COMMAND</c>. The bubblewrap part gives new user, pid,
+/// <c>[join cgroup] [setpriv → the sandbox's uid] bwrap … prlimit … -- COMMAND</c>. The bubblewrap part gives new user, pid,
 /// network, mount, ipc and uts namespaces; a root that is an empty read-only tmpfs with the host's <c>/usr</c> and a
 /// few <c>/etc</c> entries bound read-only (and the folders a request names, <see cref="ExecRequest.ReadOnlyPaths"/>); the workspace and a private <c>/tmp</c> writable; a fresh <c>/proc</c> and
 /// minimal <c>/dev</c>; an environment cleared to PATH, HOME, TMPDIR and LANG.
@@ -33,7 +33,7 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
     /// <summary>Where the workspace appears inside the sandbox.</summary>
     public const string WorkspaceMount = "/workspace";
 
-    /// <summary>The uid sandboxed code runs as when Forge runs as root.</summary>
+    /// <summary>The uid sandboxed code sees itself as inside the namespaces when Forge runs as root (on the host it is the sandbox's own uid).</summary>
     public const int NobodyId = 65534;
 
     private static readonly string[] EtcAllowList =
@@ -41,15 +41,22 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
 
     public LaunchMode Mode => mode;
 
-    /// <summary>True when commands drop from root to <c>nobody</c> (always with bubblewrap as nobody; without isolation too, where setpriv exists).</summary>
-    private bool DropToNobody => mode == LaunchMode.BubblewrapAsNobody || (mode == LaunchMode.Unisolated && Native.IsRoot && tools.Setpriv is not null);
+    /// <summary>
+    /// True when commands drop from root to an unprivileged uid (always with <see cref="LaunchMode.BubblewrapAsSandboxUser"/>;
+    /// without isolation too, where setpriv exists): each sandbox then needs a uid of its own (<see cref="SandboxUsers"/>).
+    /// </summary>
+    public bool DropsRoot => mode == LaunchMode.BubblewrapAsSandboxUser || (mode == LaunchMode.Unisolated && Native.IsRoot && tools.Setpriv is not null);
 
-    /// <summary>The uid that owns files the sandbox must write, or null when it is the current user.</summary>
-    public int? SandboxOwner => DropToNobody ? NobodyId : null;
-
-    public ProcessStartInfo Build(SandboxPaths paths, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, Cgroup? cgroup,
+    /// <summary>
+    /// The command line of <paramref name="command"/> in the sandbox at <paramref name="paths"/>, run as <paramref name="uid"/>
+    /// (the sandbox's own uid, which owns its folders; null to stay the current user, required when <see cref="DropsRoot"/> is false),
+    /// with <paramref name="readOnlyPaths"/> (existing host folders) shown read-only at the same paths.
+    /// </summary>
+    public ProcessStartInfo Build(SandboxPaths paths, int? uid, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment, Cgroup? cgroup,
         IReadOnlyList<string>? readOnlyPaths = null)
     {
+        if (DropsRoot != uid.HasValue)
+            throw new ArgumentException(DropsRoot ? "Commands drop root here: name the sandbox's uid." : "Commands run as the current user here: no uid to drop to.", nameof(uid));
         if (command.Count == 0) throw new ArgumentException("The command is empty: name a program to run.", nameof(command));
         readOnlyPaths ??= [];
         foreach (var path in readOnlyPaths)
@@ -73,8 +80,8 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         foreach (var (key, value) in environment) env[key] = value;
 
         if (mode == LaunchMode.Unisolated) args.Add(tools.Setsid ?? "setsid");
-        if (DropToNobody) args.AddRange([tools.Setpriv!, $"--reuid={NobodyId}", $"--regid={NobodyId}", "--clear-groups", "--no-new-privs"]);
-        if (mode != LaunchMode.Unisolated) args.AddRange(BubblewrapArguments(paths, env, readOnlyPaths));
+        if (uid is { } user) args.AddRange([tools.Setpriv!, $"--reuid={user}", $"--regid={user}", "--clear-groups", "--no-new-privs"]);
+        if (mode != LaunchMode.Unisolated) args.AddRange(BubblewrapArguments(paths, env, mappedToNobody: uid.HasValue, readOnlyPaths));
         args.AddRange([tools.Prlimit!, $"--as={(long)options.MemoryMb << 20}", $"--cpu={options.CpuSeconds}:{options.CpuSeconds + 1}",
             $"--fsize={(long)options.MaxFileSizeMb << 20}", $"--nproc={options.MaxProcesses}", "--core=0", "--"]);
         args.AddRange(command);
@@ -96,7 +103,7 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         return info;
     }
 
-    private IEnumerable<string> BubblewrapArguments(SandboxPaths paths, Dictionary<string, string> env, IReadOnlyList<string> readOnlyPaths)
+    private IEnumerable<string> BubblewrapArguments(SandboxPaths paths, Dictionary<string, string> env, bool mappedToNobody, IReadOnlyList<string> readOnlyPaths)
     {
         var args = new List<string>
         {
@@ -105,6 +112,8 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
             "--die-with-parent", "--new-session", "--hostname", "forge-sandbox",
             "--ro-bind", "/usr", "/usr",
         };
+        // The sandbox's own uid appears as nobody inside, whichever uid of the reserved range it is on the host.
+        if (mappedToNobody) args.AddRange(["--uid", $"{NobodyId}", "--gid", $"{NobodyId}"]);
         foreach (var top in new[] { "bin", "sbin", "lib", "lib32", "lib64", "libx32" })
         {
             var host = "/" + top;

@@ -10,7 +10,7 @@ namespace Forge.Sandbox.Local;
 
 /// <summary>
 /// One episode's local sandbox: a private folder (the workspace, <c>/workspace</c> inside, and a private <c>/tmp</c>),
-/// a cgroup where the machine has one, and every command started through the <see cref="Launcher"/>. Disposing kills
+/// a cgroup where the machine has one, a uid of its own when Forge runs as root (<see cref="SandboxUsers"/>), and every command started through the <see cref="Launcher"/>. Disposing kills
 /// whatever still runs in it and deletes its folder and cgroup.
 /// </summary>
 internal sealed class LocalSandbox : ISandbox
@@ -19,6 +19,7 @@ internal sealed class LocalSandbox : ISandbox
     private readonly Launcher _launcher;
     private readonly SandboxOptions _options;
     private readonly Cgroup? _cgroup;
+    private readonly SandboxUser? _user;
     private readonly Action<LocalSandbox> _onDispose;
     private readonly ConcurrentDictionary<Process, byte> _running = new();
     private readonly WarmPython _python;
@@ -26,8 +27,9 @@ internal sealed class LocalSandbox : ISandbox
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
-    public LocalSandbox(string id, SandboxPaths paths, Launcher launcher, SandboxOptions options, Cgroup? cgroup, Action<LocalSandbox> onDispose)
+    public LocalSandbox(string id, SandboxPaths paths, Launcher launcher, SandboxOptions options, Cgroup? cgroup, SandboxUser? user, Action<LocalSandbox> onDispose)
     {
+        _user = user;
         Id = id;
         _paths = paths;
         _launcher = launcher;
@@ -52,10 +54,10 @@ internal sealed class LocalSandbox : ISandbox
     {
         ThrowIfDisposed();
         var full = Workspace.Resolve(_paths.Workspace, path);
-        Workspace.CreateParents(_paths.Workspace, full, _launcher.SandboxOwner);
+        Workspace.CreateParents(_paths.Workspace, full, _user?.Uid);
         await using (var stream = new FileStream(full, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
             await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-        Workspace.GiveTo(full, _launcher.SandboxOwner);
+        Workspace.GiveTo(full, _user?.Uid);
     }
 
     public Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
@@ -156,7 +158,7 @@ internal sealed class LocalSandbox : ISandbox
 
     private async Task<Process> StartProcessAsync(ExecRequest request)
     {
-        var info = _launcher.Build(_paths, request.Command, request.Environment, _cgroup, request.ReadOnlyPaths);
+        var info = _launcher.Build(_paths, _user?.Uid, request.Command, request.Environment, _cgroup, request.ReadOnlyPaths);
         Process process;
         try
         {
@@ -207,6 +209,9 @@ internal sealed class LocalSandbox : ISandbox
         foreach (var process in _running.Keys) LocalProcess.Terminate(process, Unisolated);
         _cgroup?.Destroy();
         Workspace.Delete(_paths.Root);
+        // With namespaces, every process died with the sandbox's pid namespace; without them, whatever escaped the
+        // process group (and the cgroup, where there is none) is killed by uid before the uid may serve another sandbox.
+        _user?.Release(killLeftovers: Unisolated);
         _onDispose(this);
     }
 }

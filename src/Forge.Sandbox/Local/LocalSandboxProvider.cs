@@ -15,6 +15,7 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     private readonly SandboxOptions _options;
     private readonly LocalCapabilities _capabilities;
     private readonly Launcher _launcher;
+    private readonly SandboxUsers? _users;
     private readonly string _runDirectory;
     private readonly ConcurrentDictionary<LocalSandbox, byte> _live = new();
     private readonly ConcurrentQueue<LocalSandbox> _ready = new();
@@ -29,6 +30,7 @@ public sealed class LocalSandboxProvider : ISandboxProvider
         _logger = logger;
         _capabilities = capabilities;
         _launcher = new Launcher(capabilities.Mode, capabilities.Tools, options);
+        _users = _launcher.DropsRoot ? SandboxUsers.Open(capabilities.Tools.Setpriv!) : null;
         RunId = $"{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
         Reaped = Reaper.Sweep(root, capabilities.Cgroups);
         _runDirectory = Reaper.CreateRun(root, RunId);
@@ -119,6 +121,7 @@ public sealed class LocalSandboxProvider : ISandboxProvider
     {
         var id = $"{Interlocked.Increment(ref _next)}-{Guid.NewGuid().ToString("N")[..6]}";
         var paths = new SandboxPaths(Path.Combine(_runDirectory, id));
+        var user = _users?.Acquire();
         try
         {
             Directory.CreateDirectory(paths.Root);
@@ -127,18 +130,19 @@ public sealed class LocalSandboxProvider : ISandboxProvider
             {
                 Directory.CreateDirectory(dir);
                 Workspace.SetMode(dir, (UnixFileMode)0b111_000_000);
-                Workspace.GiveTo(dir, _launcher.SandboxOwner);
+                Workspace.GiveTo(dir, user?.Uid);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Workspace.Delete(paths.Root);
+            user?.Release(killLeftovers: false);
             throw new SandboxException($"Could not create the sandbox folder {paths.Root}: {e.Message}", e);
         }
         var cgroup = _capabilities.Cgroups is { } layout
             ? Cgroup.TryCreate(layout, $"{Reaper.CgroupName(RunId)}/{id}", (long)_options.MemoryMb << 20, _options.MaxProcesses)
             : null;
-        var sandbox = new LocalSandbox(id, paths, _launcher, _options, cgroup, s => _live.TryRemove(s, out _));
+        var sandbox = new LocalSandbox(id, paths, _launcher, _options, cgroup, user, s => _live.TryRemove(s, out _));
         _live[sandbox] = 0;
         return sandbox;
     }

@@ -26,6 +26,9 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
     /// </summary>
     protected abstract IReadOnlyList<string> Leftovers(TProvider provider);
 
+    /// <summary>Completes once the provider's pool is full again (a backend that reuses sandboxes has taken the last one back).</summary>
+    protected abstract Task WaitForPoolAsync(TProvider provider);
+
     /// <summary>A provider with <see cref="BaseOptions"/> changed by <paramref name="change"/>; disposed and checked for leftovers after the test.</summary>
     protected async Task<TProvider> ProviderAsync(Func<SandboxOptions, SandboxOptions>? change = null)
     {
@@ -131,7 +134,7 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
         }
     }
 
-    private static async Task<string?> TryReadAsync(ISandbox sandbox, string path)
+    internal static async Task<string?> TryReadAsync(ISandbox sandbox, string path)
     {
         try
         {
@@ -343,6 +346,112 @@ public abstract class SandboxConformanceTests<TProvider> : IAsyncLifetime where 
             Assert.True(result.Succeeded);
         }
         await attacks;
+    }
+
+    [SkippableFact]
+    public async Task ForkBomb_InOneSandbox_DoesNotStopAnotherFromForking() =>
+        await ForkIsolation.AssertBombDoesNotStopAnotherAsync(await ProviderAsync(o => o with { MaxProcesses = 16, PoolSize = 0 }));
+
+    // ── one episode after another ────────────────────────────────────────────────
+
+    /// <summary>What an episode can see of its sandbox when it starts: files, modes and attributes of the writable places, other processes, IPC objects, its environment.</summary>
+    private const string Observe =
+        "import json, os\n" +
+        "me = os.getpid()\n" +
+        "mine = {me}\n" +
+        "p = me\n" +
+        "while p > 1:\n" +
+        "    try:\n" +
+        "        p = int(open('/proc/%d/stat' % p).read().rsplit(')', 1)[1].split()[1]); mine.add(p)\n" +
+        "    except (OSError, ValueError, IndexError):\n" +
+        "        break\n" +
+        "def read(path):\n" +
+        "    try:\n" +
+        "        return open(path, 'rb').read().replace(b'\\0', b' ').decode('utf-8', 'replace')\n" +
+        "    except OSError as e:\n" +
+        "        return 'unreadable'\n" +
+        "def listing(d):\n" +
+        "    try:\n" +
+        "        return sorted(n for n in os.listdir(d) if not n.startswith('.forge-exec-'))\n" +  // the Docker exec wrapper's own pid files
+        "    except OSError as e:\n" +
+        "        return e.strerror\n" +
+        "def attrs(d):\n" +
+        "    try:\n" +
+        "        return [oct(os.stat(d).st_mode), sorted(os.listxattr(d))]\n" +
+        "    except OSError as e:\n" +
+        "        return e.strerror\n" +
+        "places = ['/workspace', '/tmp', '/dev/shm', '/dev/mqueue']\n" +
+        "procs = sorted(read('/proc/%s/comm' % n).strip() for n in os.listdir('/proc') if n.isdigit() and int(n) not in mine and read('/proc/%s/stat' % n).rsplit(')', 1)[-1].split()[:1] != ['Z'])\n" +
+        "traces = [n for n in os.listdir('/proc') if n.isdigit() and any(MARKER in read('/proc/%s/%s' % (n, f)) for f in ('cmdline', 'environ'))]\n" +
+        "print(json.dumps({'files': {d: listing(d) for d in places}, 'attrs': {d: attrs(d) for d in places}, 'processes': procs,\n" +
+        "    'traces': [t for t in traces if int(t) not in mine], 'ipc': {k: read('/proc/sysvipc/' + k).splitlines()[1:] for k in ('shm', 'sem', 'msg')},\n" +
+        "    'env': sorted(k for k in os.environ)}, sort_keys=True))\n";
+
+    /// <summary>Leaves everything an episode could: files (in folders it locked), changed modes and attributes, background processes that left its session, IPC objects, a session's variables.</summary>
+    private const string LeaveTraces =
+        "import ctypes, os, subprocess\n" +
+        "for d in ('/workspace', '/tmp', '/dev/shm', '/dev/mqueue'):\n" +
+        "    try:\n" +
+        "        open(os.path.join(d, MARKER), 'w').write(MARKER)\n" +
+        "    except OSError:\n" +
+        "        pass\n" +
+        "os.makedirs('/workspace/locked/deeper', exist_ok=True)\n" +
+        "open('/workspace/locked/deeper/' + MARKER, 'w').write(MARKER)\n" +
+        "os.chmod('/workspace/locked/deeper', 0)\n" +
+        "os.chmod('/workspace/locked', 0)\n" +
+        "for d in ('/workspace', '/tmp'):\n" +
+        "    try:\n" +
+        "        os.setxattr(d, 'user.' + MARKER, b'1')\n" +
+        "    except OSError:\n" +
+        "        pass\n" +
+        "try:\n" +
+        "    os.chmod('/tmp', 0o700)\n" +
+        "except OSError:\n" +
+        "    pass\n" +
+        "libc = ctypes.CDLL(None)\n" +
+        "libc.shmget(4242, 4096, 0o1666); libc.semget(4243, 1, 0o1666); libc.msgget(4244, 0o1666)\n" +
+        "for tool in (['setsid', 'nohup', 'sleep', '600'], ['sleep', '601']):\n" +
+        "    subprocess.Popen(tool, start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, LEFT_BY=MARKER))\n" +
+        "if os.fork() == 0:\n" +
+        "    os.setsid()\n" +
+        "    if os.fork() == 0:\n" +
+        "        os.execvp('sleep', ['sleep', '602', MARKER])\n" +
+        "    os._exit(0)\n" +
+        "print('left')\n";
+
+    [SkippableFact]
+    public async Task NextEpisode_SeesNothingThePreviousOneLeftBehind()
+    {
+        // A pool of one: on a backend that reuses sandboxes, the second episode gets the first one's sandbox, reset.
+        var provider = await ProviderAsync(o => o with { PoolSize = 1 });
+        await WaitForPoolAsync(provider);
+        var marker = $"forge_trace_{Guid.NewGuid():N}";
+        var observe = Py($"MARKER = {PyString(marker)}\n" + Observe);
+        string fresh;
+        await using (var first = await provider.AcquireAsync())
+        {
+            var seen = await first.RunAsync(observe);
+            Assert.True(seen.Succeeded, seen.Stderr);
+            fresh = seen.Stdout;
+            var left = await first.RunAsync(Py($"MARKER = {PyString(marker)}\n" + LeaveTraces) with
+            {
+                Environment = new Dictionary<string, string> { ["EPISODE_SECRET"] = marker },
+            });
+            Assert.True(left.Stdout == "left\n", left.Stderr);
+            await first.RunPythonAsync(new PythonRequest($"import os\nos.environ['EPISODE_SECRET'] = {PyString(marker)}\nsecret = {PyString(marker)}") { Session = true });
+            await first.RunPythonAsync(new PythonRequest($"import subprocess\nsubprocess.Popen(['sleep', '603', {PyString(marker)}], start_new_session=True)"));
+        }
+        await WaitForPoolAsync(provider);
+
+        await using var next = await provider.AcquireAsync();
+        var after = await next.RunAsync(observe);
+        Assert.True(after.Succeeded, after.Stderr);
+        Assert.Equal(fresh, after.Stdout);
+        Assert.DoesNotContain(marker, after.Stdout);
+        var session = await next.RunPythonAsync(new PythonRequest("import os\nprint('secret' in globals(), 'EPISODE_SECRET' in os.environ)") { Session = true });
+        Assert.Equal("False False\n", session.Stdout);
+        await WaitForAsync(() => HostProcesses(marker).Count == 0, TimeSpan.FromSeconds(5));
+        Assert.Empty(HostProcesses(marker));
     }
 
     // ── warm Python ──────────────────────────────────────────────────────────────

@@ -135,4 +135,97 @@ public sealed class ContainerPoolTests
         Assert.Equal([taken], engine.Alive.Keys);
         Assert.Equal(0, pool.Ready);
     }
+
+    [Fact]
+    public async Task Return_ContainerReset_TakesItsPlaceAndNoneIsCreated()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 2);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var taken));
+        await Task.Delay(100);
+        Assert.Equal(2, engine.Alive.Count); // the one lent out counts as coming back
+
+        var reset = new TaskCompletionSource<string?>();
+        pool.Return(reset.Task);
+        await Task.Delay(100);
+        Assert.Equal((1, 2), (pool.Ready, engine.Alive.Count)); // nor while it is being reset
+        reset.SetResult(taken);
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal((2, 2), (pool.Ready, engine.Alive.Count));
+        Assert.Contains(taken, pool.ReadyIds);
+    }
+
+    [Fact]
+    public async Task Return_ContainerDiscarded_PoolMakesANewOne()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var taken));
+        await engine.RemoveAsync(taken);
+
+        pool.Return(Task.FromResult<string?>(null));
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal(1, pool.Ready);
+        Assert.DoesNotContain(taken, pool.ReadyIds);
+    }
+
+    [Fact]
+    public async Task Return_PoolAlreadyFull_RemovesTheContainer()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var first));
+        pool.Lend(); // a second episode, whose sandbox was made for it while the pool was empty
+        var second = await engine.CreateAsync(CancellationToken.None);
+
+        pool.Return(Task.FromResult<string?>(second));
+        pool.Return(Task.FromResult<string?>(first));
+        await pool.WaitFullAsync(CancellationToken.None);
+
+        Assert.Equal([second], pool.ReadyIds);
+        Assert.Equal([second], engine.Alive.Keys);
+    }
+
+    [Fact]
+    public async Task TakeAsync_NoneReadyButOneBeingReset_WaitsForIt()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out var first));
+        var reset = new TaskCompletionSource<string?>();
+        pool.Return(reset.Task);
+
+        pool.Lend();
+        var taking = pool.TakeAsync(TimeSpan.FromSeconds(10), CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(taking.IsCompleted);
+        reset.SetResult(first);
+
+        Assert.Equal(first, await taking.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Single(engine.Alive);
+    }
+
+    [Fact]
+    public async Task TakeAsync_NoneReadyAndNoneComing_GivesUpAtOnce()
+    {
+        var engine = new FakeEngine();
+        await using var pool = Pool(engine, 1);
+        await pool.WaitFullAsync(CancellationToken.None);
+        pool.Lend();
+        Assert.True(pool.TryTake(out _));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(await pool.TakeAsync(TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
 }

@@ -13,6 +13,12 @@ public sealed class DockerSandboxConformanceTests : SandboxConformanceTests<Dock
     protected override Task<DockerSandboxProvider> CreateProviderAsync(SandboxOptions options) =>
         Task.FromResult(DockerTestEngine.Provider(options));
 
+    protected override async Task WaitForPoolAsync(DockerSandboxProvider provider)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await provider.WaitForPoolAsync(limit.Token);
+    }
+
     protected override IReadOnlyList<string> Leftovers(DockerSandboxProvider provider)
     {
         var containers = _docker.Containers.ListContainersAsync(new ContainersListParameters

@@ -23,9 +23,9 @@ public sealed class DockerSandboxProviderTests : IDisposable
         });
 
     [SkippableFact]
-    public async Task AcquireAsync_PoolFull_HandsOutARunningContainerAndRefills()
+    public async Task AcquireAsync_PoolFullWithoutReuse_HandsOutARunningContainerAndRefills()
     {
-        await using var provider = NewProvider(poolSize: 2);
+        await using var provider = DockerTestEngine.Provider(SandboxOptions.Default with { PoolSize = 2 }, new DockerSandboxSettings { ReuseContainers = false });
         await provider.WaitForPoolAsync();
 
         await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
@@ -47,9 +47,58 @@ public sealed class DockerSandboxProviderTests : IDisposable
         var labels = (await _docker.Containers.InspectContainerAsync(first.ContainerId)).Config.Labels;
 
         Assert.Equal(provider.RunId, labels[ContainerLabels.RunId]);
-        Assert.Equal(first.EpisodeId, labels[ContainerLabels.EpisodeId]);
-        Assert.NotEqual(first.EpisodeId, second.EpisodeId);
+        Assert.Equal(first.SandboxId, labels[ContainerLabels.SandboxId]);
+        Assert.NotEqual(first.SandboxId, second.SandboxId);
         Assert.Equal(System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), labels[ContainerLabels.OwnerPid]);
+    }
+
+    [SkippableFact]
+    public async Task AcquireAsync_AfterAnEpisodeEnds_HandsOutItsContainerResetWithTheDriverRunning()
+    {
+        await using var provider = NewProvider(poolSize: 1);
+        await provider.WaitForPoolAsync();
+        string used;
+        await using (var sandbox = (DockerSandbox)await provider.AcquireAsync())
+        {
+            used = sandbox.ContainerId;
+            await sandbox.RunPythonAsync(new PythonRequest("print(1)"));
+        }
+        await provider.WaitForPoolAsync();
+
+        await using var next = (DockerSandbox)await provider.AcquireAsync();
+
+        Assert.Equal(used, next.ContainerId);
+        Assert.Equal((1, 1), (provider.ContainersCreated, provider.ContainerResets));
+        Assert.Equal(1, next.Python.Starts); // started while the container waited in the pool
+        Assert.Equal("warm\n", (await next.RunPythonAsync(new PythonRequest("print('warm')"))).Stdout);
+        Assert.Equal(1, next.Python.Starts);
+    }
+
+    [SkippableFact]
+    public async Task AcquireAsync_PoolFullWithReuse_CountsTheSandboxOutAsComingBack()
+    {
+        await using var provider = NewProvider(poolSize: 2);
+        await provider.WaitForPoolAsync();
+        await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await provider.WaitForPoolAsync(wait.Token);
+        await Task.Delay(500);
+        Assert.Equal(2, (await ContainersAsync($"{ContainerLabels.RunId}={provider.RunId}")).Count);
+    }
+
+    [SkippableFact]
+    public async Task AcquireAsync_ReuseOff_GivesEveryEpisodeANewContainer()
+    {
+        await using var provider = DockerTestEngine.Provider(SandboxOptions.Default with { PoolSize = 1 }, new DockerSandboxSettings { ReuseContainers = false });
+        await provider.WaitForPoolAsync();
+        string used;
+        await using (var sandbox = (DockerSandbox)await provider.AcquireAsync()) used = sandbox.ContainerId;
+        await provider.WaitForPoolAsync();
+
+        await using var next = (DockerSandbox)await provider.AcquireAsync();
+
+        Assert.NotEqual(used, next.ContainerId);
+        Assert.Equal(0, provider.ContainerResets);
     }
 
     [SkippableFact]
@@ -69,7 +118,7 @@ public sealed class DockerSandboxProviderTests : IDisposable
         await provider.StartAsync();
 
         // (Another provider starting at the same moment in this test run may have removed it first.)
-        Assert.Empty(await ContainersAsync($"{ContainerLabels.EpisodeId}={episode}"));
+        Assert.Empty(await ContainersAsync($"{ContainerLabels.SandboxId}={episode}"));
         Assert.DoesNotContain(await _docker.Containers.ListContainersAsync(new ContainersListParameters { All = true }), c => c.ID == orphan.ID);
         Assert.Single(await ContainersAsync($"{ContainerLabels.RunId}={live.RunId}"));
     }

@@ -21,10 +21,10 @@ internal static class DockerTestEngine
     }
 
     /// <summary>A provider of the test image; skips (fails on CI) without an engine.</summary>
-    public static DockerSandboxProvider Provider(SandboxOptions options)
+    public static DockerSandboxProvider Provider(SandboxOptions options, DockerSandboxSettings? settings = null)
     {
         Require();
-        return new DockerSandboxProvider(options with { Backend = "docker", Image = options.Image ?? Image });
+        return new DockerSandboxProvider(options with { Backend = "docker", Image = options.Image ?? Image }, settings);
     }
     private static string? Probe()
     {

@@ -83,7 +83,7 @@ public sealed class ContainerSpecTests
         var spec = ContainerSpec.Create("img", Options, new DockerSandboxSettings(), ContainerLabels.For("run-1", "ep-1"));
 
         Assert.Equal("run-1", spec.Labels[ContainerLabels.RunId]);
-        Assert.Equal("ep-1", spec.Labels[ContainerLabels.EpisodeId]);
+        Assert.Equal("ep-1", spec.Labels[ContainerLabels.SandboxId]);
         Assert.Equal(System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), spec.Labels[ContainerLabels.OwnerPid]);
         Assert.False(ContainerLabels.OwnerIsGone(spec.Labels));
     }

@@ -16,6 +16,12 @@ public sealed class LocalSandboxConformanceTests : SandboxConformanceTests<Local
         return Task.FromResult(LocalSandboxProvider.Create(options));
     }
 
+    protected override async Task WaitForPoolAsync(LocalSandboxProvider provider)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await provider.WaitForPoolAsync(limit.Token);
+    }
+
     protected override IReadOnlyList<string> Leftovers(LocalSandboxProvider provider)
     {
         var left = new List<string>();

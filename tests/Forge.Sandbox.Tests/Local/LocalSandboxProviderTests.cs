@@ -98,4 +98,61 @@ public sealed class LocalSandboxProviderTests : IDisposable
         Assert.Empty(Reaper.ProcessesUnder(provider.RunDirectory));
         Assert.Equal(0, provider.LiveCount);
     }
+
+    private static LocalSandboxProvider Provider(bool isolated, SandboxOptions options)
+    {
+        if (isolated)
+        {
+            Requirement.That(IsolationProbe.Capabilities.Isolated, "the local sandbox cannot isolate here");
+            return LocalSandboxProvider.Create(options, Reaper.DefaultRoot, null);
+        }
+        return LocalSandboxProvider.Create(options with { AllowUnisolated = true }, Reaper.DefaultRoot, IsolationProbe.Capabilities with { Mode = LaunchMode.Unisolated }, null);
+    }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Sandboxes_FiftyInARowBesideAFullPool_NeverFail(bool isolated)
+    {
+        // Once, every sandbox ran as nobody with RLIMIT_NPROC, which counts all processes of a uid: the pool's waiting
+        // interpreters, the dying processes of the sandboxes before (and anyone else's sandboxes) refused this one's forks.
+        await using var provider = Provider(isolated, SandboxOptions.Default with { PoolSize = 16, MaxProcesses = 16 });
+        await provider.WaitForPoolAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            await using var sandbox = await provider.AcquireAsync();
+            var result = i % 2 == 0
+                ? await sandbox.RunAsync(new ExecRequest(["python3", "-c", $"import os\nif os.fork() == 0: os._exit(0)\nos.wait()\nprint({i})"]))
+                : await sandbox.RunPythonAsync(new PythonRequest($"print({i})"));
+            Assert.True(result.Stdout == $"{i}\n", $"sandbox {i}: {result.Stdout}{result.Stderr} ({result.Limit})");
+        }
+    }
+
+    [SkippableFact]
+    public async Task Unisolated_ForkBombInOneSandbox_DoesNotStopAnotherFromForking()
+    {
+        Requirement.That(Native.IsRoot && IsolationProbe.Capabilities.Tools.Setpriv is not null, "dropping root to a sandbox uid needs root and setpriv");
+        await using var provider = Provider(isolated: false, SandboxOptions.Default with { PoolSize = 0, MaxProcesses = 16 });
+        await ForkIsolation.AssertBombDoesNotStopAnotherAsync(provider);
+    }
+
+    [SkippableFact]
+    public async Task AcquireAsync_AsRoot_GivesEachLiveSandboxAUidOfItsOwn_SeenAsNobodyInside()
+    {
+        Requirement.That(IsolationProbe.Capabilities.Mode == LaunchMode.BubblewrapAsSandboxUser, "Forge does not drop root here");
+        await using var provider = LocalSandboxProvider.Create(SandboxOptions.Default with { PoolSize = 0 }, _root, null);
+        await using var first = (LocalSandbox)await provider.AcquireAsync();
+        await using var second = (LocalSandbox)await provider.AcquireAsync();
+        var owners = new[] { first, second }.Select(s => new DirectoryInfo(Path.Combine(s.Root, "work"))).Select(d => OwnerOf(d.FullName)).ToList();
+        Assert.NotEqual(owners[0], owners[1]);
+        Assert.All(owners, uid => Assert.InRange(uid, SandboxUsers.FirstUid, SandboxUsers.FirstUid + SandboxUsers.Count - 1));
+        var inside = await first.RunAsync(new ExecRequest(["/bin/sh", "-c", "id -u; stat -c %u /workspace"]));
+        Assert.Equal("65534\n65534\n", inside.Stdout);
+    }
+
+    private static long OwnerOf(string path)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true })!;
+        return long.Parse(stat.StandardOutput.ReadToEnd().Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

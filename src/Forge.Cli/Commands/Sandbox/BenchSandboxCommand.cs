@@ -46,6 +46,8 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
         var benchmark = new SandboxBenchmark(settings.Samples, settings.Episodes);
         var results = new List<BackendResult>();
         var dockerBaselines = new List<Latency>();
+        var episodeBaselines = new List<(string Name, IReadOnlyList<(int Concurrency, int Episodes, double EpisodesPerSecond, double MeanUnitTests)> Rates)>();
+        (int Created, int Resets)? reuse = null;
         try
         {
             foreach (var backend in backends)
@@ -53,7 +55,15 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                 await using var provider = SandboxProviders.Create(new SandboxOptions { Backend = backend, PoolSize = 8 });
                 results.Add(await benchmark.MeasureAsync(provider, coding, cancellationToken));
                 if (provider is Forge.Sandbox.Docker.DockerSandboxProvider docker)
+                {
                     dockerBaselines.AddRange(await DockerBaselines.MeasureAsync(docker, settings.Samples, cancellationToken));
+                    reuse = (docker.ContainersCreated, docker.ContainerResets);
+                    // The same episodes with a new container for each (no reset, no reuse): what reusing containers gains.
+                    await using var fresh = new Forge.Sandbox.Docker.DockerSandboxProvider(new SandboxOptions { Backend = backend, PoolSize = 8 },
+                        new Forge.Sandbox.Docker.DockerSandboxSettings { ReuseContainers = false });
+                    await fresh.WaitForPoolAsync(cancellationToken);
+                    episodeBaselines.Add(("docker, a new container per episode", await benchmark.EpisodeRatesAsync(fresh, coding, cancellationToken)));
+                }
             }
         }
         catch (SandboxException e)
@@ -88,6 +98,12 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                     episodes = r.Episodes.Select(e => new { concurrency = e.Concurrency, episodes = e.Episodes, episodes_per_second = Math.Round(e.EpisodesPerSecond, 2), mean_unit_tests = e.MeanUnitTests }),
                 }),
                 baselines = baselines.Select(b => new { name = b.Name, ms = Ms(b) }),
+                episode_baselines = episodeBaselines.Select(b => new
+                {
+                    name = b.Name,
+                    episodes = b.Rates.Select(e => new { concurrency = e.Concurrency, episodes = e.Episodes, episodes_per_second = Math.Round(e.EpisodesPerSecond, 2), mean_unit_tests = e.MeanUnitTests }),
+                }),
+                docker_containers = reuse is { } r ? new { created = r.Created, resets = r.Resets } : null,
             });
             return 0;
         }
@@ -104,7 +120,12 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
         foreach (var r in results)
             foreach (var e in r.Episodes)
                 episodes.AddRow(r.Backend, $"{e.Concurrency}", $"{e.Episodes}", $"{e.EpisodesPerSecond:0.00}", $"{e.MeanUnitTests:0.000}");
+        foreach (var b in episodeBaselines)
+            foreach (var e in b.Rates)
+                episodes.AddRow($"baseline: {Markup.Escape(b.Name)}", $"{e.Concurrency}", $"{e.Episodes}", $"{e.EpisodesPerSecond:0.00}", $"{e.MeanUnitTests:0.000}");
         AnsiConsole.Write(episodes);
+        if (reuse is { } counts)
+            AnsiConsole.MarkupLine($"docker: {counts.Created} containers created, {counts.Resets} reset for another episode");
         return 0;
     }
 

@@ -33,11 +33,18 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
     public async Task<BackendResult> MeasureAsync(ISandboxProvider provider, RegisteredEnvironment coding, CancellationToken cancellationToken)
     {
         var latencies = await MeasureLatenciesAsync(provider, cancellationToken);
+        var rates = await EpisodeRatesAsync(provider, coding, cancellationToken);
+        return new BackendResult(provider.Backend, provider.Isolation, latencies[0], latencies[1], latencies[2], rates);
+    }
+
+    /// <summary>Episodes/s of <paramref name="coding"/> on <paramref name="provider"/> at concurrency 1 and 8.</summary>
+    public async Task<IReadOnlyList<(int Concurrency, int Episodes, double EpisodesPerSecond, double MeanUnitTests)>> EpisodeRatesAsync(
+        ISandboxProvider provider, RegisteredEnvironment coding, CancellationToken cancellationToken)
+    {
         var rates = new List<(int, int, double, double)>();
         foreach (var concurrency in new[] { 1, 8 })
             rates.Add(await EpisodesAsync(provider, coding, concurrency, cancellationToken));
-
-        return new BackendResult(provider.Backend, provider.Isolation, latencies[0], latencies[1], latencies[2], rates);
+        return rates;
     }
 
     /// <summary>Acquire, cold print(1) and warm print(1) latencies of <paramref name="provider"/>, in that order.</summary>

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Forge.Sandbox.Docker;
+
+namespace Forge.Sandbox.Tests.Docker;
+
+/// <summary>Reading the reset script's report (no engine): only an explicit, empty list of leftovers is clean.</summary>
+public sealed class ContainerResetTests
+{
+    private static JsonElement Frame(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    [Fact]
+    public void Parse_NothingLeft_IsCleanAndCarriesTheCounters()
+    {
+        var outcome = ContainerReset.Parse(Frame("{\"left\": [], \"counters\": \"/sys/fs/cgroup/memory/memory.oom_control oom_kill 2\\n/sys/fs/cgroup/pids/pids.events max 5\"}"));
+
+        Assert.True(outcome.Clean);
+        Assert.Equal(new CgroupCounters(2, 5), outcome.Counters);
+    }
+
+    [Fact]
+    public void Parse_SomethingLeft_IsNotCleanAndSaysWhat()
+    {
+        var outcome = ContainerReset.Parse(Frame("{\"left\": [\"process 42 (sleep)\", \"file /tmp/x\"], \"counters\": \"\"}"));
+
+        Assert.False(outcome.Clean);
+        Assert.Equal(["process 42 (sleep)", "file /tmp/x"], outcome.Left);
+    }
+
+    [Fact]
+    public void Parse_NoReport_IsNotClean()
+    {
+        var outcome = ContainerReset.Parse(null);
+
+        Assert.False(outcome.Clean);
+        Assert.Equal(["the reset ended without a report"], outcome.Left);
+    }
+
+    [Fact]
+    public void Parse_AFrameThatIsNoReport_IsNotClean()
+    {
+        Assert.False(ContainerReset.Parse(Frame("{\"ready\": true, \"pid\": 7}")).Clean);
+        Assert.False(ContainerReset.Parse(Frame("[1, 2]")).Clean);
+    }
+}

@@ -49,6 +49,9 @@ public sealed class DecodeBatch : IDisposable
     /// <summary>Sequences in the batch now.</summary>
     public int Count => _rows.Count;
 
+    /// <summary>The shared write position: columns every step attends over.</summary>
+    internal int WritePosition => _head;
+
     /// <summary>True when no sequence can join.</summary>
     public bool IsFull => _rows.Count == MaxRows;
 

@@ -48,6 +48,10 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         [Description("Tokens per reply: every reply has exactly this many (ignore_eos). Default 64.")]
         public int MaxTokens { get; init; } = 64;
 
+        [CommandOption("--rounds <N>")]
+        [Description("Times every mode is measured, the modes interleaved; the median round is reported. Default 3.")]
+        public int Rounds { get; init; } = 3;
+
         [CommandOption("--device <DEVICE>")]
         [Description("auto, cpu, cuda or cuda:N. Default auto.")]
         public string Device { get; init; } = "auto";
@@ -62,6 +66,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             : MaxTokens < 1 ? ValidationResult.Error("--max-tokens must be ≥ 1.")
             : DModel < 16 || DModel % 4 != 0 ? ValidationResult.Error("--d-model must be a multiple of 4, ≥ 16.")
             : Layers < 1 ? ValidationResult.Error("--layers must be ≥ 1.")
+            : Rounds < 1 ? ValidationResult.Error("--rounds must be ≥ 1.")
             : ValidationResult.Success();
     }
 
@@ -78,7 +83,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             {
                 ModelDirectory = directory, Port = 0, Device = settings.Device, MaxBatch = levels.Max(), MaxQueue = Math.Max(256, settings.Requests),
             };
-            var results = await ServeBenchmark.RunAsync(options, levels, settings.Requests, settings.MaxTokens,
+            var results = await ServeBenchmark.RunAsync(options, levels, settings.Requests, settings.MaxTokens, settings.Rounds,
                 step => { if (!settings.Json) Console.Error.WriteLine($"bench serve: {step}…"); });
             Report(results, levels, settings, directory);
             return 0;
@@ -112,11 +117,12 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
-                ["model"] = directory, ["requests"] = settings.Requests, ["max_tokens"] = settings.MaxTokens,
+                ["model"] = directory, ["requests"] = settings.Requests, ["max_tokens"] = settings.MaxTokens, ["rounds"] = settings.Rounds,
                 ["results"] = results.Select(r => new Dictionary<string, object?>
                 {
                     ["mode"] = r.Mode, ["concurrency"] = r.Concurrency, ["requests"] = r.Requests, ["output_tokens"] = r.OutputTokens,
                     ["seconds"] = Math.Round(r.Seconds, 3), ["tokens_per_second"] = Math.Round(r.TokensPerSecond, 1),
+                    ["tokens_per_second_rounds"] = r.RoundTokensPerSecond.Select(x => Math.Round(x, 1)).ToList(),
                     ["ttft_p50_ms"] = r.TtftP50Ms is { } p50 ? Math.Round(p50, 1) : null, ["ttft_p99_ms"] = r.TtftP99Ms is { } p99 ? Math.Round(p99, 1) : null,
                 }).ToList(),
                 [$"server_vs_in_process_at_{top.Concurrency}"] = Math.Round(ratio, 3),

@@ -20,6 +20,9 @@ namespace Forge.Cli.Commands.Bench;
 internal sealed record ServeMeasurement(string Mode, int Concurrency, int Requests, long OutputTokens, double Seconds, double? TtftP50Ms, double? TtftP99Ms)
 {
     public double TokensPerSecond => OutputTokens / Seconds;
+
+    /// <summary>Tokens/s of every round, in round order (this measurement is the median one).</summary>
+    public IReadOnlyList<double> RoundTokensPerSecond { get; init; } = [];
 }
 
 /// <summary>
@@ -30,29 +33,41 @@ internal sealed record ServeMeasurement(string Mode, int Concurrency, int Reques
 /// </summary>
 internal static class ServeBenchmark
 {
-    public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, Action<string> progress)
+    /// <summary>
+    /// Measures every mode <paramref name="rounds"/> times, the modes interleaved round by round (so a change in the
+    /// machine's load hits all of them alike), and returns per mode the round with the median tokens/s, carrying every
+    /// round's figure.
+    /// </summary>
+    public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, int rounds,
+        Action<string> progress)
     {
         await using var host = await ServeHost.StartAsync(options);
         await host.Loaded;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(30) };
+        using var policy = ServedPolicy.Load(options.ModelDirectory, Forge.Training.Devices.DeviceSelector.Resolve(options.Device));
         var prompts = Enumerable.Range(0, requests).Select(Prompt).ToList();
-        var results = new List<ServeMeasurement>();
+        var measured = new List<ServeMeasurement>();
 
         progress("warm-up");
         await Serve(http, host.ModelName, prompts.Take(2).ToList(), 2, maxTokens);
-        foreach (var c in concurrencies)
+        for (var round = 1; round <= rounds; round++)
         {
-            progress($"server, {c} concurrent client(s)");
-            results.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
+            foreach (var c in concurrencies)
+            {
+                progress($"round {round}/{rounds}: server, {c} concurrent client(s)");
+                measured.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
+            }
+            foreach (var batch in new[] { 1, concurrencies.Max() }.Distinct())
+            {
+                progress($"round {round}/{rounds}: in-process Generator, batches of {batch}");
+                measured.Add(InProcess(policy, prompts, batch, maxTokens));
+            }
         }
-
-        using var policy = ServedPolicy.Load(options.ModelDirectory, Forge.Training.Devices.DeviceSelector.Resolve(options.Device));
-        foreach (var batch in new[] { 1, concurrencies.Max() }.Distinct())
+        return [.. measured.GroupBy(m => (m.Mode, m.Concurrency)).Select(g =>
         {
-            progress($"in-process Generator, batches of {batch}");
-            results.Add(InProcess(policy, prompts, batch, maxTokens));
-        }
-        return results;
+            var sorted = g.OrderBy(m => m.TokensPerSecond).ToList();
+            return sorted[(sorted.Count - 1) / 2] with { RoundTokensPerSecond = [.. g.Select(m => m.TokensPerSecond)] };
+        })];
     }
 
     /// <summary>Request <paramref name="i"/>'s prompt; every prompt has the same length (fixed-width numbers).</summary>

@@ -62,6 +62,24 @@ public sealed class SandboxedProgramTests
         Directory.Delete(folder, recursive: true);
     }
 
+    [SkippableFact]
+    public async Task ShippedPythonProgram_InTheLocalSandbox_RecordedAndScoredByTheEnvironment()
+    {
+        AgentProgramTests.RequirePython();
+        RequireIsolation();
+        await using var server = await ServedModel.ScriptedAsync();
+        await using var sandboxes = SandboxProviders.Create(new SandboxOptions());
+        var program = new ProcessAgentProgram(["python3", AgentProgramTests.PythonAgent], null, TimeSpan.FromSeconds(60));
+
+        var episode = await AgentProgramTests.RunAsync(server, new ProcessProgram(program, sandboxes), AgentProgramTests.Ticket("order-status"), "ep-shipped", seed: 1);
+
+        Assert.Null(episode.Error);
+        Assert.Equal("Hi!", episode.Output);
+        Assert.Equal(["lookup_order"], Assert.Single(episode.Calls).Tools.Select(t => t.Name));
+        Assert.Equal(AgentProgramEnvironment.ProgramFinished, Assert.Single(episode.Trajectories).TruncationReason);
+        Assert.Contains("resolved", episode.Breakdown!.Scores.Keys);
+    }
+
     [SkippableTheory]
     [InlineData("import time; time.sleep(30)", "deadline_exceeded")]
     [InlineData("print('x' * 5000)", "output_too_large")]

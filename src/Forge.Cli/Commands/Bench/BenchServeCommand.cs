@@ -123,6 +123,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
                     ["mode"] = r.Mode, ["concurrency"] = r.Concurrency, ["requests"] = r.Requests, ["output_tokens"] = r.OutputTokens,
                     ["seconds"] = Math.Round(r.Seconds, 3), ["tokens_per_second"] = Math.Round(r.TokensPerSecond, 1),
                     ["tokens_per_second_rounds"] = r.RoundTokensPerSecond.Select(x => Math.Round(x, 1)).ToList(),
+                    ["cpu_ms_per_token"] = Math.Round(r.CpuMsPerToken, 3),
                     ["ttft_p50_ms"] = r.TtftP50Ms is { } p50 ? Math.Round(p50, 1) : null, ["ttft_p99_ms"] = r.TtftP99Ms is { } p99 ? Math.Round(p99, 1) : null,
                 }).ToList(),
                 [$"server_vs_in_process_at_{top.Concurrency}"] = Math.Round(ratio, 3),
@@ -131,11 +132,11 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             }));
             return;
         }
-        var table = new Table().AddColumns("mode", "concurrency", "requests", "tokens", "s", "tokens/s", "TTFT p50 ms", "TTFT p99 ms");
+        var table = new Table().AddColumns("mode", "concurrency", "requests", "tokens", "s", "tokens/s", "CPU ms/token", "TTFT p50 ms", "TTFT p99 ms");
         foreach (var r in results)
             table.AddRow(r.Mode, r.Concurrency.ToString(CultureInfo.InvariantCulture), r.Requests.ToString(CultureInfo.InvariantCulture), r.OutputTokens.ToString(CultureInfo.InvariantCulture),
                 r.Seconds.ToString("0.00", CultureInfo.InvariantCulture), r.TokensPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
-                r.TtftP50Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-", r.TtftP99Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
+                r.CpuMsPerToken.ToString("0.000", CultureInfo.InvariantCulture), r.TtftP50Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-", r.TtftP99Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
         AnsiConsole.Write(table);
         Console.Out.WriteLine($"batching speedup ({top.Concurrency} concurrent vs one at a time): {(speedup is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a (no concurrency 1)")}");
         Console.Out.WriteLine($"server at {top.Concurrency} vs in-process Generator batch of {inProcess.Concurrency}: {ratio.ToString("0.00", CultureInfo.InvariantCulture)}");

@@ -17,9 +17,13 @@ namespace Forge.Cli.Commands.Bench;
 /// <param name="Seconds">Wall time.</param>
 /// <param name="TtftP50Ms">Median time to the first streamed token (server only).</param>
 /// <param name="TtftP99Ms">99th percentile of it.</param>
-internal sealed record ServeMeasurement(string Mode, int Concurrency, int Requests, long OutputTokens, double Seconds, double? TtftP50Ms, double? TtftP99Ms)
+/// <param name="CpuSeconds">Processor time this process used meanwhile (server, clients and decoding alike): less sensitive than wall time to what else the machine runs.</param>
+internal sealed record ServeMeasurement(string Mode, int Concurrency, int Requests, long OutputTokens, double Seconds, double? TtftP50Ms, double? TtftP99Ms, double CpuSeconds)
 {
     public double TokensPerSecond => OutputTokens / Seconds;
+
+    /// <summary>Processor milliseconds per generated token.</summary>
+    public double CpuMsPerToken => CpuSeconds * 1000 / OutputTokens;
 
     /// <summary>Tokens/s of every round, in round order (this measurement is the median one).</summary>
     public IReadOnlyList<double> RoundTokensPerSecond { get; init; } = [];
@@ -78,6 +82,7 @@ internal static class ServeBenchmark
         var next = -1;
         var ttft = new List<double>();
         long tokens = 0;
+        var cpu = CpuTime();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -94,7 +99,7 @@ internal static class ServeBenchmark
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         ttft.Sort();
-        return new ServeMeasurement("server", concurrency, prompts.Count, tokens, seconds, Percentile(ttft, 0.5), Percentile(ttft, 0.99));
+        return new ServeMeasurement("server", concurrency, prompts.Count, tokens, seconds, Percentile(ttft, 0.5), Percentile(ttft, 0.99), CpuTime() - cpu);
     }
 
     // One streamed request: milliseconds to its first chunk, and the completion tokens its usage reports.
@@ -133,11 +138,18 @@ internal static class ServeBenchmark
             policy.Encoder.Encode([Message.User(p)], [], generationHeader: true).TokenIds, [], maxTokens, Seed: i)).ToList();
         var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = maxTokens };
         Generator.Generate(policy.Model, rows.Take(2).ToList(), options);   // warm-up
+        var cpu = CpuTime();
         var clock = Stopwatch.StartNew();
         long tokens = 0;
         foreach (var chunk in rows.Chunk(batch))
             tokens += Generator.Generate(policy.Model, chunk, options).Sum(r => (long)r.Tokens.Count);
-        return new ServeMeasurement("in_process", batch, rows.Count, tokens, clock.Elapsed.TotalSeconds, null, null);
+        return new ServeMeasurement("in_process", batch, rows.Count, tokens, clock.Elapsed.TotalSeconds, null, null, CpuTime() - cpu);
+    }
+
+    private static double CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static double Percentile(List<double> sorted, double q) =>

@@ -21,8 +21,8 @@ public sealed partial record ProcessAgentProgram
     /// <summary>
     /// Runs one episode inside <paramref name="sandbox"/> (a backend that shares the host's file system: the local sandbox).
     /// The sandbox has no network: every argument of <see cref="Command"/> that names a file (relative to
-    /// <see cref="WorkingDirectory"/>) is copied into its workspace, and the program reaches <paramref name="baseUrl"/> —
-    /// its episode's path and nothing else — through a Unix socket in the workspace, which a small relay inside the sandbox
+    /// <see cref="WorkingDirectory"/>) is copied into its workspace, and the program reaches the server of
+    /// <paramref name="baseUrl"/> — and nothing else — through a Unix socket in the workspace, which a small relay inside the sandbox
     /// (<c>python3</c>) serves on the sandbox's own loopback as <c>OPENAI_BASE_URL</c>. The sandbox's limits apply besides
     /// the deadline and the output cap; past any of them the whole process tree dies.
     /// </summary>

@@ -1,5 +1,5 @@
 # Runs an agent program inside a sandbox that has no network of its own. It listens on the sandbox's loopback, forwards
-# every connection to the Unix socket Forge binds into the workspace (the episode's endpoint and nothing else), and
+# every connection to the Unix socket Forge binds into the workspace (which reaches the server and nothing else), and
 # starts the program with OPENAI_BASE_URL pointing at that port; stdin and stdout are the program's. Exits as it exits.
 #   python3 -I sandbox_relay.py SOCKET URL_PATH -- COMMAND...
 import os

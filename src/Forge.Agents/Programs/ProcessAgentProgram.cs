@@ -13,13 +13,14 @@ public sealed class AgentProgramException(string type, string message) : Excepti
 /// <summary>
 /// An agent program in any language, started once per episode: <c>OPENAI_BASE_URL</c> (the episode's path),
 /// <c>OPENAI_API_KEY</c> and <c>OPENAI_MODEL</c> in its environment, the task as JSON on stdin; what it prints on stdout is
-/// its output. A deadline and an output cap apply; past either, its whole process tree is killed.
+/// its output. A deadline and an output cap apply; past either, its whole process tree is killed. Run this way it is a
+/// plain child process; <see cref="RunInSandboxAsync"/> runs it in a sandbox instead.
 /// </summary>
 /// <param name="Command">The program and its arguments, e.g. <c>["python3", "agent.py"]</c>.</param>
 /// <param name="WorkingDirectory">Where it runs (null = the current directory).</param>
 /// <param name="Deadline">How long an episode may take.</param>
 /// <param name="MaxOutputBytes">Most bytes read from its stdout.</param>
-public sealed record ProcessAgentProgram(IReadOnlyList<string> Command, string? WorkingDirectory, TimeSpan Deadline, int MaxOutputBytes = 1 << 20)
+public sealed partial record ProcessAgentProgram(IReadOnlyList<string> Command, string? WorkingDirectory, TimeSpan Deadline, int MaxOutputBytes = 1 << 20)
 {
     /// <summary>Runs one episode; returns what the program printed (trimmed).</summary>
     public async Task<string> RunAsync(string taskJson, Uri baseUrl, string model, string apiKey, CancellationToken cancellationToken)

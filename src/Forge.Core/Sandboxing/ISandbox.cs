@@ -12,6 +12,12 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>Writes a file into the workspace; <paramref name="path"/> is relative to it and may not leave it.</summary>
     Task WriteFileAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The workspace's folder on this machine when the backend shares the host's file system (the local sandbox), else
+    /// null. The host may place a Unix socket there for a command inside to reach (an agent program's endpoint).
+    /// </summary>
+    string? HostWorkspace => null;
+
     /// <summary>Reads a file from the workspace.</summary>
     Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default);
 

@@ -44,6 +44,9 @@ internal sealed class LocalSandbox : ISandbox
 
     public string Backend => "local";
 
+    /// <inheritdoc />
+    public string? HostWorkspace => _paths.Workspace;
+
     /// <summary>The sandbox's folder on the host.</summary>
     public string Root => _paths.Root;
 

@@ -1,148 +1,63 @@
-using Forge.Core.Programs;
-using System.ClientModel;
-using System.Diagnostics;
-using System.Text.Json;
-using Forge.Agents.Programs;
+using System.Collections.Concurrent;
 using Forge.Core;
-using Forge.Serving.Episodes;
+using Forge.Host;
 using Forge.Serving.Hosting;
-using Microsoft.Extensions.AI;
-using Microsoft.SemanticKernel.Connectors.OpenAI;
-using OpenAI;
 
 namespace Forge.Serving.AgentPrograms;
 
 /// <summary>
-/// Runs agent-program episodes against a running server: opens the episode's path, runs the program (in process with
-/// clients bound to that path, or as a process with <c>OPENAI_BASE_URL</c> pointing at it), closes the episode, stitches
-/// its calls, scores it and records it as trajectories. A failing program is data: the episode is recorded as errored at
-/// the agent boundary with reward 0.
+/// Runs agent-program episodes through the one episode driver (the rollout engine): the registered environment is reset
+/// with the task, the program (<see cref="AgentProgramAgent"/>) acts once — its whole run, under the episode's turn and
+/// episode deadlines, as an agent, so its failures are agent errors — and <see cref="AgentProgramEnvironment"/> scores
+/// its output. Each finished episode is then recorded with its calls: one trajectory per stitched token sequence, all
+/// sharing the driver's reward, termination, error and provenance.
 /// </summary>
-public sealed class AgentProgramRunner(ServeHost host, string environmentId, RewardMode rewardMode = RewardMode.Graded)
+/// <param name="host">The server the programs call.</param>
+/// <param name="launcher">Starts the program for each episode.</param>
+/// <param name="createEnvironment">Makes the registered environment of an id (the scenario's registry).</param>
+/// <param name="sandboxes">Sandboxes for environments that need one; null when none does.</param>
+public sealed class AgentProgramRunner(ServeHost host, IProgramLauncher launcher, Func<string, IEnvironment> createEnvironment, ISandboxProvider? sandboxes = null)
 {
-    /// <summary>Runs an in-process program on <paramref name="task"/>.</summary>
-    public Task<AgentProgramEpisode> RunAsync<TTask>(IAgentProgram<TTask> program, TTask task, string episodeId, int seed, CancellationToken cancellationToken)
-        where TTask : IEnvironmentTask
+    /// <summary>The agent the driver asks for each episode's action.</summary>
+    public AgentProgramAgent Agent { get; } = new(host, launcher);
+
+    /// <summary>
+    /// Runs <paramref name="requests"/>, <paramref name="concurrency"/> at once, handing every recorded trajectory to
+    /// <paramref name="sinks"/> (not completed here); returns the episodes in request order (those the run reached).
+    /// </summary>
+    public async Task<IReadOnlyList<AgentProgramEpisode>> RunAsync(IReadOnlyList<EpisodeRequest> requests, int concurrency, IReadOnlyList<ITrajectorySink> sinks,
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(program);
-        return RunAsync(task, episodeId, seed, async url =>
+        var environmentTypes = new ConcurrentDictionary<string, Type>(StringComparer.Ordinal);
+        var episodes = new EpisodeSink(this, environmentTypes, sinks);
+        // No retries: a retried turn would run the whole program again.
+        var engine = new RolloutEngine(new RolloutOptions { Concurrency = concurrency, AgentRetries = 0 }, id =>
         {
-            var key = host.ApiKey ?? "forge";
-            var chat = new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = url }).GetChatClient(host.ModelName).AsIChatClient();
-            var completion = new OpenAIChatCompletionService(host.ModelName, url, key);
-            var context = new AgentProgramContext(episodeId, url, host.ModelName, key, chat, completion, seed);
-            return await program.RunAsync(task, context, cancellationToken);
-        }, () => program.Rubric);
+            var inner = createEnvironment(id);
+            environmentTypes[id] = inner.GetType();
+            return AgentProgramEnvironment.Wrap(inner, Agent);
+        }, Agent, sandboxes);
+        var summary = await engine.RunAsync(requests, [episodes], cancellationToken);
+        if (summary.SinkErrors.Count > 0)
+            throw new IOException($"recording agent-program episodes failed: {string.Join("; ", summary.SinkErrors)}");
+        return [.. requests.Select(r => episodes.Find(r.EpisodeId)).OfType<AgentProgramEpisode>()];
     }
 
-    /// <summary>Runs an out-of-process program on <paramref name="task"/> (the task goes to its stdin as JSON), scored by <paramref name="rubric"/>.</summary>
-    public Task<AgentProgramEpisode> RunAsync(ProcessAgentProgram program, IEnvironmentTask task, Rubric rubric, string episodeId, int seed, CancellationToken cancellationToken)
+    /// <summary>Turns each driver trajectory into the episode with its calls and passes its trajectories on.</summary>
+    private sealed class EpisodeSink(AgentProgramRunner runner, ConcurrentDictionary<string, Type> environmentTypes, IReadOnlyList<ITrajectorySink> sinks) : ITrajectorySink
     {
-        ArgumentNullException.ThrowIfNull(program);
-        var json = JsonSerializer.Serialize(task, task.GetType(), TaskFile.JsonOptions);
-        return RunAsync(task, episodeId, seed, url => program.RunAsync(json, url, host.ModelName, host.ApiKey ?? "forge", cancellationToken), () => rubric);
-    }
+        private readonly ConcurrentDictionary<string, AgentProgramEpisode> _episodes = new(StringComparer.Ordinal);
 
-    private async Task<AgentProgramEpisode> RunAsync(IEnvironmentTask task, string episodeId, int seed, Func<Uri, Task<string>> run, Func<Rubric> rubric)
-    {
-        var path = PathKey(episodeId);
-        var log = host.Episodes.Open(path);
-        var started = DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
-        string? output = null;
-        EpisodeError? error = null;
-        try
-        {
-            output = await run(host.EpisodeBaseUrl(path));
-        }
-        catch (AgentProgramException e)
-        {
-            error = new EpisodeError(ErrorBoundary.Agent, e.Type, e.Message);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = new EpisodeError(ErrorBoundary.Agent, e.GetType().Name, e.Message);
-        }
-        finally
-        {
-            host.Episodes.Close(path);
-        }
-        var calls = log.Calls;
-        var sequences = TokenStitcher.Stitch(calls);
-        RewardBreakdown? breakdown = null;
-        if (error is null)
-        {
-            try
-            {
-                var conversation = Conversation(calls, calls.Count - 1).Append(Message.Assistant(output!)).ToList();
-                breakdown = await rubric().Score(new RewardContext(task, conversation), rewardMode);
-            }
-            catch (Exception e)
-            {
-                error = new EpisodeError(ErrorBoundary.Reward, e.GetType().Name, e.Message);
-            }
-        }
-        var reward = breakdown?.Total ?? 0;
-        var trajectories = Trajectories(task, episodeId, seed, calls, sequences, output, reward, breakdown, error, started, clock.Elapsed.TotalMilliseconds);
-        return new AgentProgramEpisode(episodeId, output, calls, sequences, reward, breakdown, error, trajectories);
-    }
+        public AgentProgramEpisode? Find(string episodeId) => _episodes.GetValueOrDefault(episodeId);
 
-    // Episode ids may hold '/' and ':' (support/desk:order-status:0:0); the path segment keeps the safe characters and a hash of the id.
-    private static string PathKey(string episodeId)
-    {
-        if (episodeId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')) return episodeId;
-        var safe = new string([.. episodeId.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_')]);
-        return $"{safe}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(episodeId)))[..8]}";
-    }
-
-    // The conversation of call `index`: what was sent, then its first choice's reply with the exact ids.
-    private static IEnumerable<Message> Conversation(IReadOnlyList<ServedCall> calls, int index)
-    {
-        if (index < 0) return [];
-        var call = calls[index];
-        var choice = call.Choices[0];
-        return call.Messages.Append(choice.Message with
+        public async ValueTask OnTrajectoryAsync(Trajectory trajectory, CancellationToken cancellationToken)
         {
-            TokenIds = [.. call.PrefixIds, .. choice.CompletionIds],
-            LogProbs = [.. call.PrefixIds.Select(_ => 0f), .. choice.LogProbs],
-            PolicyVersion = (int)call.PolicyVersion,
-        });
-    }
-
-    private List<Trajectory> Trajectories(IEnvironmentTask task, string episodeId, int seed, IReadOnlyList<ServedCall> calls, IReadOnlyList<StitchedSequence> sequences,
-        string? output, double reward, RewardBreakdown? breakdown, EpisodeError? error, DateTimeOffset started, double durationMs)
-    {
-        var result = new List<Trajectory>();
-        for (var k = 0; k < Math.Max(1, sequences.Count); k++)
-        {
-            var messages = sequences.Count == 0 ? [] : Conversation(calls, sequences[k].Calls[^1]).ToList();
-            var first = messages.FindIndex(m => m.Role == Role.Assistant);
-            var prompt = first < 0 ? messages : messages[..first];
-            var steps = new List<Step>();
-            for (var i = Math.Max(first, 0); first >= 0 && i < messages.Count; i++)
-            {
-                if (messages[i].Role != Role.Assistant) continue;
-                var observation = messages.Skip(i + 1).TakeWhile(m => m.Role != Role.Assistant).ToList();
-                steps.Add(new Step { Index = steps.Count, Action = messages[i], Observation = observation });
-            }
-            var info = new Dictionary<string, string>
-            {
-                ["agent_program.sequence"] = $"{k + 1}/{Math.Max(1, sequences.Count)}",
-                ["agent_program.stitched"] = sequences.Count > 0 && sequences[k].Stitched ? "true" : "false",
-                ["agent_program.calls"] = sequences.Count == 0 ? "" : string.Join(',', sequences[k].Calls),
-            };
-            if (output is not null) info["agent_program.output"] = output;
-            if (steps.Count > 0) steps[^1] = steps[^1] with { Info = info, Reward = reward };
-            result.Add(new Trajectory
-            {
-                EpisodeId = k == 0 ? episodeId : $"{episodeId}#{k}", EnvironmentId = environmentId, TaskId = task.Id, Seed = seed,
-                AgentId = "agent-program", PolicyVersion = calls.Count > 0 ? (int)calls[^1].PolicyVersion : null,
-                Prompt = prompt, Tools = sequences.Count == 0 ? [] : calls[sequences[k].Calls[^1]].Tools, Steps = steps,
-                TotalReward = reward, RewardMode = rewardMode, Breakdown = breakdown,
-                Termination = error is null ? Termination.Terminated : Termination.Errored, Error = error,
-                StartedAt = started, DurationMs = durationMs, AssistantTokens = calls.Sum(c => c.Choices[0].CompletionIds.Count), TokenCount = TokenCountSource.Policy,
-            });
+            var episode = AgentProgramEpisode.From(trajectory, runner.Agent.Take(trajectory.EpisodeId), environmentTypes.GetValueOrDefault(trajectory.EnvironmentId));
+            _episodes[trajectory.EpisodeId] = episode;
+            foreach (var recorded in episode.Trajectories)
+                foreach (var sink in sinks) await sink.OnTrajectoryAsync(recorded, cancellationToken);
         }
-        return result;
+
+        public ValueTask CompleteAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
     }
 }

@@ -41,12 +41,12 @@ internal sealed partial class ChatCompletionsEndpoint
         context.Response.Headers.CacheControl = "no-cache";
         context.Response.ContentType = "text/event-stream";
         using var gate = new SemaphoreSlim(1);
-        async Task Send(string data)
+        async Task Send(byte[] sse)
         {
             await gate.WaitAsync(context.RequestAborted);
             try
             {
-                await context.Response.WriteAsync($"data: {data}\n\n", context.RequestAborted);
+                await context.Response.Body.WriteAsync(sse, context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
             }
             finally
@@ -82,7 +82,7 @@ internal sealed partial class ChatCompletionsEndpoint
         }));
         if (request.IncludeUsage)
             await Send(json.UsageChunk(new CompletionJson.Usage(promptTokens, texts.Sum(t => t.done.Tokens.Count))));
-        await context.Response.WriteAsync("data: [DONE]\n\n", context.RequestAborted);
+        await context.Response.Body.WriteAsync(CompletionJson.Done, context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
         return [.. texts.Select(t => Served(t.done, t.reply))];
     }

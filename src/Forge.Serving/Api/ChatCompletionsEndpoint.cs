@@ -56,7 +56,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         var maxNew = Math.Min(request.MaxTokens ?? int.MaxValue, state.Capacity - prompt.Length);
         var seed = request.Seed ?? Random.Shared.NextInt64();
         var rows = Enumerable.Range(0, request.N)
-            .Select(i => new CompletionRow(new DecodeRequest(prompt, policy.StopTokens, maxNew, request.Temperature, request.TopP, unchecked(seed + i), request.TopLogProbs)))
+            .Select(i => new CompletionRow(new DecodeRequest(prompt, request.IgnoreEos ? [] : policy.StopTokens, maxNew, request.Temperature, request.TopP, unchecked(seed + i), request.TopLogProbs)))
             .ToList();
         if (!scheduler.TryEnqueue(rows))
             throw new ApiException(429, $"The server's queue is full ({state.Options.MaxQueue} waiting rows); retry after a moment.", null, "rate_limit_exceeded", "queue_full") { RetryAfterSeconds = 1 };
@@ -102,30 +102,44 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         return [.. ids, .. prefixIds];
     }
 
-    // Reads one row's events until its end; onToken gets each released text delta with the tokens behind it.
+    // Reads one row's events until its end; onDelta gets each released text delta with the tokens behind it. Events that
+    // are already waiting are read together and released as one delta, so a client that falls behind the decode loop gets
+    // fewer, larger chunks instead of a backlog of one-token ones.
     private static async Task<(ReplyText Text, FinishReason? Finished)> ConsumeAsync(
         CompletionRow row, ReplyText text, BatchScheduler scheduler, Func<string, IReadOnlyList<DecodedToken>, Task>? onDelta, CancellationToken cancellationToken)
     {
         var pending = new List<DecodedToken>();
-        await foreach (var e in row.Events.ReadAllAsync(cancellationToken))
+        var delta = new System.Text.StringBuilder();
+        var events = row.Events;
+        while (await events.WaitToReadAsync(cancellationToken))
         {
-            if (e.Error is { } error)
-                throw new ApiException(500, $"Decoding failed: {error.Message}", null, "server_error");
-            if (e.Finished is { } reason) return (text, reason);
-            if (text.StopMatched) continue;   // drawn before the stop reached the decode loop: not part of the reply
-            var token = e.Token!;
-            pending.Add(token);
-            var delta = text.Add(token);
-            if (text.StopMatched)
+            FinishReason? finished = null;
+            while (finished is null && events.TryRead(out var e))
             {
-                row.Stop();
-                scheduler.Nudge();
+                if (e.Error is { } error)
+                    throw new ApiException(500, $"Decoding failed: {error.Message}", null, "server_error");
+                if (e.Finished is { } reason)
+                {
+                    finished = reason;
+                    break;
+                }
+                if (text.StopMatched) continue;   // drawn before the stop reached the decode loop: not part of the reply
+                var token = e.Token!;
+                pending.Add(token);
+                delta.Append(text.Add(token));
+                if (text.StopMatched)
+                {
+                    row.Stop();
+                    scheduler.Nudge();
+                }
             }
-            if (onDelta is not null && (delta.Length > 0 || text.StopMatched))
+            if (onDelta is not null && pending.Count > 0 && (delta.Length > 0 || text.StopMatched))
             {
-                await onDelta(delta, [.. pending]);
+                await onDelta(delta.ToString(), [.. pending]);
                 pending.Clear();
+                delta.Clear();
             }
+            if (finished is not null) return (text, finished);
         }
         return (text, null);
     }

@@ -66,6 +66,12 @@ public sealed record ChatRequest
     /// <summary>stream_options.include_usage: a last chunk with the usage.</summary>
     public bool IncludeUsage { get; init; }
 
+    /// <summary>
+    /// ignore_eos (an extension, named as other OpenAI-compatible servers name it): the model's end-of-turn tokens do not end
+    /// the reply, so it runs to <see cref="MaxTokens"/> (or a stop string). Serving benchmarks use it for fixed output lengths.
+    /// </summary>
+    public bool IgnoreEos { get; init; }
+
     /// <summary>Whether tool calls are read from the reply.</summary>
     public bool ParsesToolCalls => Tools.Count > 0 && ToolChoice != ToolChoiceMode.None;
 }

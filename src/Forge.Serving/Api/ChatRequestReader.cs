@@ -54,6 +54,7 @@ public static class ChatRequestReader
             TopLogProbs = top,
             Stream = Bool(body, "stream") ?? false,
             IncludeUsage = streamOptions.ValueKind == JsonValueKind.Object && (Bool(streamOptions, "include_usage", "stream_options.") ?? false),
+            IgnoreEos = Bool(body, "ignore_eos") ?? false,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Forge.Core;
@@ -38,8 +39,8 @@ internal sealed class CompletionJson(string id, string model, long created, long
         UsageObject(w, usage);
     });
 
-    /// <summary>A <c>chat.completion.chunk</c> with one choice's delta (role, content, tool calls) and/or its finish reason.</summary>
-    public string Chunk(int index, string? role, string? content, IReadOnlyList<ToolCall>? toolCalls, IReadOnlyList<DecodedToken>? logProbs, string? finishReason, bool includeUsageField) => Write(w =>
+    /// <summary>A <c>chat.completion.chunk</c> with one choice's delta (role, content, tool calls) and/or its finish reason, as a server-sent event (UTF-8).</summary>
+    public byte[] Chunk(int index, string? role, string? content, IReadOnlyList<ToolCall>? toolCalls, IReadOnlyList<DecodedToken>? logProbs, string? finishReason, bool includeUsageField) => Event(w =>
     {
         Header(w, "chat.completion.chunk");
         w.WriteStartArray("choices");
@@ -57,8 +58,8 @@ internal sealed class CompletionJson(string id, string model, long created, long
         if (includeUsageField) w.WriteNull("usage");
     });
 
-    /// <summary>The last chunk of a stream with <c>include_usage</c>: no choices, the usage.</summary>
-    public string UsageChunk(Usage usage) => Write(w =>
+    /// <summary>The last chunk of a stream with <c>include_usage</c>: no choices, the usage, as a server-sent event (UTF-8).</summary>
+    public byte[] UsageChunk(Usage usage) => Event(w =>
     {
         Header(w, "chat.completion.chunk");
         w.WriteStartArray("choices");
@@ -139,6 +140,26 @@ internal sealed class CompletionJson(string id, string model, long created, long
         w.WriteNumber("completion_tokens", usage.Completion);
         w.WriteNumber("total_tokens", usage.Prompt + usage.Completion);
         w.WriteEndObject();
+    }
+
+    private static readonly byte[] EventStart = "data: "u8.ToArray();
+    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
+
+    /// <summary>The event that ends a stream.</summary>
+    public static byte[] Done { get; } = "data: [DONE]\n\n"u8.ToArray();
+
+    // `data: JSON` and a blank line, written straight as UTF-8 (one event per streamed delta, so no string in between).
+    private static byte[] Event(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        buffer.Write(EventStart);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            body(w);
+            w.WriteEndObject();
+        }
+        buffer.Write(EventEnd);
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static string Write(Action<Utf8JsonWriter> body)

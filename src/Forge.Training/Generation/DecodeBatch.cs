@@ -22,6 +22,9 @@ public sealed class DecodeBatch : IDisposable
     private readonly List<DecodeRow> _rows = [];
     private int _head;                    // the shared write position: the next fed token goes to this column
 
+    /// <summary>Fewest unused leading columns worth a shift (a shift copies every row's keys and values).</summary>
+    private const int MinShift = 32;
+
     /// <summary>A batch of up to <paramref name="maxRows"/> sequences over <paramref name="capacity"/> cache positions (≤ the model's context).</summary>
     public DecodeBatch(CausalTransformer model, int maxRows, int capacity)
     {
@@ -45,6 +48,9 @@ public sealed class DecodeBatch : IDisposable
 
     /// <summary>Sequences in the batch now.</summary>
     public int Count => _rows.Count;
+
+    /// <summary>The shared write position: columns every step attends over.</summary>
+    internal int WritePosition => _head;
 
     /// <summary>True when no sequence can join.</summary>
     public bool IsFull => _rows.Count == MaxRows;
@@ -176,14 +182,14 @@ public sealed class DecodeBatch : IDisposable
         }
     }
 
-    // Feeds each packed row's token (ids in slot order) at the shared write position.
+    // Feeds each packed row's token (ids in slot order) at the shared write position. Every step attends over all columns
+    // up to the write position, so the columns left of the oldest row's first token are shifted away once they are as
+    // many as the columns in use (or no column is left): each step then attends over at most twice what the rows need.
     private void Feed(long[] ids)
     {
-        if (_head == Capacity)
-        {
-            var span = _rows.Max(r => _head - r.Start);
-            ShiftColumns(-(_head - span));
-        }
+        var span = _rows.Max(r => _head - r.Start);
+        var unused = _head - span;
+        if (_head == Capacity || unused >= Math.Max(MinShift, span)) ShiftColumns(-unused);
         var m = ids.Length;
         _keyMask.narrow(0, 0, m).select(1, _head).fill_(true);
         using var view = _cache.Rows(m);

@@ -3,6 +3,7 @@ using Forge.Agents.ChatFormat;
 using Forge.Agents.Programs;
 using Forge.Core;
 using Forge.Environments.SupportDesk;
+using Forge.Host;
 using Forge.Serving.AgentPrograms;
 using Forge.Serving.Tests.Models;
 using Forge.Training.Checkpoints;
@@ -13,21 +14,38 @@ using Microsoft.Extensions.AI;
 namespace Forge.Serving.Tests.AgentPrograms;
 
 /// <summary>
-/// Agent programs against forge serve: the shipped Semantic Kernel support-desk program in process, the shipped Python
-/// program out of process, failures as data, and a GRPO update from the recorded token ids pushed back into the server.
+/// Agent programs against forge serve, through the episode driver: the shipped Semantic Kernel support-desk program in
+/// process (its own rubric), the shipped Python program out of process (the environment's rubric), failures and
+/// deadlines as data, and a GRPO update from the recorded token ids pushed back into the server.
 /// </summary>
 public sealed class AgentProgramTests
 {
-    private static SupportTask Ticket(string id) =>
+    internal static SupportTask Ticket(string id) =>
         TaskFile.Read<SupportTask>(Path.Combine(TestModels.RepositoryRoot, "environments", "SupportDesk", "tickets.jsonl")).First(t => t.Id == id);
 
+    internal static string PythonAgent => Path.Combine(TestModels.RepositoryRoot, "environments", "SupportDesk", "programs", "support_desk_agent.py");
+
+    /// <summary>Runs one episode of <paramref name="launcher"/> on <paramref name="task"/> through the driver.</summary>
+    internal static async Task<AgentProgramEpisode> RunAsync(ServedModel server, IProgramLauncher launcher, IEnvironmentTask task, string episodeId, int seed,
+        ISandboxProvider? sandboxes = null, EpisodeLimits? limits = null, IList<Trajectory>? recorded = null)
+    {
+        var environmentId = task is SupportTask ? "support/desk" : "test/toy";
+        var runner = new AgentProgramRunner(server.Host, launcher, id => id == "support/desk" ? new SupportDeskEnvironment() : new ToyEnvironment(), sandboxes);
+        var sink = new ListSink();
+        var request = new EpisodeRequest(episodeId, environmentId, task, seed, $"g-{task.Id}") { Limits = limits ?? EpisodeLimits.Default };
+        var episode = Assert.Single(await runner.RunAsync([request], 1, [sink], CancellationToken.None));
+        foreach (var t in sink.Trajectories) recorded?.Add(t);
+        Assert.Equal(episode.Trajectories, sink.Trajectories);
+        Assert.Null(runner.Agent.Find(episodeId));   // the run was handed over with the trajectory
+        return episode;
+    }
+
     [Fact]
-    public async Task SupportDeskProgram_InProcess_CallsRecordedStitchedAndScored()
+    public async Task SupportDeskProgram_InProcess_CallsRecordedStitchedAndScoredByItsRubric()
     {
         await using var server = await ServedModel.ScriptedAsync();
-        var runner = new AgentProgramRunner(server.Host, "support/desk-program");
 
-        var episode = await runner.RunAsync(new SupportDeskProgram(), Ticket("order-status"), "ep-desk", seed: 1, CancellationToken.None);
+        var episode = await RunAsync(server, new InProcessProgram<SupportTask>("support-desk", () => new SupportDeskProgram()), Ticket("order-status"), "ep-desk", seed: 1);
 
         Assert.Null(episode.Error);
         Assert.Equal("Hi!", episode.Output);
@@ -37,10 +55,16 @@ public sealed class AgentProgramTests
         Assert.Equal(["resolved", "refund_policy", "privacy", "tone"], episode.Breakdown!.Scores.Keys);
         var trajectory = Assert.Single(episode.Trajectories);
         Assert.Equal(episode.Reward, trajectory.TotalReward);
+        Assert.Equal(Termination.Terminated, trajectory.Termination);
         Assert.Equal(episode.Calls.Count, trajectory.Steps.Count);
         Assert.All(trajectory.Steps, s => Assert.NotNull(s.Action.TokenIds));
         Assert.Equal("true", trajectory.Steps[^1].Info["agent_program.stitched"]);
         Assert.Equal("Hi!", trajectory.Steps[^1].Info["agent_program.output"]);
+        // The driver's provenance: the registered environment's assembly, the program as the agent.
+        Assert.Equal("Forge.Environments", trajectory.Provenance!.EnvironmentAssembly);
+        Assert.Equal("agent-program", trajectory.Provenance.Agent!.Type);
+        Assert.Equal("support-desk", trajectory.Provenance.Agent.Details);
+        Assert.Equal("support/desk", trajectory.EnvironmentId);
         // The trajectory, encoded as the trainer encodes trajectories, is the stitched sequence, masks included.
         var encoded = ConversationEncoder.For(new ByteTokenizer(ChatMarkers.All), new ChatTemplate { ToolDescriptions = true }).Encode(trajectory);
         Assert.Equal(sequence.Ids, encoded.TokenIds);
@@ -49,26 +73,26 @@ public sealed class AgentProgramTests
     }
 
     [SkippableFact]
-    public async Task PythonProgram_OutOfProcess_RecordedAndScored()
+    public async Task PythonProgram_OutOfProcess_RecordedAndScoredByTheEnvironmentsRubric()
     {
-        if (!OnPath("python3") && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
-        Skip.If(!OnPath("python3"), "python3 is not on PATH.");
+        RequirePython();
         await using var server = await ServedModel.ScriptedAsync();
-        var runner = new AgentProgramRunner(server.Host, "support/desk-python");
-        var program = new ProcessAgentProgram(["python3", Path.Combine(TestModels.RepositoryRoot, "environments", "SupportDesk", "programs", "support_desk_agent.py")],
-            null, TimeSpan.FromSeconds(60));
-        var rubric = new Rubric().Add("answered", 1.0, c => string.IsNullOrWhiteSpace(c.FinalAnswer) ? 0 : 1);
+        var program = new ProcessAgentProgram(["python3", PythonAgent], null, TimeSpan.FromSeconds(60));
 
-        var episode = await runner.RunAsync(program, Ticket("order-status"), rubric, "ep-python", seed: 1, CancellationToken.None);
+        var episode = await RunAsync(server, new ProcessProgram(program, null), Ticket("order-status"), "ep-python", seed: 1);
 
         Assert.Null(episode.Error);
         Assert.Equal("Hi!", episode.Output);
         var call = Assert.Single(episode.Calls);
-        Assert.Contains(call.Messages, m => m.Content.Contains("order-status", StringComparison.Ordinal) || m.Role == Role.User);
         Assert.Equal(["lookup_order"], call.Tools.Select(t => t.Name));
-        Assert.Equal(1.0, episode.Reward);
-        Assert.Equal(Termination.Terminated, Assert.Single(episode.Trajectories).Termination);
+        // support/desk's own rubric scored the final answer; the customer would have gone on, so the episode was truncated there.
+        var trajectory = Assert.Single(episode.Trajectories);
+        Assert.Equal(["resolved", "refund_policy", "privacy", "tone", "token_budget"], episode.Breakdown!.Scores.Keys);
+        Assert.Equal(Termination.Truncated, trajectory.Termination);
+        Assert.Equal(AgentProgramEnvironment.ProgramFinished, trajectory.TruncationReason);
+        Assert.Equal(0, episode.Breakdown.Scores["resolved"]);            // "Hi!" resolves nothing
+        Assert.Equal(episode.Breakdown.Total, episode.Reward);
+        Assert.Equal(episode.Reward, trajectory.TotalReward);
     }
 
     [Theory]
@@ -78,10 +102,9 @@ public sealed class AgentProgramTests
     public async Task ProcessProgram_Failing_ErroredEpisodeAtTheAgentBoundary(string script, string type)
     {
         await using var server = await ServedModel.ScriptedAsync();
-        var runner = new AgentProgramRunner(server.Host, "support/desk-python");
         var program = new ProcessAgentProgram(["sh", "-c", script], null, TimeSpan.FromSeconds(1), MaxOutputBytes: 1000);
 
-        var episode = await runner.RunAsync(program, Ticket("order-status"), new Rubric().Add("any", 1, _ => 1), $"ep-{type}", seed: 1, CancellationToken.None);
+        var episode = await RunAsync(server, new ProcessProgram(program, null), Ticket("order-status"), $"ep-{type}", seed: 1);
 
         Assert.Equal(type, episode.Error!.Type);
         Assert.Equal(ErrorBoundary.Agent, episode.Error.Boundary);
@@ -91,17 +114,34 @@ public sealed class AgentProgramTests
     }
 
     [Fact]
+    public async Task ProcessProgram_PastTheTurnDeadline_TruncatedAndItsProcessKilled()
+    {
+        await using var server = await ServedModel.ScriptedAsync();
+        var marker = Path.Combine(Path.GetTempPath(), $"forge-program-{Guid.NewGuid():N}");
+        // The program outlives the driver's turn deadline (1 s) though its own deadline is a minute; it would leave a file behind at 4 s.
+        var program = new ProcessAgentProgram(["sh", "-c", $"sleep 4; touch {marker}"], null, TimeSpan.FromSeconds(60));
+
+        var episode = await RunAsync(server, new ProcessProgram(program, null), Ticket("order-status"), "ep-slow", seed: 1,
+            limits: EpisodeLimits.Default with { TurnTimeout = TimeSpan.FromSeconds(1) });
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var trajectory = Assert.Single(episode.Trajectories);
+        Assert.Equal(Termination.Truncated, trajectory.Termination);
+        Assert.Equal("turn_timeout", trajectory.TruncationReason);
+        Assert.False(File.Exists(marker), "the program's process tree outlived the turn deadline");
+    }
+
+    [Fact]
     public async Task GroupOfEpisodes_GrpoUpdateFromRecordedIds_PushedBackIntoTheServer()
     {
         var root = Directory.CreateTempSubdirectory("forge-serve-train-").FullName;
         var checkpoint = TestModels.RandomCheckpoint(Path.Combine(root, "policy"));
         await using var server = await ServedModel.StartAsync(_ => checkpoint);
-        var runner = new AgentProgramRunner(server.Host, "toy/echo");
         var task = new ToyTask("t1");
 
         var group = new List<AgentProgramEpisode>();
         for (var i = 0; i < 4; i++)
-            group.Add(await runner.RunAsync(new LengthProgram(), task, $"ep-{i}", seed: i, CancellationToken.None));
+            group.Add(await RunAsync(server, new InProcessProgram<ToyTask>("length", () => new LengthProgram()), task, $"ep-{i}", seed: i));
         var samples = AgentProgramSamples.ForGroup(group, AdvantageEstimator.Grpo, scaleByStd: true);
         using var loaded = Checkpoint.Load(checkpoint);
         using var trainer = new PolicyTrainer(loaded.Model, new TrainerOptions { LearningRate = 1e-2, Temperature = 1.0 }, loaded.Tokenizer.PadId);
@@ -119,10 +159,24 @@ public sealed class AgentProgramTests
         Directory.Delete(root, recursive: true);
     }
 
-    private static bool OnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, program)));
+    internal static void RequirePython()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, "python3")));
+        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
+        Skip.If(!onPath, "python3 is not on PATH.");
+    }
 
-    private sealed record ToyTask(string Id) : IEnvironmentTask;
+    internal sealed record ToyTask(string Id) : IEnvironmentTask;
+
+    /// <summary>An environment for toy tasks: its rubric is never asked (the programs that take them bring their own).</summary>
+    [Environment("test/toy", Description = "Toy tasks for agent programs (test only).")]
+    internal sealed class ToyEnvironment : ToolEnvironment<ToyTask>
+    {
+        protected override IEnumerable<Message> Prompt(ToyTask task) => [Message.User("Say something.")];
+
+        protected override Rubric Rubric => new Rubric().Add("answered", 1.0, c => string.IsNullOrWhiteSpace(c.FinalAnswer) ? 0 : 1);
+    }
 
     // Asks the policy twice through Microsoft.Extensions.AI; the reward is the length of its last reply, so episodes differ.
     private sealed class LengthProgram : IAgentProgram<ToyTask>

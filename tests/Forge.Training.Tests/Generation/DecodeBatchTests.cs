@@ -102,6 +102,30 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public void Step_OldestRowLeaves_UnusedColumnsShiftedAwayBeforeCapacityAndTokensKept()
+    {
+        using var model = TinyModels.Create();
+        // A runs alone to column 48; B joins at 43 and C when A leaves: 41 columns left of B are then unused.
+        DecodeRequest[] requests = [Request([1, 2, 3], 1, tokens: 45), Request([5, 6], 2, tokens: 30), Request([7], 3, tokens: 30)];
+        using var batch = new DecodeBatch(model, 2, 64);
+        var results = requests.Select(_ => new List<DecodedToken>()).ToArray();
+        var rows = new DecodeRow?[requests.Length];
+        var widest = 0;
+        for (var step = 0; step < 200 && (rows.Any(r => r is null) || rows.Any(r => r!.InBatch)); step++)
+        {
+            for (var i = 0; i < requests.Length; i++)
+                if (rows[i] is null && new[] { 0, 40, 0 }[i] <= step && (i < 2 || rows[0]!.Finished is not null) && !batch.IsFull) rows[i] = batch.Add(requests[i]);
+            foreach (var (row, token) in batch.Step())
+                results[Array.IndexOf(rows, row)].Add(token);
+            if (rows[0]!.Finished is not null) widest = Math.Max(widest, batch.WritePosition);
+        }
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(Alone(model, requests[i]), results[i], i);
+        Assert.True(widest < 48, $"after A left the steps still attended over {widest} columns");
+    }
+
+    [Fact]
     public void Step_GreedyRow_SameAsGenerator()
     {
         using var model = TinyModels.Create();

@@ -10,52 +10,79 @@ using Forge.Training.Generation;
 namespace Forge.Cli.Commands.Bench;
 
 /// <summary>Throughput and time to first token of one way of serving the same requests.</summary>
-/// <param name="Mode"><c>in_process</c> (Generator, one batch) or <c>server</c>.</param>
+/// <param name="Mode"><c>in_process</c> (Generator, batch after batch) or <c>server</c>.</param>
 /// <param name="Concurrency">Clients sending at once (the batch size in process).</param>
 /// <param name="Requests">Requests served.</param>
 /// <param name="OutputTokens">Tokens generated.</param>
 /// <param name="Seconds">Wall time.</param>
 /// <param name="TtftP50Ms">Median time to the first streamed token (server only).</param>
 /// <param name="TtftP99Ms">99th percentile of it.</param>
-internal sealed record ServeMeasurement(string Mode, int Concurrency, int Requests, long OutputTokens, double Seconds, double? TtftP50Ms, double? TtftP99Ms)
+/// <param name="CpuSeconds">Processor time this process used meanwhile (server, clients and decoding alike): less sensitive than wall time to what else the machine runs.</param>
+internal sealed record ServeMeasurement(string Mode, int Concurrency, int Requests, long OutputTokens, double Seconds, double? TtftP50Ms, double? TtftP99Ms, double CpuSeconds)
 {
     public double TokensPerSecond => OutputTokens / Seconds;
+
+    /// <summary>Processor milliseconds per generated token.</summary>
+    public double CpuMsPerToken => CpuSeconds * 1000 / OutputTokens;
+
+    /// <summary>Tokens/s of every round, in round order (this measurement is the median one).</summary>
+    public IReadOnlyList<double> RoundTokensPerSecond { get; init; } = [];
 }
 
 /// <summary>
 /// <c>forge bench serve</c>'s measurement: the same chat requests served by <c>forge serve</c> (streaming, over loopback
-/// HTTP) at several concurrencies, beside Forge's in-process <see cref="Generator"/> generating the same prompts in one
-/// batch, in the same run.
+/// HTTP) at several concurrencies, beside Forge's in-process <see cref="Generator"/> generating the same prompts in batches
+/// of the highest concurrency, in the same run. As serving benchmarks do, every prompt has the same length and every reply
+/// exactly <c>maxTokens</c> tokens (<c>ignore_eos</c>; no stop token in process), so each mode does the same work.
 /// </summary>
 internal static class ServeBenchmark
 {
-    public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, Action<string> progress)
+    /// <summary>
+    /// Measures every mode <paramref name="rounds"/> times, the modes interleaved round by round (so a change in the
+    /// machine's load hits all of them alike), and returns per mode the round with the median tokens/s, carrying every
+    /// round's figure.
+    /// </summary>
+    public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, int rounds,
+        Action<string> progress)
     {
         await using var host = await ServeHost.StartAsync(options);
         await host.Loaded;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(30) };
-        var prompts = Enumerable.Range(0, requests).Select(i => $"Request {i}: summarise the ticket about order A-{1000 + i} in one line.").ToList();
-        var results = new List<ServeMeasurement>();
+        using var policy = ServedPolicy.Load(options.ModelDirectory, Forge.Training.Devices.DeviceSelector.Resolve(options.Device));
+        var prompts = Enumerable.Range(0, requests).Select(Prompt).ToList();
+        var measured = new List<ServeMeasurement>();
 
         progress("warm-up");
         await Serve(http, host.ModelName, prompts.Take(2).ToList(), 2, maxTokens);
-        foreach (var c in concurrencies)
+        for (var round = 1; round <= rounds; round++)
         {
-            progress($"server, {c} concurrent client(s)");
-            results.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
+            foreach (var c in concurrencies)
+            {
+                progress($"round {round}/{rounds}: server, {c} concurrent client(s)");
+                measured.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
+            }
+            foreach (var batch in new[] { 1, concurrencies.Max() }.Distinct())
+            {
+                progress($"round {round}/{rounds}: in-process Generator, batches of {batch}");
+                measured.Add(InProcess(policy, prompts, batch, maxTokens));
+            }
         }
-
-        progress("in-process Generator, one batch");
-        using var policy = ServedPolicy.Load(options.ModelDirectory, Forge.Training.Devices.DeviceSelector.Resolve(options.Device));
-        results.Add(InProcess(policy, prompts, maxTokens));
-        return results;
+        return [.. measured.GroupBy(m => (m.Mode, m.Concurrency)).Select(g =>
+        {
+            var sorted = g.OrderBy(m => m.TokensPerSecond).ToList();
+            return sorted[(sorted.Count - 1) / 2] with { RoundTokensPerSecond = [.. g.Select(m => m.TokensPerSecond)] };
+        })];
     }
+
+    /// <summary>Request <paramref name="i"/>'s prompt; every prompt has the same length (fixed-width numbers).</summary>
+    internal static string Prompt(int i) => $"Request {i:D5}: summarise the ticket about order A-{i:D5} in one line.";
 
     private static async Task<ServeMeasurement> Serve(HttpClient http, string model, IReadOnlyList<string> prompts, int concurrency, int maxTokens)
     {
         var next = -1;
         var ttft = new List<double>();
         long tokens = 0;
+        var cpu = CpuTime();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
@@ -72,7 +99,7 @@ internal static class ServeBenchmark
         }));
         var seconds = clock.Elapsed.TotalSeconds;
         ttft.Sort();
-        return new ServeMeasurement("server", concurrency, prompts.Count, tokens, seconds, Percentile(ttft, 0.5), Percentile(ttft, 0.99));
+        return new ServeMeasurement("server", concurrency, prompts.Count, tokens, seconds, Percentile(ttft, 0.5), Percentile(ttft, 0.99), CpuTime() - cpu);
     }
 
     // One streamed request: milliseconds to its first chunk, and the completion tokens its usage reports.
@@ -81,7 +108,7 @@ internal static class ServeBenchmark
         var body = new JsonObject
         {
             ["model"] = model, ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
-            ["max_tokens"] = maxTokens, ["seed"] = seed, ["stream"] = true, ["stream_options"] = new JsonObject { ["include_usage"] = true },
+            ["max_tokens"] = maxTokens, ["ignore_eos"] = true, ["seed"] = seed, ["stream"] = true, ["stream_options"] = new JsonObject { ["include_usage"] = true },
         };
         var clock = Stopwatch.StartNew();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonContent.Create(body) };
@@ -95,6 +122,8 @@ internal static class ServeBenchmark
             if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
             first ??= clock.Elapsed.TotalMilliseconds;
             if (line == "data: [DONE]") break;
+            // Only the usage chunk is parsed: the client shares the machine with the server, so it does no more than it must.
+            if (!line.Contains("\"usage\":{", StringComparison.Ordinal)) continue;
             using var chunk = JsonDocument.Parse(line.AsMemory(6));
             if (chunk.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
                 tokens = usage.GetProperty("completion_tokens").GetInt64();
@@ -102,15 +131,25 @@ internal static class ServeBenchmark
         return (first ?? clock.Elapsed.TotalMilliseconds, tokens);
     }
 
-    private static ServeMeasurement InProcess(ServedPolicy policy, IReadOnlyList<string> prompts, int maxTokens)
+    // The same prompts and seeds, batch after batch of `batch` rows, each row generating exactly maxTokens tokens.
+    private static ServeMeasurement InProcess(ServedPolicy policy, IReadOnlyList<string> prompts, int batch, int maxTokens)
     {
         var rows = prompts.Select((p, i) => new GenerationRequest(
-            policy.Encoder.Encode([Message.User(p)], [], generationHeader: true).TokenIds, policy.StopTokens, maxTokens, Seed: i)).ToList();
+            policy.Encoder.Encode([Message.User(p)], [], generationHeader: true).TokenIds, [], maxTokens, Seed: i)).ToList();
         var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = maxTokens };
         Generator.Generate(policy.Model, rows.Take(2).ToList(), options);   // warm-up
+        var cpu = CpuTime();
         var clock = Stopwatch.StartNew();
-        var results = Generator.Generate(policy.Model, rows, options);
-        return new ServeMeasurement("in_process", rows.Count, rows.Count, results.Sum(r => (long)r.Tokens.Count), clock.Elapsed.TotalSeconds, null, null);
+        long tokens = 0;
+        foreach (var chunk in rows.Chunk(batch))
+            tokens += Generator.Generate(policy.Model, chunk, options).Sum(r => (long)r.Tokens.Count);
+        return new ServeMeasurement("in_process", batch, rows.Count, tokens, clock.Elapsed.TotalSeconds, null, null, CpuTime() - cpu);
+    }
+
+    private static double CpuTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     private static double Percentile(List<double> sorted, double q) =>

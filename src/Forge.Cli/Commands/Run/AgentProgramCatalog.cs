@@ -30,20 +30,18 @@ internal sealed class AgentProgramCatalog
     /// <summary>The id of the environment whose tasks <paramref name="name"/> takes; null when no program has that name.</summary>
     public string? EnvironmentOf(string name) => _programs.TryGetValue(name, out var p) ? p.Attribute.Environment : null;
 
-    /// <summary>Runs one episode of a new instance of program <paramref name="name"/> on <paramref name="task"/>.</summary>
-    public Task<AgentProgramEpisode> RunAsync(string name, AgentProgramRunner runner, IEnvironmentTask task, string episodeId, int seed, CancellationToken cancellationToken)
+    /// <summary>Starts program <paramref name="name"/>: a new instance per episode.</summary>
+    public IProgramLauncher Launcher(string name)
     {
-        var (type, attribute) = _programs.TryGetValue(name, out var p) ? p : throw new KeyNotFoundException($"No agent program is named `{name}`.");
-        var taskType = TaskType(type)!;
-        if (!taskType.IsInstanceOfType(task))
-            throw new ArgumentException($"Agent program `{name}` takes {taskType.Name} tasks ({attribute.Environment}), not {task.GetType().Name}.");
-        var program = Activator.CreateInstance(type)
-            ?? throw new InvalidOperationException($"Can't create agent program {type.FullName}: it needs a public parameterless constructor.");
-        var run = typeof(AgentProgramRunner).GetMethods()
-            .Single(m => m.Name == nameof(AgentProgramRunner.RunAsync) && m.IsGenericMethodDefinition)
-            .MakeGenericMethod(taskType);
-        return (Task<AgentProgramEpisode>)run.Invoke(runner, [program, task, episodeId, seed, cancellationToken])!;
+        var (type, _) = _programs.TryGetValue(name, out var p) ? p : throw new KeyNotFoundException($"No agent program is named `{name}`.");
+        if (type.GetConstructor(Type.EmptyTypes) is null)
+            throw new InvalidOperationException($"Can't create agent program {type.FullName}: it needs a public parameterless constructor.");
+        return (IProgramLauncher)typeof(AgentProgramCatalog).GetMethod(nameof(InProcess), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(TaskType(type)!).Invoke(null, [name, type])!;
     }
+
+    private static InProcessProgram<TTask> InProcess<TTask>(string name, Type type) where TTask : IEnvironmentTask =>
+        new(name, () => (IAgentProgram<TTask>)Activator.CreateInstance(type)!);
 
     private static Type? TaskType(Type type) =>
         type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IAgentProgram<>))?.GetGenericArguments()[0];

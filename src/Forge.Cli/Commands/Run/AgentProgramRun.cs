@@ -1,5 +1,6 @@
 using System.Globalization;
 using Forge.Agents.Programs;
+using Forge.Core;
 using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Host.Registry;
@@ -11,8 +12,9 @@ namespace Forge.Cli.Commands.Run;
 
 /// <summary>
 /// <c>forge run</c> for a scenario whose agent is an agent program: serves the scenario's policy with <c>forge serve</c> on a
-/// free loopback port, runs the program once per episode (G per task, as the scenario's group size says) with its calls
-/// recorded at the episode's path, and records the scored, stitched trajectories like any other run's.
+/// free loopback port and runs the program once per episode (G per task, as the scenario's group size says) through the
+/// episode driver, with its calls recorded at the episode's path, and records the scored, stitched trajectories like any
+/// other run's.
 /// </summary>
 internal static class AgentProgramRun
 {
@@ -20,23 +22,23 @@ internal static class AgentProgramRun
     {
         var requests = scenario.ExpandRequests(registry);
         var output = Path.GetFullPath(outOption ?? scenario.Output);
-        using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as errored");
+        using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as cancelled");
         await using var recorder = new TrajectoryRecorder(output);
         var (episodes, policyVersion) = await ServeAndRunAsync(scenario, registry, requests, [recorder], json ? null : Console.Error.WriteLine, stop.Token);
         await recorder.CompleteAsync(stop.Token);
         var errored = episodes.Count(e => e.Error is not null);
         var stitched = episodes.Count(e => e.Sequences.Count == 1 && e.Sequences[0].Stitched);
         var calls = episodes.Sum(e => e.Calls.Count);
-        var mean = episodes.Length == 0 ? 0 : episodes.Average(e => e.Reward);
+        var mean = episodes.Count == 0 ? 0 : episodes.Average(e => e.Reward);
         if (json)
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path,
-                agent_programs = new { episodes = episodes.Length, errored, calls, stitched_episodes = stitched, mean_reward = mean, policy_version = policyVersion },
+                agent_programs = new { episodes = episodes.Count, errored, calls, stitched_episodes = stitched, mean_reward = mean, policy_version = policyVersion },
             });
         else
         {
-            Console.Out.WriteLine($"{scenario.Name}: {episodes.Length} agent-program episodes, {calls} calls ({stitched} episodes stitched into one sequence), " +
+            Console.Out.WriteLine($"{scenario.Name}: {episodes.Count} agent-program episodes, {calls} calls ({stitched} episodes stitched into one sequence), " +
                 $"mean reward {mean.ToString("0.###", CultureInfo.InvariantCulture)}, {errored} errored → {recorder.Path}");
             foreach (var e in episodes.Where(e => e.Error is not null).Take(3))
                 Console.Out.WriteLine($"  {e.EpisodeId}: {e.Error!.Type}: {e.Error.Message}");
@@ -48,42 +50,49 @@ internal static class AgentProgramRun
     /// Serves the scenario's policy on a free loopback port and runs the requests' episodes against it, handing their
     /// trajectories to <paramref name="sinks"/>; returns the episodes in request order and the served policy's version.
     /// </summary>
-    public static async Task<(AgentProgramEpisode[] Episodes, long? PolicyVersion)> ServeAndRunAsync(Scenario scenario, EnvironmentRegistry registry, IReadOnlyList<EpisodeRequest> requests,
-        IReadOnlyList<ITrajectorySink> sinks, Action<string>? say, CancellationToken cancellationToken)
+    public static async Task<(IReadOnlyList<AgentProgramEpisode> Episodes, long? PolicyVersion)> ServeAndRunAsync(Scenario scenario, EnvironmentRegistry registry,
+        IReadOnlyList<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, Action<string>? say, CancellationToken cancellationToken)
     {
         var section = AgentProgramSection.Read(scenario, registry);
+        await using var sandboxes = scenario.CreateSandboxes(registry);
         await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, cancellationToken);
         await host.Loaded.WaitAsync(cancellationToken);
-        say?.Invoke($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {section.Program ?? string.Join(' ', section.Command!)}");
-        var runner = new AgentProgramRunner(host, "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
+        var runner = Runner(scenario, registry, section, host, sandboxes);
+        say?.Invoke($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {runner.Agent.Provenance.Details}");
         var episodes = await RunEpisodesAsync(scenario, section, runner, requests, sinks, cancellationToken);
         return (episodes, host.PolicyVersion);
     }
 
-    /// <summary>Runs every request's episode (the scenario's concurrency at once) and hands its trajectories to the sinks; returns the episodes in request order.</summary>
-    public static async Task<AgentProgramEpisode[]> RunEpisodesAsync(Scenario scenario, AgentProgramSection section, AgentProgramRunner runner,
+    /// <summary>
+    /// The runner of the scenario's program against <paramref name="host"/>: a process program runs in a sandbox from
+    /// <paramref name="sandboxes"/> when the scenario has a <c>sandbox</c> section, and is scored by the environment; an
+    /// in-process program by its own rubric.
+    /// </summary>
+    public static AgentProgramRunner Runner(Scenario scenario, EnvironmentRegistry registry, AgentProgramSection section, ServeHost host, ISandboxProvider? sandboxes)
+    {
+        IProgramLauncher launcher = section.Command is { } command
+            ? new ProcessProgram(new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)),
+                scenario.Sandbox is null ? null : sandboxes)
+            : section.Programs.Launcher(section.Program!);
+        return new AgentProgramRunner(host, launcher, id => registry.Get(id).Create(), sandboxes);
+    }
+
+    /// <summary>
+    /// Runs every request's episode (the scenario's concurrency at once) and hands its trajectories to the sinks; returns
+    /// the episodes in request order. A program's whole run is its one turn, so the turn deadline is its <c>deadline_seconds</c>.
+    /// </summary>
+    public static Task<IReadOnlyList<AgentProgramEpisode>> RunEpisodesAsync(Scenario scenario, AgentProgramSection section, AgentProgramRunner runner,
         IReadOnlyList<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
     {
-        var process = section.Command is { } command ? new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)) : null;
-        // A program started as a process is scored on its output only (a non-empty answer): its tools and state are its own.
-        var answered = new Forge.Core.Rubric().Add("answered", 1.0, c => string.IsNullOrWhiteSpace(c.FinalAnswer) ? 0 : 1);
-        using var gate = new SemaphoreSlim(scenario.Concurrency);
-        return await Task.WhenAll(requests.Select(async request =>
+        var deadline = TimeSpan.FromSeconds(section.DeadlineSeconds);
+        var limited = requests.Select(r => r with
         {
-            await gate.WaitAsync(cancellationToken);
-            try
+            Limits = r.Limits with
             {
-                var episode = process is not null
-                    ? await runner.RunAsync(process, request.Task, answered, request.EpisodeId, request.Seed, cancellationToken)
-                    : await section.Programs.RunAsync(section.Program!, runner, request.Task, request.EpisodeId, request.Seed, cancellationToken);
-                foreach (var trajectory in episode.Trajectories.Select(t => t with { GroupId = request.GroupId, EnvironmentId = request.EnvironmentId }))
-                    foreach (var sink in sinks) await sink.OnTrajectoryAsync(trajectory, cancellationToken);
-                return episode;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+                TurnTimeout = deadline,
+                EpisodeTimeout = r.Limits.EpisodeTimeout > deadline + r.Limits.StepTimeout ? r.Limits.EpisodeTimeout : deadline + r.Limits.StepTimeout,
+            },
+        }).ToList();
+        return runner.RunAsync(limited, scenario.Concurrency, sinks, cancellationToken);
     }
 }

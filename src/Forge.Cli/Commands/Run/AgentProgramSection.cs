@@ -57,7 +57,7 @@ internal sealed class AgentProgramAgentOptions : IValidatableObject
     [MinLength(1)]
     public List<string>? Command { get; set; }
 
-    /// <summary>Each episode's deadline. Default 120 s.</summary>
+    /// <summary>How long a program may run for one episode (its one turn in the episode driver, and a process program's own deadline). Default 120 s.</summary>
     [Range(0.001, 86_400.0)]
     public double DeadlineSeconds { get; set; } = 120;
 

@@ -30,6 +30,7 @@ internal static class AgentProgramTrain
         if (updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n}).");
         var output = Path.GetFullPath(Path.Combine(outOption ?? scenario.Output, "train"));
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends after the episodes in flight");
+        await using var sandboxes = scenario.CreateSandboxes(registry);
         await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, stop.Token);
         await host.Loaded.WaitAsync(stop.Token);
         var device = DeviceSelector.Resolve(section.Device);
@@ -39,7 +40,7 @@ internal static class AgentProgramTrain
         using var _ = model;
         using var trainer = new PolicyTrainer(model, options, tokenizer.PadId);
         await using var recorder = new TrajectoryRecorder(output);
-        var runner = new AgentProgramRunner(host, "agent-program", scenario.RewardMode ?? Forge.Core.RewardMode.Graded);
+        var runner = AgentProgramRun.Runner(scenario, registry, section, host, sandboxes);
         var version = host.PolicyVersion ?? 0;
         var initial = version;
         var metrics = new List<string> { "update,episodes,errored,reward_mean,reward_std,skipped_groups,samples,policy_tokens,loss,approx_kl,policy_version" };
@@ -47,7 +48,8 @@ internal static class AgentProgramTrain
         {
             var requests = scenario.ExpandRequests(registry).Select(r => r with { EpisodeId = $"u{update}-{r.EpisodeId}", GroupId = $"u{update}-{r.GroupId}" }).ToList();
             var episodes = await AgentProgramRun.RunEpisodesAsync(scenario, section, runner, requests, [recorder], stop.Token);
-            var groups = requests.Select((r, i) => (r.GroupId, Episode: episodes[i])).GroupBy(x => x.GroupId, x => x.Episode).ToList();
+            var groupOf = requests.ToDictionary(r => r.EpisodeId, r => r.GroupId);
+            var groups = episodes.GroupBy(e => groupOf[e.EpisodeId]).ToList();
             var perGroup = groups.Select(g => AgentProgramSamples.ForGroup([.. g], options.Advantage, options.ScaleRewardsByStd)).ToList();
             var samples = perGroup.SelectMany(s => s).ToList();
             UpdateStats? stats = null;
@@ -58,9 +60,9 @@ internal static class AgentProgramTrain
                 await host.LoadWeightsAsync(model, version);
             }
             var rewards = episodes.Select(e => e.Reward).ToList();
-            var mean = rewards.Average();
+            var mean = rewards.Count == 0 ? 0 : rewards.Average();
             var std = Math.Sqrt(rewards.Average(r => (r - mean) * (r - mean)));
-            var row = string.Join(',', update, episodes.Length, episodes.Count(e => e.Error is not null), F(mean), F(std), perGroup.Count(s => s.Count == 0), samples.Count,
+            var row = string.Join(',', update, episodes.Count, episodes.Count(e => e.Error is not null), F(mean), F(std), perGroup.Count(s => s.Count == 0), samples.Count,
                 F(stats?.PolicyTokens), F(stats?.Loss), F(stats?.ApproxKl), version);
             metrics.Add(row);
             if (!json) Console.Error.WriteLine($"update {update}/{options.Updates}: reward {F(mean)} ± {F(std)}, {samples.Count} samples, {perGroup.Count(s => s.Count == 0)} groups without signal, policy version {version}");

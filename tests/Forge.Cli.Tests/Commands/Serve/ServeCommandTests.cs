@@ -141,15 +141,56 @@ public sealed class AgentProgramTrainTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    // Asks the served policy for a few tokens and answers only when the reply has an even length: rewards vary within a group.
+    // Asks the served policy for a few tokens and answers right only when the reply has an even length: math/arithmetic's
+    // rubric, which scores the printed answer, gives rewards that vary within a group.
     private const string Program = """
         import json, os, sys, urllib.request
-        sys.stdin.read()
+        task = json.load(sys.stdin)
         body = json.dumps({"model": os.environ["OPENAI_MODEL"], "messages": [{"role": "user", "content": "Say something."}], "max_tokens": 6}).encode()
         request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
         reply = json.load(urllib.request.urlopen(request))["choices"][0]["message"]["content"] or ""
-        print("answer" if len(reply) % 2 == 0 else "")
+        print(f"Answer: {task['answer'] if len(reply) % 2 == 0 else task['answer'] + 1}")
         """;
+
+    // Answers right only when it can't see the folder of its scenario on the host, that is, inside the sandbox.
+    private const string SandboxProbe = """
+        import json, os, sys, urllib.request
+        task = json.load(sys.stdin)
+        body = json.dumps({"model": os.environ["OPENAI_MODEL"], "messages": [{"role": "user", "content": "Say something."}], "max_tokens": 4}).encode()
+        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request).read()
+        print(f"Answer: {task['answer'] if not os.path.exists(sys.argv[1]) else task['answer'] + 1}")
+        """;
+
+    [SkippableFact]
+    public async Task Run_ProcessProgramWithASandboxSection_RunsInTheLocalSandboxAndIsScoredByTheEnvironment()
+    {
+        Skip.If(!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+        var local = Forge.Sandbox.SandboxProviders.Diagnose()[0];
+        if (!local.Isolated && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail($"CI=true, so this test may not skip: {local.Summary}");
+        Skip.If(!local.Isolated, local.Summary);
+        TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));
+        File.WriteAllText(Path.Combine(_dir, "probe.py"), SandboxProbe);
+        var scenario = Path.Combine(_dir, "sandboxed-program.json");
+        File.WriteAllText(scenario, $$"""
+            {
+              "name": "sandboxed-program", "seed": 1,
+              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
+              "agent": { "type": "agent-program", "command": [ "python3", "probe.py", "{{_dir}}" ], "checkpoint": "policy", "device": "cpu" },
+              "sandbox": { "backend": "local" },
+              "group_size": 1, "episodes_per_task": 1, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
+        Assert.Equal(2, (int)result["episodes"]!);
+        Assert.Equal(0, (int)result["errored"]!);
+        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+    }
 
     [SkippableFact]
     public async Task Train_ProcessProgram_UpdatesFromRecordedIdsAndSavesTheCheckpoint()

@@ -47,16 +47,15 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         var limits = request.Limits;
         using var episodeDeadline = Deadlines.Start(limits.EpisodeTimeout, time, runCancellation);
         var episodeToken = episodeDeadline.Token;
-        var episode = new EpisodeState();
+        using var episode = new EpisodeState(episodeToken);
         try
         {
             episode.Boundary = ErrorBoundary.Environment;
             var environment = createEnvironment();
             episode.Environment = environment;
-            var environmentType = environment.GetType();
-            record.Provenance = record.Provenance with { EnvironmentAssembly = environmentType.Assembly.GetName().Name ?? "", EnvironmentAssemblyHash = Fingerprint.Of(environmentType.Assembly) };
-            // The marker attribute, not Info: an environment's Info may need its episode's state, which exists only after reset.
-            if (environmentType.IsDefined(typeof(RequiresSandboxAttribute), inherit: true))
+            var code = EnvironmentCode.Of(environment.GetType());
+            record.Provenance = record.Provenance with { EnvironmentAssembly = code.Assembly, EnvironmentAssemblyHash = code.AssemblyHash };
+            if (code.RequiresSandbox)
             {
                 episode.Boundary = ErrorBoundary.Sandbox;
                 if (sandboxes is null)
@@ -75,22 +74,25 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                 Sandbox = episode.Sandbox,
             };
             episode.Boundary = ErrorBoundary.Environment;
-            var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+            var clock = time.GetTimestamp();
+            var calls = episode.Calls();
+            var reset = await BoundAsync(episode, environment.ResetAsync(context, request.Task), calls, clock, limits.StepTimeout, episodeToken).ConfigureAwait(false);
             if (reset is null) throw new InvalidOperationException("ResetAsync returned null.");
             record.Start(reset);
             var info = environment.Info;
             record.Info = info;
             record.Provenance = record.Provenance with { EnvironmentVersion = info.Version };
 
+            // One clock reading per step: the agent's turn ends where the environment's step starts, and the step ends where the next turn starts.
+            clock = time.GetTimestamp();
             while (true)
             {
                 if (record.StepCount >= limits.MaxTurns)
                     return await TruncateAsync(episode, record, "max_turns", limits, runCancellation).ConfigureAwait(false);
 
                 episode.Boundary = ErrorBoundary.Agent;
-                var turn = new AgentTurn(request.EnvironmentId, request.Task, [.. record.Conversation], record.Tools, context);
+                var turn = new AgentTurn(request.EnvironmentId, request.Task, record.Conversation, record.Tools, context);
                 if (request.AgentSeed is { } agentSeed) turn = turn with { AgentSeed = agentSeed };
-                var agentStarted = time.GetTimestamp();
                 Message? action;
                 try
                 {
@@ -110,14 +112,15 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                         return await TruncateAsync(episode, record, reason, limits, runCancellation).ConfigureAwait(false);
                     return record.Finish(Termination.Cancelled);
                 }
-                var agentMs = time.GetElapsedTime(agentStarted).TotalMilliseconds;
+                var stepStarted = time.GetTimestamp();
+                var agentMs = Milliseconds(clock, stepStarted);
 
                 episode.Boundary = ErrorBoundary.Environment;
-                var stepStarted = time.GetTimestamp();
                 StepResult result;
                 try
                 {
-                    result = await CallEnvironmentAsync(episode, token => environment.StepAsync(action, token), limits.StepTimeout, episodeToken).ConfigureAwait(false)
+                    calls = episode.Calls();
+                    result = await BoundAsync(episode, environment.StepAsync(action, calls.Token), calls, stepStarted, limits.StepTimeout, episodeToken).ConfigureAwait(false)
                         ?? throw new InvalidOperationException("StepAsync returned null.");
                 }
                 catch
@@ -130,7 +133,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                     record.AddUnansweredAction(action, agentMs);
                     throw new RewardException($"{request.EnvironmentId}: a step returned the reward {result.Reward}, not a finite number.");
                 }
-                record.AddStep(action, result, agentMs, time.GetElapsedTime(stepStarted).TotalMilliseconds);
+                clock = time.GetTimestamp();
+                record.AddStep(action, result, agentMs, Milliseconds(stepStarted, clock));
                 if (result.Done)
                     return record.Finish(result.Truncated ? Termination.Truncated : Termination.Terminated, result.Truncated ? result.TruncationReason ?? "truncated" : null);
             }
@@ -161,7 +165,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         if (environment is null || episode.EnvironmentBusy) return record.Finish(Termination.Truncated, reason);
         try
         {
-            var result = await CallEnvironmentAsync(episode, token => environment.TruncateAsync(reason, token), limits.StepTimeout, runCancellation).ConfigureAwait(false);
+            using var calls = CancellationTokenSource.CreateLinkedTokenSource(runCancellation);
+            var result = await BoundAsync(episode, environment.TruncateAsync(reason, calls.Token), calls, time.GetTimestamp(), limits.StepTimeout, runCancellation).ConfigureAwait(false);
             if (!double.IsFinite(result.Reward))
                 throw new RewardException($"{record.EnvironmentId}: truncation returned the reward {result.Reward}, not a finite number.");
             record.AddTruncation(result);
@@ -177,18 +182,24 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         }
     }
 
-    /// <summary>Calls the environment under a deadline; an environment that ignores it is abandoned and marked busy.</summary>
-    private async ValueTask<T> CallEnvironmentAsync<T>(EpisodeState episode, Func<CancellationToken, ValueTask<T>> call, TimeSpan timeout, CancellationToken outer)
+    /// <summary>
+    /// The result of a call into the environment that was given <paramref name="calls"/>' token. A call that finished at
+    /// once is returned as it is (a synchronous step can't be abandoned; no timer is armed). A pending one is awaited until
+    /// <paramref name="timeout"/>, counted from <paramref name="started"/>, passes: then the token is cancelled and an
+    /// environment that ignores it is abandoned and marked busy.
+    /// </summary>
+    private ValueTask<T> BoundAsync<T>(EpisodeState episode, ValueTask<T> operation, CancellationTokenSource calls, long started, TimeSpan timeout, CancellationToken outer) =>
+        operation.IsCompleted ? operation : new ValueTask<T>(WaitAsync(episode, operation.AsTask(), calls, started, timeout, outer));
+
+    private async Task<T> WaitAsync<T>(EpisodeState episode, Task<T> task, CancellationTokenSource calls, long started, TimeSpan timeout, CancellationToken outer)
     {
-        using var deadline = Deadlines.Start(timeout, time, outer);
-        var operation = call(deadline.Token);
-        if (operation.IsCompleted) return operation.GetAwaiter().GetResult();
-        var task = operation.AsTask();
+        var left = timeout - time.GetElapsedTime(started);
+        using var timer = time.CreateTimer(static s => Deadlines.TryCancel((CancellationTokenSource)s!), calls, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         try
         {
-            return await task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return await task.WaitAsync(calls.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (deadline.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (calls.IsCancellationRequested)
         {
             if (!task.IsCompleted)
             {
@@ -199,6 +210,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
             throw new TimeoutException($"the environment's step exceeded {timeout.TotalSeconds:0.###} s.");
         }
     }
+
+    private double Milliseconds(long from, long to) => time.GetElapsedTime(from, to).TotalMilliseconds;
 
     private EpisodeOutcome Errored(TrajectoryBuilder record, ErrorBoundary boundary, Exception e)
     {
@@ -244,7 +257,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
     }
 
     /// <summary>What the runner tracks about an episode in flight.</summary>
-    private sealed class EpisodeState
+    private sealed class EpisodeState(CancellationToken episodeToken) : IDisposable
     {
         public IEnvironment? Environment;
         public ISandbox? Sandbox;
@@ -252,5 +265,20 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
 
         /// <summary>True when a call into the environment was abandoned at its deadline and may still be running.</summary>
         public bool EnvironmentBusy;
+
+        private CancellationTokenSource? _calls;
+
+        /// <summary>
+        /// The source whose token the environment's next call gets: cancelled with the episode, or by that call's deadline.
+        /// One per episode, made again only after a deadline cancelled it.
+        /// </summary>
+        public CancellationTokenSource Calls()
+        {
+            if (_calls is { IsCancellationRequested: false }) return _calls;
+            _calls?.Dispose();
+            return _calls = CancellationTokenSource.CreateLinkedTokenSource(episodeToken);
+        }
+
+        public void Dispose() => _calls?.Dispose();
     }
 }

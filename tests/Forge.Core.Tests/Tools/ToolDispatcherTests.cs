@@ -29,7 +29,7 @@ public sealed class ToolDispatcherTests
 
     private static readonly ToolDispatcher Dispatcher = new(new Tools());
 
-    private static Task<Message> Call(string name, string json, double timeoutSeconds = 5) =>
+    private static ValueTask<Message> Call(string name, string json, double timeoutSeconds = 5) =>
         Dispatcher.InvokeAsync(new ToolCall("c1", name, json), TimeSpan.FromSeconds(timeoutSeconds), TimeProvider.System, CancellationToken.None);
 
     [Fact]

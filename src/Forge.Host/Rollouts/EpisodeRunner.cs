@@ -96,7 +96,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                 Message? action;
                 try
                 {
-                    action = await actions.NextAsync(turn, limits.TurnTimeout, episodeToken).ConfigureAwait(false);
+                    action = await actions.NextAsync(turn, limits.TurnTimeout, episode.Calls().Token).ConfigureAwait(false);
                 }
                 catch (TimeoutRejectedException)
                 {
@@ -194,7 +194,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
     private async Task<T> WaitAsync<T>(EpisodeState episode, Task<T> task, CancellationTokenSource calls, long started, TimeSpan timeout, CancellationToken outer)
     {
         var left = timeout - time.GetElapsedTime(started);
-        using var timer = time.CreateTimer(static s => Deadlines.TryCancel((CancellationTokenSource)s!), calls, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        var timer = time.CreateTimer(static s => Deadlines.TryCancel((CancellationTokenSource)s!), calls, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         try
         {
             return await task.WaitAsync(calls.Token).ConfigureAwait(false);
@@ -208,6 +208,12 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
             }
             if (outer.IsCancellationRequested) throw;
             throw new TimeoutException($"the environment's step exceeded {timeout.TotalSeconds:0.###} s.");
+        }
+        finally
+        {
+            timer.Dispose();
+            // A timer that fires just as the call ends may still cancel this source: the next call gets a new one.
+            episode.Retire(calls);
         }
     }
 
@@ -269,8 +275,9 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         private CancellationTokenSource? _calls;
 
         /// <summary>
-        /// The source whose token the environment's next call gets: cancelled with the episode, or by that call's deadline.
-        /// One per episode, made again only after a deadline cancelled it.
+        /// The source whose token the next call into the environment or the agent gets: cancelled with the episode, by the
+        /// deadline of an environment call that went asynchronous, and when the episode ends (stopping whatever was abandoned).
+        /// One per episode while calls finish at once; a call that went asynchronous retires it.
         /// </summary>
         public CancellationTokenSource Calls()
         {
@@ -279,6 +286,18 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
             return _calls = CancellationTokenSource.CreateLinkedTokenSource(episodeToken);
         }
 
-        public void Dispose() => _calls?.Dispose();
+        /// <summary>Stops handing out <paramref name="calls"/> (its deadline's timer may still fire).</summary>
+        public void Retire(CancellationTokenSource calls)
+        {
+            if (ReferenceEquals(_calls, calls)) _calls = null;
+        }
+
+        /// <summary>The episode is over: cancels what it handed out, so that an abandoned call stops.</summary>
+        public void Dispose()
+        {
+            if (_calls is not { } calls) return;
+            Deadlines.TryCancel(calls);
+            calls.Dispose();
+        }
     }
 }

@@ -133,6 +133,9 @@ public sealed class ToolDispatcher
     {
         null => "",
         string s => s,
+        // What JSON writes for an integer, without the serializer's polymorphic lookup.
+        int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
         _ => JsonSerializer.Serialize(value, ToolParameter.ArgumentJson),
     };
 

@@ -65,7 +65,7 @@ internal sealed class ToolMethod
                 return [];
             }
         }
-        var values = new object?[_parameters.Length];
+        var values = _parameters.Length == 0 ? [] : new object?[_parameters.Length];
         for (var i = 0; i < values.Length; i++)
         {
             var parameter = _parameters[i];

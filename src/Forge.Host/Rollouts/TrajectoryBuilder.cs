@@ -90,7 +90,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     private double _extraReward;
 
     public EpisodeOutcome Finish(Termination termination, string? truncationReason = null, EpisodeError? error = null) =>
-        new(Build(termination, truncationReason, error), _reset, Info, [.. _results], HostTruncation, _truncation);
+        new(Build(termination, truncationReason, error), _reset, Info, _results, HostTruncation, _truncation);
 
     private Trajectory Build(Termination termination, string? truncationReason, EpisodeError? error)
     {

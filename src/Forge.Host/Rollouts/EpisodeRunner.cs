@@ -277,7 +277,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         /// <summary>
         /// The source whose token the next call into the environment or the agent gets: cancelled with the episode, by the
         /// deadline of an environment call that went asynchronous, and when the episode ends (stopping whatever was abandoned).
-        /// One per episode while calls finish at once; a call that went asynchronous retires it.
+        /// One per episode while calls finish at once; a call that went asynchronous retires it (the retired source stays
+        /// linked to the episode's token, and goes with it, when the episode ends).
         /// </summary>
         public CancellationTokenSource Calls()
         {

@@ -97,7 +97,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
             table.AddRow(Cells("host", level));
         if (host.Python is { } python) table.AddRow(Cells("python asyncio", python));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Host overhead per step (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
+        AnsiConsole.MarkupLine($"Host overhead per step, recording included (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
         if (host.PythonFailure is { } failure) AnsiConsole.MarkupLine($"[yellow]No Python baseline: {Markup.Escape(failure)}[/]");
         if (host.AtTarget is { } target)
         {

@@ -89,13 +89,13 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
             return 0;
         }
 
-        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds. "
-                + "Host rows record every trajectory (the final disk sync timed apart); baselines: the same environment and agent in a plain loop, nothing recorded, and a bare Python asyncio loop writing JSON lines")
-            .AddColumn(new TableColumn("run").NoWrap()).AddColumns("conc.", "episodes", "episodes/s", "steps/s", "µs/step", "CPU µs/step", "B/step", "sync ms");
+        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {host.Direct.Episodes} episodes a round (2 × concurrency if more), {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds. "
+                + "Host rows record every trajectory (the final disk sync timed apart, in ms); baselines: the same environment and agent in a plain loop, nothing recorded, and a bare Python asyncio loop writing JSON lines")
+            .AddColumn(new TableColumn("run").NoWrap()).AddColumns("conc.", "eps/s", "steps/s", "µs/step", "CPU µs", "B/step", "sync");
         table.AddRow(Cells("baseline", host.Direct with { Concurrency = 1 }));
         foreach (var level in host.Host)
             table.AddRow(Cells("host", level));
-        if (host.Python is { } python) table.AddRow(Cells("python asyncio", python));
+        if (host.Python is { } python) table.AddRow(Cells("python", python));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Host overhead per step, recording included (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
         if (host.PythonFailure is { } failure) AnsiConsole.MarkupLine($"[yellow]No Python baseline: {Markup.Escape(failure)}[/]");
@@ -125,7 +125,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
 
     private static string[] Cells(string run, ThroughputResult r) =>
     [
-        run, $"{r.Concurrency}", $"{r.Episodes}", $"{r.EpisodesPerSecond:N0}", $"{r.StepsPerSecond:N0}", $"{r.MicrosecondsPerStep:N2}",
+        run, $"{r.Concurrency}", $"{r.EpisodesPerSecond:N0}", $"{r.StepsPerSecond:N0}", $"{r.MicrosecondsPerStep:N2}",
         $"{r.CpuMicrosecondsPerStep:N2}", r.AllocatedBytesPerStep is { } bytes ? $"{bytes:N0}" : "–", r.SyncSeconds > 0 ? $"{r.SyncSeconds * 1e3:N1}" : "–",
     ];
 

@@ -134,14 +134,24 @@ public abstract class Environment<TTask> : IEnvironment where TTask : class, IEn
 
     private EnvironmentInfo DescribeSelf()
     {
-        var type = GetType();
-        var attribute = type.GetCustomAttribute<EnvironmentAttribute>()
-            ?? throw new InvalidOperationException($"{type.FullName} needs an [Environment(\"family/name\")] attribute.");
-        var (min, max) = Rubric.Range(_context?.RewardMode ?? RewardMode.Graded);
+        var (attribute, requiresSandbox) = Declared.Of(GetType());
+        // The episode's rubric: scoring at the end uses the same one (reset starts the next episode's afresh).
+        _rubric ??= Rubric;
+        var (min, max) = _rubric.Range(_context?.RewardMode ?? RewardMode.Graded);
         var turns = _context?.Limits.MaxTurns ?? EpisodeLimits.Default.MaxTurns;
         var (stepMin, stepMax) = StepRewardRange;
         return new EnvironmentInfo(attribute.Id, attribute.Version, attribute.Description,
-            min + turns * Math.Min(0, stepMin), max + turns * Math.Max(0, stepMax), type.GetCustomAttribute<RequiresSandboxAttribute>() is not null);
+            min + turns * Math.Min(0, stepMin), max + turns * Math.Max(0, stepMax), requiresSandbox);
+    }
+
+    /// <summary>What an environment type declares with attributes, read once per type.</summary>
+    private static class Declared
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, (EnvironmentAttribute Attribute, bool RequiresSandbox)> Types = new();
+
+        public static (EnvironmentAttribute Attribute, bool RequiresSandbox) Of(Type type) => Types.GetOrAdd(type, static t => (
+            t.GetCustomAttribute<EnvironmentAttribute>() ?? throw new InvalidOperationException($"{t.FullName} needs an [Environment(\"family/name\")] attribute."),
+            t.GetCustomAttribute<RequiresSandboxAttribute>() is not null));
     }
 
     /// <inheritdoc />

@@ -16,8 +16,18 @@ public sealed class EpisodeContext
     /// <summary>The seed the episode was started with.</summary>
     public required int Seed { get; init; }
 
-    /// <summary>A random generator seeded with <see cref="Seed"/>, for the environment's own use.</summary>
-    public Random Random { get; }
+    private Random? _random;
+
+    /// <summary>A random generator seeded with <see cref="Seed"/>, for the environment's own use (made on first use).</summary>
+    public Random Random
+    {
+        get
+        {
+            if (_random is { } random) return random;
+            Interlocked.CompareExchange(ref _random, new Random(Seed), null);
+            return _random;
+        }
+    }
 
     /// <summary>The clock (fake in tests).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -46,6 +56,5 @@ public sealed class EpisodeContext
     {
         EpisodeId = episodeId;
         Seed = seed;
-        Random = new Random(seed);
     }
 }

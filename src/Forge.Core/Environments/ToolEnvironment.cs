@@ -56,7 +56,7 @@ public abstract class ToolEnvironment<TTask> : Environment<TTask> where TTask : 
         return new Turn(results, _endRequested);
     }
 
-    private async Task<Message> InvokeAsync(ToolCall call, CancellationToken cancellationToken)
+    private async ValueTask<Message> InvokeAsync(ToolCall call, CancellationToken cancellationToken)
     {
         if (_mcpTools is not { } mcp || Dispatcher.Tools.Any(t => t.Name == call.Name))
             return await Dispatcher.InvokeAsync(call, Context.Limits.ToolTimeout, Context.Time, cancellationToken).ConfigureAwait(false);

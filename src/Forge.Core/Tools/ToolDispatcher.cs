@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Reflection;
+using System.Collections.Frozen;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -10,100 +10,121 @@ namespace Forge.Core;
 /// <summary>
 /// Turns the <c>[KernelFunction]</c> methods of an object into tools: schemas from Semantic Kernel's function metadata,
 /// and calls dispatched by the environment itself. Every failure of a call becomes a tool-error message, never an exception.
+/// The tools of a type are described once per process (<see cref="ToolMethod"/>); a dispatcher per instance costs nothing more.
 /// </summary>
 public sealed class ToolDispatcher
 {
-    private static readonly Kernel EmptyKernel = new();
-    private static readonly ConcurrentDictionary<Type, IReadOnlyList<ToolSpec>> SpecCache = new();
-    private static readonly JsonSerializerOptions ArgumentJson = new(JsonSerializerDefaults.Web)
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
-    };
+    private static readonly ConcurrentDictionary<Type, ToolSet> Cache = new();
 
-    private readonly Dictionary<string, KernelFunction> _functions;
+    /// <summary>The parsed arguments of a call with none (<c>{}</c> or empty), parsed once.</summary>
+    private static readonly JsonElement NoArguments = JsonDocument.Parse("{}").RootElement.Clone();
+
+    private readonly object _target;
+    private readonly ToolSet _tools;
 
     /// <summary>The tools, in declaration order.</summary>
-    public IReadOnlyList<ToolSpec> Tools { get; }
+    public IReadOnlyList<ToolSpec> Tools => _tools.Specs;
 
     /// <summary>Builds the tools of <paramref name="target"/>'s public methods marked <c>[KernelFunction]</c>. Tool names are snake_case.</summary>
     public ToolDispatcher(object target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        // Semantic Kernel refuses an object without [KernelFunction] methods; such an environment simply offers no tools.
-        var plugin = HasKernelFunctions(target.GetType()) ? KernelPluginFactory.CreateFromObject(target, "tools") : null;
-        _functions = plugin?.ToDictionary(f => ToSnakeCase(f.Name), StringComparer.Ordinal) ?? [];
-        Tools = SpecCache.GetOrAdd(target.GetType(), _ => plugin?.Select(f => Describe(ToSnakeCase(f.Name), f.Metadata)).ToList() ?? []);
+        _target = target;
+        _tools = Cache.GetOrAdd(target.GetType(), static (_, t) => new ToolSet(ToolMethod.Of(t, Describe)), target);
     }
 
-    private static bool HasKernelFunctions(Type type) =>
-        type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static)
-            .Any(m => m.IsDefined(typeof(KernelFunctionAttribute), inherit: true));
-
     /// <summary>Runs one call within <paramref name="timeout"/> and returns the tool message answering it.</summary>
-    public async Task<Message> InvokeAsync(ToolCall call, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    public ValueTask<Message> InvokeAsync(ToolCall call, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        if (!_functions.TryGetValue(call.Name, out var function))
-            return Error(call, ToolErrors.UnknownTool(call.Name, _functions.Keys));
+        if (!_tools.ByName.TryGetValue(call.Name, out var tool))
+            return Answer(Error(call, ToolErrors.UnknownTool(call.Name, _tools.Names)));
 
-        var arguments = new KernelArguments();
-        JsonElement root;
-        try
+        object?[] arguments;
+        string? error;
+        CancellationTokenSource? deadline = null;
+        if (tool.TakesCancellation)
         {
-            using var doc = JsonDocument.Parse(string.IsNullOrWhiteSpace(call.ArgumentsJson) ? "{}" : call.ArgumentsJson);
-            root = doc.RootElement.Clone();
+            deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
         }
-        catch (JsonException e)
+        var token = deadline?.Token ?? CancellationToken.None;
+        if (IsEmpty(call.ArgumentsJson)) arguments = tool.Bind(NoArguments, token, out error);
+        else
         {
-            return Error(call, ToolErrors.InvalidJson(call.Name, e.Message));
-        }
-        if (root.ValueKind != JsonValueKind.Object)
-            return Error(call, ToolErrors.InvalidJson(call.Name, $"expected an object, got {root.ValueKind.ToString().ToLowerInvariant()}"));
-
-        var parameters = function.Metadata.Parameters;
-        foreach (var property in root.EnumerateObject())
-            if (!parameters.Any(p => p.Name == property.Name))
-                return Error(call, ToolErrors.BadArgument(call.Name, ToolErrors.Truncate(property.Name, 40), "no such parameter"));
-        foreach (var p in parameters)
-        {
-            if (!root.TryGetProperty(p.Name, out var value))
-            {
-                if (p.IsRequired) return Error(call, ToolErrors.MissingArgument(call.Name, p.Name));
-                continue;
-            }
             try
             {
-                var type = p.ParameterType ?? typeof(string);
-                arguments[p.Name] = value.ValueKind == JsonValueKind.Null ? null : value.Deserialize(type, ArgumentJson);
+                using var doc = JsonDocument.Parse(call.ArgumentsJson);
+                var root = doc.RootElement;
+                if (root.ValueKind == JsonValueKind.Object) arguments = tool.Bind(root, token, out error);
+                else
+                {
+                    arguments = [];
+                    error = ToolErrors.InvalidJson(call.Name, $"expected an object, got {root.ValueKind.ToString().ToLowerInvariant()}");
+                }
             }
-            catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+            catch (JsonException e)
             {
-                return Error(call, ToolErrors.BadArgument(call.Name, p.Name, $"expected {Describe(p.ParameterType)}, got {value.ValueKind.ToString().ToLowerInvariant()}"));
+                arguments = [];
+                error = ToolErrors.InvalidJson(call.Name, e.Message);
             }
+        }
+        if (error is not null)
+        {
+            deadline?.Dispose();
+            return Answer(Error(call, error));
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        Task<object?>? pending;
         try
         {
-            var result = await function.InvokeAsync(EmptyKernel, arguments, deadline.Token)
-                .WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
-            return Message.ToolResult(call.Id, call.Name, Render(result.GetValue<object>()));
-        }
-        catch (TimeoutException)
-        {
-            return Error(call, ToolErrors.TimedOut(call.Name, timeout));
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return Error(call, ToolErrors.TimedOut(call.Name, timeout));
+            var value = tool.Invoke(_target, arguments, out pending);
+            if (pending is null)
+            {
+                deadline?.Dispose();
+                return Answer(Message.ToolResult(call.Id, call.Name, Render(value)));
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            var inner = e is KernelException { InnerException: not null } ? e.InnerException! : e;
-            return Error(call, ToolErrors.Failed(call.Name, $"{inner.GetType().Name}: {inner.Message}"));
+            deadline?.Dispose();
+            return Answer(Error(call, ToolErrors.Failed(call.Name, $"{e.GetType().Name}: {e.Message}")));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            deadline?.Dispose();
+            return Answer(Error(call, ToolErrors.TimedOut(call.Name, timeout)));
+        }
+        return new ValueTask<Message>(AwaitAsync(call, pending, deadline, timeout, time, cancellationToken));
+    }
+
+    private static async Task<Message> AwaitAsync(ToolCall call, Task<object?> pending, CancellationTokenSource? deadline, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using (deadline)
+        {
+            try
+            {
+                var value = await pending.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+                return Message.ToolResult(call.Id, call.Name, Render(value));
+            }
+            catch (TimeoutException)
+            {
+                return Error(call, ToolErrors.TimedOut(call.Name, timeout));
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return Error(call, ToolErrors.TimedOut(call.Name, timeout));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return Error(call, ToolErrors.Failed(call.Name, $"{e.GetType().Name}: {e.Message}"));
+            }
         }
     }
+
+    private static bool IsEmpty(string json) => string.IsNullOrWhiteSpace(json) || json == "{}";
+
+    private static ValueTask<Message> Answer(Message message) => new(message);
 
     private static Message Error(ToolCall call, string text) =>
         Message.ToolResult(call.Id, call.Name, text, isError: true);
@@ -112,13 +133,11 @@ public sealed class ToolDispatcher
     {
         null => "",
         string s => s,
-        _ => JsonSerializer.Serialize(value, ArgumentJson),
+        // What JSON writes for an integer, without the serializer's polymorphic lookup.
+        int i => i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => JsonSerializer.Serialize(value, ToolParameter.ArgumentJson),
     };
-
-    private static string Describe(Type? type) => type is null ? "a value" : type == typeof(string) ? "a string"
-        : type == typeof(int) || type == typeof(long) ? "an integer"
-        : type == typeof(double) || type == typeof(float) || type == typeof(decimal) ? "a number"
-        : type == typeof(bool) ? "true or false" : $"a {type.Name}";
 
     private static ToolSpec Describe(string name, KernelFunctionMetadata metadata)
     {
@@ -133,6 +152,17 @@ public sealed class ToolDispatcher
         }
         var root = new JsonObject { ["type"] = "object", ["properties"] = properties, ["required"] = required, ["additionalProperties"] = false };
         return new ToolSpec(name, metadata.Description, root.ToJsonString());
+    }
+
+    /// <summary>A type's tools, by name.</summary>
+    private sealed class ToolSet(ToolMethod[] tools)
+    {
+        public IReadOnlyList<ToolSpec> Specs { get; } = [.. tools.Select(t => t.Spec)];
+
+        /// <summary>The names in declaration order (what an unknown-tool error lists).</summary>
+        public IReadOnlyList<string> Names { get; } = [.. tools.Select(t => t.Name)];
+
+        public FrozenDictionary<string, ToolMethod> ByName { get; } = tools.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
     }
 
     /// <summary><c>RunPython</c> → <c>run_python</c>; names already in snake_case stay as they are.</summary>

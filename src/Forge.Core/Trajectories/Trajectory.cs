@@ -76,7 +76,7 @@ public sealed record Step
     public double EnvironmentMs { get; init; }
 
     /// <summary>Free-form diagnostics the environment returned with the step.</summary>
-    public IReadOnlyDictionary<string, string> Info { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Info { get; init; } = StepResult.EmptyInfo;
 }
 
 /// <summary>

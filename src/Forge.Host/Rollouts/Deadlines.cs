@@ -30,6 +30,19 @@ internal static class Deadlines
     public static void Observe(Task task) =>
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
+    /// <summary>Cancels <paramref name="source"/> from a timer that may fire after its owner disposed it.</summary>
+    public static void TryCancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The operation ended and its source was disposed while the timer fired: nothing is left to cancel.
+        }
+    }
+
     /// <summary>
     /// A token cancelled when <paramref name="timeout"/> passes on <paramref name="time"/> or when <paramref name="outer"/> is cancelled.
     /// Dispose it when the operation ends.

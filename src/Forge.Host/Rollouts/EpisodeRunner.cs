@@ -48,16 +48,15 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         var limits = request.Limits;
         using var episodeDeadline = Deadlines.Start(limits.EpisodeTimeout, time, runCancellation);
         var episodeToken = episodeDeadline.Token;
-        var episode = new EpisodeState();
+        using var episode = new EpisodeState(episodeToken);
         try
         {
             episode.Boundary = ErrorBoundary.Environment;
             var environment = createEnvironment();
             episode.Environment = environment;
-            var environmentType = environment.GetType();
-            record.Provenance = record.Provenance with { EnvironmentAssembly = environmentType.Assembly.GetName().Name ?? "", EnvironmentAssemblyHash = Fingerprint.Of(environmentType.Assembly) };
-            // The marker attribute, not Info: an environment's Info may need its episode's state, which exists only after reset.
-            if (environmentType.IsDefined(typeof(RequiresSandboxAttribute), inherit: true))
+            var code = EnvironmentCode.Of(environment.GetType());
+            record.Provenance = record.Provenance with { EnvironmentAssembly = code.Assembly, EnvironmentAssemblyHash = code.AssemblyHash };
+            if (code.RequiresSandbox)
             {
                 episode.Boundary = ErrorBoundary.Sandbox;
                 if (sandboxes is null)
@@ -77,26 +76,29 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                 Judge = request.Judge,
             };
             episode.Boundary = ErrorBoundary.Environment;
-            var reset = await CallEnvironmentAsync(episode, _ => environment.ResetAsync(context, request.Task), limits.StepTimeout, episodeToken).ConfigureAwait(false);
+            var clock = time.GetTimestamp();
+            var calls = episode.Calls();
+            var reset = await BoundAsync(episode, environment.ResetAsync(context, request.Task), calls, clock, limits.StepTimeout, episodeToken).ConfigureAwait(false);
             if (reset is null) throw new InvalidOperationException("ResetAsync returned null.");
             record.Start(reset);
             var info = environment.Info;
             record.Info = info;
             record.Provenance = record.Provenance with { EnvironmentVersion = info.Version };
 
+            // One clock reading per step: the agent's turn ends where the environment's step starts, and the step ends where the next turn starts.
+            clock = time.GetTimestamp();
             while (true)
             {
                 if (record.StepCount >= limits.MaxTurns)
                     return await TruncateAsync(episode, record, "max_turns", limits, runCancellation).ConfigureAwait(false);
 
                 episode.Boundary = ErrorBoundary.Agent;
-                var turn = new AgentTurn(request.EnvironmentId, request.Task, [.. record.Conversation], record.Tools, context);
+                var turn = new AgentTurn(request.EnvironmentId, request.Task, record.Conversation, record.Tools, context);
                 if (request.AgentSeed is { } agentSeed) turn = turn with { AgentSeed = agentSeed };
-                var agentStarted = time.GetTimestamp();
                 Message? action;
                 try
                 {
-                    action = await actions.NextAsync(turn, limits.TurnTimeout, episodeToken).ConfigureAwait(false);
+                    action = await actions.NextAsync(turn, limits.TurnTimeout, episode.Calls().Token).ConfigureAwait(false);
                 }
                 catch (TimeoutRejectedException)
                 {
@@ -112,14 +114,15 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                         return await TruncateAsync(episode, record, reason, limits, runCancellation).ConfigureAwait(false);
                     return record.Finish(Termination.Cancelled);
                 }
-                var agentMs = time.GetElapsedTime(agentStarted).TotalMilliseconds;
+                var stepStarted = time.GetTimestamp();
+                var agentMs = Milliseconds(clock, stepStarted);
 
                 episode.Boundary = ErrorBoundary.Environment;
-                var stepStarted = time.GetTimestamp();
                 StepResult result;
                 try
                 {
-                    result = await CallEnvironmentAsync(episode, token => environment.StepAsync(action, token), limits.StepTimeout, episodeToken).ConfigureAwait(false)
+                    calls = episode.Calls();
+                    result = await BoundAsync(episode, environment.StepAsync(action, calls.Token), calls, stepStarted, limits.StepTimeout, episodeToken).ConfigureAwait(false)
                         ?? throw new InvalidOperationException("StepAsync returned null.");
                 }
                 catch
@@ -132,7 +135,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
                     record.AddUnansweredAction(action, agentMs);
                     throw new RewardException($"{request.EnvironmentId}: a step returned the reward {result.Reward}, not a finite number.");
                 }
-                record.AddStep(action, result, agentMs, time.GetElapsedTime(stepStarted).TotalMilliseconds);
+                clock = time.GetTimestamp();
+                record.AddStep(action, result, agentMs, Milliseconds(stepStarted, clock));
                 if (result.Done)
                     return record.Finish(result.Truncated ? Termination.Truncated : Termination.Terminated, result.Truncated ? result.TruncationReason ?? "truncated" : null);
             }
@@ -163,7 +167,8 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         if (environment is null || episode.EnvironmentBusy) return record.Finish(Termination.Truncated, reason);
         try
         {
-            var result = await CallEnvironmentAsync(episode, token => environment.TruncateAsync(reason, token), limits.StepTimeout, runCancellation).ConfigureAwait(false);
+            using var calls = CancellationTokenSource.CreateLinkedTokenSource(runCancellation);
+            var result = await BoundAsync(episode, environment.TruncateAsync(reason, calls.Token), calls, time.GetTimestamp(), limits.StepTimeout, runCancellation).ConfigureAwait(false);
             if (!double.IsFinite(result.Reward))
                 throw new RewardException($"{record.EnvironmentId}: truncation returned the reward {result.Reward}, not a finite number.");
             record.AddTruncation(result);
@@ -179,18 +184,24 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
         }
     }
 
-    /// <summary>Calls the environment under a deadline; an environment that ignores it is abandoned and marked busy.</summary>
-    private async ValueTask<T> CallEnvironmentAsync<T>(EpisodeState episode, Func<CancellationToken, ValueTask<T>> call, TimeSpan timeout, CancellationToken outer)
+    /// <summary>
+    /// The result of a call into the environment that was given <paramref name="calls"/>' token. A call that finished at
+    /// once is returned as it is (a synchronous step can't be abandoned; no timer is armed). A pending one is awaited until
+    /// <paramref name="timeout"/>, counted from <paramref name="started"/>, passes: then the token is cancelled and an
+    /// environment that ignores it is abandoned and marked busy.
+    /// </summary>
+    private ValueTask<T> BoundAsync<T>(EpisodeState episode, ValueTask<T> operation, CancellationTokenSource calls, long started, TimeSpan timeout, CancellationToken outer) =>
+        operation.IsCompleted ? operation : new ValueTask<T>(WaitAsync(episode, operation.AsTask(), calls, started, timeout, outer));
+
+    private async Task<T> WaitAsync<T>(EpisodeState episode, Task<T> task, CancellationTokenSource calls, long started, TimeSpan timeout, CancellationToken outer)
     {
-        using var deadline = Deadlines.Start(timeout, time, outer);
-        var operation = call(deadline.Token);
-        if (operation.IsCompleted) return operation.GetAwaiter().GetResult();
-        var task = operation.AsTask();
+        var left = timeout - time.GetElapsedTime(started);
+        var timer = time.CreateTimer(static s => Deadlines.TryCancel((CancellationTokenSource)s!), calls, left > TimeSpan.Zero ? left : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         try
         {
-            return await task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            return await task.WaitAsync(calls.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (deadline.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (calls.IsCancellationRequested)
         {
             if (!task.IsCompleted)
             {
@@ -200,7 +211,15 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
             if (outer.IsCancellationRequested) throw;
             throw new TimeoutException($"the environment's step exceeded {timeout.TotalSeconds:0.###} s.");
         }
+        finally
+        {
+            timer.Dispose();
+            // A timer that fires just as the call ends may still cancel this source: the next call gets a new one.
+            episode.Retire(calls);
+        }
     }
+
+    private double Milliseconds(long from, long to) => time.GetElapsedTime(from, to).TotalMilliseconds;
 
     private EpisodeOutcome Errored(TrajectoryBuilder record, ErrorBoundary boundary, Exception e)
     {
@@ -246,7 +265,7 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
     }
 
     /// <summary>What the runner tracks about an episode in flight.</summary>
-    private sealed class EpisodeState
+    private sealed class EpisodeState(CancellationToken episodeToken) : IDisposable
     {
         public IEnvironment? Environment;
         public ISandbox? Sandbox;
@@ -254,5 +273,34 @@ internal sealed class EpisodeRunner(ISandboxProvider? sandboxes, TimeProvider ti
 
         /// <summary>True when a call into the environment was abandoned at its deadline and may still be running.</summary>
         public bool EnvironmentBusy;
+
+        private CancellationTokenSource? _calls;
+
+        /// <summary>
+        /// The source whose token the next call into the environment or the agent gets: cancelled with the episode, by the
+        /// deadline of an environment call that went asynchronous, and when the episode ends (stopping whatever was abandoned).
+        /// One per episode while calls finish at once; a call that went asynchronous retires it (the retired source stays
+        /// linked to the episode's token, and goes with it, when the episode ends).
+        /// </summary>
+        public CancellationTokenSource Calls()
+        {
+            if (_calls is { IsCancellationRequested: false }) return _calls;
+            _calls?.Dispose();
+            return _calls = CancellationTokenSource.CreateLinkedTokenSource(episodeToken);
+        }
+
+        /// <summary>Stops handing out <paramref name="calls"/> (its deadline's timer may still fire).</summary>
+        public void Retire(CancellationTokenSource calls)
+        {
+            if (ReferenceEquals(_calls, calls)) _calls = null;
+        }
+
+        /// <summary>The episode is over: cancels what it handed out, so that an abandoned call stops.</summary>
+        public void Dispose()
+        {
+            if (_calls is not { } calls) return;
+            Deadlines.TryCancel(calls);
+            calls.Dispose();
+        }
     }
 }

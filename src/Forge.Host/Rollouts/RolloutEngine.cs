@@ -19,8 +19,7 @@ public sealed class RolloutEngine : IRolloutRunner
     private readonly ILogger _logger;
     private readonly EpisodeRunner _runner;
     private readonly Func<string, IEnvironment> _createEnvironment;
-    private readonly IAgent _agent;
-    private readonly AgentPipeline _pipeline;
+    private readonly AgentActions _actions;
 
     /// <summary>Creates an engine.</summary>
     /// <param name="options">Concurrency, buffering, retries; validated here.</param>
@@ -40,8 +39,7 @@ public sealed class RolloutEngine : IRolloutRunner
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _createEnvironment = createEnvironment;
-        _agent = agent;
-        _pipeline = new AgentPipeline(agent, options, _time);
+        _actions = new AgentActions(agent, new AgentPipeline(agent, options, _time));
         _runner = new EpisodeRunner(sandboxes, _time, _logger, options.RunId);
     }
 
@@ -105,7 +103,7 @@ public sealed class RolloutEngine : IRolloutRunner
             Trajectory trajectory;
             try
             {
-                trajectory = await _runner.RunAsync(request, _createEnvironment, new AgentActions(_agent, _pipeline), cancellationToken).ConfigureAwait(false);
+                trajectory = await _runner.RunAsync(request, _createEnvironment, _actions, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -9,7 +9,7 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     private readonly List<StepResult> _results = [];
     private ResetResult? _reset;
     private StepResult? _truncation;
-    private readonly List<Message> _conversation = [];
+    private readonly MessageLog _conversation = new();
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private readonly long _started = time.GetTimestamp();
     private IReadOnlyList<Message> _prompt = [];
@@ -32,8 +32,8 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     /// <summary>True once reset returned.</summary>
     public bool Started => _reset is not null;
 
-    /// <summary>The conversation so far, prompt first (what the agent sees).</summary>
-    public IReadOnlyList<Message> Conversation => _conversation;
+    /// <summary>The conversation so far, prompt first (what the agent sees): a snapshot that later steps don't change.</summary>
+    public IReadOnlyList<Message> Conversation => _conversation.Snapshot();
 
     public IReadOnlyList<ToolSpec> Tools => _tools;
 
@@ -90,12 +90,12 @@ internal sealed class TrajectoryBuilder(EpisodeRequest request, string runId, st
     private double _extraReward;
 
     public EpisodeOutcome Finish(Termination termination, string? truncationReason = null, EpisodeError? error = null) =>
-        new(Build(termination, truncationReason, error), _reset, Info, [.. _results], HostTruncation, _truncation);
+        new(Build(termination, truncationReason, error), _reset, Info, _results, HostTruncation, _truncation);
 
     private Trajectory Build(Termination termination, string? truncationReason, EpisodeError? error)
     {
         var scored = termination is Termination.Terminated or Termination.Truncated;
-        var messages = _conversation;
+        var messages = _conversation.Snapshot();
         var tokens = new RewardContext(request.Task, messages);
         return new Trajectory
         {

@@ -24,18 +24,43 @@ public sealed class ToolDispatcherTests
         [KernelFunction, Description("Sums a list.")]
         public int SumAll(List<int> values) => values.Sum();
 
+        [KernelFunction, Description("Answers later.")]
+        public async ValueTask<int> Later(int value)
+        {
+            await Task.Yield();
+            return value + 1;
+        }
+
+        [KernelFunction, Description("Does nothing.")]
+        public async Task Nothing() => await Task.Yield();
+
         public string NotATool() => "hidden";
+    }
+
+    /// <summary>Tools whose answers depend on the instance: a dispatcher must call its own target, though tools are described once per type.</summary>
+    private sealed class Counter(string name)
+    {
+        private int _count;
+
+        [KernelFunction, Description("Counts.")]
+        public string Count() => $"{name}:{++_count}";
+    }
+
+    private sealed class Unsupplied
+    {
+        [KernelFunction, Description("Needs a service.")]
+        public string Log(Kernel kernel) => kernel.ToString()!;
     }
 
     private static readonly ToolDispatcher Dispatcher = new(new Tools());
 
-    private static Task<Message> Call(string name, string json, double timeoutSeconds = 5) =>
+    private static ValueTask<Message> Call(string name, string json, double timeoutSeconds = 5) =>
         Dispatcher.InvokeAsync(new ToolCall("c1", name, json), TimeSpan.FromSeconds(timeoutSeconds), TimeProvider.System, CancellationToken.None);
 
     [Fact]
     public void Tools_OnlyKernelFunctions_SnakeCaseNamesWithSchemas()
     {
-        Assert.Equal(["add", "echo", "explode", "hang", "sum_all"], Dispatcher.Tools.Select(t => t.Name).Order());
+        Assert.Equal(["add", "echo", "explode", "hang", "later", "nothing", "sum_all"], Dispatcher.Tools.Select(t => t.Name).Order());
         var add = Dispatcher.Tools.Single(t => t.Name == "add");
         var schema = add.ParametersSchema;
         Assert.Equal("object", schema.GetProperty("type").GetString());
@@ -58,8 +83,38 @@ public sealed class ToolDispatcherTests
         Assert.Equal("x", (await Call("echo", """{"text": "x"}""")).Content);
     }
 
+    [Fact]
+    public async Task InvokeAsync_AsynchronousTools_ReturnTheirValueOrNothing()
+    {
+        Assert.Equal("42", (await Call("later", """{"value": 41}""")).Content);
+        var nothing = await Call("nothing", "");
+        Assert.False(nothing.IsError);
+        Assert.Equal("", nothing.Content);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_TwoInstancesOfOneType_EachCallReachesItsOwnInstance()
+    {
+        var a = new ToolDispatcher(new Counter("a"));
+        var b = new ToolDispatcher(new Counter("b"));
+        var call = new ToolCall("c", "count", "{}");
+
+        Assert.Equal("a:1", (await a.InvokeAsync(call, TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None)).Content);
+        Assert.Equal("a:2", (await a.InvokeAsync(call, TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None)).Content);
+        Assert.Equal("b:1", (await b.InvokeAsync(call, TimeSpan.FromSeconds(5), TimeProvider.System, CancellationToken.None)).Content);
+        Assert.Same(a.Tools, b.Tools);
+    }
+
+    [Fact]
+    public void Constructor_ToolParameterAnAgentCannotSupply_ThrowsNamingIt()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new ToolDispatcher(new Unsupplied()));
+        Assert.Contains("tool 'log' has the parameter 'kernel' of type Kernel", e.Message);
+    }
+
     [Theory]
     [InlineData("nope", "{}", "unknown tool 'nope'")]
+    [InlineData("add", """{"a": null, "b": 2}""", "argument 'a' of 'add' is invalid: expected an integer, got null")]
     [InlineData("add", "{not json", "not a valid JSON object")]
     [InlineData("add", "[1,2]", "expected an object")]
     [InlineData("add", """{"a": 1}""", "needs the argument 'b'")]

@@ -162,6 +162,67 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_AgentAbandonedAtTurnDeadline_ItsTokenIsCancelledWhenTheEpisodeEnds()
+    {
+        var abandoned = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var agent = new FakeAgent(async (turn, ct) =>
+        {
+            if (turn.TurnIndex != 1) return Message.Assistant("ok");
+            abandoned.SetResult(ct);
+            await new TaskCompletionSource().Task; // ignores cancellation on purpose
+            return Message.Assistant("never");
+        });
+        var (_, sink) = await Run(Engine(_ => new FakeEnvironment(), agent, concurrency: 1), Requests.Make(1, limits: Short));
+
+        Assert.Equal("turn_timeout", Assert.Single(sink.Trajectories).TruncationReason);
+        Assert.True((await abandoned.Task).IsCancellationRequested, "the abandoned turn's token is cancelled once its episode is over");
+    }
+
+    [Fact]
+    public async Task RunAsync_StepsThatGoAsynchronous_EachGetsALiveTokenUnderItsDeadline()
+    {
+        var tokens = new List<CancellationToken>();
+        var (_, sink) = await Run(Engine(_ => new YieldingEnvironment(tokens, steps: 5), FakeAgent.Ok(), concurrency: 1), Requests.Make(3, limits: Short));
+
+        Assert.All(sink.Trajectories, t => Assert.Equal((Termination.Terminated, 5), (t.Termination, t.Steps.Count)));
+        Assert.Equal(15, tokens.Count);
+        Assert.All(tokens, t => Assert.True(t.CanBeCanceled));
+    }
+
+    [Fact]
+    public async Task RunAsync_SynchronousAgentAndEnvironment_TheTurnSeesTheConversationAsItWasThen()
+    {
+        var seen = new List<IReadOnlyList<Message>>();
+        var agent = new FakeAgent((turn, _) =>
+        {
+            seen.Add(turn.Conversation);
+            return ValueTask.FromResult(Message.Assistant($"turn {turn.TurnIndex}"));
+        });
+        var (_, sink) = await Run(Engine(_ => new FakeEnvironment(steps: 20), agent, concurrency: 1), Requests.Make(1, limits: new EpisodeLimits { MaxTurns = 30 }));
+
+        var t = Assert.Single(sink.Trajectories);
+        Assert.Equal(20, seen.Count);
+        // Each turn's conversation is the prompt and the steps before it, unchanged by the steps that came after.
+        for (var turn = 0; turn < seen.Count; turn++)
+        {
+            Assert.Equal(2 + 2 * turn, seen[turn].Count);
+            Assert.Equal(t.Prompt.Concat(t.Steps.Take(turn).SelectMany(s => s.Observation.Prepend(s.Action))), seen[turn]);
+        }
+    }
+
+    /// <summary>Steps that finish after a yield (as environments waiting on I/O do), checking that their token is live.</summary>
+    private sealed class YieldingEnvironment(List<CancellationToken> tokens, int steps) : FakeEnvironment(steps: steps)
+    {
+        public override async ValueTask<StepResult> StepAsync(Message action, CancellationToken cancellationToken)
+        {
+            lock (tokens) tokens.Add(cancellationToken);
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+            return await base.StepAsync(action, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_EpisodeDeadlinePassesDuringAgentTurn_TruncatesWithEpisodeTimeout()
     {
         var limits = new EpisodeLimits { EpisodeTimeout = TimeSpan.FromMilliseconds(100) };

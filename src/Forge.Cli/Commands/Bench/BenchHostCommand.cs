@@ -6,7 +6,7 @@ using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Bench;
 
-/// <summary><c>forge bench host</c>: the episode host's throughput and per-step overhead against a direct loop, measured in the same run.</summary>
+/// <summary><c>forge bench host</c>: the episode host's throughput, recording on, and per-step overhead against a direct loop and a bare Python asyncio loop, measured in the same run.</summary>
 internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
 {
     internal sealed class Settings : CommandSettings
@@ -16,8 +16,8 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         public bool Json { get; init; }
 
         [CommandOption("--episodes <N>")]
-        [Description("Episodes per measurement round (at least 2 × concurrency are run). Default 2000.")]
-        public int Episodes { get; init; } = 2000;
+        [Description("Episodes per measurement round (at least 2 × concurrency are run). Default 5000.")]
+        public int Episodes { get; init; } = 5000;
 
         [CommandOption("--steps <K>")]
         [Description("Steps per episode. Default 8.")]
@@ -31,6 +31,9 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
 
     private static readonly int[] ConcurrencyLevels = [1, 2, 64, 1024];
 
+    /// <summary>Steps/s the host should reach at concurrency 64, recording on (issue 13, §4).</summary>
+    private const double HostTarget = 300_000;
+
     /// <summary>How many times faster than JSON lines the log should write and read (issue 10).</summary>
     private const double SpeedupTarget = 3;
 
@@ -38,7 +41,7 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
     {
         var benchmark = new HostBenchmark(settings.Steps, settings.Episodes);
         var host = await benchmark.RunAsync(ConcurrencyLevels, cancellationToken);
-        var trajectories = await benchmark.CollectAsync(settings.Episodes, cancellationToken);
+        var trajectories = await benchmark.CollectAsync(Math.Min(settings.Episodes, 2000), cancellationToken);
         var folder = Directory.CreateTempSubdirectory("forge-bench-recorder-");
         RecorderBenchmarkResult recorder;
         try { recorder = await RecorderBenchmark.RunAsync(trajectories, folder.FullName, cancellationToken: cancellationToken); }
@@ -51,9 +54,19 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
                 steps_per_episode = host.StepsPerEpisode,
                 processors = Environment.ProcessorCount,
                 rounds = HostBenchmark.Rounds,
+                recording = "trajectory log, each record handed to the OS; the final disk sync is timed apart (sync_seconds)",
                 direct = Row(host.Direct),
                 host = host.Host.Select(Row),
                 host_overhead_us_per_step = host.HostOverheadMicrosecondsPerStep,
+                python = host.Python is { } baseline ? Row(baseline) : null,
+                python_failure = host.PythonFailure,
+                host_target = new
+                {
+                    concurrency = HostBenchmark.TargetConcurrency,
+                    steps_per_second = host.AtTarget?.StepsPerSecond,
+                    target = HostTarget,
+                    python_steps_per_second = host.Python?.StepsPerSecond,
+                },
                 recorder = recorder.Rows.Select(r => new
                 {
                     format = r.Format,
@@ -76,13 +89,23 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
             return 0;
         }
 
-        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds; baseline: the same environment and agent called in a plain loop")
-            .AddColumn(new TableColumn("run").NoWrap()).AddColumns("concurrency", "episodes", "episodes/s", "steps/s", "µs/step");
-        table.AddRow("baseline", "1", $"{host.Direct.Episodes}", $"{host.Direct.EpisodesPerSecond:N0}", $"{host.Direct.StepsPerSecond:N0}", $"{host.Direct.MicrosecondsPerStep:N2}");
+        var table = new Table().Title($"forge bench host — bench/tick, {host.StepsPerEpisode} steps per episode, {host.Direct.Episodes} episodes a round (2 × concurrency if more), {Environment.ProcessorCount} cores, best of {HostBenchmark.Rounds} rounds. "
+                + "Host rows record every trajectory (the final disk sync timed apart, in ms); baselines: the same environment and agent in a plain loop, nothing recorded, and a bare Python asyncio loop writing JSON lines")
+            .AddColumn(new TableColumn("run").NoWrap()).AddColumns("conc.", "eps/s", "steps/s", "µs/step", "CPU µs", "B/step", "sync");
+        table.AddRow(Cells("baseline", host.Direct with { Concurrency = 1 }));
         foreach (var level in host.Host)
-            table.AddRow("host", $"{level.Concurrency}", $"{level.Episodes}", $"{level.EpisodesPerSecond:N0}", $"{level.StepsPerSecond:N0}", $"{level.MicrosecondsPerStep:N2}");
+            table.AddRow(Cells("host", level));
+        if (host.Python is { } python) table.AddRow(Cells("python", python));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Host overhead per step (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
+        AnsiConsole.MarkupLine($"Host overhead per step, recording included (host at concurrency 1 − direct loop): [bold]{host.HostOverheadMicrosecondsPerStep:N2} µs[/]");
+        if (host.PythonFailure is { } failure) AnsiConsole.MarkupLine($"[yellow]No Python baseline: {Markup.Escape(failure)}[/]");
+        if (host.AtTarget is { } target)
+        {
+            var met = target.StepsPerSecond >= HostTarget;
+            AnsiConsole.MarkupLine($"Host at concurrency {target.Concurrency}, recording on: [bold]{target.StepsPerSecond:N0} steps/s[/]"
+                + (host.Python is { } p ? $", the Python loop {p.StepsPerSecond:N0}" : "")
+                + (met ? $" [green](target ≥ {HostTarget:N0}: met)[/]" : $" [red](target ≥ {HostTarget:N0}: missed)[/]"));
+        }
         AnsiConsole.WriteLine();
 
         var formats = new Table().Title($"the same {recorder.Trajectories} trajectories written and read back: forge log (MessagePack, CRC-framed) vs JSON lines (System.Text.Json), best of 9")
@@ -100,6 +123,12 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         return 0;
     }
 
+    private static string[] Cells(string run, ThroughputResult r) =>
+    [
+        run, $"{r.Concurrency}", $"{r.EpisodesPerSecond:N0}", $"{r.StepsPerSecond:N0}", $"{r.MicrosecondsPerStep:N2}",
+        $"{r.CpuMicrosecondsPerStep:N2}", r.AllocatedBytesPerStep is { } bytes ? $"{bytes:N0}" : "–", r.SyncSeconds > 0 ? $"{r.SyncSeconds * 1e3:N1}" : "–",
+    ];
+
     private static object Row(ThroughputResult r) => new
     {
         concurrency = r.Concurrency,
@@ -109,5 +138,8 @@ internal sealed class BenchHostCommand : AsyncCommand<BenchHostCommand.Settings>
         episodes_per_second = r.EpisodesPerSecond,
         steps_per_second = r.StepsPerSecond,
         us_per_step = r.MicrosecondsPerStep,
+        cpu_us_per_step = r.CpuMicrosecondsPerStep,
+        allocated_bytes_per_step = r.AllocatedBytesPerStep,
+        sync_seconds = r.SyncSeconds,
     };
 }

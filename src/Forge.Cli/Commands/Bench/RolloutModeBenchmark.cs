@@ -38,41 +38,53 @@ internal static class RolloutModeBenchmark
         }
         """;
 
-    /// <summary>Runs <paramref name="updates"/> updates in sync mode, then in async mode; with <paramref name="model"/>, the policy is that Hugging Face folder.</summary>
+    /// <summary>
+    /// Runs <paramref name="updates"/> updates in sync mode, then in async mode; with <paramref name="model"/>, the policy is
+    /// that Hugging Face folder. One untimed sync update runs first, so that the first timed mode does not pay alone for
+    /// what a process does once (compiling the code paths, starting libtorch's threads).
+    /// </summary>
     public static async Task<IReadOnlyList<Result>> RunAsync(string? registryPath, string device, int updates, Action<string>? progress, CancellationToken cancellationToken,
         string? model = null)
     {
         var registry = EnvironmentRegistry.Load(registryPath ?? EnvironmentRegistry.DefaultPath);
         var scenario = Scenario.Parse(ScenarioJson, "bench-rl (embedded)");
+        progress?.Invoke("warm-up: 1 sync update, not timed");
+        await RunModeAsync(scenario, registry, device, RolloutMode.Sync, 1, model, cancellationToken).ConfigureAwait(false);
         var results = new List<Result>();
         foreach (var mode in new[] { RolloutMode.Sync, RolloutMode.Async })
         {
-            var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
-            options.Mode = mode;
-            options.Updates = updates;
-            options.ModelFrom = model;
-            var output = Path.Combine(Path.GetTempPath(), $"forge-bench-rl-{Guid.NewGuid():n}");
-            try
-            {
-                progress?.Invoke($"{mode.ToString().ToLowerInvariant()}: {updates} updates");
-                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var clock = Stopwatch.StartNew();
-                var result = await TrainingRun.RunAsync(new TrainingSetup
-                {
-                    Scenario = scenario, Registry = registry, Options = options, OutputDirectory = output, Device = device, TensorBoard = false,
-                }, cancellationToken).ConfigureAwait(false);
-                var seconds = clock.Elapsed.TotalSeconds;
-                var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-                var rows = result.Rows.Where(r => r.Phase == "rl").ToList();
-                double? steady = rows.Count > 1 ? (rows[^1].WallSeconds - rows[0].WallSeconds) / (rows.Count - 1) : null;
-                results.Add(new Result(mode, updates, seconds, rows.Sum(r => r.Episodes), cpuSeconds, steady, rows.Sum(r => r.StaleGroups)));
-            }
-            finally
-            {
-                if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-            }
+            progress?.Invoke($"{mode.ToString().ToLowerInvariant()}: {updates} updates");
+            results.Add(await RunModeAsync(scenario, registry, device, mode, updates, model, cancellationToken).ConfigureAwait(false));
         }
         return results;
+    }
+
+    private static async Task<Result> RunModeAsync(Scenario scenario, EnvironmentRegistry registry, string device, RolloutMode mode, int updates, string? model,
+        CancellationToken cancellationToken)
+    {
+        var options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path);
+        options.Mode = mode;
+        options.Updates = updates;
+        options.ModelFrom = model;
+        var output = Path.Combine(Path.GetTempPath(), $"forge-bench-rl-{Guid.NewGuid():n}");
+        try
+        {
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var clock = Stopwatch.StartNew();
+            var result = await TrainingRun.RunAsync(new TrainingSetup
+            {
+                Scenario = scenario, Registry = registry, Options = options, OutputDirectory = output, Device = device, TensorBoard = false,
+            }, cancellationToken).ConfigureAwait(false);
+            var seconds = clock.Elapsed.TotalSeconds;
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            var rows = result.Rows.Where(r => r.Phase == "rl").ToList();
+            double? steady = rows.Count > 1 ? (rows[^1].WallSeconds - rows[0].WallSeconds) / (rows.Count - 1) : null;
+            return new Result(mode, updates, seconds, rows.Sum(r => r.Episodes), cpuSeconds, steady, rows.Sum(r => r.StaleGroups));
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
     }
 
     /// <summary>The results as a JSON-ready object.</summary>
@@ -93,8 +105,9 @@ internal static class RolloutModeBenchmark
     {
         var sync = results[0].Seconds;
         var steady = results[0].SteadySecondsPerUpdate;
+        // "after 1st": from the end of the first update to the end of the last; "episodes": trained on; "stale": groups dropped as too old.
         var table = new Table().Title("rollouts during updates: sync vs async, same updates")
-            .AddColumns("mode", "updates", "wall time (s)", "s / update", "vs sync", "s / update after the first", "vs sync", "CPU (s)", "episodes trained on", "stale groups");
+            .AddColumns("mode", "updates", "wall (s)", "s/update", "vs sync", "s/update after 1st", "vs sync", "CPU (s)", "episodes", "stale");
         foreach (var r in results)
             table.AddRow(r.Mode.ToString().ToLowerInvariant(), r.Updates.ToString(), $"{r.Seconds:0.0}", $"{r.Seconds / r.Updates:0.00}", $"{sync / r.Seconds:0.00}×",
                 r.SteadySecondsPerUpdate is { } s ? $"{s:0.00}" : "–", steady / r.SteadySecondsPerUpdate is { } x ? $"{x:0.00}×" : "–",

@@ -130,6 +130,10 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// agent's system prompt and tool list): the prefix runs once, on the first row, and every row's later positions
     /// attend to its keys and values. The logits are <c>forward(ids)</c>'s (up to float rounding) and so are the
     /// gradients — the prefix's flow back summed over the rows — for about (L + B·(T − L)) / (B·T) of the compute.
+    /// With <paramref name="lengths"/> (each row's real length; positions after it are padding, whose logits the caller
+    /// ignores) the rows' own tokens are packed into one sequence, each attending to the prefix and causally to its own
+    /// row only, when that costs less than running the padding (<see cref="PackingPays"/>): rows of mixed lengths then
+    /// cost their real tokens, not the longest row's. Padding positions then carry some real position's logits.
     /// Falls back to <see cref="forward"/> when there is nothing to share (L &lt; 1, one row, no position after the
     /// prefix) and where one pass for all rows would not be the same computation: dropout in training (one mask for
     /// every row), activation checkpointing, and a model not in float32 (the rows' prefix gradients would be summed in
@@ -137,8 +141,9 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
     /// </summary>
     /// <param name="ids">[B, T] int64 token ids; every row's first <paramref name="sharedPrefix"/> ids are row 0's.</param>
     /// <param name="sharedPrefix">L, how many leading ids the rows share (the caller has checked they do).</param>
+    /// <param name="lengths">Each row's real length (at least L), or null: every position is computed.</param>
     /// <returns>logits [B, T, V]</returns>
-    public Tensor ForwardSharedPrefix(Tensor ids, int sharedPrefix)
+    public Tensor ForwardSharedPrefix(Tensor ids, int sharedPrefix, IReadOnlyList<int>? lengths = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         long b = ids.shape[0], t = ids.shape[1];
@@ -147,6 +152,8 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         if (!sharing) return Forward(ids);
         if (t > Config.MaxSeqLen)
             throw new ArgumentException($"sequence of {t} tokens exceeds the model's max_seq_len {Config.MaxSeqLen}.");
+        if (lengths is not null && (lengths.Count != b || lengths.Any(n => n < sharedPrefix || n > t)))
+            throw new ArgumentException($"lengths must give each of the {b} rows a length between the shared prefix {sharedPrefix} and the width {t}.");
         using var scope = NewDisposeScope();
         var earlier = new SharedPrefixKeys(blocks.Count);
 
@@ -156,20 +163,73 @@ public sealed class CausalTransformer : nn.Module<Tensor, Tensor>
         for (var i = 0; i < blocks.Count; i++)
             prefix = blocks[i].Forward(prefix, prefixRotary, null, causal: true, earlier, i);
         earlier.Recording = false;
+        var prefixLogits = Head(norm.call(prefix));                                                     // [1, L, V]
 
-        // ── every row's own positions L..T−1, attending to the prefix and causally to themselves: [B, T−L] ──
         var own = t - sharedPrefix;
+        var ownLogits = lengths is not null && PackingPays(b, own, sharedPrefix, lengths.Sum() - b * sharedPrefix)
+            ? PackedOwnLogits(ids, sharedPrefix, lengths, earlier)
+            : PaddedOwnLogits(ids, sharedPrefix, earlier);                                              // [B, T−L, V]
+        var logits = cat([prefixLogits.expand(b, -1, -1), ownLogits], 1);                              // [B, T, V]
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    // Every row's own positions L..T−1, padding included, attending to the prefix and causally to themselves: [B, T−L, V].
+    private Tensor PaddedOwnLogits(Tensor ids, int sharedPrefix, SharedPrefixKeys earlier)
+    {
+        long t = ids.shape[1];
         var queryPos = arange(sharedPrefix, t, ScalarType.Int64, ids.device).unsqueeze(1);               // [T−L, 1]
         var keyPos = arange(0, t, ScalarType.Int64, ids.device).unsqueeze(0);                           // [1, T]
         var mask = keyPos.le(queryPos).unsqueeze(0).unsqueeze(0);                                       // [1, 1, T−L, T]
-        var x = embedding.call(ids.narrow(1, sharedPrefix, own));                                       // [B, T−L, C]
+        var x = embedding.call(ids.narrow(1, sharedPrefix, t - sharedPrefix));                          // [B, T−L, C]
         var rotary = RotaryAt(queryPos.squeeze(1).unsqueeze(0));
         for (var i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, rotary, mask, causal: false, earlier, i);
+        return Head(norm.call(x));
+    }
 
-        var prefixLogits = Head(norm.call(prefix));                                                     // [1, L, V]
-        var logits = cat([prefixLogits.expand(b, -1, -1), Head(norm.call(x))], 1);                      // [B, T, V]
-        return logits.MoveToOuterDisposeScope();
+    // The rows' real own tokens packed into one sequence of N: each sees the prefix and the earlier tokens of its own row
+    // (positions L, L+1, … as in its row), then the logits go back to their rows' places; padding gets position 0's.
+    private Tensor PackedOwnLogits(Tensor ids, int sharedPrefix, IReadOnlyList<int> lengths, SharedPrefixKeys earlier)
+    {
+        long b = ids.shape[0], t = ids.shape[1];
+        var own = (int)(t - sharedPrefix);
+        var n = lengths.Sum() - (int)b * sharedPrefix;
+        var gather = new long[n];        // [N] where each packed token sits in ids viewed as [B·T]
+        var row = new long[n];           // [N] its row
+        var local = new long[n];         // [N] its position after the prefix
+        var scatter = new long[b * own]; // [B·(T−L)] where each row position's logits are in the packed sequence (padding: 0)
+        for (int i = 0, k = 0; i < b; i++)
+            for (var j = 0; j < lengths[i] - sharedPrefix; j++, k++)
+            {
+                gather[k] = i * t + sharedPrefix + j;
+                row[k] = i;
+                local[k] = j;
+                scatter[i * own + j] = k;
+            }
+        var device = ids.device;
+        var rows = tensor(row, device: device);
+        var locals = tensor(local, device: device);
+        var sameRowBefore = rows.unsqueeze(1).eq(rows.unsqueeze(0)).logical_and(locals.unsqueeze(0).le(locals.unsqueeze(1)));   // [N, N]
+        var mask = cat([ones([n, sharedPrefix], ScalarType.Bool, device), sameRowBefore], 1).unsqueeze(0).unsqueeze(0);      // [1, 1, N, L+N]
+        var x = embedding.call(ids.reshape(-1).index_select(0, tensor(gather, device: device)).unsqueeze(0));                  // [1, N, C]
+        var rotary = RotaryAt((locals + sharedPrefix).unsqueeze(0));                                                          // positions [1, N]
+        for (var i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, rotary, mask, causal: false, earlier, i);
+        return Head(norm.call(x)).squeeze(0).index_select(0, tensor(scatter, device: device)).view(b, own, -1);                 // [B, T−L, V]
+    }
+
+    /// <summary>
+    /// Whether packing N real own tokens costs less than running B rows of T−L own positions, padding included: per
+    /// token and layer the projections cost about twice the block's weights in FLOPs and attention 4·H·hd per key seen
+    /// (L + T−L padded, L + N packed, since packed attention is dense over all rows).
+    /// </summary>
+    internal bool PackingPays(long rows, long ownWidth, long sharedPrefix, long packed)
+    {
+        if (packed < 1) return false;
+        long d = Config.DModel, q = (long)Config.Heads * Config.HeadDim, kv = (long)Config.KvHeadCount * Config.HeadDim;
+        var projections = 2.0 * (d * q + 2 * d * kv + q * d + (Config.Mlp == MlpKind.SwiGlu ? 3 : 2) * d * Config.FfHidden);
+        double Cost(long tokens, long keys) => tokens * (projections + 4.0 * q * keys);
+        return Cost(packed, sharedPrefix + packed) < 0.9 * Cost(rows * ownWidth, sharedPrefix + ownWidth);
     }
 
     private Tensor Head(Tensor x) => head is null ? F.linear(x, embedding.weight!) : head.call(x);   // [.., C] → [.., V]

@@ -119,6 +119,7 @@ public sealed partial class TrainingRun
         var updates = 0;
         var since = Now;
         var startVersion = _trainer.Version;
+        var weightsSent = Task.CompletedTask;
         try
         {
             for (var update = 1; update <= _o.Updates; update++)
@@ -142,8 +143,9 @@ public sealed partial class TrainingRun
                 UpdateStats? stats = null;
                 if (samples.Count > 0)
                 {
+                    await weightsSent.ConfigureAwait(false);   // the generator has copied the last update's weights: the learner may change them
                     stats = await learner.RunAsync(() => _trainer.Update(samples)).ConfigureAwait(false);
-                    agent.LoadWeights(_model, _trainer.Version);
+                    weightsSent = agent.LoadWeightsAsync(_model, _trainer.Version);   // between two generation batches; rollouts go on meanwhile
                 }
                 if (sync) permits.Release(_o.GroupsPerUpdate);
                 updates = update;
@@ -167,6 +169,7 @@ public sealed partial class TrainingRun
         finally
         {
             await stopRollouts.CancelAsync().ConfigureAwait(false);   // episodes still running are recorded as cancelled
+            await weightsSent.ConfigureAwait(false);
             await producer.ConfigureAwait(false);
             try { await rollouts.ConfigureAwait(false); }
             catch (OperationCanceledException) { }

@@ -16,7 +16,7 @@ namespace Forge.Training.Rl;
 /// <see cref="TrainerOptions.GenerationWindowMs"/> or <see cref="TrainerOptions.GenerationBatch"/> rows — and generates
 /// them in one batch with the KV cache, stopping each row at an end-of-turn marker. The text is parsed back into a message
 /// by the encoder's chat format (<see cref="IChatFormat.Parse"/>) that carries the exact generated ids, their log-probs and the policy version.
-/// <see cref="LoadWeights"/> swaps in new weights between generation batches, never during one. The agent generates with
+/// <see cref="LoadWeightsAsync"/> swaps in new weights between generation batches, never during one. The agent generates with
 /// its own copy of the policy; for a policy with <see cref="LoraAdapters"/> that copy shares the frozen base's tensors and
 /// holds only its own adapters, so it costs the adapters' memory and a weight sync copies only them. Generation runs on a
 /// thread of the agent's own (<see cref="TorchWorker"/>) with a set number of libtorch intra-op threads.
@@ -32,11 +32,11 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
     private readonly TimeSpan _window;
     private readonly int[] _stop;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Lock _weights = new();
     private readonly torch.Generator _rng;
     private readonly TorchWorker _worker;
     private readonly Task _loop;
     private long _batches, _rows;
+    private int _version;
 
     /// <summary>
     /// Creates the agent; <paramref name="model"/> becomes its own inference copy's weights (it is not modified). It generates
@@ -74,28 +74,31 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
         Details = $"policy v{Version}",
     };
 
-    /// <summary>The version of the weights generating now.</summary>
-    public int Version { get; private set; }
+    /// <summary>The version of the weights generating now (set on the generation thread).</summary>
+    public int Version { get => Volatile.Read(ref _version); private set => Volatile.Write(ref _version, value); }
 
     /// <summary>Generation batches run and rows generated so far (the mean batch size shows how well requests are gathered).</summary>
     public (long Batches, long Rows) BatchCounts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _rows));
 
     /// <summary>
-    /// Copies <paramref name="trained"/>'s weights (only its adapters when it has them) in between two generation batches and
-    /// tags later messages with <paramref name="version"/>.
+    /// Copies <paramref name="trained"/>'s weights (only its adapters when it has them) into the agent's copy on the
+    /// generation thread, in between two generation batches, and tags later messages with <paramref name="version"/>.
+    /// The caller goes on at once (a learner need not wait for a generation batch to finish) and must leave
+    /// <paramref name="trained"/>'s weights unchanged until the returned task completes.
     /// </summary>
-    public void LoadWeights(CausalTransformer trained, int version)
+    public Task LoadWeightsAsync(CausalTransformer trained, int version)
     {
         ArgumentNullException.ThrowIfNull(trained);
         var adapters = LoraAdapters.Of(trained);
         if ((adapters is null) != (_adapters is null))
             throw new ArgumentException("the trained policy and the agent's copy differ in having LoRA adapters.", nameof(trained));
-        lock (_weights)
+        return _worker.RunAsync(() =>
         {
             if (_adapters is not null) _adapters.CopyFrom(adapters!);
             else _model.CopyWeightsFrom(trained);
             Version = version;
-        }
+            return version;
+        });
     }
 
     /// <inheritdoc />
@@ -144,10 +147,7 @@ public sealed class PolicyAgent : IAgent, IAsyncDisposable
                 // The batch shares one cache of (longest prompt + budget) positions: keep it within the context.
                 var budget = Math.Min(_sampling.MaxNewTokens, _model.Config.MaxSeqLen - batch.Max(p => p.Prompt.Length));
                 var requests = batch.Select(p => new GenerationRequest(p.Prompt, _stop, budget)).ToList();
-                var (results, version) = await _worker.RunAsync(() =>
-                {
-                    lock (_weights) return (Generator.Generate(_model, requests, _sampling, _rng), Version);
-                }).ConfigureAwait(false);
+                var (results, version) = await _worker.RunAsync(() => (Generator.Generate(_model, requests, _sampling, _rng), Version)).ConfigureAwait(false);
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _rows, batch.Count);
                 for (var i = 0; i < batch.Count; i++) batch[i].Result.TrySetResult((results[i], version));

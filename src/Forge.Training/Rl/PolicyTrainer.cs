@@ -63,6 +63,9 @@ public sealed class PolicyTrainer : IDisposable
     /// <summary>Whether the trainer holds a frozen copy of the policy as its KL reference (never with LoRA: the reference is the base).</summary>
     internal bool HasReferenceCopy => _reference is not null;
 
+    /// <summary>Forward passes of the KL reference so far (one per micro-batch and update, whatever the PPO epochs).</summary>
+    internal int ReferencePasses { get; private set; }
+
     /// <summary>The weights a checkpoint should save: the fp32 masters of a bf16 policy; null when the policy's own weights are exact.</summary>
     public IReadOnlyDictionary<string, Tensor>? MasterWeights => _masters?.StateDict();
 
@@ -96,31 +99,42 @@ public sealed class PolicyTrainer : IDisposable
         double loss = 0, entropy = 0, gradNorm = 0;
         long forwardTokens = 0;
         var stats = default(PolicyLossStats);
+        // The reference is frozen: its log-probs are computed in the first PPO epoch and reused by the later ones.
+        var referenceLogProbs = new Tensor?[plan.Count];
         _policy.train();
-        for (var epoch = 0; epoch < _options.PpoEpochs; epoch++)
+        try
         {
-            SetLearningRate(lr);
-            _optimizer.zero_grad();
-            loss = entropy = 0;
-            stats = default;
-            foreach (var indices in plan)
+            for (var epoch = 0; epoch < _options.PpoEpochs; epoch++)
             {
-                using var scope = torch.NewDisposeScope();
-                var batch = SequenceTensors.Build(indices.Select(i => trained[i]).ToList(), _padId, _policy.Device);
-                forwardTokens += batch.Ids.numel();
-                var logits = batch.Logits(_policy);                                             // [B, T−1, V]
-                var logProbs = Sampling.TokenLogProbs(logits, batch.Targets, _options.Temperature); // [B, T−1]
-                var refLogProbs = _options.KlCoefficient > 0 ? ReferenceLogProbs(batch.Inputs, batch.Targets, batch.SharedPrefix) : null;   // [B, T−1]
-                var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
-                var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
-                microLoss.backward();
-                _masters?.GradientsFromModel();   // bf16 gradients accumulate in the fp32 masters
-                loss += microLoss.item<float>();
-                stats += microStats;
-                using (torch.no_grad())
-                    entropy += ((tokenEntropy?.detach() ?? Sampling.Entropy(logits.detach(), _options.Temperature)) * batch.Mask).sum().item<float>();
+                SetLearningRate(lr);
+                _optimizer.zero_grad();
+                loss = entropy = 0;
+                stats = default;
+                for (var m = 0; m < plan.Count; m++)
+                {
+                    using var scope = torch.NewDisposeScope();
+                    var batch = SequenceTensors.Build(plan[m].Select(i => trained[i]).ToList(), _padId, _policy.Device);
+                    forwardTokens += batch.Ids.numel();
+                    var logits = batch.Logits(_policy);                                             // [B, T−1, V]
+                    var logProbs = Sampling.TokenLogProbs(logits, batch.Targets, _options.Temperature); // [B, T−1]
+                    if (_options.KlCoefficient > 0 && referenceLogProbs[m] is null)
+                        referenceLogProbs[m] = ReferenceLogProbs(batch.Inputs, batch.Targets, batch.SharedPrefix, batch.InputLengths).DetachFromDisposeScope();
+                    var refLogProbs = referenceLogProbs[m];                                          // [B, T−1]
+                    var tokenEntropy = _options.EntropyCoefficient > 0 ? Sampling.Entropy(logits, _options.Temperature) : null;   // [B, T−1], with gradient
+                    var (microLoss, microStats) = PolicyLoss.Compute(logProbs, batch.OldLogProbs, refLogProbs, batch.Advantages, batch.Mask, lossOptions, normalizer, tokenEntropy);
+                    microLoss.backward();
+                    _masters?.GradientsFromModel();   // bf16 gradients accumulate in the fp32 masters
+                    loss += microLoss.item<float>();
+                    stats += microStats;
+                    using (torch.no_grad())
+                        entropy += ((tokenEntropy?.detach() ?? Sampling.Entropy(logits.detach(), _options.Temperature)) * batch.Mask).sum().item<float>();
+                }
+                gradNorm = Step();
             }
-            gradNorm = Step();
+        }
+        finally
+        {
+            foreach (var t in referenceLogProbs) t?.Dispose();
         }
         Version++;
         var tokens = Math.Max(1, stats.PolicyTokens);
@@ -199,16 +213,17 @@ public sealed class PolicyTrainer : IDisposable
     /// <summary>
     /// Log-probs of <paramref name="targets"/> [B, T−1] under the KL reference, without gradient: the frozen snapshot, or
     /// for an adapted policy the same model with its adapters off (in eval mode, as the snapshot is). The rows of
-    /// <paramref name="inputs"/> share their first <paramref name="sharedPrefix"/> tokens.
+    /// <paramref name="inputs"/> share their first <paramref name="sharedPrefix"/> tokens; <paramref name="lengths"/> are their real lengths, if known.
     /// </summary>
-    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets, int sharedPrefix = 0)
+    internal Tensor ReferenceLogProbs(Tensor inputs, Tensor targets, int sharedPrefix = 0, IReadOnlyList<int>? lengths = null)
     {
+        ReferencePasses++;
         using var noGrad = torch.no_grad();
-        if (_adapters is null) return Sampling.TokenLogProbs(_reference!.ForwardSharedPrefix(inputs, sharedPrefix), targets, _options.Temperature);
+        if (_adapters is null) return Sampling.TokenLogProbs(_reference!.ForwardSharedPrefix(inputs, sharedPrefix, lengths), targets, _options.Temperature);
         _policy.eval();
         try
         {
-            using (_adapters.Disable()) return Sampling.TokenLogProbs(_policy.ForwardSharedPrefix(inputs, sharedPrefix), targets, _options.Temperature);
+            using (_adapters.Disable()) return Sampling.TokenLogProbs(_policy.ForwardSharedPrefix(inputs, sharedPrefix, lengths), targets, _options.Temperature);
         }
         finally
         {

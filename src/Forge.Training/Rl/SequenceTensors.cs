@@ -11,10 +11,11 @@ namespace Forge.Training.Rl;
 /// <param name="OldLogProbs">[B, T−1] recorded sampling log-probs of the targets.</param>
 /// <param name="Advantages">[B] advantages.</param>
 /// <param name="SharedPrefix">How many leading input tokens every row has in common (for <see cref="CausalTransformer.ForwardSharedPrefix"/>).</param>
-internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets, Tensor Mask, Tensor OldLogProbs, Tensor Advantages, int SharedPrefix)
+/// <param name="InputLengths">Each row's real length within <see cref="Inputs"/> (at least <paramref name="SharedPrefix"/>); the rest is padding.</param>
+internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets, Tensor Mask, Tensor OldLogProbs, Tensor Advantages, int SharedPrefix, int[] InputLengths)
 {
-    /// <summary>The logits [B, T−1, V] of <see cref="Inputs"/>, running the rows' shared prefix once.</summary>
-    public Tensor Logits(CausalTransformer model) => model.ForwardSharedPrefix(Inputs, SharedPrefix);
+    /// <summary>The logits [B, T−1, V] of <see cref="Inputs"/>, running the rows' shared prefix once (and packing rows of mixed lengths when that is cheaper).</summary>
+    public Tensor Logits(CausalTransformer model) => model.ForwardSharedPrefix(Inputs, SharedPrefix, InputLengths);
 
     public static SequenceTensors Build(IReadOnlyList<TrainingSample> rows, int padId, Device device)
     {
@@ -37,9 +38,10 @@ internal sealed record SequenceTensors(Tensor Ids, Tensor Inputs, Tensor Targets
             }
         }
         var idTensor = tensor(ids, [b, t], device: device);
+        var shared = SharedPrefixLength(rows, t - 1);
         return new SequenceTensors(idTensor, idTensor.narrow(1, 0, t - 1), idTensor.narrow(1, 1, t - 1),
             tensor(mask, [b, t - 1], device: device), tensor(old, [b, t - 1], device: device), tensor(advantages, device: device),
-            SharedPrefixLength(rows, t - 1));
+            shared, [.. rows.Select(r => Math.Max(shared, r.Sequence.Length - 1))]);
     }
 
     /// <summary>The leading tokens all rows share (an agent's system prompt), at most the input width <paramref name="inputs"/>.</summary>

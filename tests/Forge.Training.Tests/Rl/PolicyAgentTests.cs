@@ -41,18 +41,18 @@ public sealed class PolicyAgentTests
     }
 
     [Fact]
-    public async Task LoadWeights_NewVersion_TagsLaterMessages()
+    public async Task LoadWeightsAsync_NewVersion_TagsLaterMessages()
     {
         using var model = Model();
         await using var agent = new PolicyAgent(model, Tokenizer, Encoder, new TrainerOptions { MaxNewTokens = 2 }, seed: 1);
         Assert.Equal(0, (await agent.ActAsync(Turn(1), CancellationToken.None)).PolicyVersion);
         using var trained = Model();
-        agent.LoadWeights(trained, 5);
+        await agent.LoadWeightsAsync(trained, 5);
         Assert.Equal(5, (await agent.ActAsync(Turn(1), CancellationToken.None)).PolicyVersion);
     }
 
     [Fact]
-    public async Task LoadWeights_TrainedModel_GenerationUsesItsWeights()
+    public async Task LoadWeightsAsync_TrainedModel_GenerationUsesItsWeights()
     {
         using var model = Model();
         var options = new TrainerOptions { MaxNewTokens = 4, Temperature = 1e-3 };
@@ -61,7 +61,7 @@ public sealed class PolicyAgentTests
         using var other = new CausalTransformer(model.Config, seed: 99);
         var before = await agent.ActAsync(Turn(2), CancellationToken.None);
         Assert.Equal(before.TokenIds, (await reference.ActAsync(Turn(2), CancellationToken.None)).TokenIds);
-        agent.LoadWeights(other, 1);
+        await agent.LoadWeightsAsync(other, 1);
         await using var direct = new PolicyAgent(other, Tokenizer, Encoder, options, seed: 1);
         Assert.Equal((await direct.ActAsync(Turn(2), CancellationToken.None)).LogProbs, (await agent.ActAsync(Turn(2), CancellationToken.None)).LogProbs);
     }

@@ -83,6 +83,21 @@ public sealed class PolicyTrainerTests
     }
 
     [Fact]
+    public void Update_SeveralPpoEpochs_ReferenceRunsOncePerMicroBatch()
+    {
+        using var model = TinyModel();
+        // Each 6-token sequence fills a 6-token micro-batch: 2 micro-batches × 3 epochs, but the frozen reference runs twice.
+        var options = new TrainerOptions { LearningRate = 5e-2, WarmupUpdates = 0, KlCoefficient = 0.1, PpoEpochs = 3, MicroBatchTokens = 6 };
+        using var trainer = new PolicyTrainer(model, options, padId: 0);
+        var first = trainer.Update([Sample(model, [20, 21], +1), Sample(model, [23, 24], -1)]);
+        Assert.Equal(2, first.MicroBatches);
+        Assert.Equal(2, trainer.ReferencePasses);
+        Assert.True(first.RefKl > 0, "the last epoch's policy has moved away from the reference taken at the first");
+        trainer.Update([Sample(model, [20, 21], +1), Sample(model, [23, 24], -1)]);
+        Assert.Equal(4, trainer.ReferencePasses);
+    }
+
+    [Fact]
     public void Update_WarmUp_LinearLearningRate()
     {
         using var model = TinyModel();

@@ -27,6 +27,9 @@ public sealed class BenchTrainCommandTests
         {
             Assert.True(m.GetProperty("wall_s").GetDouble() > 0);
             Assert.Equal(4 * 8, m.GetProperty("trained_episodes").GetDouble()); // one update: 4 groups of 8
+            Assert.True(m.GetProperty("cpu_s").GetDouble() > 0);
+            Assert.Equal(JsonValueKind.Null, m.GetProperty("steady_seconds_per_update").ValueKind);   // one update: no pipeline to fill
+            Assert.Equal(0, m.GetProperty("stale_groups").GetInt32());
         });
         var variants = root.GetProperty("trainer_variants").EnumerateArray().ToList();
         Assert.Equal("full fp32", variants[0].GetProperty("name").GetString());

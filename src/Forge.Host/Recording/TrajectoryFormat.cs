@@ -12,12 +12,14 @@ namespace Forge.Host.Recording;
 /// record  : payload length u32 | CRC-32C of the payload u32 | payload (a MessagePack map: one Trajectory)
 /// </code>
 /// Records are appended one after another; a reader checks each length and CRC, so a torn tail or a damaged record
-/// is found, reported with its offset and skipped.
+/// is found, reported with its offset and skipped. Format 1 keys the maps of trajectories, steps, messages and tool calls by
+/// property name and writes every member; format 2 keys them by field number and leaves out members at their default value
+/// (a third of the bytes). A reader takes either; a recorder appending to a log writes the log's own format.
 /// </summary>
 internal static class TrajectoryFormat
 {
     /// <summary>The format this build writes, and the newest it reads.</summary>
-    public const ushort CurrentVersion = 1;
+    public const ushort CurrentVersion = 2;
 
     public const int HeaderBytes = 16;
     public const int FrameHeaderBytes = 8;
@@ -28,20 +30,34 @@ internal static class TrajectoryFormat
     public static ReadOnlySpan<byte> Magic => "FORGETRJ"u8;
 
     /// <summary>
-    /// Trajectories are MessagePack maps keyed by property name (new fields can be added compatibly; unknown keys are skipped),
-    /// enums written by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories,
-    /// steps, messages, tool calls — goes through hand-written formatters of that same layout (<see cref="Formatters"/>), the
-    /// rest through the generic ones. The hot paths of writing and reading (formatters, framing, CRC) are marked
-    /// <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command, before tiered compilation would
-    /// have optimized them.
+    /// Format 2: trajectories are MessagePack maps keyed by field number (<see cref="Formatters.TrajectoryField"/> and its
+    /// siblings; new fields can be added compatibly, unknown keys are skipped, absent ones read as their default), enums written
+    /// by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories, steps,
+    /// messages, tool calls — goes through hand-written formatters (<see cref="Formatters"/>), the rest (provenance, tool
+    /// specs, breakdowns, errors, times) through the generic ones, keyed by property name. The hot paths of writing and reading
+    /// (formatters, framing, CRC) are marked <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command,
+    /// before tiered compilation would have optimized them.
     /// </summary>
-    public static MessagePackSerializerOptions WriteOptions { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            [Formatters.TrajectoryFormatter.Instance, Formatters.StepFormatter.Instance, Formatters.MessageFormatter.Instance, Formatters.ToolCallFormatter.Instance],
-            [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
+    public static MessagePackSerializerOptions WriteOptions { get; } = Options(Formatters.FieldLayout.Numbered);
 
-    /// <summary>Like <see cref="WriteOptions"/>, hardened for bytes that may be damaged or hostile.</summary>
+    /// <summary>Format 1: every member of every map, keyed by property name (what the generic formatters wrote).</summary>
+    public static MessagePackSerializerOptions Version1WriteOptions { get; } = Options(Formatters.FieldLayout.Named);
+
+    /// <summary>Reads format 1 and format 2 alike, hardened for bytes that may be damaged or hostile.</summary>
     public static MessagePackSerializerOptions ReadOptions { get; } = WriteOptions.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>The options that write records of format <paramref name="version"/> (one this build reads).</summary>
+    public static MessagePackSerializerOptions WriteOptionsFor(int version) => version switch
+    {
+        1 => Version1WriteOptions,
+        CurrentVersion => WriteOptions,
+        _ => throw new ArgumentOutOfRangeException(nameof(version), version, $"this build writes trajectory formats 1 to {CurrentVersion}"),
+    };
+
+    private static MessagePackSerializerOptions Options(Formatters.FieldLayout layout) => MessagePackSerializerOptions.Standard
+        .WithResolver(CompositeResolver.Create(
+            [Formatters.TrajectoryFormatter.For(layout), Formatters.StepFormatter.For(layout), Formatters.MessageFormatter.For(layout), Formatters.ToolCallFormatter.For(layout)],
+            [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
 
     public static void WriteHeader(Span<byte> destination, ushort version = CurrentVersion)
     {

@@ -8,13 +8,14 @@ using MessagePack.Resolvers;
 namespace Forge.Host.Tests.Recording;
 
 /// <summary>
-/// The hand-written formatters keep format 1's layout: what they write, the generic formatters (what earlier builds used) read
-/// back equal, and the other way round; and they know every member of the types they handle, so a member added to
-/// <see cref="Trajectory"/>, <see cref="Step"/>, <see cref="Message"/> or <see cref="ToolCall"/> without them fails here.
+/// The hand-written formatters keep format 1's layout when they append to a format-1 log: what they write, the generic formatters
+/// (what format-1 builds used) read back equal, and the other way round. Format 2 (field numbers, defaults left out) reads back
+/// equal and is smaller. They know every member of the types they handle, so a member added to <see cref="Trajectory"/>,
+/// <see cref="Step"/>, <see cref="Message"/> or <see cref="ToolCall"/> without them fails here.
 /// </summary>
 public sealed class FormatterCompatibilityTests
 {
-    private static readonly MessagePackSerializerOptions Generic = MessagePackSerializerOptions.Standard
+    internal static readonly MessagePackSerializerOptions Generic = MessagePackSerializerOptions.Standard
         .WithResolver(CompositeResolver.Create(DynamicEnumAsStringResolver.Instance, StandardResolver.Instance));
 
     public static TheoryData<string> Samples() => [.. SampleTrajectories.All().Select(t => t.EpisodeId)];
@@ -26,18 +27,18 @@ public sealed class FormatterCompatibilityTests
 
     [Theory]
     [MemberData(nameof(Samples))]
-    public void NewWriter_GenericReader_ReadsTheSameTrajectory(string id)
+    public void Version1Writer_GenericReader_ReadsTheSameTrajectory(string id)
     {
         var t = Sample(id);
 
-        var bytes = MessagePackSerializer.Serialize(t, TrajectoryFormat.WriteOptions);
+        var bytes = MessagePackSerializer.Serialize(t, TrajectoryFormat.Version1WriteOptions);
 
         Assert.Equal(TestFiles.Canonical(t), TestFiles.Canonical(MessagePackSerializer.Deserialize<Trajectory>(bytes, Generic)));
     }
 
     [Theory]
     [MemberData(nameof(Samples))]
-    public void GenericWriter_NewReader_ReadsTheSameTrajectory(string id)
+    public void GenericWriter_Reader_ReadsTheSameTrajectory(string id)
     {
         var t = Sample(id);
 
@@ -47,11 +48,45 @@ public sealed class FormatterCompatibilityTests
     }
 
     [Fact]
-    public void NewWriter_WritesTheSameKeysAsTheGenericWriter()
+    public void Version1Writer_WritesTheSameBytesAsTheGenericWriter()
     {
-        var t = Sample("ep-0004");
+        foreach (var t in SampleTrajectories.All().Select(t => Sample(t.EpisodeId)))
+            Assert.Equal(MessagePackSerializer.Serialize(t, Generic), MessagePackSerializer.Serialize(t, TrajectoryFormat.Version1WriteOptions));
+    }
 
-        Assert.Equal(Keys(MessagePackSerializer.Serialize(t, Generic)).Order(), Keys(MessagePackSerializer.Serialize(t, TrajectoryFormat.WriteOptions)).Order());
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Version2Writer_Reader_ReadsTheSameTrajectoryFromFewerBytes(string id)
+    {
+        var t = Sample(id);
+
+        var bytes = MessagePackSerializer.Serialize(t, TrajectoryFormat.WriteOptions);
+
+        Assert.Equal(TestFiles.Canonical(t), TestFiles.Canonical(MessagePackSerializer.Deserialize<Trajectory>(bytes, TrajectoryFormat.ReadOptions)));
+        Assert.True(bytes.Length * 2 < MessagePackSerializer.Serialize(t, Generic).Length, $"format 2 wrote {bytes.Length} bytes");
+    }
+
+    [Fact]
+    public void Version2Writer_KeysByFieldNumber_LeavesDefaultsOut()
+    {
+        var t = SampleTrajectories.Errored();   // no run id, group, policy version, provenance, tools, reward, breakdown, token source
+
+        var keys = NumberedKeys(MessagePackSerializer.Serialize(t, TrajectoryFormat.WriteOptions));
+
+        Assert.Equal(new[] { TrajectoryField.EpisodeId, TrajectoryField.EnvironmentId, TrajectoryField.EnvironmentVersion, TrajectoryField.TaskId,
+            TrajectoryField.Seed, TrajectoryField.AgentId, TrajectoryField.Prompt, TrajectoryField.Steps, TrajectoryField.Termination,
+            TrajectoryField.Error, TrajectoryField.StartedAt, TrajectoryField.DurationMs }.Select(f => (int)f), keys);
+    }
+
+    [Fact]
+    public void Version2Writer_NegativeZeroAndNaN_ComeBackAsTheyWere()
+    {
+        var t = SampleTrajectories.Errored() with { TotalReward = -0.0, DurationMs = double.NaN };
+
+        var read = MessagePackSerializer.Deserialize<Trajectory>(MessagePackSerializer.Serialize(t, TrajectoryFormat.WriteOptions), TrajectoryFormat.ReadOptions);
+
+        Assert.True(double.IsNegative(read.TotalReward) && read.TotalReward == 0);
+        Assert.True(double.IsNaN(read.DurationMs));
     }
 
     [Theory]
@@ -67,6 +102,23 @@ public sealed class FormatterCompatibilityTests
             : type == typeof(Message) ? MessageFormatter.Fields : ToolCallFormatter.Fields;
 
         Assert.Equal(stored, fields.Names.Order());
+    }
+
+    [Fact]
+    public void Reader_UnknownNumberedKeysAndAnyOrder_AreRead()
+    {
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        var w = new MessagePackWriter(writer);
+        w.WriteMapHeader(4);
+        w.Write((int)TrajectoryField.TaskId); w.Write("t");
+        w.Write(100); w.WriteArrayHeader(2); w.Write(1); w.Write("x");
+        w.Write((int)TrajectoryField.EnvironmentId); w.Write("e");
+        w.Write((int)TrajectoryField.EpisodeId); w.Write("ep");
+        w.Flush();
+
+        var t = MessagePackSerializer.Deserialize<Trajectory>(writer.WrittenMemory, TrajectoryFormat.ReadOptions);
+
+        Assert.Equal(("ep", "e", "t"), (t.EpisodeId, t.EnvironmentId, t.TaskId));
     }
 
     [Fact]
@@ -86,13 +138,13 @@ public sealed class FormatterCompatibilityTests
         Assert.Equal(("ep", "e", "t"), (t.EpisodeId, t.EnvironmentId, t.TaskId));
     }
 
-    private static List<string> Keys(byte[] map)
+    private static List<int> NumberedKeys(byte[] map)
     {
         var reader = new MessagePackReader(map);
-        var keys = new List<string>();
+        var keys = new List<int>();
         for (var n = reader.ReadMapHeader(); n > 0; n--)
         {
-            keys.Add(reader.ReadString()!);
+            keys.Add(reader.ReadInt32());
             reader.Skip();
         }
         return keys;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Forge.Core;
 using MessagePack;
+using MessagePack.Formatters;
 using MessagePack.Resolvers;
 
 namespace Forge.Host.Recording;
@@ -33,8 +34,8 @@ internal static class TrajectoryFormat
     /// Format 2: trajectories are MessagePack maps keyed by field number (<see cref="Formatters.TrajectoryField"/> and its
     /// siblings; new fields can be added compatibly, unknown keys are skipped, absent ones read as their default), enums written
     /// by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories, steps,
-    /// messages, tool calls — goes through hand-written formatters (<see cref="Formatters"/>), the rest (provenance, tool
-    /// specs, breakdowns, errors, times) through the generic ones, keyed by property name. The hot paths of writing and reading
+    /// messages, tool calls, and their provenance, tools, breakdown and error — goes through hand-written formatters
+    /// (<see cref="Formatters"/>); start times and anything else through the generic ones. The hot paths of writing and reading
     /// (formatters, framing, CRC) are marked <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command,
     /// before tiered compilation would have optimized them.
     /// </summary>
@@ -54,10 +55,18 @@ internal static class TrajectoryFormat
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, $"this build writes trajectory formats 1 to {CurrentVersion}"),
     };
 
-    private static MessagePackSerializerOptions Options(Formatters.FieldLayout layout) => MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            [Formatters.TrajectoryFormatter.For(layout), Formatters.StepFormatter.For(layout), Formatters.MessageFormatter.For(layout), Formatters.ToolCallFormatter.For(layout)],
-            [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
+    // Format 1 wrote the rarer types (provenance, tool specs, breakdowns, errors) with the generic formatters, and a format-1 writer
+    // still does; format 2 has formatters of its own for them.
+    private static MessagePackSerializerOptions Options(Formatters.FieldLayout layout)
+    {
+        IMessagePackFormatter[] formatters =
+            [Formatters.TrajectoryFormatter.For(layout), Formatters.StepFormatter.For(layout), Formatters.MessageFormatter.For(layout), Formatters.ToolCallFormatter.For(layout)];
+        if (layout == Formatters.FieldLayout.Numbered)
+            formatters = [.. formatters, Formatters.ProvenanceFormatter.Instance, Formatters.TaskProvenanceFormatter.Instance, Formatters.EpisodeLimitsFormatter.Instance,
+                Formatters.SandboxProvenanceFormatter.Instance, Formatters.AgentProvenanceFormatter.Instance, Formatters.ToolSpecFormatter.Instance,
+                Formatters.RewardBreakdownFormatter.Instance, Formatters.EpisodeErrorFormatter.Instance];
+        return MessagePackSerializerOptions.Standard.WithResolver(CompositeResolver.Create(formatters, [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
+    }
 
     public static void WriteHeader(Span<byte> destination, ushort version = CurrentVersion)
     {

@@ -20,10 +20,18 @@ public sealed class FormatterCompatibilityTests
 
     public static TheoryData<string> Samples() => [.. SampleTrajectories.All().Select(t => t.EpisodeId)];
 
-    private static Trajectory Sample(string id) => SampleTrajectories.All().Single(t => t.EpisodeId == id) with
+    private static Trajectory Sample(string id)
     {
-        ParentEpisodeId = "parent-1", ForkStep = 1, RewardMode = RewardMode.Binary,
-    };
+        var t = SampleTrajectories.All().Single(t => t.EpisodeId == id);
+        return t with
+        {
+            ParentEpisodeId = "parent-1", ForkStep = 1, RewardMode = RewardMode.Binary, Provenance = SampleTrajectories.Provenance(),
+            TokenCount = TokenCountSource.Mixed, PromptTokens = 40,
+            Breakdown = t.Breakdown is { } b ? b with { Notes = new Dictionary<string, string> { ["judge"] = "fine" } } : null,
+            Error = t.Error is { } e ? e with { Step = 0 } : null,
+            Prompt = [.. t.Prompt.Select(m => m with { PromptTokens = 9, CompletionTokens = 2, ReasoningTokens = 1 })],
+        };
+    }
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -94,14 +102,33 @@ public sealed class FormatterCompatibilityTests
     [InlineData(typeof(Step))]
     [InlineData(typeof(Message))]
     [InlineData(typeof(ToolCall))]
+    [InlineData(typeof(Provenance))]
+    [InlineData(typeof(TaskProvenance))]
+    [InlineData(typeof(EpisodeLimits))]
+    [InlineData(typeof(SandboxProvenance))]
+    [InlineData(typeof(AgentProvenance))]
+    [InlineData(typeof(ToolSpec))]
+    [InlineData(typeof(RewardBreakdown))]
+    [InlineData(typeof(EpisodeError))]
     public void Formatter_KnowsEveryStoredMember(Type type)
     {
         var stored = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttribute<IgnoreMemberAttribute>() is null && p.Name != "EqualityContract").Select(p => p.Name).Order();
-        var fields = type == typeof(Trajectory) ? TrajectoryFormatter.Fields : type == typeof(Step) ? StepFormatter.Fields
-            : type == typeof(Message) ? MessageFormatter.Fields : ToolCallFormatter.Fields;
+        var fields = (FieldNames)typeof(TrajectoryFormatter).Assembly.GetType($"Forge.Host.Recording.Formatters.{type.Name}Formatter", throwOnError: true)!
+            .GetField("Fields", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
 
         Assert.Equal(stored, fields.Names.Order());
+    }
+
+    [Fact]
+    public void Version2Options_HaveTheirOwnFormatterForEveryStoredRecordType()
+    {
+        foreach (var type in new[] { typeof(Provenance), typeof(TaskProvenance), typeof(EpisodeLimits), typeof(SandboxProvenance), typeof(AgentProvenance),
+                     typeof(ToolSpec), typeof(RewardBreakdown), typeof(EpisodeError), typeof(Trajectory), typeof(Step), typeof(Message), typeof(ToolCall) })
+        {
+            var formatter = TrajectoryFormat.WriteOptions.Resolver.GetFormatterDynamic(type)!;
+            Assert.Equal($"Forge.Host.Recording.Formatters.{type.Name}Formatter", formatter.GetType().FullName);
+        }
     }
 
     [Fact]

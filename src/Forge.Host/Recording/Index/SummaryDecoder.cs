@@ -95,7 +95,7 @@ internal static class SummaryDecoder
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
-            if (reader.ReadString() == nameof(RewardBreakdown.Success)) success = reader.ReadBoolean();
+            if ((RewardBreakdownField)RewardBreakdownFormatter.Fields.Match(ref reader, i) == RewardBreakdownField.Success) success = reader.ReadBoolean();
             else reader.Skip();
         }
         return success;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using MessagePack;
 using MessagePack.Formatters;
@@ -16,6 +17,7 @@ internal sealed class ToolSpecFormatter : IMessagePackFormatter<ToolSpec?>
 
     internal static readonly FieldNames Fields = FieldNames.Of<ToolSpecField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, ToolSpec? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -25,6 +27,7 @@ internal sealed class ToolSpecFormatter : IMessagePackFormatter<ToolSpec?>
         if (keys.Next(ref writer, (int)ToolSpecField.ParametersSchemaJson)) writer.Write(value.ParametersSchemaJson);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ToolSpec? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -54,6 +57,7 @@ internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBre
 
     internal static readonly FieldNames Fields = FieldNames.Of<RewardBreakdownField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, RewardBreakdown? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -64,6 +68,7 @@ internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBre
         if (keys.Next(ref writer, (int)RewardBreakdownField.Notes)) Lists.WriteStrings(ref writer, value.Notes);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RewardBreakdown? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -99,6 +104,7 @@ internal sealed class EpisodeErrorFormatter : IMessagePackFormatter<EpisodeError
 
     internal static readonly FieldNames Fields = FieldNames.Of<EpisodeErrorField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, EpisodeError? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -109,6 +115,7 @@ internal sealed class EpisodeErrorFormatter : IMessagePackFormatter<EpisodeError
         if (keys.Next(ref writer, (int)EpisodeErrorField.Step)) Lists.WriteNullable(ref writer, value.Step);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EpisodeError? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Forge.Core;
 using MessagePack;
 using MessagePack.Formatters;
@@ -17,6 +18,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
 
     internal static readonly FieldNames Fields = FieldNames.Of<ProvenanceField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Provenance? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -37,6 +39,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
         if (keys.Next(ref writer, (int)ProvenanceField.Attempts)) Lists.WriteNullable(ref writer, value.Attempts);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Provenance? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -86,6 +89,7 @@ internal sealed class TaskProvenanceFormatter : IMessagePackFormatter<TaskProven
 
     internal static readonly FieldNames Fields = FieldNames.Of<TaskProvenanceField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, TaskProvenance? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -99,6 +103,7 @@ internal sealed class TaskProvenanceFormatter : IMessagePackFormatter<TaskProven
         if (keys.Next(ref writer, (int)TaskProvenanceField.ContentHash)) writer.Write(value.ContentHash);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TaskProvenance? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -135,6 +140,7 @@ internal sealed class EpisodeLimitsFormatter : IMessagePackFormatter<EpisodeLimi
 
     internal static readonly FieldNames Fields = FieldNames.Of<EpisodeLimitsField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, EpisodeLimits? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -147,6 +153,7 @@ internal sealed class EpisodeLimitsFormatter : IMessagePackFormatter<EpisodeLimi
         if (keys.Next(ref writer, (int)EpisodeLimitsField.MaxActionChars)) writer.Write(value.MaxActionChars);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public EpisodeLimits? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -180,6 +187,7 @@ internal sealed class SandboxProvenanceFormatter : IMessagePackFormatter<Sandbox
 
     internal static readonly FieldNames Fields = FieldNames.Of<SandboxProvenanceField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, SandboxProvenance? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -189,6 +197,7 @@ internal sealed class SandboxProvenanceFormatter : IMessagePackFormatter<Sandbox
         if (keys.Next(ref writer, (int)SandboxProvenanceField.ImageId)) writer.Write(value.ImageId);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SandboxProvenance? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;
@@ -219,6 +228,7 @@ internal sealed class AgentProvenanceFormatter : IMessagePackFormatter<AgentProv
 
     internal static readonly FieldNames Fields = FieldNames.Of<AgentProvenanceField>();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, AgentProvenance? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
@@ -232,6 +242,7 @@ internal sealed class AgentProvenanceFormatter : IMessagePackFormatter<AgentProv
         if (keys.Next(ref writer, (int)AgentProvenanceField.Details)) writer.Write(value.Details);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public AgentProvenance? Deserialize(ref MessagePackReader reader, MessagePackSerializerOptions options)
     {
         if (reader.TryReadNil()) return null;

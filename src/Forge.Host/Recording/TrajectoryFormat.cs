@@ -48,10 +48,13 @@ internal static class TrajectoryFormat
     public static MessagePackSerializerOptions ReadOptions { get; } = WriteOptions.WithSecurity(MessagePackSecurity.UntrustedData);
 
     /// <summary>The options that write records of format <paramref name="version"/> (one this build reads).</summary>
-    public static MessagePackSerializerOptions WriteOptionsFor(int version) => version switch
+    public static MessagePackSerializerOptions WriteOptionsFor(int version) => LayoutOf(version) == Formatters.FieldLayout.Named ? Version1WriteOptions : WriteOptions;
+
+    /// <summary>How the records of format <paramref name="version"/> (one this build writes) key their maps.</summary>
+    public static Formatters.FieldLayout LayoutOf(int version) => version switch
     {
-        1 => Version1WriteOptions,
-        CurrentVersion => WriteOptions,
+        1 => Formatters.FieldLayout.Named,
+        CurrentVersion => Formatters.FieldLayout.Numbered,
         _ => throw new ArgumentOutOfRangeException(nameof(version), version, $"this build writes trajectory formats 1 to {CurrentVersion}"),
     };
 

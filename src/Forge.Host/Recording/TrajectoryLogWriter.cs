@@ -15,6 +15,7 @@ internal sealed class TrajectoryLogWriter(Stream? stream = null, int version = T
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
     private readonly MessagePackSerializerOptions _options = TrajectoryFormat.WriteOptionsFor(version);
+    private readonly Formatters.TrajectoryFormatter _formatter = Formatters.TrajectoryFormatter.For(TrajectoryFormat.LayoutOf(version));
 
     /// <summary>The format version of the records this writer frames.</summary>
     public int Version => version;
@@ -36,7 +37,9 @@ internal sealed class TrajectoryLogWriter(Stream? stream = null, int version = T
         ArgumentNullException.ThrowIfNull(trajectory);
         _buffer.ResetWrittenCount();
         _buffer.Advance(TrajectoryFormat.FrameHeaderBytes);
-        MessagePackSerializer.Serialize(_buffer, trajectory, _options);
+        var writer = new MessagePackWriter(_buffer);
+        _formatter.Serialize(ref writer, trajectory, _options);
+        writer.Flush();
 
         var record = MemoryMarshal.AsMemory(_buffer.WrittenMemory);
         var payloadLength = record.Length - TrajectoryFormat.FrameHeaderBytes;

@@ -1,32 +1,52 @@
+using System.Reflection;
 using Forge.Core;
+using Forge.Host;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Forge.Environments.Tests;
 
-/// <summary>The end of an episode played in a test: the whole conversation and the last step.</summary>
-internal sealed record EpisodeOutcome(IReadOnlyList<Message> Conversation, StepResult Last, int Turns)
+/// <summary>The end of an episode played in a test: its trajectory and the environment's last answer.</summary>
+internal sealed record EpisodeOutcome(Trajectory Trajectory, StepResult Last)
 {
+    /// <summary>The whole conversation, prompt first.</summary>
+    public IReadOnlyList<Message> Conversation { get; } = [.. Trajectory.Messages()];
+
+    /// <summary>How many actions the environment answered.</summary>
+    public int Turns => Trajectory.Steps.Count;
+
     public RewardBreakdown Breakdown => Last.Breakdown ?? throw new InvalidOperationException("the episode was not scored");
 
     public double Score(string name) => Breakdown.Scores[name];
 }
 
-/// <summary>Plays one episode of an environment with an agent, the way the host does, without the host.</summary>
+/// <summary>Plays one episode of an environment with an agent through the host's episode driver, as a run does.</summary>
 internal static class Episode
 {
+    private static readonly EpisodeRunner Runner = new(sandboxes: null, TimeProvider.System, NullLogger.Instance, "test");
+
+    /// <summary>
+    /// Plays <paramref name="task"/> on <paramref name="environment"/> (which the caller keeps and disposes) with <paramref name="agent"/>,
+    /// in a sandbox from <paramref name="sandboxes"/> when the environment needs one. An episode that errored fails the test with its error.
+    /// </summary>
     public static async Task<EpisodeOutcome> PlayAsync(IEnvironment environment, IAgent agent, IEnvironmentTask task, int seed = 1,
-        EpisodeLimits? limits = null, RewardMode mode = RewardMode.Graded, ISandbox? sandbox = null, Forge.Core.Rewards.JudgeEndpoint? judge = null)
+        EpisodeLimits? limits = null, RewardMode mode = RewardMode.Graded, ISandboxProvider? sandboxes = null, Forge.Core.Rewards.JudgeEndpoint? judge = null)
     {
-        var context = new EpisodeContext($"test-{task.Id}-{seed}", seed) { Limits = limits ?? EpisodeLimits.Default, RewardMode = mode, Sandbox = sandbox, Judge = judge };
-        var reset = await environment.ResetAsync(context, task);
-        var conversation = new List<Message>(reset.Observation);
-        for (var turn = 0; ; turn++)
+        var type = environment.GetType();
+        var request = new EpisodeRequest($"test-{task.Id}-{seed}", type.GetCustomAttribute<EnvironmentAttribute>()?.Id ?? type.Name, task, seed, "")
         {
-            var action = await agent.ActAsync(new AgentTurn(environment.Info.Id, task, conversation, reset.Tools, context), CancellationToken.None);
-            var step = await environment.StepAsync(action, CancellationToken.None);
-            conversation.Add(action);
-            conversation.AddRange(step.Observation);
-            if (step.Done) return new EpisodeOutcome(conversation, step, turn + 1);
-        }
+            Limits = limits ?? EpisodeLimits.Default,
+            RewardMode = mode,
+            Judge = judge,
+        };
+        var runner = sandboxes is null ? Runner : new EpisodeRunner(sandboxes, TimeProvider.System, NullLogger.Instance, "test");
+        var actions = new AgentActions(agent, new AgentPipeline(agent, new RolloutOptions { AgentRetries = 0 }, TimeProvider.System));
+        var outcome = await runner.RunEpisodeAsync(request, () => environment, ownsEnvironment: false, actions, CancellationToken.None);
+        var t = outcome.Trajectory;
+        if (t.Error is { } error)
+            throw new InvalidOperationException($"{request.EpisodeId} errored at the {error.Boundary} boundary (step {error.Step}): {error.Type}: {error.Message}");
+        var last = outcome.TruncationResult ?? (outcome.Results.Count > 0 ? outcome.Results[^1] : null)
+            ?? throw new InvalidOperationException($"{request.EpisodeId} ended ({t.Termination}) before the environment answered an action");
+        return new EpisodeOutcome(t, last);
     }
 
     /// <summary>An agent that plays a fixed list of messages, one per turn (the last one repeated).</summary>

@@ -86,7 +86,7 @@ public static class RecorderBenchmark
     /// <summary>
     /// <paramref name="count"/> deterministic trajectories shaped like real tool-using episodes, for benchmarking without running any:
     /// a system and a user prompt, three turns (two tool calls with results, a final answer with 64 token ids and log-probs),
-    /// step info, a reward breakdown. About 2.7 KB each as a log record.
+    /// step info, a reward breakdown. About 1.6 KB each as a format-2 log record (3.1 KB in format 1, 4.8 KB as a JSON line).
     /// </summary>
     public static IReadOnlyList<Trajectory> SampleTrajectories(int count, int seed = 1)
     {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Forge.Core;
 using MessagePack;
+using MessagePack.Formatters;
 using MessagePack.Resolvers;
 
 namespace Forge.Host.Recording;
@@ -12,12 +13,14 @@ namespace Forge.Host.Recording;
 /// record  : payload length u32 | CRC-32C of the payload u32 | payload (a MessagePack map: one Trajectory)
 /// </code>
 /// Records are appended one after another; a reader checks each length and CRC, so a torn tail or a damaged record
-/// is found, reported with its offset and skipped.
+/// is found, reported with its offset and skipped. Format 1 keys the maps of trajectories, steps, messages and tool calls by
+/// property name and writes every member; format 2 keys them by field number and leaves out members at their default value
+/// (a third of the bytes). A reader takes either; a recorder appending to a log writes the log's own format.
 /// </summary>
 internal static class TrajectoryFormat
 {
     /// <summary>The format this build writes, and the newest it reads.</summary>
-    public const ushort CurrentVersion = 1;
+    public const ushort CurrentVersion = 2;
 
     public const int HeaderBytes = 16;
     public const int FrameHeaderBytes = 8;
@@ -28,20 +31,45 @@ internal static class TrajectoryFormat
     public static ReadOnlySpan<byte> Magic => "FORGETRJ"u8;
 
     /// <summary>
-    /// Trajectories are MessagePack maps keyed by property name (new fields can be added compatibly; unknown keys are skipped),
-    /// enums written by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories,
-    /// steps, messages, tool calls — goes through hand-written formatters of that same layout (<see cref="Formatters"/>), the
-    /// rest through the generic ones. The hot paths of writing and reading (formatters, framing, CRC) are marked
-    /// <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command, before tiered compilation would
-    /// have optimized them.
+    /// Format 2: trajectories are MessagePack maps keyed by field number (<see cref="Formatters.TrajectoryField"/> and its
+    /// siblings; new fields can be added compatibly, unknown keys are skipped, absent ones read as their default), enums written
+    /// by name so that adding a member never changes the meaning of old files. The bulk of a log — trajectories, steps,
+    /// messages, tool calls, and their provenance, tools, breakdown and error — goes through hand-written formatters
+    /// (<see cref="Formatters"/>); start times and anything else through the generic ones. The hot paths of writing and reading
+    /// (formatters, framing, CRC) are marked <c>AggressiveOptimization</c>: a log is usually read once by a short-lived command,
+    /// before tiered compilation would have optimized them.
     /// </summary>
-    public static MessagePackSerializerOptions WriteOptions { get; } = MessagePackSerializerOptions.Standard
-        .WithResolver(CompositeResolver.Create(
-            [Formatters.TrajectoryFormatter.Instance, Formatters.StepFormatter.Instance, Formatters.MessageFormatter.Instance, Formatters.ToolCallFormatter.Instance],
-            [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
+    public static MessagePackSerializerOptions WriteOptions { get; } = Options(Formatters.FieldLayout.Numbered);
 
-    /// <summary>Like <see cref="WriteOptions"/>, hardened for bytes that may be damaged or hostile.</summary>
+    /// <summary>Format 1: every member of every map, keyed by property name (what the generic formatters wrote).</summary>
+    public static MessagePackSerializerOptions Version1WriteOptions { get; } = Options(Formatters.FieldLayout.Named);
+
+    /// <summary>Reads format 1 and format 2 alike, hardened for bytes that may be damaged or hostile.</summary>
     public static MessagePackSerializerOptions ReadOptions { get; } = WriteOptions.WithSecurity(MessagePackSecurity.UntrustedData);
+
+    /// <summary>The options that write records of format <paramref name="version"/> (one this build reads).</summary>
+    public static MessagePackSerializerOptions WriteOptionsFor(int version) => LayoutOf(version) == Formatters.FieldLayout.Named ? Version1WriteOptions : WriteOptions;
+
+    /// <summary>How the records of format <paramref name="version"/> (one this build writes) key their maps.</summary>
+    public static Formatters.FieldLayout LayoutOf(int version) => version switch
+    {
+        1 => Formatters.FieldLayout.Named,
+        CurrentVersion => Formatters.FieldLayout.Numbered,
+        _ => throw new ArgumentOutOfRangeException(nameof(version), version, $"this build writes trajectory formats 1 to {CurrentVersion}"),
+    };
+
+    // Format 1 wrote the rarer types (provenance, tool specs, breakdowns, errors) with the generic formatters, and a format-1 writer
+    // still does; format 2 has formatters of its own for them.
+    private static MessagePackSerializerOptions Options(Formatters.FieldLayout layout)
+    {
+        IMessagePackFormatter[] formatters =
+            [Formatters.TrajectoryFormatter.For(layout), Formatters.StepFormatter.For(layout), Formatters.MessageFormatter.For(layout), Formatters.ToolCallFormatter.For(layout)];
+        if (layout == Formatters.FieldLayout.Numbered)
+            formatters = [.. formatters, Formatters.ProvenanceFormatter.Instance, Formatters.TaskProvenanceFormatter.Instance, Formatters.EpisodeLimitsFormatter.Instance,
+                Formatters.SandboxProvenanceFormatter.Instance, Formatters.AgentProvenanceFormatter.Instance, Formatters.ToolSpecFormatter.Instance,
+                Formatters.RewardBreakdownFormatter.Instance, Formatters.EpisodeErrorFormatter.Instance];
+        return MessagePackSerializerOptions.Standard.WithResolver(CompositeResolver.Create(formatters, [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
+    }
 
     public static void WriteHeader(Span<byte> destination, ushort version = CurrentVersion)
     {

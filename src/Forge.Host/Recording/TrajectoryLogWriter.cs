@@ -8,12 +8,17 @@ using MessagePack;
 namespace Forge.Host.Recording;
 
 /// <summary>
-/// Frames trajectories as <c>[length][CRC-32C][MessagePack]</c> records and writes each one to a stream with a single write.
-/// Not thread-safe: <see cref="TrajectoryRecorder"/> serializes access to it.
+/// Frames trajectories as <c>[length][CRC-32C][MessagePack]</c> records of format <paramref name="version"/> (default: the current
+/// one) and writes each one to a stream with a single write. Not thread-safe: <see cref="TrajectoryRecorder"/> serializes access to it.
 /// </summary>
-internal sealed class TrajectoryLogWriter(Stream? stream = null)
+internal sealed class TrajectoryLogWriter(Stream? stream = null, int version = TrajectoryFormat.CurrentVersion)
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(64 * 1024);
+    private readonly MessagePackSerializerOptions _options = TrajectoryFormat.WriteOptionsFor(version);
+    private readonly Formatters.TrajectoryFormatter _formatter = Formatters.TrajectoryFormatter.For(TrajectoryFormat.LayoutOf(version));
+
+    /// <summary>The format version of the records this writer frames.</summary>
+    public int Version => version;
 
     private Stream Stream => stream ?? throw new InvalidOperationException("This writer only frames records; it was made without a stream.");
 
@@ -21,7 +26,7 @@ internal sealed class TrajectoryLogWriter(Stream? stream = null)
     public void WriteHeader()
     {
         Span<byte> header = stackalloc byte[TrajectoryFormat.HeaderBytes];
-        TrajectoryFormat.WriteHeader(header);
+        TrajectoryFormat.WriteHeader(header, (ushort)version);
         Stream.Write(header);
     }
 
@@ -32,7 +37,9 @@ internal sealed class TrajectoryLogWriter(Stream? stream = null)
         ArgumentNullException.ThrowIfNull(trajectory);
         _buffer.ResetWrittenCount();
         _buffer.Advance(TrajectoryFormat.FrameHeaderBytes);
-        MessagePackSerializer.Serialize(_buffer, trajectory, TrajectoryFormat.WriteOptions);
+        var writer = new MessagePackWriter(_buffer);
+        _formatter.Serialize(ref writer, trajectory, _options);
+        writer.Flush();
 
         var record = MemoryMarshal.AsMemory(_buffer.WrittenMemory);
         var payloadLength = record.Length - TrajectoryFormat.FrameHeaderBytes;

@@ -6,8 +6,8 @@ namespace Forge.Host.Recording;
 
 /// <summary>
 /// The sink that appends every finished trajectory to <c>&lt;out&gt;/trajectories.forge</c>.
-/// A new file starts with the format header; an existing one is appended to (after its header is checked), so a log
-/// only ever grows. Thread-safe; each record goes to the file in a single positioned write (never split, so a crash leaves
+/// A new file starts with the format header; an existing one is appended to (after its header is checked) in the format it
+/// was started with, so a log only ever grows and holds one format. Thread-safe; each record goes to the file in a single positioned write (never split, so a crash leaves
 /// at most one torn record at the end) and, by default, is handed to the operating system before the call returns.
 /// </summary>
 /// <remarks>
@@ -20,12 +20,12 @@ public sealed class TrajectoryRecorder : ITrajectorySink, IAsyncDisposable
     /// <summary>The name of the trajectory file in a run's output directory.</summary>
     public const string DefaultFileName = "trajectories.forge";
 
-    /// <summary>The trajectory file format version this build writes (and the newest it reads).</summary>
+    /// <summary>The trajectory file format version this build writes to a new file (and the newest it reads).</summary>
     public const int FormatVersion = TrajectoryFormat.CurrentVersion;
 
     private const int BufferedBytes = 64 * 1024;
     private readonly SafeFileHandle _file;
-    private readonly TrajectoryLogWriter _writer = new();
+    private readonly TrajectoryLogWriter _writer;
     private readonly ArrayBufferWriter<byte> _pending = new(BufferedBytes);
     private readonly RecordDurability _durability;
     private readonly Lock _gate = new();
@@ -34,6 +34,9 @@ public sealed class TrajectoryRecorder : ITrajectorySink, IAsyncDisposable
 
     /// <summary>The file being written.</summary>
     public string Path { get; }
+
+    /// <summary>The format of the file: the current one for a new file, the file's own for one appended to.</summary>
+    public int FileFormatVersion => _writer.Version;
 
     /// <summary>Trajectories written so far by this recorder.</summary>
     public int Count { get; private set; }
@@ -63,12 +66,13 @@ public sealed class TrajectoryRecorder : ITrajectorySink, IAsyncDisposable
                 RandomAccess.Write(_file, header, 0);
                 if (_durability == RecordDurability.Synced) RandomAccess.FlushToDisk(_file);
                 _position = BytesWritten = TrajectoryFormat.HeaderBytes;
+                _writer = new TrajectoryLogWriter();
             }
             else
             {
                 var header = new byte[Math.Min(TrajectoryFormat.HeaderBytes, length)];
                 RandomAccess.Read(_file, header, 0);
-                TrajectoryFormat.ReadHeader(header, Path);
+                _writer = new TrajectoryLogWriter(version: TrajectoryFormat.ReadHeader(header, Path));
                 _position = length;
             }
         }

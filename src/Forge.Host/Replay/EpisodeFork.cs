@@ -69,8 +69,8 @@ public sealed class EpisodeFork
                 ForkStep = forkStep,
             };
             var prefix = new RecordedActions([.. parent.Steps.Take(forkStep).Select(s => s.Action)], agent.Id);
-            var trajectory = await runner.RunAsync(request, _ => _setup.CreateEnvironment(), new ChainedActions(prefix, new AgentActions(agent, pipeline)), token).ConfigureAwait(false);
-            branches[i] = new ForkBranch(trajectory, PrefixDivergence(parent, trajectory, forkStep));
+            var outcome = await runner.RunEpisodeAsync(request, _setup.CreateEnvironment, ownsEnvironment: true, new ChainedActions(prefix, new AgentActions(agent, pipeline)), token).ConfigureAwait(false);
+            branches[i] = new ForkBranch(outcome.Trajectory, PrefixDivergence(parent, AsAnswered(outcome), forkStep));
         }).ConfigureAwait(false);
         return branches;
     }
@@ -81,6 +81,19 @@ public sealed class EpisodeFork
         ArgumentNullException.ThrowIfNull(parent);
         var ended = parent.Termination is Termination.Terminated or Termination.Truncated || parent.Error is { Boundary: not ErrorBoundary.Agent };
         return ended ? Math.Max(0, parent.Steps.Count - 1) : parent.Steps.Count;
+    }
+
+    /// <summary>
+    /// The branch with each step as the environment answered it: when the host truncated the episode (the new agent's context
+    /// was full, a deadline passed), the truncation's reward and messages were added to the last step; they are taken off again,
+    /// so that a branch truncated right at the fork step is compared with the parent on what re-execution restored.
+    /// </summary>
+    private static Trajectory AsAnswered(EpisodeOutcome outcome)
+    {
+        var t = outcome.Trajectory;
+        if (outcome.TruncationResult is null || t.Steps.Count == 0 || outcome.Results.Count != t.Steps.Count) return t;
+        var answer = outcome.Results[^1];
+        return t with { Steps = [.. t.Steps.SkipLast(1), t.Steps[^1] with { Reward = answer.Reward, Observation = answer.Observation }] };
     }
 
     /// <summary>Where the branch's first <paramref name="forkStep"/> steps differ from the parent's.</summary>

@@ -30,10 +30,9 @@ internal static class CodingEpisode
 
     public static async Task<EpisodeOutcome> PlayAsync(ISandboxProvider provider, IAgent agent, CodeTask task, RewardMode mode = RewardMode.Graded)
     {
-        await using var sandbox = await provider.AcquireAsync();
         await using var environment = new PythonFunctionsEnvironment();
         var limits = EpisodeLimits.Default with { ToolTimeout = TimeSpan.FromSeconds(15), MaxTurns = 6 };
-        return await Episode.PlayAsync(environment, agent, task, seed: 1, limits, mode, sandbox);
+        return await Episode.PlayAsync(environment, agent, task, seed: 1, limits, mode, provider);
     }
 
     /// <summary>An agent that submits <paramref name="code"/> (after running each of <paramref name="experiments"/> with run_python).</summary>

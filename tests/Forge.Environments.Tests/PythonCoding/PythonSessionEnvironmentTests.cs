@@ -8,11 +8,10 @@ public sealed class PythonSessionEnvironmentTests(SandboxFixture sandboxes) : IC
 {
     private static async Task<IReadOnlyList<string>> RunOutputsAsync(ISandboxProvider provider, IEnvironment environment)
     {
-        await using var sandbox = await provider.AcquireAsync();
         await using var _ = environment;
         var agent = CodingEpisode.Submitting("def f(x):\n    return x", "def helper(x):\n    return x * 3\nbase = 14", "print(helper(base))");
         var limits = EpisodeLimits.Default with { ToolTimeout = TimeSpan.FromSeconds(15), MaxTurns = 6 };
-        var outcome = await Episode.PlayAsync(environment, agent, CodingEpisode.Tasks[0], seed: 1, limits, RewardMode.Graded, sandbox);
+        var outcome = await Episode.PlayAsync(environment, agent, CodingEpisode.Tasks[0], seed: 1, limits, RewardMode.Graded, provider);
         return [.. outcome.Conversation.Where(m => m.Role == Role.Tool && m.Name == "run_python").Select(m => m.Content)];
     }
 

@@ -80,6 +80,41 @@ public sealed class RoundTripPropertyTests
         }, iter: 100);
     }
 
+    private static readonly Gen<Provenance> AnyProvenance = Gen.Select(
+        Gen.Select(Text, Text, Text, Text.Null(0.3), Gen.Int.Nullable(0.5)),
+        Gen.Select(Text, Text.Null(0.5), Text.Null(0.5), Gen.Int.Nullable(0.5), Text).Select((s, f, g, seed, h) =>
+            new TaskProvenance { Source = s, File = f, Generator = g, GeneratorSeed = seed, ContentHash = h }).Null(0.3),
+        Gen.Select(Gen.Int[1, 100], Gen.Long[1, TimeSpan.TicksPerDay], Gen.Int[1, 100_000]).Select((turns, ticks, chars) =>
+            EpisodeLimits.Default with { MaxTurns = turns, TurnTimeout = new TimeSpan(ticks), EpisodeTimeout = new TimeSpan(ticks * 3), MaxActionChars = chars }).Null(0.3),
+        Gen.Select(Text, Text.Null(0.5), Text.Null(0.5)).Select((b, i, d) => new SandboxProvenance { Backend = b, Image = i, ImageId = d }).Null(0.5),
+        Gen.Select(Text, Text.Null(0.5), Text.Null(0.5), Text.Null(0.5), Text.Null(0.5)).Select((t, m, e, h, d) =>
+            new AgentProvenance { Type = t, Model = m, EndpointHost = e, PolicyCheckpointHash = h, Details = d }).Null(0.3),
+        (strings, task, limits, sandbox, agent) => new Provenance
+        {
+            ForgeVersion = strings.Item1, ForgeCommit = strings.Item2, EnvironmentVersion = strings.Item3, EnvironmentAssembly = strings.Item1,
+            EnvironmentAssemblyHash = strings.Item2, Task = task, Limits = limits, Sandbox = sandbox, Agent = agent, Worker = strings.Item4, Attempts = strings.Item5,
+        });
+
+    [Fact]
+    public void WriteThenRead_AnyProvenanceForkAndTokenSource_ComeBackEqual()
+    {
+        Gen.Select(AnyTrajectory, AnyProvenance, Gen.Int.Nullable(0.5), Gen.Enum<TokenCountSource>().Nullable(0.5), Gen.Enum<RewardMode>().Nullable(0.5))
+            .Sample((t, provenance, forkStep, source, mode) =>
+            {
+                var original = t with { Provenance = provenance, ParentEpisodeId = forkStep is null ? null : t.EpisodeId, ForkStep = forkStep, TokenCount = source, RewardMode = mode, PromptTokens = forkStep };
+                using var stream = new MemoryStream();
+                var writer = new TrajectoryLogWriter(stream);
+                writer.WriteHeader();
+                writer.Write(original);
+                stream.Position = 0;
+
+                using var reader = TrajectoryReader.Open(stream, "memory");
+                var read = Assert.Single(reader.ReadEntries()).Trajectory!;
+
+                Assert.Equal(TestFiles.Canonical(original), TestFiles.Canonical(read));
+            }, iter: 100);
+    }
+
     [Fact]
     public void WriteThenRead_LargeTokenArrays_ComeBackEqual()
     {

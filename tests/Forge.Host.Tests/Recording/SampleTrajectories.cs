@@ -146,5 +146,17 @@ internal static class SampleTrajectories
         AssistantTokens = tokens,
     };
 
+    /// <summary>Provenance with every member set, limits other than the defaults.</summary>
+    public static Provenance Provenance() => new()
+    {
+        ForgeVersion = "1.0.0", ForgeCommit = "0123456789abcdef0123456789abcdef01234567", EnvironmentVersion = "2", EnvironmentAssembly = "Forge.Environments",
+        EnvironmentAssemblyHash = new string('a', 64),
+        Task = new TaskProvenance { Source = TaskProvenance.GeneratorSource, File = "tasks.jsonl", Generator = "Forge.Gen", GeneratorSeed = 7, ContentHash = new string('b', 64) },
+        Limits = EpisodeLimits.Default with { MaxTurns = 3, TurnTimeout = TimeSpan.FromSeconds(1.5), StepTimeout = TimeSpan.FromMilliseconds(250), ToolTimeout = TimeSpan.FromSeconds(2), EpisodeTimeout = TimeSpan.FromMinutes(3), MaxActionChars = 1000 },
+        Sandbox = new SandboxProvenance { Backend = "docker", Image = "python:3.12-slim", ImageId = "sha256:" + new string('c', 64) },
+        Agent = new AgentProvenance { Type = "policy", Model = "tiny", EndpointHost = "localhost:8000", PolicyCheckpointHash = new string('d', 64), Details = "temperature 1" },
+        Worker = "10.0.0.2:11111", Attempts = 2,
+    };
+
     public static IReadOnlyList<Trajectory> All() => [SolvedMath(), TruncatedWithToolError(), Errored(), Policy()];
 }

@@ -18,7 +18,7 @@ public sealed class TrajectoryReaderTests : IDisposable
 
         var file = TrajectoryReader.Read(path);
 
-        Assert.Equal(1, file.FormatVersion);
+        Assert.Equal(2, file.FormatVersion);
         Assert.Empty(file.Corrupt);
         Assert.Equal(originals.Select(TestFiles.Canonical), file.Trajectories.Select(TestFiles.Canonical));
         var policy = file.Trajectories[3].Steps[0].Action;
@@ -177,7 +177,7 @@ public sealed class TrajectoryReaderTests : IDisposable
 
         var e = Assert.Throws<InvalidDataException>(() => TrajectoryReader.Read(path));
 
-        Assert.Equal($"{path} was written by a newer Forge (format 7, this reads up to 1); upgrade Forge to read it", e.Message);
+        Assert.Equal($"{path} was written by a newer Forge (format 7, this reads up to 2); upgrade Forge to read it", e.Message);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using Forge.Core;
 using Forge.Host.Recording;
+using MessagePack;
 
 namespace Forge.Host.Tests.Recording;
 
@@ -52,6 +54,29 @@ public sealed class TrajectoryRecorderTests : IDisposable
 
         Assert.Equal(new[] { "ep-0001", "ep-0003" }, file.Trajectories.Select(t => t.EpisodeId));
         Assert.Empty(file.Corrupt);
+    }
+
+    [Fact]
+    public async Task Constructor_ExistingVersion1Log_AppendsVersion1Records()
+    {
+        var path = _dir.File(TrajectoryRecorder.DefaultFileName);
+        File.Copy(SampleFileTests.SampleFile("v1.forge"), path);
+        var appended = SampleTrajectories.SolvedMath("ep-0005");
+
+        long start;
+        await using (var recorder = new TrajectoryRecorder(_dir.Path))
+        {
+            Assert.Equal(1, recorder.FileFormatVersion);
+            start = new FileInfo(path).Length;
+            await recorder.OnTrajectoryAsync(appended, CancellationToken.None);
+        }
+
+        var file = TrajectoryReader.Read(path);
+        Assert.Equal(1, file.FormatVersion);
+        Assert.Equal(new[] { "ep-0001", "ep-0002", "ep-0003", "ep-0004", "ep-0005" }, file.Trajectories.Select(t => t.EpisodeId));
+        // What format 1's readers (the generic formatters) read: the record is format 1's, keyed by name.
+        var record = File.ReadAllBytes(path).AsMemory((int)start + TrajectoryFormat.FrameHeaderBytes);
+        Assert.Equal(TestFiles.Canonical(appended), TestFiles.Canonical(MessagePackSerializer.Deserialize<Trajectory>(record, FormatterCompatibilityTests.Generic)));
     }
 
     [Fact]

@@ -52,6 +52,28 @@ public sealed class EpisodeForkTests
         Assert.Contains(branches, b => b.Trajectory.Termination == Termination.Truncated);
     }
 
+    /// <summary>An agent whose context is already full: the host truncates the episode at its first turn.</summary>
+    private sealed class FullContext : IAgent
+    {
+        public string Id => "test/full";
+
+        public ValueTask<Message> ActAsync(AgentTurn turn, CancellationToken cancellationToken) => throw new ContextLengthExceededException("the prompt fills the context");
+    }
+
+    [Fact]
+    public async Task SampleAsync_AgentThatCannotActAtTheForkStep_PrefixStillRestoredAndTheTruncationScored()
+    {
+        var fork = new EpisodeFork(GuessEnvironment.Setup(() => new GuessEnvironment(forTrying: 0.5)));
+
+        var branch = Assert.Single(await fork.SampleAsync(Parent(), forkStep: 2, new FullContext(), samples: 1));
+
+        // The truncation's score lands on the last re-executed step, yet re-execution restored the parent's first two steps.
+        Assert.Null(branch.PrefixDivergence);
+        Assert.Equal((Termination.Truncated, ContextLengthExceededException.Reason, 2), (branch.Trajectory.Termination, branch.Trajectory.TruncationReason, branch.Trajectory.Steps.Count));
+        Assert.Equal(0.5, branch.Trajectory.Steps[1].Reward);
+        Assert.Equal(0.5, branch.Trajectory.TotalReward);
+    }
+
     [Fact]
     public async Task SampleAsync_EnvironmentThatReadsTheClock_ReportsThePrefixNotRestored()
     {

@@ -9,16 +9,19 @@ internal sealed record GuessTask(string Id, string Answer) : IEnvironmentTask;
 /// <summary>
 /// The agent guesses a word; a wrong guess gets a hint (with a number from the episode's random generator), the right one
 /// ends the episode. <paramref name="hint"/> lets a test change the environment; <paramref name="useClock"/> makes the hint
-/// quote the episode clock's date, which re-execution on another day doesn't reproduce.
+/// quote the episode clock's date, which re-execution on another day doesn't reproduce; <paramref name="forTrying"/> adds a
+/// rubric component that gives that much for any answer (so a truncated episode scores something).
 /// </summary>
 [Environment("test/guess", Version = "2")]
-internal sealed class GuessEnvironment(string hint = "warmer", bool throwOnGuess = false, bool useClock = false) : Environment<GuessTask>
+internal sealed class GuessEnvironment(string hint = "warmer", bool throwOnGuess = false, bool useClock = false, double forTrying = 0) : Environment<GuessTask>
 {
     public static readonly GuessTask Task1 = new("w-1", "apple");
 
     protected override IEnumerable<Message> Prompt(GuessTask task) => [Message.User("Guess the word.")];
 
-    protected override Rubric Rubric => new Rubric().Add("exact", 1, c => c.FinalAnswer == "apple" ? 1 : 0);
+    protected override Rubric Rubric => forTrying == 0
+        ? new Rubric().Add("exact", 1, c => c.FinalAnswer == "apple" ? 1 : 0)
+        : new Rubric().Add("exact", 1, c => c.FinalAnswer == "apple" ? 1 : 0).Add("tried", forTrying, c => c.FinalAnswer is null ? 0 : 1);
 
     protected override ValueTask<Turn> OnStepAsync(Message action, CancellationToken cancellationToken)
     {

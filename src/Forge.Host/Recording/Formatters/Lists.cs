@@ -84,6 +84,30 @@ internal static class Lists
         return map;
     }
 
+    public static void WriteScores(ref MessagePackWriter writer, IReadOnlyDictionary<string, double>? map)
+    {
+        if (map is null) { writer.WriteNil(); return; }
+        writer.WriteMapHeader(map.Count);
+        foreach (var (key, value) in map)
+        {
+            writer.Write(key);
+            writer.Write(value);
+        }
+    }
+
+    public static IReadOnlyDictionary<string, double>? ReadScores(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil()) return null;
+        var count = reader.ReadMapHeader();
+        var map = new Dictionary<string, double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var key = reader.ReadString() ?? throw new MessagePackSerializationException("a map key is nil");
+            map[key] = reader.ReadDouble();
+        }
+        return map;
+    }
+
     public static void WriteNullable(ref MessagePackWriter writer, int? value)
     {
         if (value is { } v) writer.Write(v); else writer.WriteNil();

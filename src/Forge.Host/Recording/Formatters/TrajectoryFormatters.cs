@@ -5,26 +5,37 @@ using MessagePack.Formatters;
 
 namespace Forge.Host.Recording.Formatters;
 
-/// <summary><see cref="Step"/> as a map keyed by property name (format 1's layout), without reflection.</summary>
+/// <summary>The stored members of <see cref="Step"/> (see <see cref="MessageField"/>).</summary>
+internal enum StepField { Index, Action, Observation, Reward, AgentMs, EnvironmentMs, Info }
+
+/// <summary><see cref="Step"/> as a map in format 1's or format 2's layout, without reflection; reading takes either.</summary>
 internal sealed class StepFormatter : IMessagePackFormatter<Step?>
 {
-    public static readonly StepFormatter Instance = new();
+    public static readonly StepFormatter Named = new(FieldLayout.Named), Numbered = new(FieldLayout.Numbered);
 
-    internal static readonly FieldNames Fields = new(nameof(Step.Index), nameof(Step.Action), nameof(Step.Observation), nameof(Step.Reward),
-        nameof(Step.AgentMs), nameof(Step.EnvironmentMs), nameof(Step.Info));
+    internal static readonly FieldNames Fields = FieldNames.Of<StepField>();
+
+    private readonly FieldLayout _layout;
+    private readonly MessageFormatter _messages;
+
+    private StepFormatter(FieldLayout layout) => (_layout, _messages) = (layout, MessageFormatter.For(layout));
+
+    public static StepFormatter For(FieldLayout layout) => layout == FieldLayout.Named ? Named : Numbered;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Step? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
-        writer.WriteMapHeader(Fields.Names.Count);
-        Fields.Write(ref writer, 0); writer.Write(value.Index);
-        Fields.Write(ref writer, 1); MessageFormatter.Instance.Serialize(ref writer, value.Action, options);
-        Fields.Write(ref writer, 2); Lists.Write(ref writer, value.Observation, MessageFormatter.Instance, options);
-        Fields.Write(ref writer, 3); writer.Write(value.Reward);
-        Fields.Write(ref writer, 4); writer.Write(value.AgentMs);
-        Fields.Write(ref writer, 5); writer.Write(value.EnvironmentMs);
-        Fields.Write(ref writer, 6); Lists.WriteStrings(ref writer, value.Info);
+        var present = Present.Mask(value.Index != 0, true, Present.NonEmpty(value.Observation), Present.NonZero(value.Reward),
+            Present.NonZero(value.AgentMs), Present.NonZero(value.EnvironmentMs), Present.NonEmpty(value.Info));
+        var keys = Fields.Start(ref writer, _layout, present);
+        if (keys.Next(ref writer, (int)StepField.Index)) writer.Write(value.Index);
+        if (keys.Next(ref writer, (int)StepField.Action)) _messages.Serialize(ref writer, value.Action, options);
+        if (keys.Next(ref writer, (int)StepField.Observation)) Lists.Write(ref writer, value.Observation, _messages, options);
+        if (keys.Next(ref writer, (int)StepField.Reward)) writer.Write(value.Reward);
+        if (keys.Next(ref writer, (int)StepField.AgentMs)) writer.Write(value.AgentMs);
+        if (keys.Next(ref writer, (int)StepField.EnvironmentMs)) writer.Write(value.EnvironmentMs);
+        if (keys.Next(ref writer, (int)StepField.Info)) Lists.WriteStrings(ref writer, value.Info);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -40,15 +51,15 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
         var count = reader.ReadMapHeader();
         for (var i = 0; i < count; i++)
         {
-            switch (Fields.Match(ref reader, i))
+            switch ((StepField)Fields.Match(ref reader, i))
             {
-                case 0: index = reader.ReadInt32(); break;
-                case 1: action = MessageFormatter.Instance.Deserialize(ref reader, options); break;
-                case 2: observation = Lists.Read(ref reader, MessageFormatter.Instance, options)!; break;
-                case 3: reward = reader.ReadDouble(); break;
-                case 4: agentMs = reader.ReadDouble(); break;
-                case 5: environmentMs = reader.ReadDouble(); break;
-                case 6: info = Lists.ReadStrings(ref reader); break;
+                case StepField.Index: index = reader.ReadInt32(); break;
+                case StepField.Action: action = _messages.Deserialize(ref reader, options); break;
+                case StepField.Observation: observation = Lists.Read(ref reader, _messages, options)!; break;
+                case StepField.Reward: reward = reader.ReadDouble(); break;
+                case StepField.AgentMs: agentMs = reader.ReadDouble(); break;
+                case StepField.EnvironmentMs: environmentMs = reader.ReadDouble(); break;
+                case StepField.Info: info = Lists.ReadStrings(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
@@ -61,57 +72,75 @@ internal sealed class StepFormatter : IMessagePackFormatter<Step?>
     }
 }
 
+/// <summary>The stored members of <see cref="Trajectory"/> (see <see cref="MessageField"/>).</summary>
+internal enum TrajectoryField
+{
+    EpisodeId, RunId, GroupId, EnvironmentId, EnvironmentVersion, TaskId, Seed, AgentId,                      // 0-7
+    PolicyVersion, Provenance, ParentEpisodeId, ForkStep, Prompt, Tools, Steps, TotalReward,                  // 8-15
+    RewardMode, Breakdown, Termination, TruncationReason, Error, StartedAt, DurationMs, ToolErrorCount,       // 16-23
+    MalformedCount, AssistantTokens, TokenCount, PromptTokens,                                                // 24-27
+}
+
 /// <summary>
-/// <see cref="Trajectory"/> as a map keyed by property name, exactly as format 1's generic formatter wrote it (so older logs read
-/// and older readers read new ones), written and read without reflection. Rarely bulky members (provenance, tools, breakdown,
-/// error, start time) go through the resolver.
+/// <see cref="Trajectory"/> as a map in format 1's layout (exactly as format 1's generic formatter wrote it, so older readers read
+/// a format-1 log this build appends to) or format 2's, written and read without reflection; reading takes either. Rarely bulky
+/// members (provenance, tools, breakdown, error, start time) go through the resolver in both.
 /// </summary>
 internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
 {
-    public static readonly TrajectoryFormatter Instance = new();
+    public static readonly TrajectoryFormatter Named = new(FieldLayout.Named), Numbered = new(FieldLayout.Numbered);
 
-    internal static readonly FieldNames Fields = new(
-        nameof(Trajectory.EpisodeId), nameof(Trajectory.RunId), nameof(Trajectory.GroupId), nameof(Trajectory.EnvironmentId),           // 0-3
-        nameof(Trajectory.EnvironmentVersion), nameof(Trajectory.TaskId), nameof(Trajectory.Seed), nameof(Trajectory.AgentId),           // 4-7
-        nameof(Trajectory.PolicyVersion), nameof(Trajectory.Provenance), nameof(Trajectory.ParentEpisodeId), nameof(Trajectory.ForkStep), // 8-11
-        nameof(Trajectory.Prompt), nameof(Trajectory.Tools), nameof(Trajectory.Steps), nameof(Trajectory.TotalReward),                   // 12-15
-        nameof(Trajectory.RewardMode), nameof(Trajectory.Breakdown), nameof(Trajectory.Termination), nameof(Trajectory.TruncationReason), // 16-19
-        nameof(Trajectory.Error), nameof(Trajectory.StartedAt), nameof(Trajectory.DurationMs), nameof(Trajectory.ToolErrorCount),        // 20-23
-        nameof(Trajectory.MalformedCount), nameof(Trajectory.AssistantTokens), nameof(Trajectory.TokenCount), nameof(Trajectory.PromptTokens)); // 24-27
+    internal static readonly FieldNames Fields = FieldNames.Of<TrajectoryField>();
+
+    private readonly FieldLayout _layout;
+    private readonly MessageFormatter _messages;
+    private readonly StepFormatter _steps;
+
+    private TrajectoryFormatter(FieldLayout layout) => (_layout, _messages, _steps) = (layout, MessageFormatter.For(layout), StepFormatter.For(layout));
+
+    public static TrajectoryFormatter For(FieldLayout layout) => layout == FieldLayout.Named ? Named : Numbered;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(ref MessagePackWriter writer, Trajectory? t, MessagePackSerializerOptions options)
     {
         if (t is null) { writer.WriteNil(); return; }
-        writer.WriteMapHeader(Fields.Names.Count);
-        Fields.Write(ref writer, 0); writer.Write(t.EpisodeId);
-        Fields.Write(ref writer, 1); writer.Write(t.RunId);
-        Fields.Write(ref writer, 2); writer.Write(t.GroupId);
-        Fields.Write(ref writer, 3); writer.Write(t.EnvironmentId);
-        Fields.Write(ref writer, 4); writer.Write(t.EnvironmentVersion);
-        Fields.Write(ref writer, 5); writer.Write(t.TaskId);
-        Fields.Write(ref writer, 6); writer.Write(t.Seed);
-        Fields.Write(ref writer, 7); writer.Write(t.AgentId);
-        Fields.Write(ref writer, 8); Lists.WriteNullable(ref writer, t.PolicyVersion);
-        Fields.Write(ref writer, 9); Lists.WriteOther(ref writer, t.Provenance, options);
-        Fields.Write(ref writer, 10); writer.Write(t.ParentEpisodeId);
-        Fields.Write(ref writer, 11); Lists.WriteNullable(ref writer, t.ForkStep);
-        Fields.Write(ref writer, 12); Lists.Write(ref writer, t.Prompt, MessageFormatter.Instance, options);
-        Fields.Write(ref writer, 13); Lists.WriteOther(ref writer, t.Tools, options);
-        Fields.Write(ref writer, 14); Lists.Write(ref writer, t.Steps, StepFormatter.Instance, options);
-        Fields.Write(ref writer, 15); writer.Write(t.TotalReward);
-        Fields.Write(ref writer, 16); if (t.RewardMode is { } mode) EnumNames<RewardMode>.Write(ref writer, mode); else writer.WriteNil();
-        Fields.Write(ref writer, 17); Lists.WriteOther(ref writer, t.Breakdown, options);
-        Fields.Write(ref writer, 18); EnumNames<Termination>.Write(ref writer, t.Termination);
-        Fields.Write(ref writer, 19); writer.Write(t.TruncationReason);
-        Fields.Write(ref writer, 20); Lists.WriteOther(ref writer, t.Error, options);
-        Fields.Write(ref writer, 21); Lists.WriteOther(ref writer, t.StartedAt, options);
-        Fields.Write(ref writer, 22); writer.Write(t.DurationMs);
-        Fields.Write(ref writer, 23); writer.Write(t.ToolErrorCount);
-        Fields.Write(ref writer, 24); writer.Write(t.MalformedCount);
-        Fields.Write(ref writer, 25); writer.Write(t.AssistantTokens);
-        Fields.Write(ref writer, 26); if (t.TokenCount is { } source) EnumNames<TokenCountSource>.Write(ref writer, source); else writer.WriteNil();
-        Fields.Write(ref writer, 27); Lists.WriteNullable(ref writer, t.PromptTokens);
+        var present = Present.Mask(
+            t.EpisodeId is not null, Present.NonEmpty(t.RunId), Present.NonEmpty(t.GroupId), t.EnvironmentId is not null,
+            Present.NonEmpty(t.EnvironmentVersion), t.TaskId is not null, t.Seed != 0, Present.NonEmpty(t.AgentId),
+            t.PolicyVersion is not null, t.Provenance is not null, t.ParentEpisodeId is not null, t.ForkStep is not null,
+            Present.NonEmpty(t.Prompt), Present.NonEmpty(t.Tools), Present.NonEmpty(t.Steps), Present.NonZero(t.TotalReward),
+            t.RewardMode is not null, t.Breakdown is not null, t.Termination != default, t.TruncationReason is not null,
+            t.Error is not null, t.StartedAt != default || t.StartedAt.Offset != TimeSpan.Zero, Present.NonZero(t.DurationMs), t.ToolErrorCount != 0,
+            t.MalformedCount != 0, t.AssistantTokens != 0, t.TokenCount is not null, t.PromptTokens is not null);
+        var keys = Fields.Start(ref writer, _layout, present);
+        if (keys.Next(ref writer, (int)TrajectoryField.EpisodeId)) writer.Write(t.EpisodeId);
+        if (keys.Next(ref writer, (int)TrajectoryField.RunId)) writer.Write(t.RunId);
+        if (keys.Next(ref writer, (int)TrajectoryField.GroupId)) writer.Write(t.GroupId);
+        if (keys.Next(ref writer, (int)TrajectoryField.EnvironmentId)) writer.Write(t.EnvironmentId);
+        if (keys.Next(ref writer, (int)TrajectoryField.EnvironmentVersion)) writer.Write(t.EnvironmentVersion);
+        if (keys.Next(ref writer, (int)TrajectoryField.TaskId)) writer.Write(t.TaskId);
+        if (keys.Next(ref writer, (int)TrajectoryField.Seed)) writer.Write(t.Seed);
+        if (keys.Next(ref writer, (int)TrajectoryField.AgentId)) writer.Write(t.AgentId);
+        if (keys.Next(ref writer, (int)TrajectoryField.PolicyVersion)) Lists.WriteNullable(ref writer, t.PolicyVersion);
+        if (keys.Next(ref writer, (int)TrajectoryField.Provenance)) Lists.WriteOther(ref writer, t.Provenance, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.ParentEpisodeId)) writer.Write(t.ParentEpisodeId);
+        if (keys.Next(ref writer, (int)TrajectoryField.ForkStep)) Lists.WriteNullable(ref writer, t.ForkStep);
+        if (keys.Next(ref writer, (int)TrajectoryField.Prompt)) Lists.Write(ref writer, t.Prompt, _messages, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.Tools)) Lists.WriteOther(ref writer, t.Tools, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.Steps)) Lists.Write(ref writer, t.Steps, _steps, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.TotalReward)) writer.Write(t.TotalReward);
+        if (keys.Next(ref writer, (int)TrajectoryField.RewardMode)) { if (t.RewardMode is { } mode) EnumNames<RewardMode>.Write(ref writer, mode); else writer.WriteNil(); }
+        if (keys.Next(ref writer, (int)TrajectoryField.Breakdown)) Lists.WriteOther(ref writer, t.Breakdown, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.Termination)) EnumNames<Termination>.Write(ref writer, t.Termination);
+        if (keys.Next(ref writer, (int)TrajectoryField.TruncationReason)) writer.Write(t.TruncationReason);
+        if (keys.Next(ref writer, (int)TrajectoryField.Error)) Lists.WriteOther(ref writer, t.Error, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.StartedAt)) Lists.WriteOther(ref writer, t.StartedAt, options);
+        if (keys.Next(ref writer, (int)TrajectoryField.DurationMs)) writer.Write(t.DurationMs);
+        if (keys.Next(ref writer, (int)TrajectoryField.ToolErrorCount)) writer.Write(t.ToolErrorCount);
+        if (keys.Next(ref writer, (int)TrajectoryField.MalformedCount)) writer.Write(t.MalformedCount);
+        if (keys.Next(ref writer, (int)TrajectoryField.AssistantTokens)) writer.Write(t.AssistantTokens);
+        if (keys.Next(ref writer, (int)TrajectoryField.TokenCount)) { if (t.TokenCount is { } source) EnumNames<TokenCountSource>.Write(ref writer, source); else writer.WriteNil(); }
+        if (keys.Next(ref writer, (int)TrajectoryField.PromptTokens)) Lists.WriteNullable(ref writer, t.PromptTokens);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -137,36 +166,36 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         var count = reader.ReadMapHeader();
         for (var i = 0; i < count; i++)
         {
-            switch (Fields.Match(ref reader, i))
+            switch ((TrajectoryField)Fields.Match(ref reader, i))
             {
-                case 0: episodeId = reader.ReadString(); break;
-                case 1: runId = reader.ReadString() ?? ""; break;
-                case 2: groupId = reader.ReadString() ?? ""; break;
-                case 3: environmentId = reader.ReadString(); break;
-                case 4: environmentVersion = reader.ReadString() ?? ""; break;
-                case 5: taskId = reader.ReadString(); break;
-                case 6: seed = reader.ReadInt32(); break;
-                case 7: agentId = reader.ReadString() ?? ""; break;
-                case 8: policyVersion = Lists.ReadNullableInt(ref reader); break;
-                case 9: provenance = Lists.ReadOther<Provenance?>(ref reader, options); break;
-                case 10: parentEpisodeId = reader.ReadString(); break;
-                case 11: forkStep = Lists.ReadNullableInt(ref reader); break;
-                case 12: prompt = Lists.Read(ref reader, MessageFormatter.Instance, options) ?? []; break;
-                case 13: tools = Lists.ReadOther<IReadOnlyList<ToolSpec>?>(ref reader, options) ?? []; break;
-                case 14: steps = Lists.Read(ref reader, StepFormatter.Instance, options) ?? []; break;
-                case 15: totalReward = reader.ReadDouble(); break;
-                case 16: rewardMode = reader.TryReadNil() ? null : EnumNames<RewardMode>.Read(ref reader); break;
-                case 17: breakdown = Lists.ReadOther<RewardBreakdown?>(ref reader, options); break;
-                case 18: termination = EnumNames<Termination>.Read(ref reader); break;
-                case 19: truncationReason = reader.ReadString(); break;
-                case 20: error = Lists.ReadOther<EpisodeError?>(ref reader, options); break;
-                case 21: startedAt = Lists.ReadOther<DateTimeOffset>(ref reader, options); break;
-                case 22: durationMs = reader.ReadDouble(); break;
-                case 23: toolErrorCount = reader.ReadInt32(); break;
-                case 24: malformedCount = reader.ReadInt32(); break;
-                case 25: assistantTokens = reader.ReadInt32(); break;
-                case 26: tokenCount = reader.TryReadNil() ? null : EnumNames<TokenCountSource>.Read(ref reader); break;
-                case 27: promptTokens = Lists.ReadNullableInt(ref reader); break;
+                case TrajectoryField.EpisodeId: episodeId = reader.ReadString(); break;
+                case TrajectoryField.RunId: runId = reader.ReadString() ?? ""; break;
+                case TrajectoryField.GroupId: groupId = reader.ReadString() ?? ""; break;
+                case TrajectoryField.EnvironmentId: environmentId = reader.ReadString(); break;
+                case TrajectoryField.EnvironmentVersion: environmentVersion = reader.ReadString() ?? ""; break;
+                case TrajectoryField.TaskId: taskId = reader.ReadString(); break;
+                case TrajectoryField.Seed: seed = reader.ReadInt32(); break;
+                case TrajectoryField.AgentId: agentId = reader.ReadString() ?? ""; break;
+                case TrajectoryField.PolicyVersion: policyVersion = Lists.ReadNullableInt(ref reader); break;
+                case TrajectoryField.Provenance: provenance = Lists.ReadOther<Provenance?>(ref reader, options); break;
+                case TrajectoryField.ParentEpisodeId: parentEpisodeId = reader.ReadString(); break;
+                case TrajectoryField.ForkStep: forkStep = Lists.ReadNullableInt(ref reader); break;
+                case TrajectoryField.Prompt: prompt = Lists.Read(ref reader, _messages, options) ?? []; break;
+                case TrajectoryField.Tools: tools = Lists.ReadOther<IReadOnlyList<ToolSpec>?>(ref reader, options) ?? []; break;
+                case TrajectoryField.Steps: steps = Lists.Read(ref reader, _steps, options) ?? []; break;
+                case TrajectoryField.TotalReward: totalReward = reader.ReadDouble(); break;
+                case TrajectoryField.RewardMode: rewardMode = reader.TryReadNil() ? null : EnumNames<RewardMode>.Read(ref reader); break;
+                case TrajectoryField.Breakdown: breakdown = Lists.ReadOther<RewardBreakdown?>(ref reader, options); break;
+                case TrajectoryField.Termination: termination = EnumNames<Termination>.Read(ref reader); break;
+                case TrajectoryField.TruncationReason: truncationReason = reader.ReadString(); break;
+                case TrajectoryField.Error: error = Lists.ReadOther<EpisodeError?>(ref reader, options); break;
+                case TrajectoryField.StartedAt: startedAt = Lists.ReadOther<DateTimeOffset>(ref reader, options); break;
+                case TrajectoryField.DurationMs: durationMs = reader.ReadDouble(); break;
+                case TrajectoryField.ToolErrorCount: toolErrorCount = reader.ReadInt32(); break;
+                case TrajectoryField.MalformedCount: malformedCount = reader.ReadInt32(); break;
+                case TrajectoryField.AssistantTokens: assistantTokens = reader.ReadInt32(); break;
+                case TrajectoryField.TokenCount: tokenCount = reader.TryReadNil() ? null : EnumNames<TokenCountSource>.Read(ref reader); break;
+                case TrajectoryField.PromptTokens: promptTokens = Lists.ReadNullableInt(ref reader); break;
                 default: reader.Skip(); break;
             }
         }

@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
 using Forge.Core;
+using Forge.Host.Recording.Formatters;
 using MessagePack;
 
 namespace Forge.Host.Recording.Index;
 
 /// <summary>
-/// Reads an <see cref="EpisodeSummary"/> straight from a record's MessagePack payload: the top-level keys it needs are read,
+/// Reads an <see cref="EpisodeSummary"/> straight from a record's MessagePack payload (format 1 or 2): the top-level keys it needs are read,
 /// everything else (the conversation, tools, token ids) is skipped without being built, which makes indexing a log several
 /// times faster than decoding its trajectories.
 /// </summary>
@@ -31,36 +32,36 @@ internal static class SummaryDecoder
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
-            switch (reader.ReadString())
+            switch ((TrajectoryField)TrajectoryFormatter.Fields.Match(ref reader, i))
             {
-                case nameof(Trajectory.EpisodeId): episodeId = reader.ReadString(); break;
-                case nameof(Trajectory.EnvironmentId): environmentId = reader.ReadString(); break;
-                case nameof(Trajectory.TaskId): taskId = reader.ReadString(); break;
-                case nameof(Trajectory.RunId): runId = reader.ReadString(); break;
-                case nameof(Trajectory.GroupId): groupId = reader.ReadString(); break;
-                case nameof(Trajectory.EnvironmentVersion): environmentVersion = reader.ReadString(); break;
-                case nameof(Trajectory.Seed): seed = reader.ReadInt32(); break;
-                case nameof(Trajectory.AgentId): agentId = reader.ReadString(); break;
-                case nameof(Trajectory.PolicyVersion): policyVersion = reader.TryReadNil() ? null : reader.ReadInt32(); break;
-                case nameof(Trajectory.ParentEpisodeId): parentEpisodeId = reader.ReadString(); break;
-                case nameof(Trajectory.ForkStep): forkStep = reader.TryReadNil() ? null : reader.ReadInt32(); break;
-                case nameof(Trajectory.Steps): steps = SkipArray(ref reader); break;
-                case nameof(Trajectory.TotalReward): totalReward = reader.ReadDouble(); break;
-                case nameof(Trajectory.Breakdown): success = ReadSuccess(ref reader); break;
-                case nameof(Trajectory.Termination): termination = Read<Termination>(ref reader); break;
-                case nameof(Trajectory.TruncationReason): truncationReason = reader.ReadString(); break;
-                case nameof(Trajectory.Error):
+                case TrajectoryField.EpisodeId: episodeId = reader.ReadString(); break;
+                case TrajectoryField.EnvironmentId: environmentId = reader.ReadString(); break;
+                case TrajectoryField.TaskId: taskId = reader.ReadString(); break;
+                case TrajectoryField.RunId: runId = reader.ReadString(); break;
+                case TrajectoryField.GroupId: groupId = reader.ReadString(); break;
+                case TrajectoryField.EnvironmentVersion: environmentVersion = reader.ReadString(); break;
+                case TrajectoryField.Seed: seed = reader.ReadInt32(); break;
+                case TrajectoryField.AgentId: agentId = reader.ReadString(); break;
+                case TrajectoryField.PolicyVersion: policyVersion = reader.TryReadNil() ? null : reader.ReadInt32(); break;
+                case TrajectoryField.ParentEpisodeId: parentEpisodeId = reader.ReadString(); break;
+                case TrajectoryField.ForkStep: forkStep = reader.TryReadNil() ? null : reader.ReadInt32(); break;
+                case TrajectoryField.Steps: steps = SkipArray(ref reader); break;
+                case TrajectoryField.TotalReward: totalReward = reader.ReadDouble(); break;
+                case TrajectoryField.Breakdown: success = ReadSuccess(ref reader); break;
+                case TrajectoryField.Termination: termination = Read<Termination>(ref reader); break;
+                case TrajectoryField.TruncationReason: truncationReason = reader.ReadString(); break;
+                case TrajectoryField.Error:
                     if (!reader.TryReadNil())
                     {
                         var error = Read<EpisodeError>(ref reader);
                         (errorBoundary, errorType) = (error.Boundary, error.Type);
                     }
                     break;
-                case nameof(Trajectory.StartedAt): startedAt = Read<DateTimeOffset>(ref reader); break;
-                case nameof(Trajectory.DurationMs): durationMs = reader.ReadDouble(); break;
-                case nameof(Trajectory.ToolErrorCount): toolErrors = reader.ReadInt32(); break;
-                case nameof(Trajectory.MalformedCount): malformed = reader.ReadInt32(); break;
-                case nameof(Trajectory.AssistantTokens): assistantTokens = reader.ReadInt32(); break;
+                case TrajectoryField.StartedAt: startedAt = Read<DateTimeOffset>(ref reader); break;
+                case TrajectoryField.DurationMs: durationMs = reader.ReadDouble(); break;
+                case TrajectoryField.ToolErrorCount: toolErrors = reader.ReadInt32(); break;
+                case TrajectoryField.MalformedCount: malformed = reader.ReadInt32(); break;
+                case TrajectoryField.AssistantTokens: assistantTokens = reader.ReadInt32(); break;
                 default: reader.Skip(); break;
             }
         }
@@ -94,7 +95,7 @@ internal static class SummaryDecoder
         var fields = reader.ReadMapHeader();
         for (var i = 0; i < fields; i++)
         {
-            if (reader.ReadString() == nameof(RewardBreakdown.Success)) success = reader.ReadBoolean();
+            if ((RewardBreakdownField)RewardBreakdownFormatter.Fields.Match(ref reader, i) == RewardBreakdownField.Success) success = reader.ReadBoolean();
             else reader.Skip();
         }
         return success;

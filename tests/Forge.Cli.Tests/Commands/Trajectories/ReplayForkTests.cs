@@ -2,6 +2,9 @@ using Forge.Cli.Commands.Trajectories;
 using Forge.Core;
 using Forge.Host.Recording;
 using Forge.Host.Replay;
+using Forge.Serving.Tests.Models;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Forge.Cli.Tests.Commands.Trajectories;
 
@@ -45,6 +48,55 @@ public sealed class ReplayForkTests : IDisposable
         var shown = new StringWriter();
         await ReplayCommand.RunAsync(new ReplayCommand.Settings { File = Path.Combine(forks, TrajectoryRecorder.DefaultFileName), Episode = branches[2].EpisodeId }, shown, _err, width: 200);
         Assert.Contains($"forked from episode {parent.EpisodeId} at step 1", shown.ToString());
+    }
+
+    [Fact]
+    public async Task Fork_WithAPolicyCheckpoint_RecordsBranchesWithTheirParentForkStepAndTheCheckpointHash()
+    {
+        var path = await ReplayRerunTests.RecordAsync(_dir, "support/desk", tasks: 1, taskSeed: 0);
+        var parent = Assert.Single(TrajectoryReader.Read(path).Trajectories);
+        // A freshly initialised policy, saved with the trainer's own checkpoint writer.
+        var checkpoint = TestModels.RandomCheckpoint(Path.Combine(_dir, "checkpoint"), seed: 5, policyVersion: 3, context: 2048);
+        var forks = Path.Combine(_dir, "forks");
+
+        var exit = await ReplayCommand.RunAsync(new ReplayCommand.Settings
+        {
+            File = path, Episode = parent.EpisodeId, ForkAt = 1, Agent = $"policy:{checkpoint}", Samples = 2, Out = forks,
+        }, _out, _err, width: 200);
+
+        Assert.True(exit == 0, _out.ToString() + _err.ToString());
+        var branches = TrajectoryReader.Read(Path.Combine(forks, TrajectoryRecorder.DefaultFileName)).Trajectories;
+        Assert.Equal(2, branches.Count);
+        Assert.Equal(2, branches.Select(b => b.EpisodeId).Distinct().Count());
+        var hash = CheckpointHash(checkpoint);
+        Assert.All(branches, b =>
+        {
+            Assert.Equal((parent.EpisodeId, 1), (b.ParentEpisodeId, b.ForkStep));
+            Assert.Equal($"{parent.EpisodeId}/fork@1", b.GroupId);
+            // The recorded first step is re-executed as it was; from step 1 on the policy acts, with its tokens and log-probs.
+            Assert.Equal(TrajectoryDiff.Describe(parent.Steps[0].Action), TrajectoryDiff.Describe(b.Steps[0].Action));
+            Assert.Null(b.Steps[0].Action.TokenIds);
+            var own = b.Steps[1].Action;
+            Assert.NotNull(own.TokenIds);
+            Assert.Equal(own.TokenIds!.Count, own.LogProbs!.Count);
+            Assert.Equal(3, own.PolicyVersion);
+            var agent = b.Provenance?.Agent;
+            Assert.NotNull(agent);
+            Assert.Equal(hash, agent.PolicyCheckpointHash);
+        });
+        Assert.Contains("2 branch(es) with", _out.ToString());
+    }
+
+    // SHA-256 over every file of the checkpoint folder, each as its relative path, a NUL and its bytes, in ordinal path order.
+    private static string CheckpointHash(string folder)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(folder, file).Replace('\\', '/') + "\0"));
+            sha.AppendData(File.ReadAllBytes(file));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     [Fact]

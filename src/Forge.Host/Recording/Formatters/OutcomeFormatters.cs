@@ -48,7 +48,7 @@ internal sealed class ToolSpecFormatter : IMessagePackFormatter<ToolSpec?>
 }
 
 /// <summary>The stored members of <see cref="RewardBreakdown"/>.</summary>
-internal enum RewardBreakdownField { Scores, Total, Success, Notes }
+internal enum RewardBreakdownField { Scores, Total, Success, Notes, Judgements }
 
 /// <summary><see cref="RewardBreakdown"/> in format 2's layout (scores, total and success always written); reads format 1's too.</summary>
 internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBreakdown?>
@@ -61,11 +61,14 @@ internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBre
     public void Serialize(ref MessagePackWriter writer, RewardBreakdown? value, MessagePackSerializerOptions options)
     {
         if (value is null) { writer.WriteNil(); return; }
-        var keys = Fields.Start(ref writer, FieldLayout.Numbered, Present.Mask(true, true, true, value.Notes is not null));
+        var keys = Fields.Start(ref writer, FieldLayout.Numbered, Present.Mask(true, true, true, value.Notes is not null, value.Judgements is not null));
         if (keys.Next(ref writer, (int)RewardBreakdownField.Scores)) Lists.WriteScores(ref writer, value.Scores);
         if (keys.Next(ref writer, (int)RewardBreakdownField.Total)) writer.Write(value.Total);
         if (keys.Next(ref writer, (int)RewardBreakdownField.Success)) writer.Write(value.Success);
         if (keys.Next(ref writer, (int)RewardBreakdownField.Notes)) Lists.WriteStrings(ref writer, value.Notes);
+        // Rare (LLM-judged rewards only): verdicts are written by their type's own keyed-by-name formatter.
+        if (keys.Next(ref writer, (int)RewardBreakdownField.Judgements))
+            options.Resolver.GetFormatterWithVerify<IReadOnlyDictionary<string, Forge.Core.Rewards.Judgement>?>().Serialize(ref writer, value.Judgements, options);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -75,6 +78,7 @@ internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBre
         options.Security.DepthStep(ref reader);
         IReadOnlyDictionary<string, double>? scores = null;
         IReadOnlyDictionary<string, string>? notes = null;
+        IReadOnlyDictionary<string, Forge.Core.Rewards.Judgement>? judgements = null;
         double total = 0;
         var success = false;
         var count = reader.ReadMapHeader();
@@ -86,11 +90,14 @@ internal sealed class RewardBreakdownFormatter : IMessagePackFormatter<RewardBre
                 case RewardBreakdownField.Total: total = reader.ReadDouble(); break;
                 case RewardBreakdownField.Success: success = reader.ReadBoolean(); break;
                 case RewardBreakdownField.Notes: notes = Lists.ReadStrings(ref reader); break;
+                case RewardBreakdownField.Judgements:
+                    judgements = options.Resolver.GetFormatterWithVerify<IReadOnlyDictionary<string, Forge.Core.Rewards.Judgement>?>().Deserialize(ref reader, options);
+                    break;
                 default: reader.Skip(); break;
             }
         }
         reader.Depth--;
-        return new RewardBreakdown(scores!, total, success) { Notes = notes };
+        return new RewardBreakdown(scores!, total, success) { Notes = notes, Judgements = judgements };
     }
 }
 

@@ -9,7 +9,7 @@ namespace Forge.Host.Recording.Formatters;
 // these types with the generic formatters (keyed by property name), which a format-1 writer still uses; the readers here take both.
 
 /// <summary>The stored members of <see cref="Provenance"/> (see <see cref="MessageField"/>).</summary>
-internal enum ProvenanceField { ForgeVersion, ForgeCommit, EnvironmentVersion, EnvironmentAssembly, EnvironmentAssemblyHash, Task, Limits, Sandbox, Agent, Worker, Attempts }
+internal enum ProvenanceField { ForgeVersion, ForgeCommit, EnvironmentVersion, EnvironmentAssembly, EnvironmentAssemblyHash, Task, Limits, Sandbox, Agent, Worker, Attempts, Judge }
 
 /// <summary><see cref="Provenance"/> in format 2's layout; reads format 1's too.</summary>
 internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
@@ -24,7 +24,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
         if (value is null) { writer.WriteNil(); return; }
         var present = Present.Mask(Present.NonEmpty(value.ForgeVersion), Present.NonEmpty(value.ForgeCommit), Present.NonEmpty(value.EnvironmentVersion),
             Present.NonEmpty(value.EnvironmentAssembly), Present.NonEmpty(value.EnvironmentAssemblyHash), value.Task is not null, value.Limits is not null,
-            value.Sandbox is not null, value.Agent is not null, value.Worker is not null, value.Attempts is not null);
+            value.Sandbox is not null, value.Agent is not null, value.Worker is not null, value.Attempts is not null, value.Judge is not null);
         var keys = Fields.Start(ref writer, FieldLayout.Numbered, present);
         if (keys.Next(ref writer, (int)ProvenanceField.ForgeVersion)) writer.Write(value.ForgeVersion);
         if (keys.Next(ref writer, (int)ProvenanceField.ForgeCommit)) writer.Write(value.ForgeCommit);
@@ -37,6 +37,8 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
         if (keys.Next(ref writer, (int)ProvenanceField.Agent)) AgentProvenanceFormatter.Instance.Serialize(ref writer, value.Agent, options);
         if (keys.Next(ref writer, (int)ProvenanceField.Worker)) writer.Write(value.Worker);
         if (keys.Next(ref writer, (int)ProvenanceField.Attempts)) Lists.WriteNullable(ref writer, value.Attempts);
+        // Rare (judged episodes only): the judge is written by the type's own keyed-by-name formatter.
+        if (keys.Next(ref writer, (int)ProvenanceField.Judge)) options.Resolver.GetFormatterWithVerify<JudgeProvenance?>().Serialize(ref writer, value.Judge, options);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -51,6 +53,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
         AgentProvenance? agent = null;
         string? worker = null;
         int? attempts = null;
+        JudgeProvenance? judge = null;
         var count = reader.ReadMapHeader();
         for (var i = 0; i < count; i++)
         {
@@ -67,6 +70,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
                 case ProvenanceField.Agent: agent = AgentProvenanceFormatter.Instance.Deserialize(ref reader, options); break;
                 case ProvenanceField.Worker: worker = reader.ReadString(); break;
                 case ProvenanceField.Attempts: attempts = Lists.ReadNullableInt(ref reader); break;
+                case ProvenanceField.Judge: judge = options.Resolver.GetFormatterWithVerify<JudgeProvenance?>().Deserialize(ref reader, options); break;
                 default: reader.Skip(); break;
             }
         }
@@ -75,6 +79,7 @@ internal sealed class ProvenanceFormatter : IMessagePackFormatter<Provenance?>
         {
             ForgeVersion = forgeVersion, ForgeCommit = forgeCommit, EnvironmentVersion = environmentVersion, EnvironmentAssembly = environmentAssembly,
             EnvironmentAssemblyHash = environmentAssemblyHash, Task = task, Limits = limits, Sandbox = sandbox, Agent = agent, Worker = worker, Attempts = attempts,
+            Judge = judge,
         };
     }
 }

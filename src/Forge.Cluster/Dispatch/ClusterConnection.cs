@@ -39,6 +39,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             else client.UseLocalhostClustering(options.PrimaryGatewayPort, options.ClusterId, options.ClusterId);
             client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            client.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(WireFormat.CarryForgeExceptions);
         });
         var host = builder.Build();
         try

@@ -34,6 +34,7 @@ public sealed partial class ClusterDispatcher
         private int _outstanding, _inFlight;
         private long _lastLoss;   // timestamp of the last worker lost
         private volatile bool _fed;
+        private volatile string? _lastRefusal;   // why a worker last could not prepare the run
         private Exception? _feederFailure;
 
         public Channel<Trajectory> Delivered { get; } = Channel.CreateBounded<Trajectory>(new BoundedChannelOptions(256) { SingleReader = true });
@@ -148,7 +149,7 @@ public sealed partial class ClusterDispatcher
                 if (owner._workers.Values.Any(w => !w.Stopping.IsCancellationRequested)) alone = owner._time.GetTimestamp();
                 else if (owner._time.GetElapsedTime(alone) > owner.Options.Grace)
                 {
-                    _feederFailure ??= new ClusterUnavailableException($"no worker of cluster `{owner.Options.ClusterId}` has been able to take episodes for {owner.Options.Grace.TotalSeconds:0} s; {Volatile.Read(ref _outstanding)} episodes were not run");
+                    _feederFailure ??= new ClusterUnavailableException($"no worker of cluster `{owner.Options.ClusterId}` has been able to take episodes for {owner.Options.Grace.TotalSeconds:0} s; {Volatile.Read(ref _outstanding)} episodes were not run{(_lastRefusal is { } why ? $" ({why})" : "")}");
                     _finished.TrySetResult();
                     return;
                 }
@@ -200,7 +201,9 @@ public sealed partial class ClusterDispatcher
             }
             catch (Exception e)
             {
-                if (!_end.IsCancellationRequested) owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
+                if (_end.IsCancellationRequested) return;
+                _lastRefusal = $"worker {address} could not prepare the run: {e.Message}";
+                owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
                 return;   // tried again at the next look at the membership
             }
             if (_end.IsCancellationRequested) return;
@@ -244,6 +247,7 @@ public sealed partial class ClusterDispatcher
                 var call = link.Grain.RunEpisodeAsync(owner._spec.RunKey, WireFormat.Work(request, attempt.Number, owner._spec.Seed), turns, cancellation);
                 var bytes = await call.WaitAsync(deadline, owner._time, abandon.Token).ConfigureAwait(false);
                 var trajectory = WireFormat.Decode<Trajectory>(bytes, "trajectory");
+                owner.Overhead.Add(owner._time.GetElapsedTime(started).TotalMilliseconds, trajectory.DurationMs);
                 link.Succeeded();
                 await DeliverAsync(trajectory).ConfigureAwait(false);
             }

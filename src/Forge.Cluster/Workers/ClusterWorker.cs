@@ -44,6 +44,7 @@ public static class ClusterWorker
         {
             Join(silo, options);
             silo.Services.AddPlacementDirector<WorkerPlacement, WorkerPlacementDirector>();
+            silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(WireFormat.CarryForgeExceptions);
             silo.Configure<ClusterMembershipOptions>(m => MembershipTuning.Tune(m, options));
             // Episodes are long calls: the driver's own deadline (episode timeout + grace) gives an attempt up, not Orleans'.
             silo.Configure<SiloMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));

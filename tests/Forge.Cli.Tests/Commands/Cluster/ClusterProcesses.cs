@@ -35,22 +35,29 @@ internal sealed class ClusterProcesses : IDisposable
 
     private Process? _redis;
     private bool _durable;
+    private IPAddress _bind = IPAddress.Loopback;
 
-    /// <summary>Starts a Redis server on a free loopback port and waits until it answers; <paramref name="durable"/>: with an append-only file fsynced on every write.</summary>
-    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null)
+    /// <summary>
+    /// Starts a Redis server on a free port of <paramref name="bind"/> (default loopback) and waits until it answers;
+    /// <paramref name="durable"/>: with an append-only file fsynced on every write.
+    /// </summary>
+    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null, IPAddress? bind = null)
     {
         RedisPort = port ?? FreePort();
         _durable = durable;
+        _bind = bind ?? IPAddress.Loopback;
         var redisDir = Path.Combine(_dir, "redis");
         Directory.CreateDirectory(redisDir);
-        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
+        // Off loopback (containers connect to it), protected mode would refuse clients: the test's own server has no password.
+        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", _bind.ToString(), "--protected-mode", IPAddress.IsLoopback(_bind) ? "yes" : "no",
+            "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, RedisPort);
+                await client.ConnectAsync(_bind, RedisPort);
                 return;
             }
             catch (SocketException)
@@ -67,7 +74,7 @@ internal sealed class ClusterProcesses : IDisposable
     {
         Kill9(_redis!);
         await Task.Delay(1000);
-        await StartRedisAsync(redisServer, _durable, RedisPort);
+        await StartRedisAsync(redisServer, _durable, RedisPort, _bind);
     }
 
     /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>

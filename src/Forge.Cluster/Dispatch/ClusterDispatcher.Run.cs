@@ -24,6 +24,7 @@ public sealed partial class ClusterDispatcher
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _end = new();
         private readonly ConcurrentDictionary<string, byte> _linking = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, byte> _refused = new(StringComparer.Ordinal);   // workers whose last prepare failed
         private readonly ConcurrentDictionary<Attempt, InFlight> _inFlightAttempts = new();
 
         /// <summary>An attempt being waited for: on which worker, since when, and how to give it up.</summary>
@@ -146,7 +147,11 @@ public sealed partial class ClusterDispatcher
                 {
                     owner._logger.LogWarning("Reading the cluster's membership failed: {Message}", e.Message);
                 }
-                if (owner._workers.Values.Any(w => !w.Stopping.IsCancellationRequested)) alone = owner._time.GetTimestamp();
+                // A worker being prepared for the first time (bounded by the prepare call's own timeout) may yet take episodes:
+                // on a busy machine preparing can take longer than the grace, and the run must not fail before its first
+                // episode. A worker that refused before is asked again, but is no reason to wait.
+                if (owner._workers.Values.Any(w => !w.Stopping.IsCancellationRequested) || _linking.Keys.Any(a => !_refused.ContainsKey(a)))
+                    alone = owner._time.GetTimestamp();
                 else if (owner._time.GetElapsedTime(alone) > owner.Options.Grace)
                 {
                     _feederFailure ??= new ClusterUnavailableException($"no worker of cluster `{owner.Options.ClusterId}` has been able to take episodes for {owner.Options.Grace.TotalSeconds:0} s; {Volatile.Read(ref _outstanding)} episodes were not run{(_lastRefusal is { } why ? $" ({why})" : "")}");
@@ -203,8 +208,8 @@ public sealed partial class ClusterDispatcher
             {
                 if (_end.IsCancellationRequested) return;
                 _lastRefusal = $"worker {address} could not prepare the run: {e.Message}";
-                owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
-                return;   // tried again at the next look at the membership
+                if (_refused.TryAdd(address, 0)) owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
+                return;   // tried again at the next look at the membership (said once)
             }
             if (_end.IsCancellationRequested) return;
             var link = new WorkerLink(address, grain, Math.Min(info.Capacity, owner.Options.InFlightPerWorker));

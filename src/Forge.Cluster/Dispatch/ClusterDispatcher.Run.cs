@@ -36,6 +36,7 @@ public sealed partial class ClusterDispatcher
         private long _lastLoss;   // timestamp of the last worker lost
         private volatile bool _fed;
         private volatile string? _lastRefusal;   // why a worker last could not prepare the run
+        private readonly ConcurrentDictionary<IClusterClient, ITurnSource> _turnSources = new();   // the driver's agent, as each client's workers reach it
         private Exception? _feederFailure;
 
         public Channel<Trajectory> Delivered { get; } = Channel.CreateBounded<Trajectory>(new BoundedChannelOptions(256) { SingleReader = true });
@@ -44,9 +45,8 @@ public sealed partial class ClusterDispatcher
         {
             using var registration = cancellation.Register(CheckFinished);
             var turns = owner._driverAgent is { } agent ? new TurnServer(agent, _outstandingRequests) : null;
-            var turnSource = turns is null ? null : owner._connection.Client.CreateObjectReference<ITurnSource>(turns);
             var feeder = Task.Run(FeedAsync, CancellationToken.None);
-            var watcher = Task.Run(() => WatchWorkersAsync(turnSource), CancellationToken.None);
+            var watcher = Task.Run(() => WatchWorkersAsync(turns), CancellationToken.None);
             try
             {
                 await _finished.Task.ConfigureAwait(false);
@@ -60,7 +60,11 @@ public sealed partial class ClusterDispatcher
                 foreach (var link in owner._workers.Values) link.Close();
                 await Task.WhenAll(owner._workers.Values.SelectMany(w => { lock (w.Loops) return w.Loops.ToArray(); })).ConfigureAwait(false);
                 await ReleaseAsync().ConfigureAwait(false);
-                if (turnSource is not null) owner._connection.Client.DeleteObjectReference<ITurnSource>(turnSource);
+                foreach (var (client, reference) in _turnSources)
+                {
+                    try { client.DeleteObjectReference<ITurnSource>(reference); }
+                    catch (ObjectDisposedException) { }   // the connection to a worker that left is already closed
+                }
                 _end.Dispose();
             }
             if (_feederFailure is not null) throw _feederFailure;
@@ -114,7 +118,7 @@ public sealed partial class ClusterDispatcher
         }
 
         /// <summary>Follows the cluster's membership: links workers that joined, loses those that left; fails the run when none is left for long.</summary>
-        private async Task WatchWorkersAsync(ITurnSource? turns)
+        private async Task WatchWorkersAsync(TurnServer? turns)
         {
             var alone = owner._time.GetTimestamp();
             while (!_end.IsCancellationRequested)
@@ -128,6 +132,7 @@ public sealed partial class ClusterDispatcher
                             owner._logger.LogWarning("Worker {Worker} left the cluster; its in-flight episodes go elsewhere.", link.Address);
                             Volatile.Write(ref _lastLoss, owner._time.GetTimestamp());
                             link.Lose();
+                            owner._connection.ForgetDirect(link.Address);
                         }
                     await FindLostCallsAsync().ConfigureAwait(false);
                     // Each new worker is linked on its own: one that hangs (stopped, partitioned) holds up no other.
@@ -195,12 +200,16 @@ public sealed partial class ClusterDispatcher
             await Task.WhenAll(checks).ConfigureAwait(false);
         }
 
-        private async Task LinkAsync(string address, ITurnSource? turns)
+        private async Task LinkAsync(string address, TurnServer? turnServer)
         {
-            var grain = owner._connection.Worker(address);
             WorkerInfo info;   // drains are per run: a worker another run drained still takes this one's episodes
+            IEpisodeWorker grain;
+            ITurnSource? turns;
             try
             {
+                var via = await ConnectionToAsync(address).ConfigureAwait(false);
+                grain = via.Worker(address);
+                turns = turnServer is null ? null : _turnSources.GetOrAdd(via.Client, c => c.CreateObjectReference<ITurnSource>(turnServer));
                 await grain.PrepareAsync(owner._spec).WaitAsync(TimeSpan.FromSeconds(60), _end.Token).ConfigureAwait(false);
                 info = await grain.DescribeAsync().WaitAsync(TimeSpan.FromSeconds(10), _end.Token).ConfigureAwait(false);
             }
@@ -217,6 +226,22 @@ public sealed partial class ClusterDispatcher
             lock (link.Loops)
                 for (var slot = 0; slot < link.Slots && !_end.IsCancellationRequested; slot++)
                     link.Loops.Add(Task.Run(() => DispatchLoopAsync(link, turns), CancellationToken.None));
+        }
+
+        /// <summary>The connection straight to the worker's own gateway; the cluster's client when that can't be made.</summary>
+        private async Task<ClusterConnection> ConnectionToAsync(string address)
+        {
+            try
+            {
+                var gateways = await owner._connection.GatewaysAsync().WaitAsync(TimeSpan.FromSeconds(10), _end.Token).ConfigureAwait(false);
+                if (gateways.TryGetValue(address, out var gateway))
+                    return await owner._connection.DirectAsync(address, gateway, _end.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_end.IsCancellationRequested)
+            {
+                owner._logger.LogWarning("Worker {Worker}'s gateway can't be reached directly ({Message}); its episodes go through the cluster's gateways.", address, e.Message);
+            }
+            return owner._connection;
         }
 
         private async Task DispatchLoopAsync(WorkerLink link, ITurnSource? turns)

@@ -85,11 +85,17 @@ internal sealed class ClusterBenchmark(string environmentId, int episodes, int c
         return rounds;
     }
 
+    /// <summary>The .NET setting for how long an idle thread-pool thread spins before it sleeps.</summary>
+    internal const string SpinLimitVariable = "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit";
+
     private async Task<Process> StartWorkerAsync(string clusterFile, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(ClusterBenchmark).Assembly.Location);
         foreach (var arg in new[] { "worker", "--cluster", clusterFile, "--capacity", capacity.ToString() }) start.ArgumentList.Add(arg);
+        // As the worker image runs workers (deploy/worker/Dockerfile): idle thread-pool threads sleep instead of spinning,
+        // which on shared cores takes CPU from the processes that have work.
+        start.Environment[SpinLimitVariable] = "0";
         var process = Process.Start(start)!;
         _ = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -2,6 +2,7 @@ using Forge.Core;
 using Forge.Host;
 using Forge.Host.Recording;
 using MessagePack;
+using Orleans.Serialization;
 
 namespace Forge.Cluster;
 
@@ -11,6 +12,12 @@ namespace Forge.Cluster;
 /// </summary>
 internal static class WireFormat
 {
+    /// <summary>
+    /// Lets Forge's exceptions cross the wire as themselves (type, message, stack): a worker that can't prepare a run
+    /// (its registry differs, its sandbox backend is missing) then tells the driver why, instead of failing to answer.
+    /// </summary>
+    public static void CarryForgeExceptions(ExceptionSerializationOptions options) => options.SupportedNamespacePrefixes.Add("Forge");
+
     public static byte[] Encode<T>(T value) => MessagePackSerializer.Serialize(value, TrajectoryFormat.WriteOptions);
 
     public static T Decode<T>(byte[] bytes, string what)

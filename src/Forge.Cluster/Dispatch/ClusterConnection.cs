@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,6 +14,7 @@ namespace Forge.Cluster.Dispatch;
 public sealed class ClusterConnection : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly ConcurrentDictionary<string, Lazy<Task<ClusterConnection>>> _direct = new(StringComparer.Ordinal);
 
     private ClusterConnection(IHost host, ClusterOptions options)
     {
@@ -29,16 +32,40 @@ public sealed class ClusterConnection : IAsyncDisposable
     public static async Task<ClusterConnection> ConnectAsync(ClusterOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            return await StartAsync(options, gateway: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
+            var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
+            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
+        }
+    }
+
+    /// <summary>
+    /// A client whose only gateway is the worker at <paramref name="gateway"/>: calls to that worker's grain go straight to
+    /// its process. Through the cluster's own client they would enter at whichever gateway the client picks for the grain
+    /// (under localhost clustering always the primary worker), which forwards them: one more hop and its CPU, per episode.
+    /// </summary>
+    internal static Task<ClusterConnection> ConnectDirectAsync(ClusterOptions options, IPEndPoint gateway, CancellationToken cancellationToken) =>
+        StartAsync(options, gateway, cancellationToken);
+
+    private static async Task<ClusterConnection> StartAsync(ClusterOptions options, IPEndPoint? gateway, CancellationToken cancellationToken)
+    {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The dispatcher reports lost workers and failed episodes itself; the client's own log would repeat them as stack traces.
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
             client.Configure<OrleansClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ClusterId; });
-            if (options.Membership == Membership.Redis) client.UseRedisClustering(options.Redis!);
+            if (gateway is not null) client.UseStaticClustering(gateway);
+            else if (options.Membership == Membership.Redis) client.UseRedisClustering(options.Redis!);
             else client.UseLocalhostClustering(options.PrimaryGatewayPort, options.ClusterId, options.ClusterId);
             client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
+            client.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(WireFormat.CarryForgeExceptions);
         });
         var host = builder.Build();
         try
@@ -47,14 +74,53 @@ public sealed class ClusterConnection : IAsyncDisposable
             timeout.CancelAfter(TimeSpan.FromSeconds(20));
             await host.StartAsync(timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch
         {
             host.Dispose();
-            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
-            var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
-            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
+            throw;
         }
         return new ClusterConnection(host, options);
+    }
+
+    /// <summary>The gateway (where clients connect) of every active worker, by the worker's address.</summary>
+    internal async Task<IReadOnlyDictionary<string, IPEndPoint>> GatewaysAsync()
+    {
+        var hosts = await Client.GetGrain<IManagementGrain>(0).GetDetailedHosts(onlyActive: true).ConfigureAwait(false);
+        return hosts.Where(h => h.Status == SiloStatus.Active && h.ProxyPort > 0)
+            .ToDictionary(h => h.SiloAddress.ToParsableString(), h => new IPEndPoint(h.SiloAddress.Endpoint.Address, h.ProxyPort), StringComparer.Ordinal);
+    }
+
+    /// <summary>The connection straight to the worker at <paramref name="address"/> (its gateway at <paramref name="gateway"/>): made once, kept across runs until the worker leaves.</summary>
+    internal async Task<ClusterConnection> DirectAsync(string address, IPEndPoint gateway, CancellationToken cancellationToken)
+    {
+        var lazy = _direct.GetOrAdd(address, _ => new Lazy<Task<ClusterConnection>>(() => ConnectDirectAsync(Options, gateway, CancellationToken.None)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            _direct.TryRemove(KeyValuePair.Create(address, lazy));   // asked again next time
+            throw;
+        }
+    }
+
+    /// <summary>Closes the connection straight to a worker that left the cluster (in the background: its gateway is gone).</summary>
+    internal void ForgetDirect(string address)
+    {
+        if (_direct.TryRemove(address, out var lazy)) _ = Task.Run(() => CloseAsync(lazy));
+    }
+
+    private static async Task CloseAsync(Lazy<Task<ClusterConnection>> lazy)
+    {
+        try
+        {
+            await (await lazy.Value.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // A connection that never opened has nothing to close.
+        }
     }
 
     /// <summary>The silos the cluster counts as active now, by address.</summary>
@@ -88,6 +154,8 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await Task.WhenAll(_direct.Values.Select(CloseAsync)).ConfigureAwait(false);
+        _direct.Clear();
         try
         {
             using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10));

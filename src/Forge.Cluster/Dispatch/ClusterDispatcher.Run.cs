@@ -24,6 +24,7 @@ public sealed partial class ClusterDispatcher
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _end = new();
         private readonly ConcurrentDictionary<string, byte> _linking = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, byte> _refused = new(StringComparer.Ordinal);   // workers whose last prepare failed
         private readonly ConcurrentDictionary<Attempt, InFlight> _inFlightAttempts = new();
 
         /// <summary>An attempt being waited for: on which worker, since when, and how to give it up.</summary>
@@ -34,6 +35,8 @@ public sealed partial class ClusterDispatcher
         private int _outstanding, _inFlight;
         private long _lastLoss;   // timestamp of the last worker lost
         private volatile bool _fed;
+        private volatile string? _lastRefusal;   // why a worker last could not prepare the run
+        private readonly ConcurrentDictionary<IClusterClient, ITurnSource> _turnSources = new();   // the driver's agent, as each client's workers reach it
         private Exception? _feederFailure;
 
         public Channel<Trajectory> Delivered { get; } = Channel.CreateBounded<Trajectory>(new BoundedChannelOptions(256) { SingleReader = true });
@@ -42,9 +45,8 @@ public sealed partial class ClusterDispatcher
         {
             using var registration = cancellation.Register(CheckFinished);
             var turns = owner._driverAgent is { } agent ? new TurnServer(agent, _outstandingRequests) : null;
-            var turnSource = turns is null ? null : owner._connection.Client.CreateObjectReference<ITurnSource>(turns);
             var feeder = Task.Run(FeedAsync, CancellationToken.None);
-            var watcher = Task.Run(() => WatchWorkersAsync(turnSource), CancellationToken.None);
+            var watcher = Task.Run(() => WatchWorkersAsync(turns), CancellationToken.None);
             try
             {
                 await _finished.Task.ConfigureAwait(false);
@@ -58,7 +60,11 @@ public sealed partial class ClusterDispatcher
                 foreach (var link in owner._workers.Values) link.Close();
                 await Task.WhenAll(owner._workers.Values.SelectMany(w => { lock (w.Loops) return w.Loops.ToArray(); })).ConfigureAwait(false);
                 await ReleaseAsync().ConfigureAwait(false);
-                if (turnSource is not null) owner._connection.Client.DeleteObjectReference<ITurnSource>(turnSource);
+                foreach (var (client, reference) in _turnSources)
+                {
+                    try { client.DeleteObjectReference<ITurnSource>(reference); }
+                    catch (ObjectDisposedException) { }   // the connection to a worker that left is already closed
+                }
                 _end.Dispose();
             }
             if (_feederFailure is not null) throw _feederFailure;
@@ -112,7 +118,7 @@ public sealed partial class ClusterDispatcher
         }
 
         /// <summary>Follows the cluster's membership: links workers that joined, loses those that left; fails the run when none is left for long.</summary>
-        private async Task WatchWorkersAsync(ITurnSource? turns)
+        private async Task WatchWorkersAsync(TurnServer? turns)
         {
             var alone = owner._time.GetTimestamp();
             while (!_end.IsCancellationRequested)
@@ -126,6 +132,7 @@ public sealed partial class ClusterDispatcher
                             owner._logger.LogWarning("Worker {Worker} left the cluster; its in-flight episodes go elsewhere.", link.Address);
                             Volatile.Write(ref _lastLoss, owner._time.GetTimestamp());
                             link.Lose();
+                            owner._connection.ForgetDirect(link.Address);
                         }
                     await FindLostCallsAsync().ConfigureAwait(false);
                     // Each new worker is linked on its own: one that hangs (stopped, partitioned) holds up no other.
@@ -145,10 +152,14 @@ public sealed partial class ClusterDispatcher
                 {
                     owner._logger.LogWarning("Reading the cluster's membership failed: {Message}", e.Message);
                 }
-                if (owner._workers.Values.Any(w => !w.Stopping.IsCancellationRequested)) alone = owner._time.GetTimestamp();
+                // A worker being prepared for the first time (bounded by the prepare call's own timeout) may yet take episodes:
+                // on a busy machine preparing can take longer than the grace, and the run must not fail before its first
+                // episode. A worker that refused before is asked again, but is no reason to wait.
+                if (owner._workers.Values.Any(w => !w.Stopping.IsCancellationRequested) || _linking.Keys.Any(a => !_refused.ContainsKey(a)))
+                    alone = owner._time.GetTimestamp();
                 else if (owner._time.GetElapsedTime(alone) > owner.Options.Grace)
                 {
-                    _feederFailure ??= new ClusterUnavailableException($"no worker of cluster `{owner.Options.ClusterId}` has been able to take episodes for {owner.Options.Grace.TotalSeconds:0} s; {Volatile.Read(ref _outstanding)} episodes were not run");
+                    _feederFailure ??= new ClusterUnavailableException($"no worker of cluster `{owner.Options.ClusterId}` has been able to take episodes for {owner.Options.Grace.TotalSeconds:0} s; {Volatile.Read(ref _outstanding)} episodes were not run{(_lastRefusal is { } why ? $" ({why})" : "")}");
                     _finished.TrySetResult();
                     return;
                 }
@@ -189,19 +200,25 @@ public sealed partial class ClusterDispatcher
             await Task.WhenAll(checks).ConfigureAwait(false);
         }
 
-        private async Task LinkAsync(string address, ITurnSource? turns)
+        private async Task LinkAsync(string address, TurnServer? turnServer)
         {
-            var grain = owner._connection.Worker(address);
             WorkerInfo info;   // drains are per run: a worker another run drained still takes this one's episodes
+            IEpisodeWorker grain;
+            ITurnSource? turns;
             try
             {
+                var via = await ConnectionToAsync(address).ConfigureAwait(false);
+                grain = via.Worker(address);
+                turns = turnServer is null ? null : _turnSources.GetOrAdd(via.Client, c => c.CreateObjectReference<ITurnSource>(turnServer));
                 await grain.PrepareAsync(owner._spec).WaitAsync(TimeSpan.FromSeconds(60), _end.Token).ConfigureAwait(false);
                 info = await grain.DescribeAsync().WaitAsync(TimeSpan.FromSeconds(10), _end.Token).ConfigureAwait(false);
             }
             catch (Exception e)
             {
-                if (!_end.IsCancellationRequested) owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
-                return;   // tried again at the next look at the membership
+                if (_end.IsCancellationRequested) return;
+                _lastRefusal = $"worker {address} could not prepare the run: {e.Message}";
+                if (_refused.TryAdd(address, 0)) owner._logger.LogWarning("Worker {Worker} could not prepare the run: {Message}", address, e.Message);
+                return;   // tried again at the next look at the membership (said once)
             }
             if (_end.IsCancellationRequested) return;
             var link = new WorkerLink(address, grain, Math.Min(info.Capacity, owner.Options.InFlightPerWorker));
@@ -209,6 +226,22 @@ public sealed partial class ClusterDispatcher
             lock (link.Loops)
                 for (var slot = 0; slot < link.Slots && !_end.IsCancellationRequested; slot++)
                     link.Loops.Add(Task.Run(() => DispatchLoopAsync(link, turns), CancellationToken.None));
+        }
+
+        /// <summary>The connection straight to the worker's own gateway; the cluster's client when that can't be made.</summary>
+        private async Task<ClusterConnection> ConnectionToAsync(string address)
+        {
+            try
+            {
+                var gateways = await owner._connection.GatewaysAsync().WaitAsync(TimeSpan.FromSeconds(10), _end.Token).ConfigureAwait(false);
+                if (gateways.TryGetValue(address, out var gateway))
+                    return await owner._connection.DirectAsync(address, gateway, _end.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!_end.IsCancellationRequested)
+            {
+                owner._logger.LogWarning("Worker {Worker}'s gateway can't be reached directly ({Message}); its episodes go through the cluster's gateways.", address, e.Message);
+            }
+            return owner._connection;
         }
 
         private async Task DispatchLoopAsync(WorkerLink link, ITurnSource? turns)
@@ -244,6 +277,7 @@ public sealed partial class ClusterDispatcher
                 var call = link.Grain.RunEpisodeAsync(owner._spec.RunKey, WireFormat.Work(request, attempt.Number, owner._spec.Seed), turns, cancellation);
                 var bytes = await call.WaitAsync(deadline, owner._time, abandon.Token).ConfigureAwait(false);
                 var trajectory = WireFormat.Decode<Trajectory>(bytes, "trajectory");
+                owner.Overhead.Add(owner._time.GetElapsedTime(started).TotalMilliseconds, trajectory.DurationMs);
                 link.Succeeded();
                 await DeliverAsync(trajectory).ConfigureAwait(false);
             }

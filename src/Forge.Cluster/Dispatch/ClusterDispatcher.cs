@@ -46,6 +46,9 @@ public sealed partial class ClusterDispatcher : IRolloutRunner
     /// <summary>What each worker did for this run, as the driver saw it.</summary>
     public IReadOnlyList<WorkerTally> Workers => [.. _workers.Values.Select(w => w.Tally()).OrderBy(t => t.Worker, StringComparer.Ordinal)];
 
+    /// <summary>What dispatching added to each episode of this run, over its duration on the worker.</summary>
+    public DispatchOverhead Overhead { get; } = new();
+
     private ClusterOptions Options => _connection.Options;
 
     /// <inheritdoc />

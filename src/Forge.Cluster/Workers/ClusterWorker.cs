@@ -19,6 +19,9 @@ namespace Forge.Cluster.Workers;
 /// </summary>
 public static class ClusterWorker
 {
+    /// <summary>How long a stopping worker takes at most to leave the cluster; its sandboxes are removed after that.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>Starts a worker and runs it until <paramref name="cancellationToken"/> is cancelled; <paramref name="onStarted"/> gets its address once it has joined.</summary>
     /// <param name="options">How to join the cluster.</param>
     /// <param name="capacity">Episodes at once.</param>
@@ -44,6 +47,7 @@ public static class ClusterWorker
         {
             Join(silo, options);
             silo.Services.AddPlacementDirector<WorkerPlacement, WorkerPlacementDirector>();
+            silo.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(WireFormat.CarryForgeExceptions);
             silo.Configure<ClusterMembershipOptions>(m => MembershipTuning.Tune(m, options));
             // Episodes are long calls: the driver's own deadline (episode timeout + grace) gives an attempt up, not Orleans'.
             silo.Configure<SiloMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromHours(1));
@@ -70,7 +74,7 @@ public static class ClusterWorker
         }
         finally
         {
-            using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var stopping = new CancellationTokenSource(StopTimeout);
             await host.StopAsync(stopping.Token).ConfigureAwait(false);
             await runtime.DisposeAsync().ConfigureAwait(false);
         }

@@ -1,32 +1,29 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Forge.Core;
 using Forge.Host;
-using Forge.Host.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Forge.Cluster.Workers;
 
 /// <summary>
-/// A run a worker is ready for: its registry, agent (null when the agent stays with the driver), sandbox pool and the one
+/// A run a worker is ready for: the worker's tasks, the run's agent (null when the agent stays with the driver), sandbox pool and the one
 /// episode driver. Turns each <see cref="EpisodeWork"/> back into the request the driver made and runs it.
 /// </summary>
 internal sealed class PreparedRun : IAsyncDisposable
 {
     private readonly RunSpec _spec;
-    private readonly EnvironmentRegistry _registry;
+    private readonly TaskCatalog _catalog;
     private readonly IAgent? _agent;
     private readonly AgentPipeline? _pipeline;
     private readonly ISandboxProvider? _sandboxes;
     private readonly EpisodeRunner _runner;
     private readonly RolloutOptions _options;
     private readonly StrongBox<AgentProvenance>? _driverAgent;
-    private readonly ConcurrentDictionary<(string Environment, int Seed), IReadOnlyDictionary<string, IEnvironmentTask>> _tasks = new();
 
-    public PreparedRun(RunSpec spec, EnvironmentRegistry registry, IAgent? agent, ISandboxProvider? sandboxes, ILogger logger)
+    public PreparedRun(RunSpec spec, TaskCatalog catalog, IAgent? agent, ISandboxProvider? sandboxes, ILogger logger)
     {
         _spec = spec;
-        _registry = registry;
+        _catalog = catalog;
         _agent = agent;
         _sandboxes = sandboxes;
         _options = new RolloutOptions { AgentRetries = spec.AgentRetries, RunId = spec.RunId };
@@ -46,17 +43,14 @@ internal sealed class PreparedRun : IAsyncDisposable
                 _spec.DriverAgentId ?? "driver", _driverAgent!);
             actions = new AgentActions(remote, new AgentPipeline(remote, _options, TimeProvider.System));
         }
-        return _runner.RunAsync(request, id => _registry.Get(id).Create(), actions, cancellationToken);
+        return _runner.RunAsync(request, id => _catalog.Registry.Get(id).Create(), actions, cancellationToken);
     }
 
     private EpisodeRequest Request(EpisodeWork work)
     {
-        var environment = _registry.Get(work.EnvironmentId);
-        var tasks = _tasks.GetOrAdd((environment.Id, work.TaskSeed), key =>
-            environment.Tasks(key.Seed).ToDictionary(t => t.Id, StringComparer.Ordinal));
-        if (!tasks.TryGetValue(work.TaskId, out var task))
-            throw new WorkerUnavailableException($"task `{work.TaskId}` is not among {environment.Id}'s tasks (task seed {work.TaskSeed}) on this worker: its registry differs from the driver's");
-        var provenance = environment.TaskProvenance(task, work.TaskSeed);
+        var environment = _catalog.Registry.Get(work.EnvironmentId);
+        var (task, provenance) = _catalog.Find(environment, work.TaskSeed, work.TaskId)
+            ?? throw new WorkerUnavailableException($"task `{work.TaskId}` is not among {environment.Id}'s tasks (task seed {work.TaskSeed}) on this worker: its registry differs from the driver's");
         if (work.TaskContentHash.Length > 0 && provenance.ContentHash != work.TaskContentHash)
             throw new WorkerUnavailableException($"task `{work.TaskId}` of {environment.Id} differs on this worker (content hash {provenance.ContentHash[..12]}, the driver's {work.TaskContentHash[..Math.Min(12, work.TaskContentHash.Length)]}): its task files differ from the driver's");
         return new EpisodeRequest(work.EpisodeId, environment.Id, task, work.Seed, work.GroupId)

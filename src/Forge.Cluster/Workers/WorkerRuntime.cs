@@ -19,6 +19,8 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
     private int _inFlight;
     private long _done, _failures;
     private readonly ConcurrentDictionary<string, string> _drained = new(StringComparer.Ordinal);
+    // The registry is read once: every run of this worker uses the same environments and tasks.
+    private readonly Lazy<TaskCatalog> _catalog = new(() => new TaskCatalog(settings.Registry()));
 
     public WorkerInfo Describe(string address) => new()
     {
@@ -96,11 +98,12 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
     private PreparedRun Prepare(RunSpec spec)
     {
         var scenario = Scenario.Parse(spec.ScenarioJson, spec.ScenarioPath) with { Seed = spec.Seed };
-        var registry = settings.Registry();
+        var catalog = _catalog.Value;
+        var registry = catalog.Registry;
         var sandboxes = scenario.CreateSandboxes(registry, logger);
         var agent = spec.DriverAgent is null ? settings.CreateAgent(scenario, registry) : null;
         logger.LogInformation("Prepared run {RunId} of {Scenario} ({Agent})", spec.RunId, scenario.Name, agent?.Id ?? "agent at the driver");
-        return new PreparedRun(spec, registry, agent, sandboxes, logger);
+        return new PreparedRun(spec, catalog, agent, sandboxes, logger);
     }
 
     public async ValueTask DisposeAsync()

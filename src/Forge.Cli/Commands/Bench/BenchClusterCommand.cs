@@ -25,6 +25,10 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
         [Description("Episodes at once per worker (and for the in-process baseline). Default 16.")]
         public int Capacity { get; init; } = 16;
 
+        [CommandOption("--repeats <N>")]
+        [Description("Timed rounds per measurement, after one untimed round; the median counts. Default 3.")]
+        public int Repeats { get; init; } = 3;
+
         [CommandOption("--env <ID>")]
         [Description("The environment (run by its scripted solver). Default bench/latency (a tool with a fixed 20 ms latency).")]
         public string Environment { get; init; } = "bench/latency";
@@ -35,6 +39,7 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
 
         public override ValidationResult Validate() =>
             Episodes < 1 ? ValidationResult.Error("--episodes must be at least 1")
+            : Repeats is < 1 or > 100 ? ValidationResult.Error("--repeats must be between 1 and 100")
             : Capacity is < 1 or > 10_000 ? ValidationResult.Error("--capacity must be between 1 and 10000")
             : !Workers.Split(',').All(w => int.TryParse(w, out var n) && n is >= 1 and <= 64) ? ValidationResult.Error("--workers must be a comma-separated list of counts between 1 and 64")
             : ValidationResult.Success();
@@ -43,7 +48,8 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var counts = settings.Workers.Split(',').Select(int.Parse).Distinct().Order().ToList();
-        var bench = new ClusterBenchmark(settings.Environment, settings.Episodes, settings.Capacity);
+        var loadBefore = LoadAverage();
+        var bench = new ClusterBenchmark(settings.Environment, settings.Episodes, settings.Capacity, settings.Repeats);
         var inProcess = await bench.InProcessAsync(settings.Capacity, cancellationToken);
         var rows = new List<ClusterBenchRow> { inProcess };
         foreach (var n in counts)
@@ -53,27 +59,45 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
         }
         var one = rows.First(r => r.Workers == 1 || (r.Workers == counts[0] && r.Run == "cluster"));
         double Efficiency(ClusterBenchRow r) => r.EpisodesPerSecond / (r.Workers * one.EpisodesPerSecond / one.Workers);
-        // Slot time each episode spends on a one-worker cluster beyond what it spends in one process at the same concurrency.
-        var overheadMs = (settings.Capacity / one.EpisodesPerSecond - settings.Capacity / inProcess.EpisodesPerSecond) * 1000;
+        // Measured per episode: the driver's call time less the episode's duration on the worker, on one worker.
+        var overheadMs = one.OverheadMs ?? 0;
+        // Derived from throughput: slot time each episode spends on a one-worker cluster beyond what it spends in one process at the same concurrency.
+        var slotOverheadMs = (settings.Capacity / one.EpisodesPerSecond - settings.Capacity / inProcess.EpisodesPerSecond) * 1000;
         var largest = rows.Where(r => r.Run == "cluster").MaxBy(r => r.Workers)!;
+        var atFour = rows.FirstOrDefault(r => r.Run == "cluster" && r.Workers == 4);
+        var loadAfter = LoadAverage();
 
         if (settings.Json)
         {
             JsonOutput.Write(new
             {
                 environment = settings.Environment, episodes = settings.Episodes, capacity_per_worker = settings.Capacity, processors = Environment.ProcessorCount,
-                runs = rows.Select(r => new { run = r.Run, workers = r.Workers, concurrency = r.Concurrency, episodes = r.Episodes, errored = r.Errored, seconds = r.Seconds, episodes_per_second = r.EpisodesPerSecond, efficiency = r.Run == "cluster" ? Efficiency(r) : (double?)null }),
+                repeats = settings.Repeats, load_average = new { before = loadBefore, after = loadAfter },
+                runs = rows.Select(r => new
+                {
+                    run = r.Run, workers = r.Workers, concurrency = r.Concurrency, episodes = r.Episodes, errored = r.Errored, episodes_per_second = r.EpisodesPerSecond,
+                    rounds_episodes_per_second = r.Rounds.Select(x => x.EpisodesPerSecond), efficiency = r.Run == "cluster" ? Efficiency(r) : (double?)null,
+                    dispatch_overhead_ms = r.OverheadMs, dispatch_overhead_p99_ms = r.OverheadP99Ms,
+                }),
+                efficiency_at_4 = atFour is null ? (double?)null : Efficiency(atFour),
                 efficiency_at_largest = Efficiency(largest), largest_workers = largest.Workers,
-                dispatch_overhead_ms = overheadMs,
+                dispatch_overhead_ms = overheadMs, dispatch_overhead_p99_ms = one.OverheadP99Ms ?? 0, slot_time_overhead_ms = slotOverheadMs,
             });
             return 0;
         }
-        var table = new Table().Title($"forge bench cluster — {Markup.Escape(settings.Environment)}, {settings.Episodes} episodes, {settings.Capacity} at once per worker, {Environment.ProcessorCount} cores; baseline: the same run in this process")
-            .AddColumns("run", "workers", "concurrency", "episodes/s", "errored", "efficiency");
+        var table = new Table().Title($"forge bench cluster — {Markup.Escape(settings.Environment)}, {settings.Episodes} episodes, {settings.Capacity} at once per worker, {Environment.ProcessorCount} cores; median of {settings.Repeats} rounds after a warm-up; baseline: the same run in this process")
+            .AddColumns("run", "workers", "concurrency", "episodes/s", "rounds", "errored", "efficiency", "dispatch ms (mean / p99)");
         foreach (var r in rows)
-            table.AddRow(r.Run, r.Workers == 0 ? "-" : $"{r.Workers}", $"{r.Concurrency}", $"{r.EpisodesPerSecond:N1}", $"{r.Errored}", r.Run == "cluster" ? $"{Efficiency(r):P0}" : "");
+            table.AddRow(r.Run, r.Workers == 0 ? "-" : $"{r.Workers}", $"{r.Concurrency}", $"{r.EpisodesPerSecond:N1}", string.Join(" ", r.Rounds.Select(x => $"{x.EpisodesPerSecond:N0}")),
+                $"{r.Errored}", r.Run == "cluster" ? $"{Efficiency(r):P0}" : "", r.OverheadMs is { } mean ? $"{mean:N2} / {r.OverheadP99Ms:N2}" : "");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Dispatch overhead per episode (1 worker vs in process, both at {settings.Capacity} at once): [bold]{overheadMs:N2} ms[/]");
+        AnsiConsole.MarkupLine($"Load average (1 min) before / after: {loadBefore:N2} / {loadAfter:N2}");
+        AnsiConsole.MarkupLine($"Dispatch overhead per episode on 1 worker (call time less the episode's time on the worker): [bold]{overheadMs:N2} ms[/] mean, {one.OverheadP99Ms:N2} ms p99");
+        AnsiConsole.MarkupLine($"Slot time per episode, 1 worker vs in process (both at {settings.Capacity} at once): {slotOverheadMs:N2} ms (throughput difference; noisy on a busy machine)");
         return 0;
     }
+
+    /// <summary>The machine's 1-minute load average (0 where the system doesn't report one).</summary>
+    private static double LoadAverage() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : 0;
 }

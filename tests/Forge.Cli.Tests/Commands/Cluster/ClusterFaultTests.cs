@@ -40,13 +40,15 @@ public sealed class ClusterFaultTests : IDisposable
         return (code, stdout, stderr, log);
     }
 
-    private static IReadOnlyList<Trajectory> EveryEpisodeOnce(string log, int episodes)
+    private static IReadOnlyList<Trajectory> EveryEpisodeOnce(string log, int episodes, Func<string>? context = null)
     {
         var file = TrajectoryReader.Read(log);
         Assert.Empty(file.Corrupt);
         Assert.Equal(episodes, file.Trajectories.Count);
         Assert.Equal(episodes, file.Trajectories.Select(t => t.EpisodeId).Distinct().Count());
-        Assert.All(file.Trajectories, t => Assert.Equal(Termination.Terminated, t.Termination));
+        var unfinished = file.Trajectories.Where(t => t.Termination != Termination.Terminated).ToList();
+        Assert.True(unfinished.Count == 0, $"{unfinished.Count} episode(s) did not terminate, e.g. {unfinished.FirstOrDefault()?.EpisodeId}: {unfinished.FirstOrDefault()?.Termination} " +
+            $"{unfinished.FirstOrDefault()?.TruncationReason} {unfinished.FirstOrDefault()?.Error?.Type}: {unfinished.FirstOrDefault()?.Error?.Message}\n{context?.Invoke()}");
         return file.Trajectories;
     }
 
@@ -67,25 +69,30 @@ public sealed class ClusterFaultTests : IDisposable
         var scenario = Path.Combine(_temp.FullName, "code.json");
         await File.WriteAllTextAsync(scenario, """{ "name": "cluster-code", "environments": [ { "id": "code/python-functions", "tasks": 35 } ], "agent": { "type": "scripted" }, "episodes_per_task": 3, "sandbox": { "backend": "local", "memory_mb": 256, "cpu_seconds": 20, "max_processes": 64, "pool_size": 4 } }""");
         var output = Path.Combine(_temp.FullName, "out", TrajectoryRecorder.DefaultFileName);
+        var atKill = "";
         var (code, stdout, stderr, log) = await RunAsync(scenario, clusterFile, 10_000, async () =>
         {
             // Once the victim has finished an episode (it is mid-run, with sandboxes of its own), kill it.
             var waited = Stopwatch.StartNew();
-            while (!TrajectoryReader.Read(output).Trajectories.Any(t => t.Provenance?.Worker == victim.Address) && waited.Elapsed < TimeSpan.FromSeconds(60))
+            IReadOnlyList<Trajectory> recorded;
+            while (!(recorded = TrajectoryReader.Read(output).Trajectories).Any(t => t.Provenance?.Worker == victim.Address) && waited.Elapsed < TimeSpan.FromSeconds(60))
                 await Task.Delay(50);
             victimSandboxes.AddRange(ClusterProcesses.DescendantsOf(victim.Process.Id));
             ClusterProcesses.Kill9(victim.Process);
+            atKill = $"killed after {waited.Elapsed.TotalSeconds:0.0} s with {recorded.Count} of {Episodes} episodes recorded, {recorded.Count(t => t.Provenance?.Worker == victim.Address)} by the victim";
         });
 
-        Assert.True(code == 0, $"exit {code}: {stderr}");
-        var trajectories = EveryEpisodeOnce(log, Episodes);
+        // On failure, say when the victim was killed and what every worker logged (a survivor the cluster declared dead says so).
+        string Context() => $"{atKill}\n" + string.Join("\n", workers.Select(w => $"--- worker {w.Address}:\n{cluster.ErrorsOf(w.Process)}"));
+        Assert.True(code == 0, $"exit {code}: {stderr}\n{Context()}");
+        var trajectories = EveryEpisodeOnce(log, Episodes, Context);
         // Every episode says where it ran and on which attempt; the killed worker's in-flight episodes ran again elsewhere.
         Assert.All(trajectories, t => Assert.Contains(t.Provenance!.Worker, workers.Select(w => w.Address)));
-        Assert.Contains(trajectories, t => t.Provenance!.Worker == victim.Address);
-        Assert.Contains(trajectories, t => t.Provenance!.Attempts >= 2 && t.Provenance.Worker != victim.Address);
+        Assert.True(trajectories.Any(t => t.Provenance!.Worker == victim.Address), Context());
+        Assert.True(trajectories.Any(t => t.Provenance!.Attempts >= 2 && t.Provenance.Worker != victim.Address), $"no episode ran again elsewhere; {Context()}");
         using var json = JsonDocument.Parse(stdout);
         var tallies = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
-        Assert.Equal("lost", tallies[victim.Address].GetProperty("state").GetString());
+        Assert.True(tallies[victim.Address].GetProperty("state").GetString() == "lost", $"{stdout}\n{Context()}");
         Assert.True(tallies[victim.Address].GetProperty("failures").GetInt32() >= 1);
 
         // The killed worker's sandboxes died with it (bubblewrap --die-with-parent) ...
@@ -95,8 +102,9 @@ public sealed class ClusterFaultTests : IDisposable
         foreach (var (process, _) in workers.Where(w => w != victim))
         {
             var descendants = ClusterProcesses.DescendantsOf(process.Id);
-            Assert.True(await ClusterProcesses.StopAsync(process), "a worker did not stop within 30 s of SIGTERM");
-            Assert.Equal(0, process.ExitCode);
+            Assert.False(process.HasExited, $"worker {process.Id} ended before it was asked to stop; {Context()}");
+            Assert.True(await ClusterProcesses.StopAsync(process), $"worker {process.Id} did not stop in time after SIGTERM; {Context()}");
+            Assert.True(process.ExitCode == 0, $"worker {process.Id} exited {process.ExitCode}; {Context()}");
             Assert.All(descendants, pid => Assert.False(ClusterProcesses.IsAlive(pid), $"worker child {pid} outlived it"));
             Assert.Empty(ClusterProcesses.SandboxFoldersOf(process.Id));
         }
@@ -173,5 +181,30 @@ public sealed class ClusterFaultTests : IDisposable
         using (var cont = Process.Start("kill", ["-CONT", stopped.Process.Id.ToString()])!) await cont.WaitForExitAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await stopped.Process.WaitForExitAsync(timeout.Token);
+    }
+
+    [SkippableFact]
+    public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort, graceSeconds: 3);
+        // The worker runs in a folder whose environments.json (read before the one next to forge) lacks the scenario's environment.
+        var workerDir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "worker"));
+        await File.WriteAllTextAsync(Path.Combine(workerDir.FullName, "environments.json"), """{ "schema_version": 2, "environments": { "math/arithmetic": {} } }""");
+        using var elsewhere = new ClusterProcesses(workerDir.FullName);
+        var (worker, address) = await elsewhere.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4");
+
+        var scenario = Path.Combine(_temp.FullName, "latency.json");
+        await File.WriteAllTextAsync(scenario, """{ "name": "refused", "environments": [ { "id": "bench/latency", "tasks": 5 } ], "agent": { "type": "scripted" } }""");
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", scenario, "--cluster", clusterFile, "--out", Path.Combine(_temp.FullName, "out"));
+
+        Assert.Equal(2, code);
+        // The worker's own error crossed the wire: the driver names the worker and what it said.
+        Assert.Contains($"worker {address} could not prepare the run", stderr);
+        Assert.Contains("bench/latency", stderr);
+        Assert.False(worker.HasExited, "a worker that refused a run must stay up for others");
     }
 }

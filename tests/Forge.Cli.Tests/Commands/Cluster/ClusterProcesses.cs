@@ -11,6 +11,7 @@ namespace Forge.Cli.Tests.Commands.Cluster;
 internal sealed class ClusterProcesses : IDisposable
 {
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<int, System.Text.StringBuilder> _errors = [];
     private readonly string _dir;
 
     public ClusterProcesses(string dir) => _dir = dir;
@@ -35,22 +36,29 @@ internal sealed class ClusterProcesses : IDisposable
 
     private Process? _redis;
     private bool _durable;
+    private IPAddress _bind = IPAddress.Loopback;
 
-    /// <summary>Starts a Redis server on a free loopback port and waits until it answers; <paramref name="durable"/>: with an append-only file fsynced on every write.</summary>
-    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null)
+    /// <summary>
+    /// Starts a Redis server on a free port of <paramref name="bind"/> (default loopback) and waits until it answers;
+    /// <paramref name="durable"/>: with an append-only file fsynced on every write.
+    /// </summary>
+    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null, IPAddress? bind = null)
     {
         RedisPort = port ?? FreePort();
         _durable = durable;
+        _bind = bind ?? IPAddress.Loopback;
         var redisDir = Path.Combine(_dir, "redis");
         Directory.CreateDirectory(redisDir);
-        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
+        // Off loopback (containers connect to it), protected mode would refuse clients: the test's own server has no password.
+        var process = _redis = Start(redisServer, ["--port", RedisPort.ToString(), "--bind", _bind.ToString(), "--protected-mode", IPAddress.IsLoopback(_bind) ? "yes" : "no",
+            "--save", "", "--appendonly", durable ? "yes" : "no", "--appendfsync", "always", "--dir", redisDir]);
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, RedisPort);
+                await client.ConnectAsync(_bind, RedisPort);
                 return;
             }
             catch (SocketException)
@@ -67,7 +75,7 @@ internal sealed class ClusterProcesses : IDisposable
     {
         Kill9(_redis!);
         await Task.Delay(1000);
-        await StartRedisAsync(redisServer, _durable, RedisPort);
+        await StartRedisAsync(redisServer, _durable, RedisPort, _bind);
     }
 
     /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>
@@ -81,7 +89,7 @@ internal sealed class ClusterProcesses : IDisposable
                 _ = process.StandardOutput.ReadToEndAsync();   // keep draining
                 return (process, line.Split(' ')[1]);
             }
-        throw new InvalidOperationException($"forge worker exited ({(process.HasExited ? process.ExitCode : -1)}) without joining: {await process.StandardError.ReadToEndAsync()}");
+        throw new InvalidOperationException($"forge worker exited ({(process.HasExited ? process.ExitCode : -1)}) without joining: {ErrorsOf(process)}");
     }
 
     private Process Start(string file, IEnumerable<string> args)
@@ -90,17 +98,33 @@ internal sealed class ClusterProcesses : IDisposable
         foreach (var arg in args) start.ArgumentList.Add(arg);
         var process = Process.Start(start)!;
         if (file != "env") { _ = process.StandardOutput.ReadToEndAsync(); }
-        _ = process.StandardError.ReadToEndAsync();
+        // What a process says on stderr is kept: a failed assertion about a worker shows its log.
+        var errors = new System.Text.StringBuilder();
+        lock (_errors) _errors[process.Id] = errors;
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) lock (errors) errors.AppendLine(line); };
+        process.BeginErrorReadLine();
         lock (_processes) _processes.Add(process);
         return process;
     }
 
-    /// <summary>Stops a process as a user would (SIGTERM) and waits for it; true when it exited by itself within 30 s.</summary>
+    /// <summary>What <paramref name="process"/> wrote to stderr so far (its log).</summary>
+    public string ErrorsOf(Process process)
+    {
+        System.Text.StringBuilder? errors;
+        lock (_errors) _errors.TryGetValue(process.Id, out errors);
+        if (errors is null) return "";
+        lock (errors) return errors.ToString();
+    }
+
+    /// <summary>
+    /// Stops a process as a user would (SIGTERM) and waits for it; true when it exited by itself in time: a worker takes up
+    /// to <see cref="Forge.Cluster.Workers.ClusterWorker.StopTimeout"/> to leave the cluster, then removes its sandboxes (30 s more allowed).
+    /// </summary>
     public static async Task<bool> StopAsync(Process process)
     {
         if (process.HasExited) return true;
         using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])) await term.WaitForExitAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(Forge.Cluster.Workers.ClusterWorker.StopTimeout + TimeSpan.FromSeconds(30));
         try
         {
             await process.WaitForExitAsync(timeout.Token);

@@ -1,123 +1,193 @@
-using System.Reflection;
 using System.Text.Json;
 using Forge.Cli.Commands.Cluster;
 using Forge.Cli.Commands.Train;
 using Forge.Cluster;
-using Spectre.Console.Cli;
-using YamlDotNet.RepresentationModel;
+using k8s.Models;
+using EndpointOptions = Orleans.Configuration.EndpointOptions;
+using Orleans.Hosting.Kubernetes;
 
 namespace Forge.Cli.Tests.Commands.Cluster;
 
-/// <summary>The Kubernetes manifests and the worker image under deploy/ agree with the forge command line and the cluster file format.</summary>
+/// <summary>
+/// The Kubernetes manifests and the worker image under deploy/: read strictly by the official Kubernetes client's models
+/// (what the API server would refuse as written fails here), checked for the references between objects the API server
+/// doesn't check (selectors, volumes, config keys, RBAC), and against what forge and Orleans' Kubernetes hosting expect
+/// (the command lines bind to forge's own settings and pass their validation; ports, labels and environment variables
+/// are Orleans' own constants). No Kubernetes cluster runs here: scheduling, networking and the pods themselves are not tested.
+/// </summary>
 public sealed class DeploymentManifestTests
 {
     private static readonly string Deploy = Path.Combine(ForgeProcess.RepositoryRoot, "deploy");
+    private static readonly Lazy<KubernetesManifests> LazyManifests = new(() => KubernetesManifests.Load(Path.Combine(Deploy, "kubernetes")));
+    private static KubernetesManifests Manifests => LazyManifests.Value;
 
-    /// <summary>Every document of every manifest, by kind and name.</summary>
-    private static readonly Dictionary<string, YamlMappingNode> Objects = Load();
+    /// <summary>ConfigMaps the user creates before applying the manifests (the trainer Job's comment says how).</summary>
+    private static readonly HashSet<string> UserConfigMaps = ["forge-scenario"];
 
-    private static Dictionary<string, YamlMappingNode> Load()
+    /// <summary>Images built on the machine by scripts/build-worker-image: no registry has them, so they must not be pulled.</summary>
+    private const string LocalImage = "forge-worker:latest";
+
+    private static V1Container Container(V1PodTemplateSpec template) => Assert.Single(template.Spec.Containers);
+
+    private static V1PodTemplateSpec Worker => Manifests.Get<V1Deployment>("forge-worker").Spec.Template;
+
+    private static V1PodTemplateSpec Trainer => Manifests.Get<V1Job>("forge-trainer").Spec.Template;
+
+    private static ClusterOptions ClusterFile()
     {
-        var objects = new Dictionary<string, YamlMappingNode>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(Path.Combine(Deploy, "kubernetes"), "*.yaml"))
+        var json = Manifests.Get<V1ConfigMap>("forge-cluster").Data["cluster.json"];
+        using var document = JsonDocument.Parse(json);
+        return ClusterOptions.Parse(document.RootElement.Clone(), "deploy/kubernetes/cluster-config.yaml", "$.data['cluster.json']");
+    }
+
+    /// <summary>The JSON array of a Dockerfile instruction (<c>ENTRYPOINT [...]</c>).</summary>
+    private static string[] DockerfileArray(string instruction)
+    {
+        var line = File.ReadAllLines(Path.Combine(Deploy, "worker", "Dockerfile")).Single(l => l.StartsWith(instruction + " ", StringComparison.Ordinal));
+        return JsonSerializer.Deserialize<string[]>(line[(instruction.Length + 1)..])!;
+    }
+
+    [Fact]
+    public void Manifests_LoadStrictly_TheObjectsTheDocsName()
+    {
+        var names = Manifests.All.Select(o => $"{o.Object.Kind}/{o.Object.Metadata.Name}").Order(StringComparer.Ordinal);
+        Assert.Equal(["ConfigMap/forge-cluster", "Deployment/forge-redis", "Deployment/forge-worker", "Job/forge-trainer", "Role/forge-worker",
+            "RoleBinding/forge-worker", "Service/forge-redis", "ServiceAccount/forge-worker"], names);
+        Assert.All(Manifests.All, o => Assert.False(string.IsNullOrEmpty(o.Object.ApiVersion), $"{o.File}: {o.Object.Kind} has no apiVersion"));
+    }
+
+    [Theory]
+    [InlineData("containerPort: 11111", "containerPrt: 11111")]   // a field the API doesn't have
+    [InlineData("replicas: 3", "replicas: three")]                   // a value of the wrong type
+    [InlineData("kind: Deployment", "kind: Deploymnet")]            // a kind that doesn't exist
+    public void StrictLoad_ManifestWithAMistake_IsRefusedNamingTheFile(string right, string wrong)
+    {
+        var yaml = File.ReadAllText(Path.Combine(Deploy, "kubernetes", "worker.yaml"));
+        Assert.Contains(right, yaml);
+        Assert.NotEmpty(KubernetesManifests.Parse(yaml, "worker.yaml"));
+        var e = Assert.Throws<InvalidDataException>(() => KubernetesManifests.Parse(yaml.Replace(right, wrong, StringComparison.Ordinal), "worker.yaml"));
+        Assert.StartsWith("worker.yaml: not a valid Kubernetes manifest", e.Message);
+    }
+
+    [Fact]
+    public void Workloads_SelectorsMatchTheirPods_ServicesReachAContainerPort()
+    {
+        foreach (var deployment in Manifests.OfType<V1Deployment>())
+            Assert.All(deployment.Spec.Selector.MatchLabels, l =>
+                Assert.True(deployment.Spec.Template.Metadata.Labels.TryGetValue(l.Key, out var v) && v == l.Value, $"Deployment/{deployment.Metadata.Name}: its selector {l.Key}={l.Value} doesn't match its pods"));
+        foreach (var service in Manifests.OfType<V1Service>())
         {
-            var stream = new YamlStream();
-            using (var reader = File.OpenText(file)) stream.Load(reader);
-            foreach (var document in stream.Documents)
+            var pods = Manifests.PodTemplates.Where(p => service.Spec.Selector.All(s => p.Template.Metadata.Labels is { } labels && labels.TryGetValue(s.Key, out var v) && v == s.Value)).ToList();
+            var (workload, template) = Assert.Single(pods);
+            var ports = template.Spec.Containers.SelectMany(c => c.Ports ?? []).ToList();
+            Assert.All(service.Spec.Ports, p => Assert.True(
+                p.TargetPort.Value is { } target && ports.Any(c => c.ContainerPort.ToString() == target || c.Name == target),
+                $"Service/{service.Metadata.Name}: target port {p.TargetPort?.Value} is no container port of {workload}"));
+        }
+    }
+
+    [Fact]
+    public void Pods_EveryMountHasAVolume_EveryConfigMapAndKeyExists_LocalImagesAreNotPulled()
+    {
+        foreach (var (workload, template) in Manifests.PodTemplates)
+        {
+            var volumes = (template.Spec.Volumes ?? []).ToDictionary(v => v.Name);
+            if (template.Spec.ServiceAccountName is { } account) Assert.True(Manifests.Has<V1ServiceAccount>(account), $"{workload}: no ServiceAccount {account}");
+            foreach (var container in template.Spec.Containers)
             {
-                var root = (YamlMappingNode)document.RootNode;
-                objects.Add($"{Scalar(root, "kind")}/{Scalar(Map(root, "metadata"), "name")}", root);
+                if (container.Image == LocalImage) Assert.Contains(container.ImagePullPolicy, new[] { "IfNotPresent", "Never" });
+                foreach (var mount in container.VolumeMounts ?? [])
+                {
+                    Assert.True(volumes.TryGetValue(mount.Name, out var volume), $"{workload}: mount {mount.Name} has no volume");
+                    if (volume!.ConfigMap is not { } source || UserConfigMaps.Contains(source.Name)) continue;
+                    var map = Manifests.Get<V1ConfigMap>(source.Name);
+                    if (mount.SubPath is { } key) Assert.True(map.Data.ContainsKey(key), $"{workload}: ConfigMap/{source.Name} has no key {key}");
+                }
             }
         }
-        return objects;
-    }
-
-    private static YamlMappingNode Map(YamlNode node, params string[] path) =>
-        (YamlMappingNode)path.Aggregate(node, (n, key) => ((YamlMappingNode)n).Children[new YamlScalarNode(key)]);
-
-    private static string Scalar(YamlNode node, string key) => ((YamlScalarNode)((YamlMappingNode)node).Children[new YamlScalarNode(key)]).Value!;
-
-    private static List<string> Strings(YamlNode node, string key) =>
-        [.. ((YamlSequenceNode)((YamlMappingNode)node).Children[new YamlScalarNode(key)]).Children.Select(c => ((YamlScalarNode)c).Value!)];
-
-    private static YamlMappingNode Container(string kindAndName)
-    {
-        var spec = Map(Objects[kindAndName], "spec", "template", "spec");
-        return (YamlMappingNode)((YamlSequenceNode)spec.Children[new YamlScalarNode("containers")]).Children.Single();
-    }
-
-    private static HashSet<string> OptionsOf<TSettings>() where TSettings : CommandSettings =>
-        [.. typeof(TSettings).GetProperties().SelectMany(p => p.GetCustomAttribute<CommandOptionAttribute>()?.LongNames ?? []).Select(n => $"--{n}")];
-
-    private static ClusterOptions ClusterFile(out JsonElement raw)
-    {
-        var json = Scalar(Map(Objects["ConfigMap/forge-cluster"], "data"), "cluster.json");
-        using var document = JsonDocument.Parse(json);
-        raw = document.RootElement.Clone();
-        return ClusterOptions.Parse(raw, "deploy/kubernetes/cluster-config.yaml", "$.data['cluster.json']");
-    }
-
-    private static void AssertOptionsExist(IEnumerable<string> args, HashSet<string> known, string what) =>
-        Assert.All(args.Where(a => a.StartsWith("--", StringComparison.Ordinal)), a => Assert.True(known.Contains(a), $"{what}: forge has no option {a}"));
-
-    [Fact]
-    public void Worker_ArgumentsAreForgeWorkerOptions_ClusterFileMountedWhereTheyPoint()
-    {
-        var container = Container("Deployment/forge-worker");
-        var args = Strings(container, "args");
-        AssertOptionsExist(args, OptionsOf<WorkerCommand.Settings>(), "worker Deployment");
-        var mount = ((YamlSequenceNode)container.Children[new YamlScalarNode("volumeMounts")]).Children.Cast<YamlMappingNode>().Single(m => Scalar(m, "name") == "cluster");
-        Assert.Equal(args[args.IndexOf("--cluster") + 1], Scalar(mount, "mountPath"));
-        Assert.Equal("cluster.json", Scalar(mount, "subPath"));
-        Assert.True(int.Parse(args[args.IndexOf("--capacity") + 1]) >= 1);
-        // The image runs `forge worker` with the same default arguments.
-        var dockerfile = File.ReadAllLines(Path.Combine(Deploy, "worker", "Dockerfile"));
-        Assert.Contains("ENTRYPOINT [\"/opt/forge/forge\", \"worker\"]", dockerfile);
-        Assert.Contains("CMD [" + string.Join(", ", args.Select(a => $"\"{a}\"")) + "]", dockerfile);
     }
 
     [Fact]
-    public void Worker_OrleansLabelsAndPortsMatchTheClusterFile()
+    public void WorkerRole_GrantsWhatOrleansKubernetesHostingDoes_BoundToTheWorkersAccount()
     {
-        var options = ClusterFile(out _);
-        var labels = Map(Objects["Deployment/forge-worker"], "spec", "template", "metadata", "labels");
-        Assert.Equal(options.ClusterId, Scalar(labels, "orleans/clusterId"));
-        Assert.Equal(options.ClusterId, Scalar(labels, "orleans/serviceId"));
+        var binding = Manifests.Get<V1RoleBinding>("forge-worker");
+        Assert.Equal("Role", binding.RoleRef.Kind);
+        var role = Manifests.Get<V1Role>(binding.RoleRef.Name);
+        Assert.Contains(binding.Subjects, s => s.Kind == "ServiceAccount" && s.Name == Worker.Spec.ServiceAccountName);
+        // The hosting package watches the cluster's pods and deletes those of silos declared dead.
+        var pods = Assert.Single(role.Rules, r => r.Resources.Contains("pods"));
+        Assert.Superset(new HashSet<string> { "get", "list", "watch", "delete" }, pods.Verbs.ToHashSet());
+    }
+
+    [Fact]
+    public void Worker_ArgumentsBindToForgeWorker_ClusterFileMountedWhereTheyPoint_ImageRunsTheSame()
+    {
+        var container = Container(Worker);
+        var settings = CommandLineBinding.Bind<WorkerCommand.Settings>([.. container.Args], "Deployment/forge-worker args");
+        var mount = container.VolumeMounts.Single(m => m.Name == "cluster");
+        Assert.Equal(settings.Cluster, mount.MountPath);
+        Assert.Equal("cluster.json", mount.SubPath);
+        // The image runs `forge worker` with the same default arguments, and exposes the ports the pod declares.
+        Assert.Equal(["/opt/forge/forge", "worker"], DockerfileArray("ENTRYPOINT"));
+        Assert.Equal(container.Args, DockerfileArray("CMD"));
+        var exposed = File.ReadAllLines(Path.Combine(Deploy, "worker", "Dockerfile")).Single(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(int.Parse);
+        Assert.Equal(container.Ports.Select(p => p.ContainerPort).Order(), exposed.Order());
+    }
+
+    [Fact]
+    public void Worker_OrleansHostingEnvironmentLabelsAndPorts_AreOrleansOwn()
+    {
+        var options = ClusterFile();
         Assert.True(options.Kubernetes, "the cluster file must ask for Kubernetes hosting");
-        var ports = ((YamlSequenceNode)Container("Deployment/forge-worker").Children[new YamlScalarNode("ports")]).Children.Cast<YamlMappingNode>()
-            .Select(p => int.Parse(Scalar(p, "containerPort"))).ToHashSet();
-        Assert.Superset(ports, new HashSet<int> { 11111, 30000 });
-        var env = ((YamlSequenceNode)Container("Deployment/forge-worker").Children[new YamlScalarNode("env")]).Children.Cast<YamlMappingNode>().Select(e => Scalar(e, "name")).ToHashSet();
-        Assert.Superset(env, new HashSet<string> { "POD_NAME", "POD_NAMESPACE", "POD_IP", "ORLEANS_CLUSTER_ID", "ORLEANS_SERVICE_ID" });
+        var labels = Worker.Metadata.Labels;
+        Assert.Equal(options.ClusterId, labels[KubernetesHostingOptions.ClusterIdLabel]);
+        Assert.Equal(options.ClusterId, labels[KubernetesHostingOptions.ServiceIdLabel]);
+        var container = Container(Worker);
+        // Kubernetes hosting listens on Orleans' default silo and gateway ports.
+        Assert.Superset(container.Ports.Select(p => p.ContainerPort).ToHashSet(), new HashSet<int> { EndpointOptions.DEFAULT_SILO_PORT, EndpointOptions.DEFAULT_GATEWAY_PORT });
+        var env = container.Env.ToDictionary(e => e.Name, e => e.ValueFrom?.FieldRef?.FieldPath);
+        Assert.Equal("metadata.name", env[KubernetesHostingOptions.PodNameEnvironmentVariable]);
+        Assert.Equal("metadata.namespace", env[KubernetesHostingOptions.PodNamespaceEnvironmentVariable]);
+        Assert.Equal("status.podIP", env[KubernetesHostingOptions.PodIPEnvironmentVariable]);
+        Assert.Equal($"metadata.labels['{KubernetesHostingOptions.ClusterIdLabel}']", env[KubernetesHostingOptions.ClusterIdEnvironmentVariable]);
+        Assert.Equal($"metadata.labels['{KubernetesHostingOptions.ServiceIdLabel}']", env[KubernetesHostingOptions.ServiceIdEnvironmentVariable]);
+        // The pod is given longer to stop than the worker takes to leave the cluster and remove its sandboxes (30 s).
+        Assert.True(Worker.Spec.TerminationGracePeriodSeconds > 30);
     }
 
     [Fact]
     public void ClusterFile_NamesTheRedisServiceAndItsPort_RedisIsDurable()
     {
-        var options = ClusterFile(out _);
+        var options = ClusterFile();
         Assert.Equal(Membership.Redis, options.Membership);
         var (host, port) = (options.Redis!.Split(':')[0], int.Parse(options.Redis.Split(':')[1]));
-        var service = Map(Objects[$"Service/{host}"], "spec");
-        Assert.Contains(((YamlSequenceNode)service.Children[new YamlScalarNode("ports")]).Children.Cast<YamlMappingNode>(), p => Scalar(p, "port") == port.ToString());
-        var redisArgs = Strings(Container($"Deployment/{host}"), "args");
+        Assert.Contains(Manifests.Get<V1Service>(host).Spec.Ports, p => p.Port == port);
+        var redisArgs = Container(Manifests.Get<V1Deployment>(host).Spec.Template).Args.ToList();
         Assert.Equal("yes", redisArgs[redisArgs.IndexOf("--appendonly") + 1]);
     }
 
     [Fact]
-    public void TrainerJob_RunsForgeTrainWithItsOptions_OnTheSameClusterFile()
+    public void TrainerJob_ArgumentsBindToForgeTrain_OnTheWorkersClusterFileAndImage()
     {
-        var container = Container("Job/forge-trainer");
-        var args = Strings(container, "args");
-        Assert.Equal("train", args[0]);
-        AssertOptionsExist(args, OptionsOf<TrainCommand.Settings>(), "trainer Job");
-        Assert.Equal(args[args.IndexOf("--cluster") + 1], Strings(Container("Deployment/forge-worker"), "args")[1]);
-        Assert.Equal(Scalar(Container("Deployment/forge-worker"), "image"), Scalar(container, "image"));
+        var container = Container(Trainer);
+        Assert.Equal([DockerfileArray("ENTRYPOINT")[0]], container.Command);
+        Assert.Equal("train", container.Args[0]);
+        var settings = CommandLineBinding.Bind<TrainCommand.Settings>([.. container.Args.Skip(1)], "Job/forge-trainer args");
+        var mounts = container.VolumeMounts.ToList();
+        Assert.Contains(mounts, m => m.MountPath == settings.Scenario);
+        Assert.Contains(mounts, m => m.MountPath == settings.Cluster);
+        Assert.Contains(mounts, m => settings.Out!.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+        var worker = CommandLineBinding.Bind<WorkerCommand.Settings>([.. Container(Worker).Args], "Deployment/forge-worker args");
+        Assert.Equal(worker.Cluster, settings.Cluster);
+        Assert.Equal(Container(Worker).Image, container.Image);
     }
 
     [Fact]
     public void WorkerImage_IsTheOneTheBuildScriptTags()
     {
         var script = File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scripts", "build-worker-image"));
-        Assert.Contains($":-{Scalar(Container("Deployment/forge-worker"), "image")}}}", script);
+        Assert.Equal(LocalImage, Container(Worker).Image);
+        Assert.Contains($":-{LocalImage}}}", script);
     }
 }

@@ -62,6 +62,9 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         foreach (var path in readOnlyPaths)
             if (!Path.IsPathFullyQualified(path) || !Directory.Exists(path))
                 throw new ArgumentException($"A read-only path must be an existing host folder given as an absolute path (got '{path}').", nameof(readOnlyPaths));
+            else if (uid is not null && FolderOthersCannotEnter(path) is { } closed)
+                throw new ArgumentException($"The read-only path '{path}' can't be shown in the sandbox: the sandbox runs as a uid of its own, and '{closed}' " +
+                    "doesn't let other users in (it needs o+x, and the path itself o+rx). Put the folder somewhere other users may read, or open those folders.", nameof(readOnlyPaths));
         var args = new List<string>();
         if (cgroup is not null)
         {
@@ -101,6 +104,20 @@ internal sealed class Launcher(LaunchMode mode, LocalTools tools, SandboxOptions
         else
             info.Environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         return info;
+    }
+
+    // The first folder on the way to `path` (or the path itself) that a user outside its owner and group can't enter or, for the
+    // path, list: bubblewrap runs as the sandbox's uid, so it can only bind what any user may reach.
+    private static string? FolderOthersCannotEnter(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        var full = Path.GetFullPath(path);
+        for (var folder = new DirectoryInfo(full); folder is not null; folder = folder.Parent)
+        {
+            var needed = folder.FullName == full ? UnixFileMode.OtherExecute | UnixFileMode.OtherRead : UnixFileMode.OtherExecute;
+            if ((File.GetUnixFileMode(folder.FullName) & needed) != needed) return folder.FullName;
+        }
+        return null;
     }
 
     private IEnumerable<string> BubblewrapArguments(SandboxPaths paths, Dictionary<string, string> env, bool mappedToNobody, IReadOnlyList<string> readOnlyPaths)

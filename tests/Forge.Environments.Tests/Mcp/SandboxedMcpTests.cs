@@ -92,7 +92,7 @@ public sealed class SandboxedMcpTests : IAsyncLifetime
         Environment.SetEnvironmentVariable("FORGE_MCP_HOST_MARKER", "visible-on-the-host");
         try
         {
-            await using var inside = await McpToolSource.StartInSandboxAsync(sandbox, ["node", NodeServers.Script("server-everything")!, "stdio"], [NodeServers.Modules!]);
+            await using var inside = await McpToolSource.StartInSandboxAsync(sandbox, ["node", NodeServers.SandboxScript("server-everything"), "stdio"], [NodeServers.SandboxModules!]);
             await using var outside = await McpToolSource.StartAsync("node", [NodeServers.Script("server-everything")!, "stdio"]);
 
             var insideEnv = await inside.InvokeAsync(new ToolCall("e", "get-env", "{}"), TimeSpan.FromSeconds(10), CancellationToken.None);

@@ -18,8 +18,9 @@ public sealed class SandboxedNotesEnvironment : ToolEnvironment<NoteTask>
     {
         var sandbox = Context.Sandbox ?? throw new InvalidOperationException("test/sandboxed-notes needs a sandbox");
         await sandbox.WriteFileAsync(Task.File, System.Text.Encoding.UTF8.GetBytes(Task.Text), cancellationToken);
-        var script = NodeServers.Script("server-filesystem") ?? throw new InvalidOperationException("the MCP filesystem server is not installed; run scripts/install-node-test-deps");
-        await UseMcpToolsAsync(await McpToolSource.StartInSandboxAsync(sandbox, ["node", script, "/"], [NodeServers.Modules!], cancellationToken));
+        _ = NodeServers.Script("server-filesystem") ?? throw new InvalidOperationException("the MCP filesystem server is not installed; run scripts/install-node-test-deps");
+        await UseMcpToolsAsync(await McpToolSource.StartInSandboxAsync(sandbox, ["node", NodeServers.SandboxScript("server-filesystem"), "/"],
+            [NodeServers.SandboxModules!], cancellationToken));
     }
 
     protected override IEnumerable<Message> Prompt(NoteTask task) =>

@@ -67,4 +67,24 @@ public sealed class ReadOnlyPathsTests : IAsyncLifetime
 
         Assert.Contains($"got '{path}'", e.Message);
     }
+
+    [SkippableFact]
+    public async Task RunAsync_FolderInsideAFolderOthersCannotEnter_RefusedNamingThatFolder()
+    {
+        await using var sandbox = await SandboxAsync();
+        Skip.IfNot(Native.IsRoot, "only a sandbox that drops root to a uid of its own needs other users' access");
+        var closed = Directory.CreateTempSubdirectory("forge-ro-closed-").FullName;   // 0700, like a fresh clone in mktemp -d
+        try
+        {
+            var inner = Directory.CreateDirectory(Path.Combine(closed, "modules")).FullName;
+
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => sandbox.RunAsync(Shell("true", inner)));
+
+            Assert.Contains($"'{closed}' doesn't let other users in", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(closed, recursive: true);
+        }
+    }
 }

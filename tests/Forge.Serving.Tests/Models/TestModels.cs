@@ -17,19 +17,28 @@ internal static class TestModels
     /// After the assistant header it answers <c>Hi!</c>; after <c>&lt;call&gt;</c> (the opening tool_choice "required"
     /// writes) it writes <c>get 7&lt;/call&gt;</c> — a call of a one-parameter tool <c>get</c>; everything else ends the turn.
     /// </summary>
-    public static string ScriptedCheckpoint(string directory, long policyVersion = 5)
+    public static string ScriptedCheckpoint(string directory, long policyVersion = 5) =>
+        ChainCheckpoint(directory,
+        [
+            (ChatMarkers.Assistant, "H", null), ("H", "i", null), ("i", "!", null),
+            (ChatMarkers.CallOpen, "g", null), ("g", "e", null), ("e", "t", null), ("t", " ", null), (" ", "7", null), ("7", ChatMarkers.CallClose, null),
+        ], maxSeqLen: 2048, policyVersion);
+
+    /// <summary>
+    /// A Forge checkpoint (byte tokenizer, Forge's chat format) whose next token depends only on the current one: one-hot
+    /// embeddings, attention and MLP outputs zeroed, the final norm's epsilon negligible (so it scales a one-hot state to
+    /// exactly √d_model), and an untied head. After <c>From</c> the token <c>To</c> gets logit <c>Logit</c> (3·√d_model ≈ 49
+    /// when null); every token not in the chain ends the turn with logit 3·√d_model.
+    /// </summary>
+    public static string ChainCheckpoint(string directory, IReadOnlyList<(string From, string To, float? Logit)> chain, int maxSeqLen, long policyVersion)
     {
         var tokenizer = new ByteTokenizer(ChatMarkers.All);
         var v = tokenizer.VocabSize;
-        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = 2048, TieEmbeddings = false };
+        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = maxSeqLen, TieEmbeddings = false, NormEps = 1e-12 };
         using var model = new CausalTransformer(config, seed: 1);
         int Id(string text) => tokenizer.Encode(text)[0];
         var end = Id(ChatMarkers.EndOfTurn);
-        var chain = new List<(string From, string To)>
-        {
-            (ChatMarkers.Assistant, "H"), ("H", "i"), ("i", "!"),
-            (ChatMarkers.CallOpen, "g"), ("g", "e"), ("e", "t"), ("t", " "), (" ", "7"), ("7", ChatMarkers.CallClose),
-        };
+        var scale = (float)Math.Sqrt(config.DModel);   // a head weight w gives the logit w·√d
         using (no_grad())
         {
             foreach (var (name, p) in model.named_parameters())
@@ -42,10 +51,10 @@ internal static class TestModels
                 else if (name == "head.weight")
                 {
                     for (var t = 0; t < v; t++) p[end, t] = 3f;
-                    foreach (var (from, to) in chain)
+                    foreach (var (from, to, logit) in chain)
                     {
                         p[end, Id(from)] = 0f;
-                        p[Id(to), Id(from)] = 3f;
+                        p[Id(to), Id(from)] = logit is { } l ? l / scale : 3f;
                     }
                 }
             }

@@ -3,11 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Forge.Agents.ChatFormat;
 using Forge.Cli.Tests.Commands.Serve;
+using Forge.Serving.Tests.Models;
 using Forge.Host.Recording;
-using Forge.Training.Checkpoints;
-using Forge.Training.Model;
-using Forge.Training.Tokenization;
-using static TorchSharp.torch;
 
 namespace Forge.Cli.Tests.Commands.Run;
 
@@ -121,45 +118,13 @@ public sealed class JudgedRunTests : IDisposable
 
     /// <summary>
     /// A Forge checkpoint (byte tokenizer, Forge's chat format) whose next token depends only on the current one, as
-    /// <c>TestModels.ScriptedCheckpoint</c> builds it: after the assistant header its logits put "y" ln 3 above "n" (and
+    /// <c>TestModels.ChainCheckpoint</c> builds it: after the assistant header its logits put "y" ln 3 above "n" (and
     /// both far above every other token), then it spells "yes" or "no" and ends the turn.
     /// </summary>
-    private static string JudgeCheckpoint(string directory)
-    {
-        var tokenizer = new ByteTokenizer(ChatMarkers.All);
-        var v = tokenizer.VocabSize;
-        var config = new TransformerConfig { VocabSize = v, DModel = (v + 7) / 8 * 8, Layers = 1, Heads = 4, FfMult = 1, MaxSeqLen = 4096, TieEmbeddings = false, NormEps = 1e-12 };
-        using var model = new CausalTransformer(config, seed: 1);
-        int Id(string text) => tokenizer.Encode(text)[0];
-        var end = Id(ChatMarkers.EndOfTurn);
-        // The final norm scales a one-hot state to √d (its epsilon made negligible), so a head weight w gives the logit w·√d.
-        var scale = (float)Math.Sqrt(config.DModel);
-        var chain = new List<(string From, string To, float Logit)>
-        {
+    private static string JudgeCheckpoint(string directory) =>
+        TestModels.ChainCheckpoint(directory,
+        [
             (ChatMarkers.Assistant, "y", 49f), (ChatMarkers.Assistant, "n", 49f - (float)Math.Log(3)),
             ("y", "e", 49f), ("e", "s", 49f), ("n", "o", 49f),
-        };
-        using (no_grad())
-        {
-            foreach (var (name, p) in model.named_parameters())
-            {
-                p.zero_();
-                if (name == "embedding.weight")
-                    for (var t = 0; t < v; t++) p[t, t] = 1f;
-                else if (name.EndsWith("Norm.weight", StringComparison.Ordinal) || name == "norm.weight")
-                    p.fill_(1f);
-                else if (name == "head.weight")
-                {
-                    for (var t = 0; t < v; t++) p[end, t] = 3f;
-                    foreach (var (from, to, logit) in chain)
-                    {
-                        p[end, Id(from)] = 0f;
-                        p[Id(to), Id(from)] = logit / scale;
-                    }
-                }
-            }
-        }
-        Checkpoint.Save(directory, model, tokenizer, new TrainingProgress(1, 1, 1));
-        return directory;
-    }
+        ], maxSeqLen: 4096, policyVersion: 1);
 }

@@ -53,7 +53,7 @@ public sealed partial class TrainingRun
         for (var epoch = 1; epoch <= warm.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            var loss = await learner.RunAsync(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle)).ConfigureAwait(false);
+            var loss = await learner.RunAsync(() => _trainer.FineTuneEpoch(demonstrations, warm.LearningRate, warm.BatchTokens, shuffle, warm.MaxGradNorm)).ConfigureAwait(false);
             Emit(new UpdateMetrics
             {
                 Phase = "warm_start", Step = epoch, WallSeconds = Now, PolicyVersion = _trainer.Version, Episodes = kept.Count,

@@ -129,7 +129,7 @@ public sealed class PolicyTrainer : IDisposable
                     using (torch.no_grad())
                         entropy += ((tokenEntropy?.detach() ?? Sampling.Entropy(logits.detach(), _options.Temperature)) * batch.Mask).sum().item<float>();
                 }
-                gradNorm = Step();
+                gradNorm = Step(_options.MaxGradNorm);
             }
         }
         finally
@@ -159,11 +159,12 @@ public sealed class PolicyTrainer : IDisposable
 
     /// <summary>
     /// One pass of supervised fine-tuning on <paramref name="demonstrations"/> in mini-batches of about
-    /// <paramref name="batchTokens"/> tokens: token-mean cross-entropy on the policy tokens only. Returns the mean loss.
-    /// Does not change <see cref="Version"/>.
+    /// <paramref name="batchTokens"/> tokens: token-mean cross-entropy on the policy tokens only, gradients clipped to
+    /// <paramref name="maxGradNorm"/>. Returns the mean loss. Does not change <see cref="Version"/>.
     /// </summary>
-    public double FineTuneEpoch(IReadOnlyList<EncodedConversation> demonstrations, double learningRate, int batchTokens, Random shuffle)
+    public double FineTuneEpoch(IReadOnlyList<EncodedConversation> demonstrations, double learningRate, int batchTokens, Random shuffle, double maxGradNorm = 1.0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxGradNorm);
         ArgumentNullException.ThrowIfNull(demonstrations);
         var samples = demonstrations.Where(d => d.PolicyTokenCount > 0).Select(d => new TrainingSample(d, 0)).ToList();
         var order = Enumerable.Range(0, samples.Count).ToArray();
@@ -192,7 +193,7 @@ public sealed class PolicyTrainer : IDisposable
             var loss = -(logProbs * batch.Mask).sum() / batch.Mask.sum().clamp_min(1);
             loss.backward();
             _masters?.GradientsFromModel();
-            Step();
+            Step(maxGradNorm);
             total += loss.item<float>();
             steps++;
         }
@@ -201,10 +202,10 @@ public sealed class PolicyTrainer : IDisposable
 
     // ── helpers ──────────────────────────────────────────────────────────────────
 
-    /// <summary>Clips the accumulated gradients of the trainable parameters and steps the optimizer; returns the norm before clipping.</summary>
-    private double Step()
+    /// <summary>Clips the accumulated gradients of the trainable parameters to <paramref name="maxGradNorm"/> and steps the optimizer; returns the norm before clipping.</summary>
+    private double Step(double maxGradNorm)
     {
-        var norm = torch.nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm);
+        var norm = torch.nn.utils.clip_grad_norm_(_trainable, maxGradNorm);
         _optimizer.step();
         _masters?.ToModel();
         return norm;

@@ -153,7 +153,7 @@ public sealed class TrainerOptions : IValidatableObject
     [Range(0.0, double.MaxValue)]
     public double WeightDecay { get; set; }
 
-    /// <summary>Gradients are clipped to this global norm. Default 1.</summary>
+    /// <summary>Gradients of the policy updates are clipped to this global norm (the warm start has its own). Default 1.</summary>
     [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
     public double MaxGradNorm { get; set; } = 1.0;
 
@@ -278,6 +278,10 @@ public sealed class WarmStartOptions
     /// <summary>Padded tokens per fine-tuning mini-batch (one optimizer step each). Default 2048.</summary>
     [Range(1, int.MaxValue)]
     public int BatchTokens { get; set; } = 2048;
+
+    /// <summary>Gradients of the warm start are clipped to this global norm (the RL updates use the trainer's <c>max_grad_norm</c>). Default 1.</summary>
+    [Range(0.0, double.MaxValue, MinimumIsExclusive = true)]
+    public double MaxGradNorm { get; set; } = 1.0;
 
     /// <summary>Only trajectories with at least this reward are kept (filtered fine-tuning); null keeps all. Default null.</summary>
     public double? MinReward { get; set; }

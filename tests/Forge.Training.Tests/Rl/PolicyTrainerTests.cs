@@ -122,6 +122,28 @@ public sealed class PolicyTrainerTests
     }
 
     [Fact]
+    public void FineTuneEpoch_MaxGradNorm_ClipsItsOwnGradients()
+    {
+        // Adam divides by the gradient's running scale, so only a clip far below ε (1e-8 per element) shows as a step
+        // that hardly moves the weights; the same demonstrations with the trainer's own max_grad_norm (1) move them.
+        int[] response = [20, 21, 22];
+        int[] ids = [.. Prompt, .. response];
+        var demo = new EncodedConversation(ids, ids.Select((_, i) => i >= Prompt.Length).ToArray(), new float[ids.Length], false);
+        double Gain(double? maxGradNorm)
+        {
+            using var model = TinyModel();
+            var before = ResponseLogProb(model, response).Sum;
+            using var trainer = new PolicyTrainer(model, new TrainerOptions { MaxGradNorm = 1.0 }, padId: 0);
+            for (var i = 0; i < 3; i++)
+                if (maxGradNorm is { } clip) trainer.FineTuneEpoch([demo, demo], 1e-2, 64, new Random(1), clip);
+                else trainer.FineTuneEpoch([demo, demo], 1e-2, 64, new Random(1));
+            return ResponseLogProb(model, response).Sum - before;
+        }
+        Assert.True(Gain(null) > 1);
+        Assert.InRange(Gain(1e-14), -1e-3, 1e-3);
+    }
+
+    [Fact]
     public void Update_DemonstrationWithoutLogProbs_Refused()
     {
         using var model = TinyModel();

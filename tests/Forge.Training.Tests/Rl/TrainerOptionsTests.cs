@@ -39,6 +39,17 @@ public sealed class TrainerOptionsTests
     }
 
     [Fact]
+    public void FromJson_WarmStartMaxGradNorm_OwnValueAndRange()
+    {
+        var o = TrainerOptions.FromJson(Json("""{ "max_grad_norm": 0.2, "warm_start": { "max_grad_norm": 2.5 } }"""), "s.json");
+        Assert.Equal(0.2, o.MaxGradNorm);
+        Assert.Equal(2.5, o.WarmStart!.MaxGradNorm);
+        Assert.Equal(1.0, TrainerOptions.FromJson(Json("""{ "max_grad_norm": 0.2, "warm_start": { } }"""), "s.json").WarmStart!.MaxGradNorm);
+        var e = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""{ "warm_start": { "max_grad_norm": 0 } }"""), "s.json"));
+        Assert.Contains("$.trainer.warm_start.max_grad_norm", e.Message);
+    }
+
+    [Fact]
     public void FromJson_UnknownProperty_NamesFileAndPath()
     {
         var e = Assert.ThrowsAny<FormatException>(() => TrainerOptions.FromJson(Json("""{ "warm_start": { "epochz": 3 } }"""), "s.json"));

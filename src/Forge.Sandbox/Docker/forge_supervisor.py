@@ -133,7 +133,7 @@ def spawn(ident, request):
         process = subprocess.Popen(request["argv"], stdin=subprocess.PIPE if request.get("stdin") else subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=WORKDIR, env=env, close_fds=True,
                                    process_group=0, preexec_fn=drop_privileges, restore_signals=True)
-    except (OSError, subprocess.SubprocessError) as e:
+    except Exception as e:  # a command that can't start (missing, no pid left, a NUL in an argument) is its caller's failure
         code = 127 if isinstance(e, FileNotFoundError) else 126
         send(ord("E"), ident, ("forge: could not start %s: %s\n" % (request["argv"][0], e)).encode("utf-8", "replace"))
         send(ord("X"), ident, json.dumps({"code": code, "stopped": None}).encode())

@@ -35,6 +35,45 @@ public sealed class DockerSandboxTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task RunAsync_Supervisor_CannotBeSignalledTracedOrRead()
+    {
+        // PID 1 is the supervisor (root, with the few capabilities it needs); code runs as another uid with none.
+        var result = await (await SandboxAsync()).RunAsync(new ExecRequest(["python3", "-c",
+            "import ctypes, os\n" +
+            "def attempt(name, action):\n" +
+            "    try:\n" +
+            "        action()\n" +
+            "        print(name, 'allowed')\n" +
+            "    except OSError as e:\n" +
+            "        print(name, e.strerror)\n" +
+            "attempt('kill', lambda: os.kill(1, 9))\n" +
+            "attempt('fd', lambda: os.listdir('/proc/1/fd'))\n" +
+            "attempt('stdin', lambda: open('/proc/1/fd/0', 'wb'))\n" +
+            "attempt('environ', lambda: open('/proc/1/environ').read())\n" +
+            "attempt('mem', lambda: open('/proc/1/mem', 'rb'))\n" +
+            "libc = ctypes.CDLL(None, use_errno=True)\n" +
+            "print('ptrace', libc.ptrace(16, 1, 0, 0), os.strerror(ctypes.get_errno()))\n" +   // PTRACE_ATTACH
+            "print('uid of 1', os.stat('/proc/1').st_uid, 'mine', os.getuid())"]) { Timeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal(
+            "kill Operation not permitted\nfd Permission denied\nstdin Permission denied\nenviron Permission denied\nmem Permission denied\n" +
+            "ptrace -1 Operation not permitted\nuid of 1 0 mine 65534\n",
+            result.Stdout);
+    }
+
+    [SkippableFact]
+    public async Task RunAsync_Command_InheritsOnlyItsOwnStdinStdoutAndStderr()
+    {
+        // Nothing of the supervisor's (its attached stream, its pipes to other commands) is open in a command.
+        var result = await (await SandboxAsync()).RunAsync(new ExecRequest(["python3", "-c",
+            "import os\nfor fd in sorted(int(n) for n in os.listdir('/proc/self/fd')):\n" +
+            "    try:\n        print(fd, os.readlink('/proc/self/fd/%d' % fd).split(':')[0])\n    except OSError:\n        pass"]) { Stdin = "" });
+
+        // The listing's own handle on /proc/self/fd is closed by the time it is read back, so it is not printed.
+        Assert.Equal("0 pipe\n1 pipe\n2 pipe\n", result.Stdout);
+    }
+
+    [SkippableFact]
     public async Task RunAsync_WriteOutsideTheWorkspace_FailsOnTheReadOnlyRoot()
     {
         var result = await Sh("touch /etc/forge-probe 2>&1; touch /usr/forge-probe 2>&1; echo ok > /workspace/inside && cat /workspace/inside");

@@ -11,7 +11,8 @@ namespace Forge.Sandbox.Docker;
 /// containers (<see cref="SandboxOptions.PoolSize"/>); when an episode ends its container is reset (every process killed,
 /// the writable places emptied, then verified clean) and goes back to the pool, or is removed when it can't be verified.
 /// Each container is without network, under memory / CPU / pids limits, with a read-only
-/// root and a tmpfs workspace, a non-root user, no capabilities and no-new-privileges. Containers are labelled with the
+/// root and a tmpfs workspace; its commands start through its supervisor (PID 1, <see cref="ContainerSupervisor"/>) as a
+/// non-root user with no capabilities and no-new-privileges, without a <c>docker exec</c>. Containers are labelled with the
 /// run, the container's own id and the owner process; orphans of dead processes are removed at start-up, and this provider's
 /// containers on dispose and at process exit. Engine calls retry transient faults and fail fast while the engine is down.
 /// </summary>
@@ -100,7 +101,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     [
         "network: none (--network none)",
         $"filesystem: read-only image root, tmpfs /workspace ({_settings.WorkspaceMb} MiB) and /tmp ({_settings.TmpMb} MiB); host files invisible",
-        $"user: {_settings.User}, all capabilities dropped, no-new-privileges",
+        $"user: {_settings.User} for every command, no capabilities, no-new-privileges; PID 1 a supervisor that starts them (root with KILL, SETUID, SETGID, SETPCAP only)",
         $"limits: memory {_options.MemoryMb} MiB, {_settings.Cpus} CPU, {_options.MaxProcesses} processes, CPU time {_options.CpuSeconds} s, file size {_options.MaxFileSizeMb} MiB",
         $"image: {Image} on {Endpoint}",
     ], []);

@@ -64,7 +64,7 @@ class Command:
         self.sent = {ord("O"): 0, ord("E"): 0}
         self.stopped = None
         self.truncated = False
-        self.pending = b""
+        self.pending = bytearray()  # stdin the command has not taken yet
         self.stdin_closing = False
 
     def kill(self):
@@ -151,15 +151,15 @@ def spawn(ident, request):
 def write_stdin(command):
     stdin = command.process.stdin
     if stdin is None or stdin.closed:
-        command.pending = b""
+        command.pending.clear()
         return
     try:
         while command.pending:
-            command.pending = command.pending[os.write(stdin.fileno(), command.pending):]
+            del command.pending[:os.write(stdin.fileno(), command.pending)]
     except BlockingIOError:
         pass
     except OSError:
-        command.pending = b""  # the command closed its input: the rest is dropped
+        command.pending.clear()  # the command closed its input: the rest is dropped
     fd = stdin.fileno()
     if command.pending:
         if fd not in selector.get_map():
@@ -246,7 +246,7 @@ def handle(kind, ident, payload):
     if kind == ord("S"):
         spawn(ident, json.loads(payload))
     elif kind == ord("I") and command is not None:
-        command.pending += payload
+        command.pending.extend(payload)
         write_stdin(command)
     elif kind == ord("C") and command is not None:
         command.stdin_closing = True

@@ -74,6 +74,49 @@ public sealed class DockerSandboxTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task RunAsync_StdinLargerThanAPipe_ArrivesWhole()
+    {
+        // Far more than a pipe holds: the supervisor feeds it as the command reads, without stalling anything else.
+        var input = string.Concat(Enumerable.Range(0, 300_000).Select(i => $"{i % 97:00} line\n"));
+        var sandbox = await SandboxAsync();
+
+        var result = await sandbox.RunAsync(new ExecRequest(["python3", "-c",
+            "import hashlib, sys, time\ntime.sleep(0.3)\ndata = sys.stdin.buffer.read()\nprint(len(data), hashlib.sha256(data).hexdigest())"]) { Stdin = input });
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(input);
+        Assert.Equal($"{bytes.Length} {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))}\n", result.Stdout);
+    }
+
+    [SkippableFact]
+    public async Task Files_SeveralMegabytes_RoundTripExactly()
+    {
+        var content = new byte[3 << 20];
+        new Random(7).NextBytes(content);
+        var sandbox = await SandboxAsync();
+
+        await sandbox.WriteFileAsync("data/blob.bin", content);
+        var back = await sandbox.ReadFileAsync("data/blob.bin");
+
+        Assert.Equal(content, back);
+    }
+
+    [SkippableFact]
+    public async Task RunAsync_CommandsAtOnce_DoNotWaitForEachOther()
+    {
+        // One container's commands share the supervisor's stream, multiplexed: a slow one holds up no other.
+        var sandbox = await SandboxAsync();
+        var slow = sandbox.RunAsync(new ExecRequest(["sh", "-c", "sleep 3; echo slow"]) { Timeout = TimeSpan.FromSeconds(20) });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var quick = await sandbox.RunAsync(new ExecRequest(["echo", "quick"]));
+        var warm = await sandbox.RunPythonAsync(new PythonRequest("print('warm')"));
+
+        Assert.Equal(("quick\n", "warm\n"), (quick.Stdout, warm.Stdout));
+        Assert.False(slow.IsCompleted, $"the quick commands took {clock.Elapsed}, longer than the slow one");
+        Assert.Equal("slow\n", (await slow).Stdout);
+    }
+
+    [SkippableFact]
     public async Task RunAsync_WriteOutsideTheWorkspace_FailsOnTheReadOnlyRoot()
     {
         var result = await Sh("touch /etc/forge-probe 2>&1; touch /usr/forge-probe 2>&1; echo ok > /workspace/inside && cat /workspace/inside");

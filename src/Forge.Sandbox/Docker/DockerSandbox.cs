@@ -151,7 +151,7 @@ internal sealed partial class DockerSandbox : ISandbox
 
     /// <summary>
     /// Starts the warm driver; the first start of a reused container's sandbox resets the container first, in the same
-    /// exec, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
+    /// supervised command, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
     /// </summary>
     private async Task<ISandboxProcess> StartDriverAsync(CancellationToken cancellationToken)
     {

@@ -46,7 +46,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         _settings = settings ?? new DockerSandboxSettings();
         if (IsRoot(_settings.User))
             throw new ArgumentException($"Docker sandbox user '{_settings.User}' is root; sandboxes run as a non-root uid such as 65534:65534", nameof(settings));
-        ContainerSpec.SandboxUser(_settings.User);
+        _ = ContainerSpec.SandboxUser(_settings.User); // refuses a user the supervisor can't switch to (not numeric) now, not at the first container
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         Image = options.Image ?? DockerSandboxSettings.DefaultImage;

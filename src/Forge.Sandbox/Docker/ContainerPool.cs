@@ -85,7 +85,7 @@ internal sealed class ContainerPool<T> : IAsyncDisposable where T : class
     /// </summary>
     public async Task WaitFullAsync(CancellationToken cancellationToken)
     {
-        while (Ready + Volatile.Read(ref _out) < Size || Volatile.Read(ref _recycling) > 0) await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        while (Ready + Volatile.Read(ref _out) < Size || Volatile.Read(ref _recycling) > 0) await Task.Delay(1, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task FillAsync()

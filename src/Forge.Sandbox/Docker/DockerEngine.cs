@@ -26,7 +26,7 @@ internal sealed class DockerEngine : IDisposable
     /// <summary>The engine's address.</summary>
     public Uri Endpoint { get; }
 
-    /// <summary>The raw client, for streaming calls that must not be retried (an exec runs once).</summary>
+    /// <summary>The raw client, for streaming calls that must not be retried (attaching to a container: a second attachment would be a second reader).</summary>
     public IDockerClient Client { get; }
 
     /// <summary><c>DOCKER_HOST</c> when set, else <c>unix:///var/run/docker.sock</c>.</summary>

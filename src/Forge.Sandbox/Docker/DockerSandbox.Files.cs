@@ -1,4 +1,3 @@
-using Docker.DotNet;
 using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
@@ -17,43 +16,26 @@ internal sealed partial class DockerSandbox
     {
         using var operation = Enter();
         var target = WorkspacePath(path);
-        using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, ["sh", "-c", WriteScript, "forge-write", target],
-            new Dictionary<string, string>(), TimeSpan.FromSeconds(_options.TimeoutSeconds), attachStdin: true, cancellationToken).ConfigureAwait(false);
-        var bytes = content.ToArray();
-        await exec.Stream.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
-        exec.Stream.CloseWrite();
-        var (_, stderr) = await exec.Stream.ReadOutputToEndAsync(cancellationToken).ConfigureAwait(false);
-        var code = await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false);
-        if (code == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
-        if (code != 0) throw new IOException($"Writing '{path}' in the Docker sandbox failed (exit {code}): {stderr.Trim()}");
+        var (exit, _, stderr) = await RunSupervisedAsync(["sh", "-c", WriteScript, "forge-write", target], NoEnvironment,
+            TimeSpan.FromSeconds(_options.TimeoutSeconds), 4096, content.ToArray(), cancellationToken).ConfigureAwait(false);
+        if (exit.ExitCode == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
+        if (exit.ExitCode != 0) throw new IOException($"Writing '{path}' in the Docker sandbox failed (exit {exit.ExitCode}): {stderr.Text.Trim()}");
     }
 
     public async Task<byte[]> ReadFileAsync(string path, CancellationToken cancellationToken = default)
     {
         using var operation = Enter();
         var target = WorkspacePath(path);
-        using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, ["sh", "-c", ReadScript, "forge-read", target],
-            new Dictionary<string, string>(), TimeSpan.FromSeconds(_options.TimeoutSeconds), attachStdin: false, cancellationToken).ConfigureAwait(false);
-        var content = new ExecOutput(MaxReadBytes);
-        var errors = new ExecOutput(4096);
-        var buffer = new byte[81920];
-        while (true)
-        {
-            var read = await exec.Stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF) break;
-            var sink = read.Target == MultiplexedStream.TargetStream.StandardError ? errors : content;
-            if (!sink.Append(buffer.AsSpan(0, read.Count)))
-            {
-                await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
-                throw new IOException($"'{path}' in the Docker sandbox is larger than {MaxReadBytes >> 20} MiB");
-            }
-        }
-        var code = await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false);
-        if (code == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
-        if (code == 3) throw new FileNotFoundException($"'{path}' doesn't exist in the sandbox's workspace", path);
-        if (code != 0) throw new IOException($"Reading '{path}' in the Docker sandbox failed (exit {code}): {errors.Text.Trim()}");
+        var (exit, content, errors) = await RunSupervisedAsync(["sh", "-c", ReadScript, "forge-read", target], NoEnvironment,
+            TimeSpan.FromSeconds(_options.TimeoutSeconds), MaxReadBytes, stdin: null, cancellationToken).ConfigureAwait(false);
+        if (exit.Stopped == SandboxLimit.Output) throw new IOException($"'{path}' in the Docker sandbox is larger than {MaxReadBytes >> 20} MiB");
+        if (exit.ExitCode == 4) throw new UnauthorizedAccessException($"'{path}' in the sandbox's workspace goes through a symbolic link; Forge does not follow links planted by code");
+        if (exit.ExitCode == 3) throw new FileNotFoundException($"'{path}' doesn't exist in the sandbox's workspace", path);
+        if (exit.ExitCode != 0) throw new IOException($"Reading '{path}' in the Docker sandbox failed (exit {exit.ExitCode}): {errors.Text.Trim()}");
         return content.Bytes;
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoEnvironment = new Dictionary<string, string>();
 
     /// <summary>The absolute container path of a workspace-relative path; paths that leave the workspace are refused.</summary>
     internal static string WorkspacePath(string path)

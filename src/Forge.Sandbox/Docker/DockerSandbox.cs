@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Docker.DotNet;
 using Forge.Core;
 using Forge.Sandbox.Execution;
 using Forge.Sandbox.Python;
@@ -8,9 +7,9 @@ using Forge.Sandbox.Python;
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// One episode's container. Commands run through the exec API under the container's limits; files go in and out
-/// through short execs in the tmpfs workspace; Python snippets go to a warm interpreter (<see cref="WarmPython"/>) started
-/// through an attached exec. Disposing it hands the container back to the provider, which resets it for another
+/// One episode's container. Commands, the short ones that move files in and out of the tmpfs workspace, and the warm
+/// interpreter that runs Python snippets (<see cref="WarmPython"/>) all start through the container's supervisor
+/// (<see cref="ContainerSupervisor"/>), as the sandbox user under the container's limits; none needs a <c>docker exec</c>. Disposing it hands the container back to the provider, which resets it for another
 /// episode or removes it; a command still running then ends with <see cref="OperationCanceledException"/>.
 /// </summary>
 internal sealed partial class DockerSandbox : ISandbox
@@ -18,9 +17,8 @@ internal sealed partial class DockerSandbox : ISandbox
     /// <summary>How long past its deadline a command may hold its output open before every process in the sandbox is killed.</summary>
     private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(2);
 
-    private readonly DockerEngine _engine;
+    private readonly ContainerSupervisor _supervisor;
     private readonly SandboxOptions _options;
-    private readonly string _user;
     private readonly Func<DockerSandbox, ValueTask> _release;
     private readonly Lock _countersLock = new();
     private readonly CancellationTokenSource _disposing = new();
@@ -33,21 +31,20 @@ internal sealed partial class DockerSandbox : ISandbox
     private int _disposed;
 
     /// <summary>
-    /// A sandbox in container <paramref name="containerId"/>; <paramref name="counters"/> are the container's cgroup
+    /// A sandbox in the container of <paramref name="supervisor"/>; <paramref name="counters"/> are the container's cgroup
     /// counters when it is handed out (a reused container has counted the episodes before; its reset reads them).
     /// </summary>
     /// <paramref name="resetFirst"/>: the container served an episode before, and the first start of the warm driver
     /// resets it (<see cref="ContainerReset"/>), failing when it cannot be verified clean.
-    public DockerSandbox(DockerEngine engine, string containerId, string sandboxId, SandboxOptions options, string user, CgroupCounters counters,
+    public DockerSandbox(ContainerSupervisor supervisor, string sandboxId, SandboxOptions options, CgroupCounters counters,
         bool resetFirst, Func<DockerSandbox, ValueTask> release)
     {
         _resetPending = resetFirst ? 1 : 0;
-        _engine = engine;
-        ContainerId = containerId;
+        _supervisor = supervisor;
+        ContainerId = supervisor.ContainerId;
         SandboxId = sandboxId;
         _counters = counters;
         _options = options;
-        _user = user;
         _release = release;
         _python = new WarmPython(StartDriverAsync);
         _session = new WarmPython(this, session: true);
@@ -56,6 +53,9 @@ internal sealed partial class DockerSandbox : ISandbox
     public string Backend => "docker";
 
     public string ContainerId { get; }
+
+    /// <summary>The container's supervisor, which outlives the sandbox when the container is reset for another episode.</summary>
+    internal ContainerSupervisor Supervisor => _supervisor;
 
     /// <summary>The <c>forge.sandbox-id</c> label of the container: unique per container (a reused container keeps it).</summary>
     public string SandboxId { get; }
@@ -81,80 +81,61 @@ internal sealed partial class DockerSandbox : ISandbox
     {
         var timeout = TimeSpan.FromSeconds(Math.Min(request.Timeout.TotalSeconds, _options.TimeoutSeconds));
         var cap = Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes);
-        var stdout = new ExecOutput(cap);
-        var stderr = new ExecOutput(cap);
         var started = Stopwatch.GetTimestamp();
         var before = Counters;
+        var stdin = request.Stdin is null ? null : Encoding.UTF8.GetBytes(request.Stdin);
+        var (exit, stdout, stderr) = await RunSupervisedAsync(request.Command, request.Environment, timeout, cap, stdin, cancellationToken).ConfigureAwait(false);
+        var duration = Stopwatch.GetElapsedTime(started);
+        var limit = exit.Stopped != SandboxLimit.None ? exit.Stopped : await ClassifyAsync(exit.ExitCode, stderr.Text, before, cancellationToken).ConfigureAwait(false);
+        return new ExecResult(exit.ExitCode, stdout.Text, stderr.Text, duration, limit) { OutputTruncated = exit.Truncated || stdout.Truncated || stderr.Truncated };
+    }
 
-        using var exec = await ContainerExec.StartAsync(_engine, ContainerId, _user, request.Command, request.Environment, timeout,
-            attachStdin: request.Stdin is not null, cancellationToken).ConfigureAwait(false);
-        var feeding = request.Stdin is null ? Task.CompletedTask : FeedStdinAsync(exec.Stream, request.Stdin, cancellationToken);
-
+    /// <summary>
+    /// Runs a command through the container's supervisor, which enforces <paramref name="timeout"/> and
+    /// <paramref name="cap"/> (per stream) inside the container; <paramref name="stdin"/> null gives it /dev/null. Should
+    /// the command outlive its deadline by <see cref="DeadlineGrace"/> all the same, every process in the sandbox is killed.
+    /// </summary>
+    private async Task<(SupervisedExit Exit, ExecOutput Stdout, ExecOutput Stderr)> RunSupervisedAsync(IReadOnlyList<string> command,
+        IReadOnlyDictionary<string, string> environment, TimeSpan timeout, int cap, byte[]? stdin, CancellationToken cancellationToken)
+    {
+        var stdout = new ExecOutput(cap);
+        var stderr = new ExecOutput(cap);
+        var running = await _supervisor.StartAsync(command, environment, timeout, cap, stdin is not null, cancellationToken).ConfigureAwait(false);
         using var hostDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         hostDeadline.CancelAfter(timeout + DeadlineGrace);
-        var stopped = SandboxLimit.None;
         try
         {
-            if (!await PumpAsync(exec.Stream, stdout, stderr, hostDeadline.Token).ConfigureAwait(false))
+            if (stdin is not null)
             {
-                // Past the cap: stop reading (the engine would otherwise hold the exec open until its output drained) and kill it.
-                stopped = SandboxLimit.Output;
-                exec.Stream.Dispose();
-                await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
+                await running.WriteStdinAsync(stdin, hostDeadline.Token).ConfigureAwait(false);
+                await running.CloseStdinAsync(hostDeadline.Token).ConfigureAwait(false);
             }
+            await foreach (var (isError, data) in running.Output.ReadAllAsync(hostDeadline.Token).ConfigureAwait(false))
+                (isError ? stderr : stdout).Append(data);
+            return (await running.Exited.WaitAsync(hostDeadline.Token).ConfigureAwait(false), stdout, stderr);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // The in-container deadline should have ended the command; something kept it alive: kill everything but PID 1.
-            stopped = SandboxLimit.Deadline;
-            await ContainerExec.KillAllAsync(_engine, ContainerId, CancellationToken.None).ConfigureAwait(false);
+            // The supervisor should have ended the command at its deadline; something kept it alive: kill everything but PID 1.
+            await _supervisor.KillAllAsync(CancellationToken.None).ConfigureAwait(false);
+            return (new SupervisedExit(137, SandboxLimit.Deadline, false), stdout, stderr);
         }
         catch (OperationCanceledException)
         {
-            if (!_disposing.IsCancellationRequested) await exec.KillAsync(CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            await feeding.ConfigureAwait(false);
-        }
-
-        var exitCode = stopped switch
-        {
-            SandboxLimit.Deadline => 137,
-            SandboxLimit.Output => await exec.ExitCodeAsync(cancellationToken, TimeSpan.FromSeconds(2)).ConfigureAwait(false) is var code and >= 0 ? code : 137,
-            _ => await exec.ExitCodeAsync(cancellationToken).ConfigureAwait(false),
-        };
-        var duration = Stopwatch.GetElapsedTime(started);
-        if (stopped == SandboxLimit.None && LimitClassifier.KilledBySigKill(exitCode) && duration >= timeout) stopped = SandboxLimit.Deadline;
-        var limit = stopped != SandboxLimit.None ? stopped : await ClassifyAsync(exitCode, stderr.Text, before, cancellationToken).ConfigureAwait(false);
-        return new ExecResult(exitCode, stdout.Text, stderr.Text, duration, limit) { OutputTruncated = stdout.Truncated || stderr.Truncated };
-    }
-
-    /// <summary>Reads both streams to the end; false when a cap was passed (the rest is not read).</summary>
-    private static async Task<bool> PumpAsync(MultiplexedStream stream, ExecOutput stdout, ExecOutput stderr, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[81920];
-        while (true)
-        {
-            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false);
-            if (read.EOF) return true;
-            var target = read.Target == MultiplexedStream.TargetStream.StandardError ? stderr : stdout;
-            if (!target.Append(buffer.AsSpan(0, read.Count))) return false;
+            if (!_disposing.IsCancellationRequested) await KillQuietlyAsync(running).ConfigureAwait(false);
+            throw; // disposed: the container's reset (or its removal) kills it
         }
     }
 
-    private static async Task FeedStdinAsync(MultiplexedStream stream, string stdin, CancellationToken cancellationToken)
+    private static async Task KillQuietlyAsync(SupervisedCommand command)
     {
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(stdin);
-            await stream.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
-            stream.CloseWrite();
+            await command.KillAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+        catch (SandboxException)
         {
-            // The command ended (or stopped reading) before taking all its input: that's its business.
+            // The container is gone, and the command with it.
         }
     }
 
@@ -164,13 +145,13 @@ internal sealed partial class DockerSandbox : ISandbox
         RefuseHostPaths(request);
         using var operation = Enter();
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
-        return await DockerSandboxProcess.StartAsync(_engine, this, _user, request,
+        return await DockerSandboxProcess.StartAsync(_supervisor, this, request,
             Math.Min(request.OutputLimitBytes, _options.OutputLimitBytes), cancel.Token).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Starts the warm driver; the first start of a reused container's sandbox resets the container first, in the same
-    /// exec, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
+    /// supervised command, reads the reset's report, and fails with <see cref="SandboxException"/> when the container is not clean.
     /// </summary>
     private async Task<ISandboxProcess> StartDriverAsync(CancellationToken cancellationToken)
     {
@@ -228,12 +209,12 @@ internal sealed partial class DockerSandbox : ISandbox
 
     /// <summary>
     /// Which limit stopped a command that ended on its own with <paramref name="exitCode"/>, by the shared taxonomy; reads
-    /// the container's cgroup counters (one short exec) only when the command failed.
+    /// the container's cgroup counters (one request to the supervisor) only when the command failed.
     /// </summary>
     internal async Task<SandboxLimit> ClassifyAsync(int exitCode, string stderr, CgroupCounters before, CancellationToken cancellationToken)
     {
         if (exitCode == 0) return SandboxLimit.None;
-        var after = await CgroupCounters.ReadAsync(_engine, ContainerId, cancellationToken).ConfigureAwait(false);
+        var after = await _supervisor.CountersAsync(cancellationToken).ConfigureAwait(false);
         lock (_countersLock) if (after.OomKills >= _counters.OomKills && after.PidsRefused >= _counters.PidsRefused) _counters = after;
         var events = new LimitClassifier.KernelEvents(
             OomKilled: after.OomKills > before.OomKills && LimitClassifier.KilledBySigKill(exitCode),

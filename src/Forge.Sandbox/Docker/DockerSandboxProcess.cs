@@ -1,17 +1,16 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
-using Docker.DotNet;
 using Forge.Core;
 
 namespace Forge.Sandbox.Docker;
 
 /// <summary>
-/// A long-lived process in a sandbox container (the persistent Python driver, for one), attached through the exec API:
-/// its stdin and stdout travel over the engine connection's multiplexed stream.
+/// A long-lived process in a sandbox container (the persistent Python driver, for one), started by the container's
+/// supervisor: its stdin and stdout travel as frames on the container's attached stream.
 /// </summary>
 internal sealed class DockerSandboxProcess : ISandboxProcess
 {
-    private readonly ContainerExec _exec;
+    private readonly SupervisedCommand _command;
     private readonly DockerSandbox _sandbox;
     private readonly Pipe _stdout = new(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false));
@@ -20,22 +19,21 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
     private readonly CgroupCounters _before;
     private int _killed;
 
-    private DockerSandboxProcess(ContainerExec exec, DockerSandbox sandbox, int stderrLimit)
+    private DockerSandboxProcess(SupervisedCommand command, DockerSandbox sandbox, int stderrLimit)
     {
-        _exec = exec;
+        _command = command;
         _sandbox = sandbox;
         _stderr = new ExecOutput(stderrLimit);
         _before = sandbox.Counters;
-        StandardInput = new StdinStream(exec.Stream);
+        StandardInput = new StdinStream(command);
         StandardOutput = _stdout.Reader.AsStream();
         _exited = PumpAsync();
     }
 
-    public static async Task<DockerSandboxProcess> StartAsync(DockerEngine engine, DockerSandbox sandbox, string user, ExecRequest request, int stderrLimit, CancellationToken cancellationToken)
+    public static async Task<DockerSandboxProcess> StartAsync(ContainerSupervisor supervisor, DockerSandbox sandbox, ExecRequest request, int stderrLimit, CancellationToken cancellationToken)
     {
-        var exec = await ContainerExec.StartAsync(engine, sandbox.ContainerId, user, request.Command, request.Environment, deadline: null,
-            attachStdin: true, cancellationToken).ConfigureAwait(false);
-        return new DockerSandboxProcess(exec, sandbox, stderrLimit);
+        var command = await supervisor.StartAsync(request.Command, request.Environment, deadline: null, outputCap: 0, stdin: true, cancellationToken).ConfigureAwait(false);
+        return new DockerSandboxProcess(command, sandbox, stderrLimit);
     }
 
     public Stream StandardInput { get; }
@@ -48,20 +46,13 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
     {
         await Task.Yield();
         var started = Stopwatch.GetTimestamp();
-        var buffer = new byte[65536];
         try
         {
-            while (true)
+            await foreach (var (isError, data) in _command.Output.ReadAllAsync().ConfigureAwait(false))
             {
-                var read = await _exec.Stream.ReadOutputAsync(buffer, 0, buffer.Length, CancellationToken.None).ConfigureAwait(false);
-                if (read.EOF) break;
-                if (read.Target == MultiplexedStream.TargetStream.StandardError) _stderr.Append(buffer.AsSpan(0, read.Count));
-                else await _stdout.Writer.WriteAsync(buffer.AsMemory(0, read.Count)).ConfigureAwait(false);
+                if (isError) _stderr.Append(data);
+                else await _stdout.Writer.WriteAsync(data).ConfigureAwait(false);
             }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
-        {
-            // The connection closed under us: the process is being killed or the container removed.
         }
         finally
         {
@@ -70,8 +61,9 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         int exitCode;
         try
         {
-            // Killed by us: SIGKILL, whatever the engine still says about it.
-            exitCode = Volatile.Read(ref _killed) != 0 ? 137 : await _exec.ExitCodeAsync(CancellationToken.None).ConfigureAwait(false);
+            // Killed by us: SIGKILL, whatever the supervisor reports.
+            var exit = await _command.Exited.ConfigureAwait(false);
+            exitCode = Volatile.Read(ref _killed) != 0 ? 137 : exit.ExitCode;
         }
         catch (SandboxException)
         {
@@ -94,44 +86,29 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         }
     }
 
+    /// <summary>
+    /// Kills the process's group through the supervisor (no engine call, so it may race the container's reset harmlessly:
+    /// the supervisor ignores a command that has ended) and waits for its end.
+    /// </summary>
     public async Task KillAsync()
     {
         Interlocked.Exchange(ref _killed, 1);
         if (_exited.IsCompleted) return;
-        if (_sandbox.IsDisposing)
+        try
         {
-            _exec.Dispose(); // the container is being removed, and the process with it: just let go of the connection
+            await _command.KillAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        else
+        catch (SandboxException)
         {
-            try
-            {
-                // Counted as a call into the container, so that the container is not reset for another episode meanwhile.
-                using var operation = _sandbox.Enter();
-                await _exec.KillAsync().ConfigureAwait(false);
-            }
-            catch (ObjectDisposedException)
-            {
-                _exec.Dispose(); // the sandbox was disposed just now: its container is reset or removed, and the process with it
-            }
-            catch (SandboxException)
-            {
-                // The container is already gone, and the process with it.
-            }
+            // The container is already gone, and the process with it.
         }
-        if (await Task.WhenAny(_exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != _exited)
-            _exec.Dispose(); // unblocks the pump
-        await _exited.ConfigureAwait(false);
+        await Task.WhenAny(_exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync().ConfigureAwait(false);
-        _exec.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await KillAsync().ConfigureAwait(false);
 
     /// <summary>The process's stdin as a write-only stream; disposing it closes the process's input.</summary>
-    private sealed class StdinStream(MultiplexedStream stream) : Stream
+    private sealed class StdinStream(SupervisedCommand command) : Stream
     {
         private int _closed;
 
@@ -145,23 +122,29 @@ internal sealed class DockerSandboxProcess : ISandboxProcess
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => stream.WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            stream.WriteAsync(buffer, offset, count, cancellationToken);
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(buffer, out var s) ? s : new ArraySegment<byte>(buffer.ToArray());
-            await stream.WriteAsync(segment.Array!, segment.Offset, segment.Count, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await command.WriteStdinAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxException e)
+            {
+                throw new IOException(e.Message, e); // readers of a process's stdin expect an IOException when it is gone
+            }
         }
 
         protected override void Dispose(bool disposing)
         {
             if (disposing && Interlocked.Exchange(ref _closed, 1) == 0)
             {
-                try { stream.CloseWrite(); }
-                catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException) { }
+                try { command.CloseStdinAsync(CancellationToken.None).GetAwaiter().GetResult(); }
+                catch (SandboxException) { }
             }
             base.Dispose(disposing);
         }

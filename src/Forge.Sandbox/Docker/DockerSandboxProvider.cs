@@ -11,7 +11,8 @@ namespace Forge.Sandbox.Docker;
 /// containers (<see cref="SandboxOptions.PoolSize"/>); when an episode ends its container is reset (every process killed,
 /// the writable places emptied, then verified clean) and goes back to the pool, or is removed when it can't be verified.
 /// Each container is without network, under memory / CPU / pids limits, with a read-only
-/// root and a tmpfs workspace, a non-root user, no capabilities and no-new-privileges. Containers are labelled with the
+/// root and a tmpfs workspace; its commands start through its supervisor (PID 1, <see cref="ContainerSupervisor"/>) as a
+/// non-root user with no capabilities and no-new-privileges, without a <c>docker exec</c>. Containers are labelled with the
 /// run, the container's own id and the owner process; orphans of dead processes are removed at start-up, and this provider's
 /// containers on dispose and at process exit. Engine calls retry transient faults and fail fast while the engine is down.
 /// </summary>
@@ -23,7 +24,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     private readonly ILogger _logger;
     private readonly Lock _startLock = new();
     private Task<ContainerPool<DockerSandbox>>? _started;
-    private readonly ConcurrentDictionary<string, byte> _containers = new();
+    /// <summary>This provider's containers, with their supervisors once attached.</summary>
+    private readonly ConcurrentDictionary<string, ContainerSupervisor?> _containers = new();
     private readonly ConcurrentDictionary<Task, byte> _removals = new();
     private readonly ConcurrentDictionary<DockerSandbox, byte> _discarded = new();
     private readonly EventHandler _onProcessExit;
@@ -44,6 +46,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         _settings = settings ?? new DockerSandboxSettings();
         if (IsRoot(_settings.User))
             throw new ArgumentException($"Docker sandbox user '{_settings.User}' is root; sandboxes run as a non-root uid such as 65534:65534", nameof(settings));
+        _ = ContainerSpec.SandboxUser(_settings.User); // refuses a user the supervisor can't switch to (not numeric) now, not at the first container
         _options = options;
         _logger = logger ?? NullLogger.Instance;
         Image = options.Image ?? DockerSandboxSettings.DefaultImage;
@@ -98,7 +101,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
     [
         "network: none (--network none)",
         $"filesystem: read-only image root, tmpfs /workspace ({_settings.WorkspaceMb} MiB) and /tmp ({_settings.TmpMb} MiB); host files invisible",
-        $"user: {_settings.User}, all capabilities dropped, no-new-privileges",
+        $"user: {_settings.User} for every command, no capabilities, no-new-privileges; PID 1 a supervisor that starts them (root with KILL, SETUID, SETGID, SETPCAP only)",
         $"limits: memory {_options.MemoryMb} MiB, {_settings.Cpus} CPU, {_options.MaxProcesses} processes, CPU time {_options.CpuSeconds} s, file size {_options.MaxFileSizeMb} MiB",
         $"image: {Image} on {Endpoint}",
     ], []);
@@ -192,19 +195,35 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         var sandboxId = Guid.NewGuid().ToString("N");
         var spec = ContainerSpec.Create(Image, _options, _settings, ContainerLabels.For(RunId, sandboxId));
         var created = await _engine.CallAsync("create container", (c, ct) => c.Containers.CreateContainerAsync(spec, ct), cancellationToken).ConfigureAwait(false);
-        _containers.TryAdd(created.ID, 0);
+        _containers.TryAdd(created.ID, null);
         try
         {
+            // Attached before it starts, so that the supervisor's first frame is not missed.
+            var supervisor = await ContainerSupervisor.AttachAsync(_engine, created.ID, cancellationToken).ConfigureAwait(false);
+            _containers[created.ID] = supervisor;
             await _engine.CallAsync("start container", (c, ct) => c.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), ct), cancellationToken).ConfigureAwait(false);
+            using var ready = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            ready.CancelAfter(SupervisorStartTimeout);
+            try
+            {
+                await supervisor.WaitReadyAsync(ready.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new SandboxException($"The supervisor of Docker sandbox container {created.ID[..12]} did not answer within {SupervisorStartTimeout.TotalSeconds:0} s");
+            }
+            Interlocked.Increment(ref _created);
+            return new DockerSandbox(supervisor, sandboxId, _options, default, resetFirst: false, ReleaseAsync);
         }
         catch
         {
             await RemoveContainerAsync(created.ID).ConfigureAwait(false);
             throw;
         }
-        Interlocked.Increment(ref _created);
-        return new DockerSandbox(_engine, created.ID, sandboxId, _options, _settings.User, default, resetFirst: false, ReleaseAsync);
     }
+
+    /// <summary>How long a new container's supervisor may take to say hello.</summary>
+    private static readonly TimeSpan SupervisorStartTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Containers created so far (for the benchmark and tests).</summary>
     internal int ContainersCreated => Volatile.Read(ref _created);
@@ -249,8 +268,8 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         try
         {
             await used.Quiesced.WaitAsync(limit.Token).ConfigureAwait(false);
-            // The new sandbox's driver starts with the reset (one exec), which fails unless the container is verified clean.
-            fresh = new DockerSandbox(_engine, used.ContainerId, used.SandboxId, _options, _settings.User, used.Counters, resetFirst: true, ReleaseAsync);
+            // The new sandbox's driver starts with the reset (one supervised command), which fails unless the container is verified clean.
+            fresh = new DockerSandbox(used.Supervisor, used.SandboxId, _options, used.Counters, resetFirst: true, ReleaseAsync);
             await fresh.PrewarmAsync(limit.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _resets);
             return fresh;
@@ -273,7 +292,7 @@ public sealed class DockerSandboxProvider : ISandboxProvider
         try
         {
             await OrphanReaper.RemoveAsync(_engine, id, CancellationToken.None).ConfigureAwait(false);
-            _containers.TryRemove(id, out _);
+            if (_containers.TryRemove(id, out var supervisor) && supervisor is not null) await supervisor.DisposeAsync().ConfigureAwait(false);
         }
         catch (SandboxException e)
         {

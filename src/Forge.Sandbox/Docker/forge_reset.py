@@ -1,16 +1,15 @@
 # Forge's container reset: makes a Docker sandbox container that served one episode fit for the next, or says why not,
-# then becomes the next episode's warm Python driver (one exec and one interpreter start for both).
-# Runs as the sandbox's user (every process the episode could start runs as it: no capabilities, no-new-privileges).
-#   1. kills every process but PID 1 (the reaper), itself and the exec wrapper above it, again and again until none is
-#      left (a fork in flight);
+# then becomes the next episode's warm Python driver (one command and one interpreter start for both).
+# The supervisor (PID 1) starts it as the sandbox's user, like every process the episode could start (no capabilities,
+# no-new-privileges).
+#   1. kills every process but PID 1 (the supervisor) and itself, again and again until none is left (a fork in flight);
 #   2. removes SysV IPC objects (shared memory, semaphores, message queues) and POSIX message queues;
 #   3. empties the writable places (/workspace, /tmp, /dev/shm) whatever their permissions, and restores the modes
 #      and extended attributes of the first two (which the episode owned and could change);
-#   4. verifies: no process, no IPC object, no file, the modes and attributes as made, and PID 1 is still the reaper.
+#   4. verifies: no process, no IPC object, no file, the modes and attributes as made, and PID 1 is still the supervisor.
 # Writes one frame (4-byte big-endian length, UTF-8 JSON) on stdout: {"left": [what is not clean], "counters": "FILE KEY
-# VALUE lines of the cgroup event counters"}. Clean, it then executes the driver whose source is its first argument
-# (python3 -I -X utf8 -c DRIVER), which speaks the driver protocol on the same stdin and stdout; not clean, it exits 3
-# (the container is then discarded).
+# VALUE lines of the cgroup event counters"}. Clean, it then runs the driver whose source is its first argument, which
+# speaks the driver protocol on the same stdin and stdout; not clean, it exits 3 (the container is then discarded).
 import json, os, signal, stat, struct, sys, time
 
 WORKSPACES = ("/workspace", "/tmp")
@@ -28,7 +27,7 @@ def stat_fields(pid):
 
 
 def lineage():
-    """This process and its ancestors inside the container (the exec wrapper), which the reset spares."""
+    """This process and its ancestors inside the container (PID 1, the supervisor), which the reset spares."""
     chain, pid = {1}, os.getpid()
     while pid > 1 and pid not in chain:
         chain.add(pid)
@@ -143,7 +142,7 @@ def verify():
         except OSError as e:
             problems.append("%s: %s" % (root, e.strerror))
     if comm(1) != "python3":
-        problems.append("PID 1 is %s, not the reaper" % comm(1))
+        problems.append("PID 1 is %s, not the supervisor" % comm(1))
     return problems
 
 
@@ -180,4 +179,7 @@ while report:
     report = report[os.write(1, report):]
 if problems or len(sys.argv) < 2:
     sys.exit(3 if problems else 0)
-os.execv(sys.executable, [sys.executable, "-I", "-X", "utf8", "-c", sys.argv[1]])
+# The driver runs in this interpreter (one interpreter start for both), in a namespace of its own as __main__; each
+# snippet it runs gets a fresh __main__ module of its own again.
+driver, sys.argv = sys.argv[1], ["-c"]
+exec(compile(driver, "<forge_driver>", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})

@@ -9,7 +9,7 @@
 # Started with the argument "session", the driver is a stateful session instead (a notebook kernel): snippets run in
 # the driver itself, in one __main__ namespace kept from call to call; the deadline interrupts the snippet (SIGALRM),
 # output goes to temporary files read back up to the cap. A snippet that kills the process ends the session.
-import builtins, errno as _errno, io, json, os, select, signal, struct, sys, tempfile, time, traceback, types
+import builtins, errno as _errno, io, json, os, select, signal, struct, sys, time, traceback, types
 
 _SESSION = sys.argv[1:] == ["session"]
 
@@ -259,6 +259,7 @@ def _run_session(request):
     code = request.get("code", "")
     limit = int(request.get("output_limit", 1 << 20))
     start = time.monotonic()
+    import tempfile  # here, not at the top: only a session needs it, and importing it slows every driver's start
     files = [tempfile.TemporaryFile() for _ in range(3)]
     files[0].write((request.get("stdin") or "").encode("utf-8"))
     files[0].seek(0)

@@ -75,6 +75,63 @@ public sealed class DockerSandboxProviderTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Episodes_OnAReusedContainer_RunWithoutAnyDockerExec()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds(); // the container's start is in the window too
+        await using var provider = NewProvider(poolSize: 1);
+        await provider.WaitForPoolAsync();
+        var container = "";
+        for (var episode = 0; episode < 2; episode++)
+        {
+            await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+            container = sandbox.ContainerId;
+            Assert.Equal("1\n", (await sandbox.RunPythonAsync(new PythonRequest("print(1)"))).Stdout);
+            Assert.Equal("2\n", (await sandbox.RunAsync(new ExecRequest(["python3", "-c", "import sys; print(sys.stdin.read())"]) { Stdin = "2" })).Stdout);
+            Assert.Equal(3, (await sandbox.RunAsync(new ExecRequest(["sh", "-c", "exit 3"]))).ExitCode); // a failure reads the cgroup counters
+            await sandbox.WriteFileAsync("f.txt", "4"u8.ToArray());
+            Assert.Equal("4"u8.ToArray(), await sandbox.ReadFileAsync("f.txt"));
+        }
+        await provider.WaitForPoolAsync(); // the second episode's container reset too
+        var until = DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds();
+
+        var events = await ExecEventsAsync(container, since, until);
+
+        Assert.Equal((1, 2), (provider.ContainersCreated, provider.ContainerResets));
+        Assert.Empty(events);
+    }
+
+    /// <summary>The engine's <c>exec_*</c> events for <paramref name="container"/> between two Unix times.</summary>
+    private static async Task<List<string>> ExecEventsAsync(string container, long since, long until)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("docker", ["events", "--since", $"{since}", "--until", $"{until}",
+            "--filter", $"container={container}", "--format", "{{.Action}}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
+        var actions = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(actions, a => a == "start" || a == "attach"); // the window does cover the container's events
+        return [.. actions.Where(a => a.StartsWith("exec_", StringComparison.Ordinal))];
+    }
+
+    [SkippableFact]
+    public async Task Container_HostLetsGoOfItsSupervisor_Stops()
+    {
+        // A host that dies leaves no container running episodes: the supervisor's stdin ends, it kills everything and exits.
+        await using var provider = NewProvider(poolSize: 0);
+        await using var sandbox = (DockerSandbox)await provider.AcquireAsync();
+        _ = sandbox.RunAsync(new ExecRequest(["sleep", "300"]) { Timeout = TimeSpan.FromSeconds(300) });
+        await Task.Delay(300);
+
+        await sandbox.Supervisor.DisposeAsync();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await _docker.Containers.InspectContainerAsync(sandbox.ContainerId)).State.Running && clock.Elapsed < TimeSpan.FromSeconds(20))
+            await Task.Delay(100);
+        Assert.False((await _docker.Containers.InspectContainerAsync(sandbox.ContainerId)).State.Running);
+    }
+
+    [SkippableFact]
     public async Task AcquireAsync_PoolFullWithReuse_CountsTheSandboxOutAsComingBack()
     {
         await using var provider = NewProvider(poolSize: 2);

@@ -64,14 +64,18 @@ public sealed class ContainerSpecTests
         Assert.True(spec.NetworkDisabled);
         Assert.True(host.ReadonlyRootfs);
         Assert.Equal(["ALL"], host.CapDrop);
+        // Only the supervisor (PID 1) holds these; it starts every command as the sandbox user with none (RunAsync_Identity_…).
+        Assert.Equal(["KILL", "SETUID", "SETGID", "SETPCAP"], host.CapAdd);
         Assert.Contains("no-new-privileges", host.SecurityOpt);
         Assert.False(host.Privileged);
-        Assert.Equal("65534:65534", spec.User);
+        Assert.Equal("0:0", spec.User);
+        Assert.Contains("{\"uid\":65534,\"gid\":65534,\"cpu_seconds\":7,\"workdir\":\"/workspace\"}", spec.Cmd);
+        Assert.True(spec.OpenStdin && spec.StdinOnce);
         Assert.Equal(128L << 20, host.Memory);
         Assert.Equal(host.Memory, host.MemorySwap);
         Assert.Equal(32, host.PidsLimit);
         Assert.Equal(1_000_000_000, host.NanoCPUs);
-        Assert.Contains(host.Ulimits, u => u.Name == "cpu" && u.Soft == 7);
+        Assert.DoesNotContain(host.Ulimits, u => u.Name == "cpu"); // per command, by the supervisor: its own CPU time adds up over episodes
         Assert.Contains(host.Ulimits, u => u.Name == "fsize" && u.Soft == 2L << 20);
         Assert.StartsWith("rw,nosuid,nodev,exec,size=64m", host.Tmpfs["/workspace"]);
         Assert.Contains("/tmp", host.Tmpfs.Keys);
@@ -110,4 +114,39 @@ public sealed class ContainerSpecTests
     [Fact]
     public void Constructor_RootUser_IsRefused() =>
         Assert.Throws<ArgumentException>(() => new DockerSandboxProvider(SandboxOptions.Default with { Backend = "docker" }, new DockerSandboxSettings { User = "0:0" }));
+
+    [Theory]
+    [InlineData("nobody")]
+    [InlineData("65534:nogroup")]
+    [InlineData("1:2:3")]
+    public void Constructor_UserNotNumeric_IsRefusedNamingIt(string user)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new DockerSandboxProvider(SandboxOptions.Default with { Backend = "docker" }, new DockerSandboxSettings { User = user }));
+        Assert.Contains($"'{user}' must be numeric", error.Message);
+    }
+
+    [Fact]
+    public void SandboxUser_UidAlone_IsAlsoTheGid() => Assert.Equal((1000, 1000), ContainerSpec.SandboxUser("1000"));
+}
+
+public sealed class SupervisorFramesTests
+{
+    [Fact]
+    public void Encode_ThenHeader_RoundTrips()
+    {
+        var frame = SupervisorFrames.Encode(SupervisorFrames.Stdin, 0x01020304, "abc"u8);
+
+        Assert.Equal(new byte[] { 0, 0, 0, 3, (byte)'I', 1, 2, 3, 4, (byte)'a', (byte)'b', (byte)'c' }, frame);
+        Assert.Equal((3, SupervisorFrames.Stdin, 0x01020304u), SupervisorFrames.Header(frame));
+    }
+
+    [Fact]
+    public void Header_LengthPastTheLimit_IsRefused()
+    {
+        var frame = SupervisorFrames.Encode(SupervisorFrames.Stdout, 1, []);
+        frame[0] = 0x7f;
+
+        var error = Assert.Throws<InvalidDataException>(() => SupervisorFrames.Header(frame));
+        Assert.Contains("supervisor sent a frame of", error.Message);
+    }
 }

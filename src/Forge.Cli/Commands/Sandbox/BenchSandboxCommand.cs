@@ -95,6 +95,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
                     acquire_ms = Ms(r.Acquire),
                     cold_print_ms = Ms(r.Cold),
                     warm_print_ms = Ms(r.Warm),
+                    reset_ms = r.Reset is { } reset ? Ms(reset) : null,
                     episodes = r.Episodes.Select(e => new { concurrency = e.Concurrency, episodes = e.Episodes, episodes_per_second = Math.Round(e.EpisodesPerSecond, 2), mean_unit_tests = e.MeanUnitTests }),
                 }),
                 baselines = baselines.Select(b => new { name = b.Name, ms = Ms(b) }),
@@ -110,7 +111,7 @@ internal sealed class BenchSandboxCommand : AsyncCommand<BenchSandboxCommand.Set
 
         var table = new Table().Title($"forge bench sandbox — {Environment.ProcessorCount} cores, load average {load}").AddColumns("backend", "measure", "samples", "p50 ms", "p99 ms", "mean ms");
         foreach (var r in results)
-            foreach (var l in new[] { r.Acquire, r.Cold, r.Warm })
+            foreach (var l in new[] { r.Acquire, r.Cold, r.Warm, r.Reset }.OfType<Latency>())
                 table.AddRow(r.Backend, l.Name, $"{l.Samples}", $"{l.P50:0.00}", $"{l.P99:0.00}", $"{l.Mean:0.00}");
         foreach (var b in baselines)
             table.AddRow("baseline", Markup.Escape(b.Name), $"{b.Samples}", $"{b.P50:0.00}", $"{b.P99:0.00}", $"{b.Mean:0.00}");

@@ -18,7 +18,9 @@ internal sealed record Latency(string Name, int Samples, double P50, double P99,
 }
 
 /// <summary>What <c>forge bench sandbox</c> measured for one backend.</summary>
-internal sealed record BackendResult(string Backend, SandboxIsolation Isolation, Latency Acquire, Latency Cold, Latency Warm, IReadOnlyList<(int Concurrency, int Episodes, double EpisodesPerSecond, double MeanUnitTests)> Episodes);
+/// <paramref name="Reset"/>: for Docker, how long a container takes from its episode's end to waiting in the pool again (reset, verified, driver started).
+internal sealed record BackendResult(string Backend, SandboxIsolation Isolation, Latency Acquire, Latency Cold, Latency Warm, Latency? Reset,
+    IReadOnlyList<(int Concurrency, int Episodes, double EpisodesPerSecond, double MeanUnitTests)> Episodes);
 
 /// <summary>
 /// Measures a sandbox backend: acquiring a sandbox, a cold <c>print(1)</c> (a new python3 process in the sandbox), a warm
@@ -34,7 +36,7 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
     {
         var latencies = await MeasureLatenciesAsync(provider, cancellationToken);
         var rates = await EpisodeRatesAsync(provider, coding, cancellationToken);
-        return new BackendResult(provider.Backend, provider.Isolation, latencies[0], latencies[1], latencies[2], rates);
+        return new BackendResult(provider.Backend, provider.Isolation, latencies[0], latencies[1], latencies[2], latencies.ElementAtOrDefault(3), rates);
     }
 
     /// <summary>Episodes/s of <paramref name="coding"/> on <paramref name="provider"/> at concurrency 1 and 8.</summary>
@@ -47,7 +49,7 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
         return rates;
     }
 
-    /// <summary>Acquire, cold print(1) and warm print(1) latencies of <paramref name="provider"/>, in that order.</summary>
+    /// <summary>Acquire, cold print(1) and warm print(1) latencies of <paramref name="provider"/>, in that order; for Docker, then the container reset.</summary>
     public async Task<IReadOnlyList<Latency>> MeasureLatenciesAsync(ISandboxProvider provider, CancellationToken cancellationToken)
     {
         // Warm-up: first process starts, JIT, the driver's first start.
@@ -59,14 +61,20 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
         await WaitForPoolAsync(provider, cancellationToken);
 
         var acquire = new List<double>();
+        var reset = new List<double>();
+        var docker = provider as Forge.Sandbox.Docker.DockerSandboxProvider;
+        if (docker is not null) await docker.WaitForPoolAsync(cancellationToken);
         for (var i = 0; i < samples; i++)
         {
             // Acquire from a warm pool, as episodes that last longer than a container start see it.
-            if (provider is Forge.Sandbox.Docker.DockerSandboxProvider docker) await docker.WaitForPoolAsync(cancellationToken);
             var clock = Stopwatch.StartNew();
             var sandbox = await provider.AcquireAsync(cancellationToken);
             acquire.Add(clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
             await sandbox.DisposeAsync();
+            if (docker is null) continue;
+            await docker.WaitForPoolAsync(cancellationToken); // the container back in the pool: reset, verified, its next driver started
+            reset.Add(clock.Elapsed.TotalMilliseconds);
         }
 
         await WaitForPoolAsync(provider, cancellationToken);
@@ -80,7 +88,9 @@ internal sealed class SandboxBenchmark(int samples, int episodes)
             for (var i = 0; i < samples * 2; i++)
                 warm.Add(await TimeAsync(() => sandbox.RunPythonAsync(new PythonRequest("print(1)"), cancellationToken), "1\n"));
         }
-        return [Latency.Of("acquire", acquire), Latency.Of("cold print(1)", cold), Latency.Of("warm print(1)", warm)];
+        List<Latency> latencies = [Latency.Of("acquire", acquire), Latency.Of("cold print(1)", cold), Latency.Of("warm print(1)", warm)];
+        if (docker is not null) latencies.Add(Latency.Of("reset for the next episode", reset));
+        return latencies;
     }
 
     /// <summary>Lets a backend's pool refill after the acquire loop, so that refilling doesn't run beside the timed executions.</summary>

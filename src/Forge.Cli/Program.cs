@@ -42,7 +42,7 @@ app.Configure(config =>
     });
 
     // ── worker, cluster status, bench cluster: runs on many machines (Forge.Cluster) ──────
-    config.AddCommand<Forge.Cli.Commands.Cluster.WorkerCommand>("worker").WithDescription("Join a cluster as a worker that runs episodes for drivers: forge worker [--cluster FILE|localhost] [--capacity N].");
+    config.AddCommand<Forge.Cli.Commands.Cluster.WorkerCommand>("worker").WithDescription("Join a cluster as a worker that runs episodes for drivers: forge worker [[--cluster FILE|localhost]] [[--capacity N]].");
     config.AddBranch("cluster", cluster =>
     {
         cluster.SetDescription("Look at a cluster of workers.");
@@ -66,7 +66,7 @@ app.Configure(config =>
     {
         sandbox.SetDescription("Run commands in a sandbox and check what isolation this machine gives.");
         sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxRunCommand>("run")
-            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [--backend local|docker] [--timeout SEC] [--memory MB] [--json] -- CMD ARGS…");
+            .WithDescription("Run one command in a fresh sandbox: forge sandbox run [[--backend local|docker]] [[--timeout SEC]] [[--memory MB]] [[--json]] -- CMD ARGS…");
         sandbox.AddCommand<Forge.Cli.Commands.Sandbox.SandboxDoctorCommand>("doctor")
             .WithDescription("Say what isolation each sandbox backend can give on this machine, and why not.");
     });
@@ -87,7 +87,7 @@ app.Configure(config =>
         model.AddCommand<Forge.Cli.Commands.Model.ModelInspectCommand>("inspect")
             .WithDescription("Architecture, parameters, dtypes, context, tokenizer, and what Forge will and will not honour.");
         model.AddCommand<Forge.Cli.Commands.Model.ModelLogitsCommand>("logits")
-            .WithDescription("Float32 logits at every position of one sequence: forge model logits DIR --ids 1,2,3 [--json].");
+            .WithDescription("Float32 logits at every position of one sequence: forge model logits DIR --ids 1,2,3 [[--json]].");
     });
 
     // doctor (torch, dotnet host, sandboxes): what this machine gives Forge.
@@ -100,7 +100,7 @@ app.Configure(config =>
     config.AddBranch("mcp", mcp =>
     {
         mcp.SetDescription("Model Context Protocol: serve an environment's tools to any MCP client.");
-        mcp.AddCommand<Forge.Cli.Commands.Mcp.McpServeCommand>("serve").WithDescription("Serve an environment's tools over MCP on stdin/stdout: forge mcp serve math/arithmetic [--task ID].");
+        mcp.AddCommand<Forge.Cli.Commands.Mcp.McpServeCommand>("serve").WithDescription("Serve an environment's tools over MCP on stdin/stdout: forge mcp serve math/arithmetic [[--task ID]].");
     });
 
     config.AddCommand<VersionCommand>("version").WithDescription("Print Forge's version.");

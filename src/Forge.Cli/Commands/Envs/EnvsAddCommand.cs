@@ -10,7 +10,7 @@ internal sealed class EnvsAddCommand : Command<EnvsAddCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<PATH>")]
-        [Description("A project (.csproj, or a folder holding one) or an assembly (.dll) with classes marked [Environment].")]
+        [Description("A project (.csproj, or a folder holding one) or an assembly (.dll) with classes marked [[Environment]].")]
         public string Path { get; set; } = "";
 
         [CommandOption("--registry <PATH>")]

@@ -23,7 +23,7 @@ internal sealed class ModelLogitsCommand : Command<ModelLogitsCommand.Settings>
         public string Ids { get; init; } = "";
 
         [CommandOption("--json")]
-        [Description("Print {\"logits\": [[...], ...]} (one row of vocabulary logits per position).")]
+        [Description("Print {\"logits\": [[[[...]], ...]]} (one row of vocabulary logits per position).")]
         public bool Json { get; init; }
 
         [CommandOption("--dtype <DTYPE>")]

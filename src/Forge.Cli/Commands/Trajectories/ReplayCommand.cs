@@ -51,7 +51,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
         public int? ForkAt { get; init; }
 
         [CommandOption("--agent <SPEC>")]
-        [Description("With --fork-at: scripted, noisy[:RATE], policy:CHECKPOINT_DIR, or semantic-kernel:MODEL@URL (key from OPENAI_API_KEY).")]
+        [Description("With --fork-at: scripted, noisy[[:RATE]], policy:CHECKPOINT_DIR, or semantic-kernel:MODEL@URL (key from OPENAI_API_KEY).")]
         public string? Agent { get; init; }
 
         [CommandOption("--samples <N>")]
@@ -81,7 +81,7 @@ internal sealed class ReplayCommand : AsyncCommand<ReplayCommand.Settings>
             if (RerunAll && (Episode is not null || Index is not null)) return ValidationResult.Error("--rerun-all re-executes every episode; drop --episode/--index (filter with --env)");
             if (!RerunAll && (Env is not null || Json)) return ValidationResult.Error("--env and --json go with --rerun-all");
             if (ForkAt is null && (Agent is not null || Out is not null)) return ValidationResult.Error("--agent and --out go with --fork-at");
-            if (ForkAt is not null && string.IsNullOrWhiteSpace(Agent)) return ValidationResult.Error("--fork-at needs --agent SPEC (scripted, noisy[:RATE], policy:CHECKPOINT_DIR, semantic-kernel:MODEL@URL)");
+            if (ForkAt is not null && string.IsNullOrWhiteSpace(Agent)) return ValidationResult.Error("--fork-at needs --agent SPEC (scripted, noisy[[:RATE]], policy:CHECKPOINT_DIR, semantic-kernel:MODEL@URL)");
             if (ForkAt is < 0) return ValidationResult.Error($"--fork-at must be 0 or more (got {ForkAt})");
             if (Samples is < 1 or > 10_000) return ValidationResult.Error($"--samples must be between 1 and 10000 (got {Samples})");
             if (Sandbox is not null && !SandboxOptions.Backends.Contains(Sandbox)) return ValidationResult.Error($"--sandbox must be {string.Join(" or ", SandboxOptions.Backends)} (got '{Sandbox}')");

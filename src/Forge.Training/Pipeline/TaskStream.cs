@@ -53,6 +53,9 @@ public sealed class TaskStream
     /// <summary>Decides each environment's reward mode when set; null (default) keeps the scenario's or registry's.</summary>
     public RewardSchedule? RewardSchedule { get; init; }
 
+    /// <summary>The judge model every episode's judged rubric components ask (the scenario's <c>"judge"</c>); null: none.</summary>
+    public Forge.Core.Rewards.JudgeEndpoint? Judge { get; init; }
+
     /// <summary>Prefix of the group ids (training and evaluation streams don't collide).</summary>
     public string GroupPrefix { get; }
 
@@ -80,6 +83,7 @@ public sealed class TaskStream
                     Limits = pool.Limits,
                     RewardMode = rewardMode,
                     TaskProvenance = pool.Provenance(task),
+                    Judge = Judge,
                 }).ToList();
         }
     }

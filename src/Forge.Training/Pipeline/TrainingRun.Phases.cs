@@ -15,7 +15,7 @@ public sealed partial class TrainingRun
     /// <summary>Scores the current policy on a fixed, seeded set of episodes (the same set every time), without training.</summary>
     private async Task<UpdateMetrics> EvaluateAsync(CancellationToken ct)
     {
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments);
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments) { Judge = _judge };
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version, _threads))
@@ -38,7 +38,8 @@ public sealed partial class TrainingRun
     private async Task WarmStartAsync(WarmStartOptions warm, CancellationToken ct)
     {
         var solvers = TrainedEnvironments.ToDictionary(id => id, id => Solver(id, warm.Solver), StringComparer.Ordinal);
-        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments);
+        // The solver's episodes ask the judge only when their rewards filter them.
+        var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 2, "warm", groupSize: 1, _o.Environments) { Judge = warm.MinReward is null ? null : _judge };
         var requests = Enumerable.Range(0, warm.Episodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
         await Engine(new RoutingAgent(solvers, "warm-start"), "warm-start").RunAsync(requests, [_recorder, episodes], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
@@ -87,7 +88,7 @@ public sealed partial class TrainingRun
         _trainer.Schedule = LearningRateSchedule.For(_o, _trainer.Version);   // a resumed run decays over its own updates
         var scenario = _setup.Scenario;
         var schedule = _o.RewardSchedule is { } scheduled ? new RewardSchedule(scheduled, TrainedEnvironments) : null;
-        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments) { RewardSchedule = schedule };
+        var stream = new TaskStream(scenario, _setup.Registry, _o.Curriculum, _seed, "train", only: _o.Environments) { RewardSchedule = schedule, Judge = _judge };
         var batcher = new GroupBatcher(scenario.GroupSize);
         var requests = Channel.CreateUnbounded<EpisodeRequest>(new UnboundedChannelOptions { SingleWriter = true });
         using var permits = new SemaphoreSlim(0);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Forge.Agents.ChatFormat;
+using Forge.Agents.Judging;
 using Forge.Core;
+using Forge.Core.Rewards;
 using Forge.Host;
 using Forge.Host.Recording;
 using Forge.Training.Checkpoints;
@@ -35,12 +37,14 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private readonly string? _resumedFrom;
     private readonly string? _baseModel;   // the Hugging Face folder the policy started from, if any
     private readonly ISandboxProvider? _sandboxes;
+    private readonly JudgeEndpoint? _judge;   // the scenario's judge: evaluation and RL episodes ask it like any run's
     private readonly int _threads = TorchWorker.DefaultThreads;   // libtorch intra-op threads of the process (the cores, or --threads)
 
     private TrainingRun(TrainingSetup setup, ISandboxProvider? sandboxes)
     {
         _sandboxes = sandboxes;
         _setup = setup;
+        _judge = setup.Scenario.Judge is { } judge ? OpenAiJudgeModel.Connect(judge) : null;
         _o = setup.Options;
         _seed = _o.Seed ?? setup.Scenario.Seed;
         var device = DeviceSelector.Resolve(setup.Device);
@@ -91,15 +95,10 @@ public sealed partial class TrainingRun : IAsyncDisposable
         return true;
     }
 
-    /// <summary>The trainer's episodes don't ask a judge yet: a scenario with one is refused rather than trained on partial rewards.</summary>
-    public static ArgumentException JudgeNotYetTrained(Forge.Host.Scenarios.Scenario scenario) =>
-        new($"{scenario.Path}: $.judge: the trainer doesn't pass a judge to its episodes yet, so judged rewards would be missing; remove the \"judge\" section to train, or score with forge run / forge eval");
-
     /// <summary>Runs training as <paramref name="setup"/> says and returns what it did.</summary>
     public static async Task<TrainingResult> RunAsync(TrainingSetup setup, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(setup);
-        if (setup.Scenario.Judge is not null) throw JudgeNotYetTrained(setup.Scenario);
         // Before anything is written (a backend that can't run here stops the run), and removed after the run however it ends.
         await using var sandboxes = setup.Scenario.CreateSandboxes(setup.Registry);
         await using var run = new TrainingRun(setup, sandboxes);

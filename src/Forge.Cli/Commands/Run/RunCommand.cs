@@ -68,7 +68,6 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
-        if (scenario.Trainer is not null && scenario.Judge is not null) throw TrainingRun.JudgeNotYetTrained(scenario);
         if (clusterOptions is not null && scenario.Judge is not null)
             throw new ArgumentException($"{scenario.Path}: $.judge: a judge is not yet available to cluster workers; run the scenario without --cluster.");
         var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));

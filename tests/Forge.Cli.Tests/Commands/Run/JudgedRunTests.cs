@@ -86,22 +86,56 @@ public sealed class JudgedRunTests : IDisposable
         Assert.Contains("politeness (judged by judge, logprobs mode): y [first token: 'y' -0.2877, 'n' -1.3863", shown.Stdout);
     }
 
-    [Theory]
-    [InlineData("run")]
-    [InlineData("train")]
-    public async Task TrainerSection_WithAJudge_RefusedBeforeAnythingRuns(string command)
+    [Fact]
+    public async Task Train_WithAJudge_RolloutsAndEvaluationsAreJudgedOnForgeServe()
     {
-        var path = Path.Combine(_dir, "judged-train.json");
-        File.WriteAllText(path, """
-            { "name": "judged-train", "environments": [{ "id": "support/desk", "tasks": 1 }], "agent": { "type": "scripted" },
-              "judge": { "endpoint": "http://127.0.0.1:9/v1", "model": "judge" }, "trainer": { "updates": 1 } }
+        var checkpoint = JudgeCheckpoint(Path.Combine(_dir, "judge"));
+        var port = ServeCommandTests.FreePort();
+        await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
+        var scenario = Path.Combine(_dir, "judged-train.json");
+        File.WriteAllText(scenario, $$"""
+            { "name": "judged-train", "seed": 3, "environments": [{ "id": "support/desk", "tasks": 4 }], "agent": { "type": "policy" },
+              "group_size": 2, "concurrency": 4,
+              "judge": { "endpoint": "http://127.0.0.1:{{counter.Port}}/v1", "model": "judge", "mode": "logprobs" },
+              "trainer": { "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 1024 }, "updates": 2, "groups_per_update": 2,
+                           "max_new_tokens": 8, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync" } }
             """);
+        (int ExitCode, string Stdout, string Stderr) train = (-1, "", "forge serve never became ready");
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, command, path);
+        var serve = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            for (var i = 0; i < 600; i++)
+            {
+                try
+                {
+                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
+                    {
+                        train = await ForgeProcess.RunAsync(_dir, "train", scenario, "--out", Path.Combine(_dir, "train"), "--json", "--device", "cpu");
+                        break;
+                    }
+                }
+                catch (HttpRequestException) { }
+                await Task.Delay(100);
+            }
+            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+        });
 
-        Assert.Equal(2, code);
-        Assert.Contains("$.judge: the trainer doesn't pass a judge to its episodes yet", stderr);
-        Assert.False(Directory.Exists(Path.Combine(_dir, "runs")), stdout);
+        Assert.True(serve.ExitCode == 0, serve.Stderr);
+        Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
+        var recorded = TrajectoryReader.Read(Path.Combine(_dir, "train", "trajectories.forge")).Trajectories;
+        var rollouts = recorded.Where(t => t.GroupId.StartsWith("train:", StringComparison.Ordinal)).ToList();
+        var evaluations = recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(8, rollouts.Count);          // 2 updates × 2 groups × 2
+        Assert.Equal(4, evaluations.Count);       // before and after
+        Assert.True(counter.ChatCompletions > 0);
+        foreach (var t in rollouts.Concat(evaluations))
+        {
+            // Whatever the untrained policy said, the judge was asked and its verdict is in the reward (P(yes) = 0.75).
+            Assert.Equal(0.75, t.Breakdown!.Scores["politeness"], 4);
+            Assert.Equal("judge", t.Breakdown.Judgements!["politeness"].Model);
+            Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
+        }
     }
 
     /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>

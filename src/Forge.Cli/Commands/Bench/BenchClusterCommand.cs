@@ -26,8 +26,8 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
         public int Capacity { get; init; } = 16;
 
         [CommandOption("--repeats <N>")]
-        [Description("Timed rounds per measurement, after one untimed round; the median counts. Default 3.")]
-        public int Repeats { get; init; } = 3;
+        [Description("Timed rounds per measurement, after one untimed round; the median counts (a round disturbed by other work on shared cores does not). Default 5.")]
+        public int Repeats { get; init; } = 5;
 
         [CommandOption("--env <ID>")]
         [Description("The environment (run by its scripted solver). Default bench/latency (a tool with a fixed 20 ms latency).")]

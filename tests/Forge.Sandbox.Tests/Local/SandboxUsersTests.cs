@@ -58,12 +58,24 @@ public sealed class SandboxUsersTests : IDisposable
         var user = users.Acquire();
         using var escaped = RunAs(user.Uid, "600");
         using var bystander = RunAs(user.Uid == TestUid ? TestUid + 1 : TestUid, "600");
+        WaitUntilRunningAs(escaped, user.Uid);   // setpriv starts as root: released before its switch, it would be no leftover yet
 
         user.Release(killLeftovers: true);
 
         Assert.True(escaped.WaitForExit(5000), "A process of the released uid survived.");
         Assert.False(bystander.HasExited, "A process of another uid was killed.");
         bystander.Kill();
+    }
+
+    private static void WaitUntilRunningAs(Process process, int uid)
+    {
+        for (var i = 0; i < 500; i++)
+        {
+            var status = File.ReadAllLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
+            if (status?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1] == uid.ToString(System.Globalization.CultureInfo.InvariantCulture)) return;
+            Thread.Sleep(10);
+        }
+        throw new TimeoutException($"process {process.Id} never ran as uid {uid}");
     }
 
     private static Process RunAs(int uid, string seconds) =>

@@ -7,9 +7,10 @@ namespace Forge.Serving.Batching;
 
 /// <summary>
 /// The one thread that touches the model: a loop that, between two decode steps, swaps in new weights when asked, drops
-/// rows whose client went away, admits waiting rows while the batch has room (each joins at the next step), then runs
-/// one <see cref="DecodeBatch.Step"/> and hands every row its token. Requests wait in a bounded queue; a full queue
-/// refuses at once (the server answers 429).
+/// rows whose client went away, admits waiting rows while the batch has room (each joins at the next step; while a burst
+/// of requests is arriving they are held back briefly, <see cref="AdmissionWindow"/>, so that the burst is prefilled
+/// together), then runs one <see cref="DecodeBatch.Step"/> and hands every row its token. Requests wait in a bounded
+/// queue; a full queue refuses at once (the server answers 429).
 /// </summary>
 internal sealed class BatchScheduler : IDisposable
 {
@@ -21,15 +22,17 @@ internal sealed class BatchScheduler : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
     private readonly Lock _admission = new();
+    private readonly AdmissionWindow _window;
     private volatile bool _stopping;
     private int _queued;
     private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
 
-    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity)
+    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, AdmissionWindow? window = null)
     {
         _policy = policy;
+        _window = window ?? AdmissionWindow.Default(TimeProvider.System);
         _maxQueue = maxQueue;
         _version = policy.Version;
         _batch = new DecodeBatch(policy.Model, maxBatch, capacity);
@@ -58,9 +61,13 @@ internal sealed class BatchScheduler : IDisposable
             _queued += rows.Count;
             foreach (var row in rows) _waiting.Enqueue(row);
         }
+        _window.Queued();
         _wake.Release();
         return true;
     }
+
+    /// <summary>Says a request is being read; dispose the result once its rows are queued (or it was refused).</summary>
+    public IDisposable BeginReading() => _window.BeginReading();
 
     /// <summary>Wakes the loop (a row was stopped).</summary>
     public void Nudge() => _wake.Release();
@@ -89,11 +96,12 @@ internal sealed class BatchScheduler : IDisposable
             {
                 SwapWeights();
                 DropStopped();
-                Admit();
+                var hold = _window.HoldBack(Queued, _batch.MaxRows - _batch.Count);
+                if (hold == TimeSpan.Zero) Admit();
                 Running = _running.Count;
                 if (_running.Count == 0)
                 {
-                    _wake.Wait(TimeSpan.FromMilliseconds(200));
+                    _wake.Wait(hold > TimeSpan.Zero ? hold : TimeSpan.FromMilliseconds(200));
                     continue;
                 }
                 var produced = _batch.Step();
@@ -170,6 +178,7 @@ internal sealed class BatchScheduler : IDisposable
             if (row.IsStopped) row.Finish(FinishReason.Stop);
             else joining.Add(row);
         }
+        if (_waiting.IsEmpty) _window.Drained();
         if (joining.Count == 0) return;
         try
         {

@@ -76,6 +76,33 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public void AddRange_PromptsSharingAPrefix_PrefixRunOnceAndSameTokensAsEachAlone()
+    {
+        using var model = TinyModels.Create();
+        var running = Request([3, 1, 4, 1, 5, 9, 2], 11, tokens: 16);
+        int[] preamble = [7, 7, 2, 9, 1, 8];   // a system prompt every joining request begins with
+        DecodeRequest[] joining =
+        [
+            Request([.. preamble, 3], 7), Request([.. preamble, 4, 4, 4, 1, 2], 8, tokens: 6),
+            Request([.. preamble, 5, 6], 9, topP: 0.8), Request([.. preamble, 9, 8, 7], 7, temperature: 0),
+        ];
+        using var batch = new DecodeBatch(model, 5, 64);
+        var first = batch.Add(running);
+        var results = new Dictionary<DecodeRow, List<DecodedToken>> { [first] = [] };
+        foreach (var (row, token) in batch.Step().Concat(batch.Step()).Concat(batch.Step())) results[row].Add(token);
+
+        Assert.Equal(preamble.Length, PromptPrefill.SharedLength([.. joining.Select(r => r.Prompt)]));
+        var rows = batch.AddRange(joining);
+        foreach (var row in rows) results[row] = [];
+        for (var step = 0; step < 40 && batch.Count > 0; step++)
+            foreach (var (row, token) in batch.Step()) results[row].Add(token);
+
+        AssertSame(Alone(model, running), results[first]);
+        for (var i = 0; i < joining.Length; i++)
+            AssertSame(Alone(model, joining[i]), results[rows[i]], i + 1);
+    }
+
+    [Fact]
     public void AddRange_OneInvalidRequest_NothingAdded()
     {
         using var model = TinyModels.Create();

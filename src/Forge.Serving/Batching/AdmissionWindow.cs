@@ -12,8 +12,8 @@ namespace Forge.Serving.Batching;
 /// </summary>
 internal sealed class AdmissionWindow(TimeSpan gap, TimeSpan maxWait, TimeProvider time)
 {
-    /// <summary>The defaults: a 3 ms gap, at most 25 ms of holding back.</summary>
-    public static AdmissionWindow Default(TimeProvider time) => new(TimeSpan.FromMilliseconds(3), TimeSpan.FromMilliseconds(25), time);
+    /// <summary>The defaults: a 5 ms gap, at most 40 ms of holding back.</summary>
+    public static AdmissionWindow Default(TimeProvider time) => new(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(40), time);
 
     private readonly Lock _lock = new();
     private long _last = long.MinValue;       // timestamp of the last row queued

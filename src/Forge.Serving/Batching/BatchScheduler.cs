@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Forge.Serving.Policy;
 using Forge.Training.Generation;
 using Forge.Training.Model;
+using TorchSharp;
 
 namespace Forge.Serving.Batching;
 
@@ -23,25 +24,37 @@ internal sealed class BatchScheduler : IDisposable
     private readonly Thread _thread;
     private readonly Lock _admission = new();
     private readonly AdmissionWindow _window;
+    private readonly int _threads;
     private volatile bool _stopping;
     private int _queued;
     private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
 
-    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, AdmissionWindow? window = null)
+    /// <summary>Starts the decode loop on a thread of its own, running libtorch with <paramref name="threads"/> intra-op threads.</summary>
+    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, int threads, AdmissionWindow? window = null)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _threads = threads;
         _policy = policy;
         _window = window ?? AdmissionWindow.Default(TimeProvider.System);
         _maxQueue = maxQueue;
         _version = policy.Version;
         _batch = new DecodeBatch(policy.Model, maxBatch, capacity);
-        _thread = new Thread(Loop) { IsBackground = true, Name = "forge-serve-decode" };
+        var processDefault = torch.get_num_threads();
+        using var threadsSet = new ManualResetEventSlim();
+        _thread = new Thread(() => Loop(threadsSet)) { IsBackground = true, Name = "forge-serve-decode" };
         _thread.Start();
+        threadsSet.Wait();
+        // Setting a thread's count also sets the one threads take on their first libtorch call: put that back.
+        torch.set_num_threads(processDefault);
     }
 
     /// <summary>The version of the weights decoding now.</summary>
     public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>The libtorch intra-op threads the decode loop runs with.</summary>
+    public int LoopThreads { get; private set; }
 
     /// <summary>Rows decoding now.</summary>
     public int Running { get; private set; }
@@ -88,8 +101,14 @@ internal sealed class BatchScheduler : IDisposable
         return done.Task;
     }
 
-    private void Loop()
+    private void Loop(ManualResetEventSlim threadsSet)
     {
+        // libtorch sizes each op's thread team by the calling thread's own setting: this thread's first call takes the
+        // process-wide one, then it sets its own.
+        _ = torch.get_num_threads();
+        torch.set_num_threads(_threads);
+        LoopThreads = torch.get_num_threads();
+        threadsSet.Set();
         while (!_stopping)
         {
             try

@@ -35,6 +35,16 @@ public sealed record ServeOptions
     /// <summary><c>auto</c>, <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// libtorch intra-op threads of the decode loop; null = one less than the processors (at least 1), leaving a core to
+    /// the HTTP side — reading requests, tokenizing, writing streamed chunks — which otherwise preempts the decode loop's
+    /// threads in the middle of each op.
+    /// </summary>
+    public int? DecodeThreads { get; init; }
+
+    /// <summary>The decode loop's intra-op threads: <see cref="DecodeThreads"/>, or one less than the processors (at least 1).</summary>
+    public int DecodeThreadCount => DecodeThreads ?? Math.Max(1, Environment.ProcessorCount - 1);
+
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid field.</summary>
     public ServeOptions Validate()
     {
@@ -43,6 +53,7 @@ public sealed record ServeOptions
         if (MaxBatch < 1) errors.Add($"--max-batch {MaxBatch}: expected ≥ 1");
         if (MaxQueue < 1) errors.Add($"--max-queue {MaxQueue}: expected ≥ 1");
         if (MaxContext is < 2) errors.Add($"--max-context {MaxContext}: expected ≥ 2");
+        if (DecodeThreads is < 1) errors.Add($"--decode-threads {DecodeThreads}: expected ≥ 1");
         if (MaxBodyBytes < 1024) errors.Add($"--max-body-bytes {MaxBodyBytes}: expected ≥ 1024");
         if (!IPAddress.TryParse(Host, out var address) && Host != "localhost") errors.Add($"--host {Host}: expected an IP address or localhost");
         else if (ApiKey is null && Host != "localhost" && !IPAddress.IsLoopback(address!))

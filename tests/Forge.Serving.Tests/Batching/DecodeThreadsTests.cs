@@ -1,0 +1,43 @@
+using Forge.Serving.Batching;
+using Forge.Serving.Hosting;
+using Forge.Serving.Policy;
+using Forge.Serving.Tests.Models;
+using TorchSharp;
+
+namespace Forge.Serving.Tests.Batching;
+
+/// <summary>The decode loop runs libtorch with its own thread count, by default leaving a core to the HTTP side.</summary>
+public sealed class DecodeThreadsTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Scheduler_LoopRunsWithItsOwnCount_CallerKeepsItsOwn(int threads)
+    {
+        var root = Directory.CreateTempSubdirectory("forge-decode-threads-").FullName;
+        try
+        {
+            using var policy = ServedPolicy.Load(TestModels.RandomCheckpoint(Path.Combine(root, "tiny")), torch.CPU);
+            var callers = torch.get_num_threads();
+
+            using var scheduler = new BatchScheduler(policy, maxBatch: 2, maxQueue: 4, capacity: 64, threads);
+
+            Assert.Equal(threads, scheduler.LoopThreads);
+            Assert.Equal(callers, torch.get_num_threads());
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DecodeThreadCount_DefaultLeavesACoreToHttp_BelowOneRefusedNamingTheFlag()
+    {
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount - 1), new ServeOptions { ModelDirectory = "m" }.DecodeThreadCount);
+        Assert.Equal(3, new ServeOptions { ModelDirectory = "m", DecodeThreads = 3 }.DecodeThreadCount);
+
+        var e = Assert.Throws<ArgumentException>(() => new ServeOptions { ModelDirectory = "m", DecodeThreads = 0 }.Validate());
+        Assert.Contains("--decode-threads 0", e.Message);
+    }
+}

@@ -144,7 +144,7 @@ public sealed class DecodeBatch : IDisposable
             else if (row.Generated >= row.Request.MaxNewTokens) row.Finished = FinishReason.Length;
         }
         var going = rows.Select((r, i) => (r, id: tokenIds[i])).Where(x => x.r.Finished is null).ToList();
-        foreach (var row in rows.Where(r => r.Finished is not null)) Remove(row);
+        foreach (var row in rows.Where(r => r.Finished is not null).OrderByDescending(r => r.Slot)) Remove(row);   // the last first: no row moves when the batch's tail ends
         if (going.Count > 0) Feed([.. going.OrderBy(x => x.r.Slot).Select(x => x.id)]);
         return output;
     }
@@ -158,7 +158,7 @@ public sealed class DecodeBatch : IDisposable
         if (row.Slot != last)
         {
             var moved = _rows[last];
-            _cache.MoveRow(last, row.Slot);
+            _cache.MoveRow(last, row.Slot, _head);
             _keyMask[row.Slot].copy_(_keyMask[last]);
             _lastLogits[row.Slot].copy_(_lastLogits[last]);
             moved.Slot = row.Slot;

@@ -103,6 +103,24 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public void Step_SeveralRowsEndAtOneStep_RowsMovedIntoTheirSlotsGoOnAsAlone()
+    {
+        using var model = TinyModels.Create();
+        DecodeRequest[] requests =
+        [
+            Request([1, 2, 3], 7, tokens: 4), Request([5, 6], 8, tokens: 15), Request([9, 8, 7, 6], 9, tokens: 4),
+            Request([4, 4], 10, tokens: 12), Request([2], 11, tokens: 4), Request([3, 3, 3], 12, tokens: 9),
+        ];
+        using var batch = new DecodeBatch(model, 6, 64);
+
+        var together = Run(batch, requests, [0, 0, 0, 0, 0, 0]);   // rows 0, 2 and 4 end at the fourth step; 3 and 5 move down
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(Alone(model, requests[i]), together[i], i);
+        Assert.Equal(0, batch.Count);
+    }
+
+    [Fact]
     public void AddRange_OneInvalidRequest_NothingAdded()
     {
         using var model = TinyModels.Create();

@@ -121,6 +121,27 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public async Task Step_OneOrTwoIntraOpThreads_SameTokens()
+    {
+        // forge serve decodes with its own thread count (--decode-threads); the in-process Generator with the process's.
+        using var model = TinyModels.Create(new Forge.Training.Model.TransformerConfig { VocabSize = 64, DModel = 128, Layers = 2, Heads = 4, FfMult = 4, MaxSeqLen = 128 });
+        DecodeRequest[] requests = [.. Enumerable.Range(0, 8).Select(i => Request([.. Enumerable.Range(0, 20 + i).Select(t => (t * 7 + i) % 60 + 1)], 30 + i, tokens: 24))];
+        List<DecodedToken>[] Decode()
+        {
+            using var batch = new DecodeBatch(model, requests.Length, 128);
+            return Run(batch, requests, [0, 0, 0, 0, 1, 1, 2, 2]);
+        }
+        using var one = new Forge.Training.Devices.TorchWorker("test-decode-1", 1);
+        using var two = new Forge.Training.Devices.TorchWorker("test-decode-2", 2);
+
+        var onOne = await one.RunAsync(Decode);
+        var onTwo = await two.RunAsync(Decode);
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(onTwo[i], onOne[i], i);
+    }
+
+    [Fact]
     public void AddRange_OneInvalidRequest_NothingAdded()
     {
         using var model = TinyModels.Create();

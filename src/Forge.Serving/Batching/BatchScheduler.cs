@@ -72,9 +72,9 @@ internal sealed class BatchScheduler : IDisposable
         {
             if (_queued + rows.Count > _maxQueue) return false;
             _queued += rows.Count;
+            _window.Queued();   // before the rows are visible to the loop, which may take them at once
             foreach (var row in rows) _waiting.Enqueue(row);
         }
-        _window.Queued();
         _wake.Release();
         return true;
     }

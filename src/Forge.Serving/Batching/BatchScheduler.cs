@@ -24,17 +24,17 @@ internal sealed class BatchScheduler : IDisposable
     private readonly Thread _thread;
     private readonly Lock _admission = new();
     private readonly AdmissionWindow _window;
-    private readonly int _threads;
+    private readonly int? _threads;
     private volatile bool _stopping;
     private int _queued;
     private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
 
-    /// <summary>Starts the decode loop on a thread of its own, running libtorch with <paramref name="threads"/> intra-op threads.</summary>
-    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, int threads, AdmissionWindow? window = null)
+    /// <summary>Starts the decode loop on a thread of its own, running libtorch with <paramref name="threads"/> intra-op threads (null = the process's).</summary>
+    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, int? threads = null, AdmissionWindow? window = null)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "the decode loop needs at least one thread.");
         _threads = threads;
         _policy = policy;
         _window = window ?? AdmissionWindow.Default(TimeProvider.System);
@@ -106,7 +106,7 @@ internal sealed class BatchScheduler : IDisposable
         // libtorch sizes each op's thread team by the calling thread's own setting: this thread's first call takes the
         // process-wide one, then it sets its own.
         _ = torch.get_num_threads();
-        torch.set_num_threads(_threads);
+        if (_threads is { } threads) torch.set_num_threads(threads);
         LoopThreads = torch.get_num_threads();
         threadsSet.Set();
         while (!_stopping)

@@ -36,14 +36,10 @@ public sealed record ServeOptions
     public string Device { get; init; } = "auto";
 
     /// <summary>
-    /// libtorch intra-op threads of the decode loop; null = one less than the processors (at least 1), leaving a core to
-    /// the HTTP side — reading requests, tokenizing, writing streamed chunks — which otherwise preempts the decode loop's
-    /// threads in the middle of each op.
+    /// libtorch intra-op threads of the decode loop; null = the process's (the processors). Fewer leave cores to the HTTP
+    /// side — reading requests, tokenizing, writing streamed chunks — which otherwise preempts the loop's threads mid-op.
     /// </summary>
     public int? DecodeThreads { get; init; }
-
-    /// <summary>The decode loop's intra-op threads: <see cref="DecodeThreads"/>, or one less than the processors (at least 1).</summary>
-    public int DecodeThreadCount => DecodeThreads ?? Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid field.</summary>
     public ServeOptions Validate()

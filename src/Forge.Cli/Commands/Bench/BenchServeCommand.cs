@@ -57,7 +57,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         public string Device { get; init; } = "auto";
 
         [CommandOption("--decode-threads <N>")]
-        [Description("libtorch threads of the server's decode loop (as forge serve --decode-threads). Default: the processors less one.")]
+        [Description("libtorch threads of the server's decode loop (as forge serve --decode-threads). Default: the process's.")]
         public int? DecodeThreads { get; init; }
 
         [CommandOption("--json")]
@@ -91,7 +91,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             };
             var results = await ServeBenchmark.RunAsync(options, levels, settings.Requests, settings.MaxTokens, settings.Rounds,
                 step => { if (!settings.Json) Console.Error.WriteLine($"bench serve: {step}…"); });
-            Report(results, levels, settings, directory, options.DecodeThreadCount);
+            Report(results, levels, settings, directory, options.DecodeThreads ?? TorchSharp.torch.get_num_threads());
             return 0;
         }
         finally

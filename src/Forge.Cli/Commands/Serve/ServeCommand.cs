@@ -54,7 +54,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public string Device { get; init; } = "auto";
 
         [CommandOption("--decode-threads <N>")]
-        [Description("libtorch threads of the decode loop. Default: the processors less one, leaving a core to the HTTP side.")]
+        [Description("libtorch threads of the decode loop. Default: the process's (the processors); fewer leave cores to the HTTP side.")]
         public int? DecodeThreads { get; init; }
 
         [CommandOption("--max-body-bytes <BYTES>")]

@@ -39,6 +39,7 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
     private async Task ServeAsync(HttpContext context, string? episodeId)
     {
         var (policy, scheduler) = Ready();
+        using var reading = scheduler.BeginReading();   // the scheduler holds back a burst's first rows while the rest are read
         using var body = await RequestBody.ReadJsonAsync(context, state.Options.MaxBodyBytes);
         var request = ChatRequestReader.Read(body.RootElement);
         if (request.Model != state.ModelName)
@@ -58,7 +59,9 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         var rows = Enumerable.Range(0, request.N)
             .Select(i => new CompletionRow(new DecodeRequest(prompt, request.IgnoreEos ? [] : policy.StopTokens, maxNew, request.Temperature, request.TopP, unchecked(seed + i), request.TopLogProbs)))
             .ToList();
-        if (!scheduler.TryEnqueue(rows))
+        var queued = scheduler.TryEnqueue(rows);
+        reading.Dispose();
+        if (!queued)
             throw new ApiException(429, $"The server's queue is full ({state.Options.MaxQueue} waiting rows); retry after a moment.", null, "rate_limit_exceeded", "queue_full") { RetryAfterSeconds = 1 };
 
         void StopAll()

@@ -2,14 +2,16 @@ using System.Collections.Concurrent;
 using Forge.Serving.Policy;
 using Forge.Training.Generation;
 using Forge.Training.Model;
+using TorchSharp;
 
 namespace Forge.Serving.Batching;
 
 /// <summary>
 /// The one thread that touches the model: a loop that, between two decode steps, swaps in new weights when asked, drops
-/// rows whose client went away, admits waiting rows while the batch has room (each joins at the next step), then runs
-/// one <see cref="DecodeBatch.Step"/> and hands every row its token. Requests wait in a bounded queue; a full queue
-/// refuses at once (the server answers 429).
+/// rows whose client went away, admits waiting rows while the batch has room (each joins at the next step; while a burst
+/// of requests is arriving they are held back briefly, <see cref="AdmissionWindow"/>, so that the burst is prefilled
+/// together), then runs one <see cref="DecodeBatch.Step"/> and hands every row its token. Requests wait in a bounded
+/// queue; a full queue refuses at once (the server answers 429).
 /// </summary>
 internal sealed class BatchScheduler : IDisposable
 {
@@ -21,24 +23,38 @@ internal sealed class BatchScheduler : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
     private readonly Lock _admission = new();
+    private readonly AdmissionWindow _window;
+    private readonly int? _threads;
     private volatile bool _stopping;
     private int _queued;
     private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
 
-    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity)
+    /// <summary>Starts the decode loop on a thread of its own, running libtorch with <paramref name="threads"/> intra-op threads (null = the process's).</summary>
+    public BatchScheduler(ServedPolicy policy, int maxBatch, int maxQueue, int capacity, int? threads = null, AdmissionWindow? window = null)
     {
+        if (threads is < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "the decode loop needs at least one thread.");
+        _threads = threads;
         _policy = policy;
+        _window = window ?? AdmissionWindow.Default(TimeProvider.System);
         _maxQueue = maxQueue;
         _version = policy.Version;
         _batch = new DecodeBatch(policy.Model, maxBatch, capacity);
-        _thread = new Thread(Loop) { IsBackground = true, Name = "forge-serve-decode" };
+        var processDefault = torch.get_num_threads();
+        using var threadsSet = new ManualResetEventSlim();
+        _thread = new Thread(() => Loop(threadsSet)) { IsBackground = true, Name = "forge-serve-decode" };
         _thread.Start();
+        threadsSet.Wait();
+        // Setting a thread's count also sets the one threads take on their first libtorch call: put that back.
+        torch.set_num_threads(processDefault);
     }
 
     /// <summary>The version of the weights decoding now.</summary>
     public long Version => Interlocked.Read(ref _version);
+
+    /// <summary>The libtorch intra-op threads the decode loop runs with.</summary>
+    public int LoopThreads { get; private set; }
 
     /// <summary>Rows decoding now.</summary>
     public int Running { get; private set; }
@@ -56,11 +72,15 @@ internal sealed class BatchScheduler : IDisposable
         {
             if (_queued + rows.Count > _maxQueue) return false;
             _queued += rows.Count;
+            _window.Queued();   // before the rows are visible to the loop, which may take them at once
             foreach (var row in rows) _waiting.Enqueue(row);
         }
         _wake.Release();
         return true;
     }
+
+    /// <summary>Says a request is being read; dispose the result once its rows are queued (or it was refused).</summary>
+    public IDisposable BeginReading() => _window.BeginReading();
 
     /// <summary>Wakes the loop (a row was stopped).</summary>
     public void Nudge() => _wake.Release();
@@ -81,19 +101,26 @@ internal sealed class BatchScheduler : IDisposable
         return done.Task;
     }
 
-    private void Loop()
+    private void Loop(ManualResetEventSlim threadsSet)
     {
+        // libtorch sizes each op's thread team by the calling thread's own setting: this thread's first call takes the
+        // process-wide one, then it sets its own.
+        _ = torch.get_num_threads();
+        if (_threads is { } threads) torch.set_num_threads(threads);
+        LoopThreads = torch.get_num_threads();
+        threadsSet.Set();
         while (!_stopping)
         {
             try
             {
                 SwapWeights();
                 DropStopped();
-                Admit();
+                var hold = _window.HoldBack(Queued, _batch.MaxRows - _batch.Count);
+                if (hold == TimeSpan.Zero) Admit();
                 Running = _running.Count;
                 if (_running.Count == 0)
                 {
-                    _wake.Wait(TimeSpan.FromMilliseconds(200));
+                    _wake.Wait(hold > TimeSpan.Zero ? hold : TimeSpan.FromMilliseconds(200));
                     continue;
                 }
                 var produced = _batch.Step();
@@ -170,6 +197,7 @@ internal sealed class BatchScheduler : IDisposable
             if (row.IsStopped) row.Finish(FinishReason.Stop);
             else joining.Add(row);
         }
+        if (_waiting.IsEmpty) _window.Drained();
         if (joining.Count == 0) return;
         try
         {

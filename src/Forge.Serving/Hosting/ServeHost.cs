@@ -93,7 +93,7 @@ public sealed class ServeHost : IAsyncDisposable
         {
             var policy = ServedPolicy.Load(state.Options.ModelDirectory, DeviceSelector.Resolve(state.Options.Device));
             var capacity = Math.Min(policy.Model.Config.MaxSeqLen, state.Options.MaxContext ?? int.MaxValue);
-            state.Ready(policy, new BatchScheduler(policy, state.Options.MaxBatch, state.Options.MaxQueue, capacity), capacity);
+            state.Ready(policy, new BatchScheduler(policy, state.Options.MaxBatch, state.Options.MaxQueue, capacity, state.Options.DecodeThreads), capacity);
         }
         catch (Exception e)
         {

@@ -35,6 +35,12 @@ public sealed record ServeOptions
     /// <summary><c>auto</c>, <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; init; } = "auto";
 
+    /// <summary>
+    /// libtorch intra-op threads of the decode loop; null = the process's (the processors). Fewer leave cores to the HTTP
+    /// side — reading requests, tokenizing, writing streamed chunks — which otherwise preempts the loop's threads mid-op.
+    /// </summary>
+    public int? DecodeThreads { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid field.</summary>
     public ServeOptions Validate()
     {
@@ -43,6 +49,7 @@ public sealed record ServeOptions
         if (MaxBatch < 1) errors.Add($"--max-batch {MaxBatch}: expected ≥ 1");
         if (MaxQueue < 1) errors.Add($"--max-queue {MaxQueue}: expected ≥ 1");
         if (MaxContext is < 2) errors.Add($"--max-context {MaxContext}: expected ≥ 2");
+        if (DecodeThreads is < 1) errors.Add($"--decode-threads {DecodeThreads}: expected ≥ 1");
         if (MaxBodyBytes < 1024) errors.Add($"--max-body-bytes {MaxBodyBytes}: expected ≥ 1024");
         if (!IPAddress.TryParse(Host, out var address) && Host != "localhost") errors.Add($"--host {Host}: expected an IP address or localhost");
         else if (ApiKey is null && Host != "localhost" && !IPAddress.IsLoopback(address!))

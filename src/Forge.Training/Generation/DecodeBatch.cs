@@ -5,11 +5,12 @@ namespace Forge.Training.Generation;
 
 /// <summary>
 /// Continuous batching: sequences join a running decode batch between two steps and leave when they end, each step
-/// drawing one token for every sequence in one forward pass. The prompts of sequences that join at the same step are prefilled
-/// together in one forward pass (left-padded, the padding masked) and their keys and values copied into free rows of the shared cache, right-aligned to the shared write position; the key mask marks
-/// its real columns, so positions count from its own first token and it never sees padding (a sequence's tokens do not
-/// depend on what else is in the batch, up to float rounding). Every sequence samples from its own seeded generator
-/// (<see cref="RowSampler"/>). Rows stay packed (a leaving row's slot takes the last row), and when the write position
+/// drawing one token for every sequence in one forward pass. The prompts of sequences that join at the same step are
+/// prefilled together (<see cref="PromptPrefill"/>: a prefix they share runs once, then the rest in one forward pass,
+/// left-padded, the padding masked) and their keys and values copied into free rows of the shared cache, right-aligned to
+/// the shared write position, without the padding; the key mask marks its real columns, so positions count from its own
+/// first token and it never sees padding (a sequence's tokens do not depend on what else is in the batch, up to float
+/// rounding). Every sequence samples from its own seeded generator (<see cref="RowSampler"/>). Rows stay packed (a leaving row's slot takes the last row), and when the write position
 /// reaches the capacity every row's columns are shifted left past the padding no row needs.
 /// Not thread-safe: one thread owns a batch.
 /// </summary>
@@ -59,9 +60,10 @@ public sealed class DecodeBatch : IDisposable
     public DecodeRow Add(DecodeRequest request) => AddRange([request])[0];
 
     /// <summary>
-    /// Prefills the prompts of <paramref name="requests"/> together, in one forward pass over the prompts left-padded to
-    /// the longest (the key mask hides the padding and positions count from each prompt's first token), and adds them;
-    /// their first tokens come with the next <see cref="Step"/>. Nothing is added when any request is invalid.
+    /// Prefills the prompts of <paramref name="requests"/> together and adds them: the leading tokens they all share run
+    /// once, then their own tokens in one forward pass, left-padded to the longest (<see cref="PromptPrefill"/>: the key
+    /// mask hides the padding and positions count from each prompt's first token). Their first tokens come with the next
+    /// <see cref="Step"/>. Nothing is added when any request is invalid.
     /// </summary>
     public IReadOnlyList<DecodeRow> AddRange(IReadOnlyList<DecodeRequest> requests)
     {
@@ -77,23 +79,11 @@ public sealed class DecodeBatch : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var j = requests.Count;
-        var width = requests.Max(r => r.Prompt.Count);
-        var padded = new long[j * width];
-        var real = new bool[j * width];
-        for (var i = 0; i < j; i++)
-        {
-            var prompt = requests[i].Prompt;
-            var pad = width - prompt.Count;
-            for (var c = 0; c < prompt.Count; c++)
-            {
-                padded[i * width + pad + c] = prompt[c];
-                real[i * width + pad + c] = true;
-            }
-        }
+        var prompts = new PromptPrefill([.. requests.Select(r => r.Prompt)]);
+        var width = prompts.Width;
         using var prefill = new KvCache(_model.Config, j, width, _model.Device, _model.DType);
-        var ids = tensor(padded, [j, width], device: _model.Device);                                     // [J, P]
-        var mask = tensor(real, [j, width], device: _model.Device);                                      // [J, P]
-        var logits = _model.Forward(ids, prefill, j == 1 ? null : mask).select(1, -1);                   // [J, V]
+        var mask = j == 1 ? null : tensor(prompts.KeyMask(width), [j, width], device: _model.Device);   // [J, P]
+        var logits = prompts.Run(_model, prefill, mask);                                                  // [J, V]
         if (_head < width) ShiftColumns(width - _head);                                                  // room on the left
         var added = new List<DecodeRow>(j);
         for (var i = 0; i < j; i++)
@@ -104,7 +94,10 @@ public sealed class DecodeBatch : IDisposable
             {
                 Slot = _rows.Count, Start = _head - p,
             };
-            _cache.CopyRow(prefill, i, width - p, p, row.Slot, row.Start);
+            // [prefix | padding | own tokens] in the prefill cache; the same columns without the padding in the batch's
+            var shared = prompts.Shared;
+            if (shared > 0) _cache.CopyRow(prefill, i, 0, shared, row.Slot, row.Start);
+            _cache.CopyRow(prefill, i, shared + prompts.Padding(i), p - shared, row.Slot, row.Start + shared);
             _keyMask[row.Slot].fill_(false);
             _keyMask[row.Slot].narrow(0, row.Start, p).fill_(true);
             _lastLogits[row.Slot].copy_(logits[i]);
@@ -151,7 +144,7 @@ public sealed class DecodeBatch : IDisposable
             else if (row.Generated >= row.Request.MaxNewTokens) row.Finished = FinishReason.Length;
         }
         var going = rows.Select((r, i) => (r, id: tokenIds[i])).Where(x => x.r.Finished is null).ToList();
-        foreach (var row in rows.Where(r => r.Finished is not null)) Remove(row);
+        foreach (var row in rows.Where(r => r.Finished is not null).OrderByDescending(r => r.Slot)) Remove(row);   // the last first: no row moves when the batch's tail ends
         if (going.Count > 0) Feed([.. going.OrderBy(x => x.r.Slot).Select(x => x.id)]);
         return output;
     }
@@ -165,7 +158,7 @@ public sealed class DecodeBatch : IDisposable
         if (row.Slot != last)
         {
             var moved = _rows[last];
-            _cache.MoveRow(last, row.Slot);
+            _cache.MoveRow(last, row.Slot, _head);
             _keyMask[row.Slot].copy_(_keyMask[last]);
             _lastLogits[row.Slot].copy_(_lastLogits[last]);
             moved.Slot = row.Slot;

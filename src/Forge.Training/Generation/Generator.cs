@@ -65,7 +65,7 @@ public static class Generator
         model.eval();
         try
         {
-            return Run(model, requests, budgets, options, rng ?? ownRng!, device, stopCheckInterval, sharePrefix ? SharedPrefixLength(requests) : 0);
+            return Run(model, requests, budgets, options, rng ?? ownRng!, device, stopCheckInterval, sharePrefix);
         }
         finally
         {
@@ -95,12 +95,8 @@ public static class Generator
         return budgets;
     }
 
-    /// <summary>
-    /// How many leading prompt tokens every request has in common (the system prompt and tool list of agent turns), kept
-    /// one short of the shortest prompt so that every row prefills at least one token of its own. 0 for a single request.
-    /// </summary>
-    internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests) =>
-        requests.Count < 2 ? 0 : CommonPrefix.Length([.. requests.Select(r => r.Prompt)], requests.Min(r => r.Prompt.Count) - 1);
+    /// <summary>How many leading prompt tokens every request has in common and runs once (<see cref="PromptPrefill.SharedLength"/>).</summary>
+    internal static int SharedPrefixLength(IReadOnlyList<GenerationRequest> requests) => PromptPrefill.SharedLength([.. requests.Select(r => r.Prompt)]);
 
     // One generator per row: the request's seed, or a seed drawn from the batch's generator.
     private static List<RowSampling> RowGenerators(IReadOnlyList<GenerationRequest> requests, SamplingOptions options, torch.Generator rng)
@@ -110,34 +106,19 @@ public static class Generator
     }
 
     private static IReadOnlyList<GenerationResult> Run(
-        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery, int shared)
+        CausalTransformer model, IReadOnlyList<GenerationRequest> requests, int[] budgets, SamplingOptions options, torch.Generator rng, Device device, int checkEvery, bool sharePrefix)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var b = requests.Count;
-        var ownLen = requests.Max(r => r.Prompt.Count) - shared;   // the widest part of a prompt after the shared prefix
-        var promptLen = shared + ownLen;
+        var prompts = new PromptPrefill([.. requests.Select(r => r.Prompt)], sharePrefix);
+        var promptLen = prompts.Width;
         var steps = budgets.Max();
 
         // ── row layout: [shared prefix | left padding | the row's own prompt tokens | generated tokens] ──────────
         // Positions are counted over real tokens only, so the padding between the prefix and a row's own tokens changes
         // nothing a row computes; the prefix's keys and values are the same in every row and are computed once.
-        var padded = new long[b * ownLen];
-        var keyMaskHost = new bool[b * (promptLen + steps)];
-        for (var i = 0; i < b; i++)
-        {
-            var prompt = requests[i].Prompt;
-            var offset = promptLen - prompt.Count;
-            for (var j = 0; j < shared; j++)
-                keyMaskHost[i * (promptLen + steps) + j] = true;
-            for (var j = shared; j < prompt.Count; j++)
-            {
-                padded[i * ownLen + offset + j - shared] = prompt[j];
-                keyMaskHost[i * (promptLen + steps) + offset + j] = true;
-            }
-        }
-        var ids = tensor(padded, [b, ownLen], device: device);                                  // [B, P−L]
-        var keyMask = tensor(keyMaskHost, [b, promptLen + steps], device: device);              // [B, P+N]
+        var keyMask = tensor(prompts.KeyMask(promptLen + steps), [b, promptLen + steps], device: device);   // [B, P+N]
         var stopWidth = Math.Max(1, requests.Max(r => r.StopTokens?.Count ?? 0));
         var stopHost = Enumerable.Repeat(-1L, b * stopWidth).ToArray();
         for (var i = 0; i < b; i++)
@@ -162,14 +143,7 @@ public static class Generator
         var statesSinceLook = new List<Tensor>();                                                     // generator states at the start of the steps since the last look
         var since = 0;                                                                           // the first step not looked at yet
         using var cache = new KvCache(model.Config, b, promptLen + steps, device, model.DType);
-        if (shared > 0)
-        {
-            using var prefixCache = new KvCache(model.Config, 1, shared, device, model.DType);
-            var prefix = tensor(requests[0].Prompt.Take(shared).Select(x => (long)x).ToArray(), [1, shared], device: device);   // [1, L]
-            model.Forward(prefix, prefixCache).Dispose();
-            cache.CopyPrefixFrom(prefixCache);                                                  // every row's first L positions
-        }
-        var last = model.Forward(ids, cache, keyMask.narrow(1, 0, promptLen)).select(1, -1);    // [B, V]
+        var last = prompts.Run(model, cache, keyMask);                                          // [B, V]
         try
         {
             for (var step = 0; step < steps; step++)

@@ -42,14 +42,14 @@ public sealed partial class KvCache
         }
     }
 
-    /// <summary>Copies row <paramref name="from"/> over row <paramref name="to"/>.</summary>
-    internal void MoveRow(int from, int to)
+    /// <summary>Copies the first <paramref name="columns"/> columns of row <paramref name="from"/> over row <paramref name="to"/> (the columns after them are never read).</summary>
+    internal void MoveRow(int from, int to, int columns)
     {
         using var noGrad = no_grad();
         for (var layer = 0; layer < keys.Length; layer++)
         {
-            keys[layer][to].copy_(keys[layer][from]);
-            values[layer][to].copy_(values[layer][from]);
+            keys[layer][to].narrow(1, 0, columns).copy_(keys[layer][from].narrow(1, 0, columns));
+            values[layer][to].narrow(1, 0, columns).copy_(values[layer][from].narrow(1, 0, columns));
         }
     }
 

@@ -66,11 +66,13 @@ public sealed class ContinuousBatchingTests
     [Fact]
     public async Task StreamingClientDisconnects_RowLeavesTheBatchAtOnce()
     {
-        // A long reply, so the row is still decoding when a loaded machine gets round to polling /health.
+        // A long reply (the end-of-turn token does not end it), so the row is still decoding when a loaded machine gets
+        // round to polling /health.
         const int MaxTokens = 16_000;
         await using var server = await ServedModel.RandomAsync(context: 16_384);
         var body = server.Chat(maxTokens: MaxTokens);
         body["stream"] = true;
+        body["ignore_eos"] = true;
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonContent.Create(body) };
         var response = await server.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         var stream = new StreamReader(await response.Content.ReadAsStreamAsync());

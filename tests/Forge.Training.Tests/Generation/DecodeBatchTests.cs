@@ -76,6 +76,72 @@ public sealed class DecodeBatchTests
     }
 
     [Fact]
+    public void AddRange_PromptsSharingAPrefix_PrefixRunOnceAndSameTokensAsEachAlone()
+    {
+        using var model = TinyModels.Create();
+        var running = Request([3, 1, 4, 1, 5, 9, 2], 11, tokens: 16);
+        int[] preamble = [7, 7, 2, 9, 1, 8];   // a system prompt every joining request begins with
+        DecodeRequest[] joining =
+        [
+            Request([.. preamble, 3], 7), Request([.. preamble, 4, 4, 4, 1, 2], 8, tokens: 6),
+            Request([.. preamble, 5, 6], 9, topP: 0.8), Request([.. preamble, 9, 8, 7], 7, temperature: 0),
+        ];
+        using var batch = new DecodeBatch(model, 5, 64);
+        var first = batch.Add(running);
+        var results = new Dictionary<DecodeRow, List<DecodedToken>> { [first] = [] };
+        foreach (var (row, token) in batch.Step().Concat(batch.Step()).Concat(batch.Step())) results[row].Add(token);
+
+        Assert.Equal(preamble.Length, PromptPrefill.SharedLength([.. joining.Select(r => r.Prompt)]));
+        var rows = batch.AddRange(joining);
+        foreach (var row in rows) results[row] = [];
+        for (var step = 0; step < 40 && batch.Count > 0; step++)
+            foreach (var (row, token) in batch.Step()) results[row].Add(token);
+
+        AssertSame(Alone(model, running), results[first]);
+        for (var i = 0; i < joining.Length; i++)
+            AssertSame(Alone(model, joining[i]), results[rows[i]], i + 1);
+    }
+
+    [Fact]
+    public void Step_SeveralRowsEndAtOneStep_RowsMovedIntoTheirSlotsGoOnAsAlone()
+    {
+        using var model = TinyModels.Create();
+        DecodeRequest[] requests =
+        [
+            Request([1, 2, 3], 7, tokens: 4), Request([5, 6], 8, tokens: 15), Request([9, 8, 7, 6], 9, tokens: 4),
+            Request([4, 4], 10, tokens: 12), Request([2], 11, tokens: 4), Request([3, 3, 3], 12, tokens: 9),
+        ];
+        using var batch = new DecodeBatch(model, 6, 64);
+
+        var together = Run(batch, requests, [0, 0, 0, 0, 0, 0]);   // rows 0, 2 and 4 end at the fourth step; 3 and 5 move down
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(Alone(model, requests[i]), together[i], i);
+        Assert.Equal(0, batch.Count);
+    }
+
+    [Fact]
+    public async Task Step_OneOrTwoIntraOpThreads_SameTokens()
+    {
+        // forge serve decodes with its own thread count (--decode-threads); the in-process Generator with the process's.
+        using var model = TinyModels.Create(new Forge.Training.Model.TransformerConfig { VocabSize = 64, DModel = 128, Layers = 2, Heads = 4, FfMult = 4, MaxSeqLen = 128 });
+        DecodeRequest[] requests = [.. Enumerable.Range(0, 8).Select(i => Request([.. Enumerable.Range(0, 20 + i).Select(t => (t * 7 + i) % 60 + 1)], 30 + i, tokens: 24))];
+        List<DecodedToken>[] Decode()
+        {
+            using var batch = new DecodeBatch(model, requests.Length, 128);
+            return Run(batch, requests, [0, 0, 0, 0, 1, 1, 2, 2]);
+        }
+        using var one = new Forge.Training.Devices.TorchWorker("test-decode-1", 1);
+        using var two = new Forge.Training.Devices.TorchWorker("test-decode-2", 2);
+
+        var onOne = await one.RunAsync(Decode);
+        var onTwo = await two.RunAsync(Decode);
+
+        for (var i = 0; i < requests.Length; i++)
+            AssertSame(onTwo[i], onOne[i], i);
+    }
+
+    [Fact]
     public void AddRange_OneInvalidRequest_NothingAdded()
     {
         using var model = TinyModels.Create();

@@ -56,6 +56,10 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         [Description("auto, cpu, cuda or cuda:N. Default auto.")]
         public string Device { get; init; } = "auto";
 
+        [CommandOption("--decode-threads <N>")]
+        [Description("libtorch threads of the server's decode loop (as forge serve --decode-threads). Default: the process's.")]
+        public int? DecodeThreads { get; init; }
+
         [CommandOption("--json")]
         [Description("Print the results as JSON.")]
         public bool Json { get; init; }
@@ -67,6 +71,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             : DModel < 16 || DModel % 4 != 0 ? ValidationResult.Error("--d-model must be a multiple of 4, ≥ 16.")
             : Layers < 1 ? ValidationResult.Error("--layers must be ≥ 1.")
             : Rounds < 1 ? ValidationResult.Error("--rounds must be ≥ 1.")
+            : DecodeThreads is < 1 ? ValidationResult.Error("--decode-threads must be ≥ 1.")
             : ValidationResult.Success();
     }
 
@@ -82,10 +87,11 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             var options = new ServeOptions
             {
                 ModelDirectory = directory, Port = 0, Device = settings.Device, MaxBatch = levels.Max(), MaxQueue = Math.Max(256, settings.Requests),
+                DecodeThreads = settings.DecodeThreads,
             };
             var results = await ServeBenchmark.RunAsync(options, levels, settings.Requests, settings.MaxTokens, settings.Rounds,
                 step => { if (!settings.Json) Console.Error.WriteLine($"bench serve: {step}…"); });
-            Report(results, levels, settings, directory);
+            Report(results, levels, settings, directory, options.DecodeThreads ?? TorchSharp.torch.get_num_threads());
             return 0;
         }
         finally
@@ -103,7 +109,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         return path;
     }
 
-    private static void Report(IReadOnlyList<ServeMeasurement> results, List<int> levels, Settings settings, string directory)
+    private static void Report(IReadOnlyList<ServeMeasurement> results, List<int> levels, Settings settings, string directory, int decodeThreads)
     {
         var server = results.Where(r => r.Mode == "server").ToList();
         var inProcess = results.Where(r => r.Mode == "in_process").MaxBy(r => r.Concurrency)!;
@@ -118,6 +124,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
             Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["model"] = directory, ["requests"] = settings.Requests, ["max_tokens"] = settings.MaxTokens, ["rounds"] = settings.Rounds,
+                ["decode_threads"] = decodeThreads, ["in_process_threads"] = TorchSharp.torch.get_num_threads(),
                 ["results"] = results.Select(r => new Dictionary<string, object?>
                 {
                     ["mode"] = r.Mode, ["concurrency"] = r.Concurrency, ["requests"] = r.Requests, ["output_tokens"] = r.OutputTokens,
@@ -139,7 +146,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
                 r.CpuMsPerToken.ToString("0.000", CultureInfo.InvariantCulture), r.TtftP50Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-", r.TtftP99Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
         AnsiConsole.Write(table);
         Console.Out.WriteLine($"batching speedup ({top.Concurrency} concurrent vs one at a time): {(speedup is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a (no concurrency 1)")}");
-        Console.Out.WriteLine($"server at {top.Concurrency} vs in-process Generator batch of {inProcess.Concurrency}: {ratio.ToString("0.00", CultureInfo.InvariantCulture)}");
+        Console.Out.WriteLine($"server at {top.Concurrency} vs in-process Generator batch of {inProcess.Concurrency}: {ratio.ToString("0.00", CultureInfo.InvariantCulture)} (libtorch threads: server decode loop {decodeThreads}, in process {TorchSharp.torch.get_num_threads()})");
         if (ceiling is { } c)
             Console.Out.WriteLine($"in-process batching speedup (Generator, batches of {inProcess.Concurrency} vs 1): {c.ToString("0.00", CultureInfo.InvariantCulture)}× — what batching alone gives this model here");
     }

@@ -6,6 +6,7 @@ using Forge.Core;
 using Forge.Serving.Hosting;
 using Forge.Serving.Policy;
 using Forge.Training.Generation;
+using TorchSharp;
 
 namespace Forge.Cli.Commands.Bench;
 
@@ -45,6 +46,7 @@ internal static class ServeBenchmark
     public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, int rounds,
         Action<string> progress)
     {
+        var inProcessThreads = torch.get_num_threads();   // the process's libtorch threads, before the server's decode loop sets its own
         await using var host = await ServeHost.StartAsync(options);
         await host.Loaded;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.Address, Timeout = TimeSpan.FromMinutes(30) };
@@ -64,7 +66,7 @@ internal static class ServeBenchmark
             foreach (var batch in new[] { 1, concurrencies.Max() }.Distinct())
             {
                 progress($"round {round}/{rounds}: in-process Generator, batches of {batch}");
-                measured.Add(InProcess(policy, prompts, batch, maxTokens));
+                measured.Add(InProcess(policy, prompts, batch, maxTokens, inProcessThreads));
             }
         }
         return [.. measured.GroupBy(m => (m.Mode, m.Concurrency)).Select(g =>
@@ -131,9 +133,12 @@ internal static class ServeBenchmark
         return (first ?? clock.Elapsed.TotalMilliseconds, tokens);
     }
 
-    // The same prompts and seeds, batch after batch of `batch` rows, each row generating exactly maxTokens tokens.
-    private static ServeMeasurement InProcess(ServedPolicy policy, IReadOnlyList<string> prompts, int batch, int maxTokens)
+    // The same prompts and seeds, batch after batch of `batch` rows, each row generating exactly maxTokens tokens, with
+    // `threads` libtorch threads (set on the calling thread: a pool thread may have started with another count).
+    private static ServeMeasurement InProcess(ServedPolicy policy, IReadOnlyList<string> prompts, int batch, int maxTokens, int threads)
     {
+        _ = torch.get_num_threads();
+        torch.set_num_threads(threads);
         var rows = prompts.Select((p, i) => new GenerationRequest(
             policy.Encoder.Encode([Message.User(p)], [], generationHeader: true).TokenIds, [], maxTokens, Seed: i)).ToList();
         var options = new SamplingOptions { Temperature = 1.0, MaxNewTokens = maxTokens };

@@ -53,6 +53,10 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         [Description("cpu, cuda, cuda:N or auto. Default auto.")]
         public string Device { get; init; } = "auto";
 
+        [CommandOption("--decode-threads <N>")]
+        [Description("libtorch threads of the decode loop. Default: the process's (the processors); fewer leave cores to the HTTP side.")]
+        public int? DecodeThreads { get; init; }
+
         [CommandOption("--max-body-bytes <BYTES>")]
         [Description("Largest request body accepted (413 beyond). Default 8388608.")]
         public long MaxBodyBytes { get; init; } = 8 << 20;
@@ -78,6 +82,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         {
             ModelDirectory = directory, ModelName = settings.Name, Host = settings.Host, Port = settings.Port, MaxBatch = settings.MaxBatch,
             MaxQueue = settings.MaxQueue, MaxContext = settings.MaxContext, Device = settings.Device, MaxBodyBytes = settings.MaxBodyBytes,
+            DecodeThreads = settings.DecodeThreads,
             ApiKey = settings.ApiKeyEnv is null ? null : Environment.GetEnvironmentVariable(settings.ApiKeyEnv),
         }.Validate();
 

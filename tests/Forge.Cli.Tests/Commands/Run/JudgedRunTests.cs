@@ -124,9 +124,10 @@ public sealed class JudgedRunTests : IDisposable
         Assert.True(serve.ExitCode == 0, serve.Stderr);
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
         var recorded = TrajectoryReader.Read(Path.Combine(_dir, "train", "trajectories.forge")).Trajectories;
-        var rollouts = recorded.Where(t => t.GroupId.StartsWith("train:", StringComparison.Ordinal)).ToList();
+        // Episodes the end of training cut short are recorded as cancelled; every other one was scored, judge included.
+        var rollouts = recorded.Where(t => t.GroupId.StartsWith("train:", StringComparison.Ordinal) && t.Termination != Forge.Core.Termination.Cancelled).ToList();
         var evaluations = recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(8, rollouts.Count);          // 2 updates × 2 groups × 2
+        Assert.True(rollouts.Count >= 8, $"{rollouts.Count} rollouts");   // 2 updates × 2 groups × 2, and any the next round finished
         Assert.Equal(4, evaluations.Count);       // before and after
         Assert.True(counter.ChatCompletions > 0);
         foreach (var t in rollouts.Concat(evaluations))

@@ -18,22 +18,21 @@ internal static class ContainerReset
     /// <summary>The command that resets the container and then runs the warm driver (<see cref="WarmPython.DriverSource"/>).</summary>
     public static IReadOnlyList<string> ThenDriverCommand { get; } = ["python3", "-I", "-X", "utf8", "-c", Source, WarmPython.DriverSource];
 
-    /// <summary>What a reset found: whether the container is clean, what was left when it isn't, and its cgroup counters.</summary>
-    public sealed record Outcome(bool Clean, IReadOnlyList<string> Left, CgroupCounters Counters);
+    /// <summary>What a reset found: whether the container is clean, and what was left when it isn't.</summary>
+    public sealed record Outcome(bool Clean, IReadOnlyList<string> Left);
 
     /// <summary>Reads the reset's report frame; none (the reset died or was killed) or one that isn't a report is not clean.</summary>
     public static Outcome Parse(JsonElement? report)
     {
         try
         {
-            if (report is not { ValueKind: JsonValueKind.Object } frame) return new Outcome(false, ["the reset ended without a report"], default);
+            if (report is not { ValueKind: JsonValueKind.Object } frame) return new Outcome(false, ["the reset ended without a report"]);
             var left = frame.GetProperty("left").EnumerateArray().Select(e => e.GetString() ?? "").ToList();
-            var counters = CgroupCounters.Parse(frame.GetProperty("counters").GetString() ?? "");
-            return new Outcome(left.Count == 0, left, counters);
+            return new Outcome(left.Count == 0, left);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException)
         {
-            return new Outcome(false, [$"the reset's report is not one: {report}"], default);
+            return new Outcome(false, [$"the reset's report is not one: {report}"]);
         }
     }
 

@@ -171,7 +171,17 @@ internal sealed partial class DockerSandbox : ISandbox
             await process.DisposeAsync().ConfigureAwait(false);
             throw new SandboxException($"Docker sandbox container {ContainerId[..12]} was not clean after its reset: {string.Join("; ", outcome.Left)}");
         }
-        lock (_countersLock) _counters = outcome.Counters;
+        // The counters the next episode's limits are told apart by (the episodes before counted too), from the supervisor.
+        try
+        {
+            var counters = await _supervisor.CountersAsync(cancellationToken).ConfigureAwait(false);
+            lock (_countersLock) _counters = counters;
+        }
+        catch
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         return process;
     }
 

@@ -7,15 +7,13 @@
 #   3. empties the writable places (/workspace, /tmp, /dev/shm) whatever their permissions, and restores the modes
 #      and extended attributes of the first two (which the episode owned and could change);
 #   4. verifies: no process, no IPC object, no file, the modes and attributes as made, and PID 1 is still the supervisor.
-# Writes one frame (4-byte big-endian length, UTF-8 JSON) on stdout: {"left": [what is not clean], "counters": "FILE KEY
-# VALUE lines of the cgroup event counters"}. Clean, it then runs the driver whose source is its first argument, which
+# Writes one frame (4-byte big-endian length, UTF-8 JSON) on stdout: {"left": [what is not clean]} (the host then asks
+# the supervisor for the cgroup counters). Clean, it then runs the driver whose source is its first argument, which
 # speaks the driver protocol on the same stdin and stdout; not clean, it exits 3 (the container is then discarded).
 import json, os, signal, stat, struct, sys, time
 
 WORKSPACES = ("/workspace", "/tmp")
 WIPED = WORKSPACES + ("/dev/shm", "/dev/mqueue")
-COUNTERS = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events",
-            "/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events")
 
 
 def stat_fields(pid):
@@ -154,17 +152,6 @@ def comm(pid):
         return "gone"
 
 
-def counters():
-    lines = []
-    for path in COUNTERS:
-        try:
-            with open(path) as f:
-                lines += ["%s %s" % (path, line.strip()) for line in f if line.strip()]
-        except OSError:
-            pass
-    return "\n".join(lines)
-
-
 kill_all()
 remove_ipc()
 for root in WIPED:
@@ -173,7 +160,7 @@ for root in WIPED:
 for root in WORKSPACES:
     reset_root(root)
 problems = verify()
-report = json.dumps({"left": problems, "counters": counters()}).encode("utf-8")
+report = json.dumps({"left": problems}).encode("utf-8")
 report = struct.pack(">I", len(report)) + report
 while report:
     report = report[os.write(1, report):]

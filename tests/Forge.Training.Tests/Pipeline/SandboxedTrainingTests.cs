@@ -40,7 +40,7 @@ public sealed class SandboxedTrainingTests
     private const string AbsTrainer = """
         {
           "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 768 },
-          "updates": 3, "groups_per_update": 2, "max_new_tokens": 16, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync",
+          "updates": 6, "groups_per_update": 2, "max_new_tokens": 16, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync",
           "warm_start": { "episodes": 8, "epochs": 4, "learning_rate": 0.01, "batch_tokens": 768, "solver": "Forge.Training.Tests.Pipeline.FencedReferenceSolver" }
         }
         """;
@@ -63,8 +63,8 @@ public sealed class SandboxedTrainingTests
                 Options = TrainerOptions.FromJson(scenario.Trainer, scenario.Path), OnRow = rows.Add,
             }, CancellationToken.None);
 
-            Assert.Equal(3, result.Updates);
-            Assert.Equal(["eval", .. Enumerable.Repeat("warm_start", 4), "eval", "rl", "rl", "rl", "eval"], rows.Select(r => r.Phase));
+            Assert.Equal(6, result.Updates);   // six chances for a group the sandbox scores unevenly (one in three runs of three had none)
+            Assert.Equal(["eval", .. Enumerable.Repeat("warm_start", 4), "eval", .. Enumerable.Repeat("rl", 6), "eval"], rows.Select(r => r.Phase));
             Assert.All(rows, r => Assert.True(r.ErroredEpisodes == 0, $"{r.Phase} {r.Step}: {r.ErroredEpisodes} errored episodes, first: {r.FirstError}"));
             var rl = rows.Where(r => r.Phase == "rl").ToList();
             Assert.All(rl, r => Assert.Equal(2 * 4, r.Episodes));

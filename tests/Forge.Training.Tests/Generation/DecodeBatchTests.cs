@@ -1,4 +1,5 @@
 using Forge.Training.Generation;
+using Forge.Training.Model;
 
 namespace Forge.Training.Tests.Generation;
 
@@ -60,19 +61,9 @@ public sealed class DecodeBatchTests
         using var model = TinyModels.Create();
         var running = Request([3, 1, 4, 1, 5], 11, tokens: 14);
         DecodeRequest[] joining = [Request([1, 2, 3], 7), Request([5], 8, tokens: 5), Request([9, 8, 7, 6, 5, 4, 3, 2, 1, 2, 3], 9, topP: 0.8), Request([4, 4], 7, temperature: 0)];
-        using var batch = new DecodeBatch(model, 5, 64);
-        var first = batch.Add(running);
-        var results = new Dictionary<DecodeRow, List<DecodedToken>> { [first] = [] };
-        foreach (var (row, token) in batch.Step().Concat(batch.Step())) results[row].Add(token);
 
-        var rows = batch.AddRange(joining);   // one forward over the four prompts, left-padded to 11
-        foreach (var row in rows) results[row] = [];
-        for (var step = 0; step < 40 && batch.Count > 0; step++)
-            foreach (var (row, token) in batch.Step()) results[row].Add(token);
-
-        AssertSame(Alone(model, running), results[first]);
-        for (var i = 0; i < joining.Length; i++)
-            AssertSame(Alone(model, joining[i]), results[rows[i]], i + 1);
+        // One forward over the four prompts, left-padded to 11.
+        JoinAfterStepsThenAssertEachAsAlone(model, running, stepsBefore: 2, joining);
     }
 
     [Fact]
@@ -86,12 +77,21 @@ public sealed class DecodeBatchTests
             Request([.. preamble, 3], 7), Request([.. preamble, 4, 4, 4, 1, 2], 8, tokens: 6),
             Request([.. preamble, 5, 6], 9, topP: 0.8), Request([.. preamble, 9, 8, 7], 7, temperature: 0),
         ];
+
+        Assert.Equal(preamble.Length, PromptPrefill.SharedLength([.. joining.Select(r => r.Prompt)]));
+        JoinAfterStepsThenAssertEachAsAlone(model, running, stepsBefore: 3, joining);
+    }
+
+    // `running` decodes alone for `stepsBefore` steps, then `joining` join it in one AddRange; every row, the running
+    // one included, must draw the tokens it draws decoded alone.
+    private static void JoinAfterStepsThenAssertEachAsAlone(CausalTransformer model, DecodeRequest running, int stepsBefore, DecodeRequest[] joining)
+    {
         using var batch = new DecodeBatch(model, 5, 64);
         var first = batch.Add(running);
         var results = new Dictionary<DecodeRow, List<DecodedToken>> { [first] = [] };
-        foreach (var (row, token) in batch.Step().Concat(batch.Step()).Concat(batch.Step())) results[row].Add(token);
+        for (var step = 0; step < stepsBefore; step++)
+            foreach (var (row, token) in batch.Step()) results[row].Add(token);
 
-        Assert.Equal(preamble.Length, PromptPrefill.SharedLength([.. joining.Select(r => r.Prompt)]));
         var rows = batch.AddRange(joining);
         foreach (var row in rows) results[row] = [];
         for (var step = 0; step < 40 && batch.Count > 0; step++)

@@ -29,27 +29,13 @@ public sealed class JudgedRunTests : IDisposable
         (int ExitCode, string Stdout, string Stderr) liveRerun = (-1, "", "not run");
         var callsAfterRun = -1;
 
-        var serve = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
+        var serve = await ServeWhileAsync(checkpoint, port, async () =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            for (var i = 0; i < 600; i++)
-            {
-                try
-                {
-                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
-                    {
-                        run = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
-                        callsAfterRun = counter.ChatCompletions;
-                        // With the judge still up: a rerun asks it nothing.
-                        if (run.ExitCode == 0)
-                            liveRerun = await ForgeProcess.RunAsync(_dir, "replay", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("trajectories").GetString()!, "--rerun-all", "--json");
-                        break;
-                    }
-                }
-                catch (HttpRequestException) { }
-                await Task.Delay(100);
-            }
-            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+            run = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+            callsAfterRun = counter.ChatCompletions;
+            // With the judge still up: a rerun asks it nothing.
+            if (run.ExitCode == 0)
+                liveRerun = await ForgeProcess.RunAsync(_dir, "replay", JsonDocument.Parse(run.Stdout).RootElement.GetProperty("trajectories").GetString()!, "--rerun-all", "--json");
         });
 
         Assert.True(serve.ExitCode == 0, serve.Stderr);
@@ -102,24 +88,8 @@ public sealed class JudgedRunTests : IDisposable
             """);
         (int ExitCode, string Stdout, string Stderr) train = (-1, "", "forge serve never became ready");
 
-        var serve = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            for (var i = 0; i < 600; i++)
-            {
-                try
-                {
-                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
-                    {
-                        train = await ForgeProcess.RunAsync(_dir, "train", scenario, "--out", Path.Combine(_dir, "train"), "--json", "--device", "cpu");
-                        break;
-                    }
-                }
-                catch (HttpRequestException) { }
-                await Task.Delay(100);
-            }
-            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
-        });
+        var serve = await ServeWhileAsync(checkpoint, port, async () =>
+            train = await ForgeProcess.RunAsync(_dir, "train", scenario, "--out", Path.Combine(_dir, "train"), "--json", "--device", "cpu"));
 
         Assert.True(serve.ExitCode == 0, serve.Stderr);
         Assert.True(train.ExitCode == 0, train.Stderr + train.Stdout);
@@ -138,6 +108,30 @@ public sealed class JudgedRunTests : IDisposable
             Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
         }
     }
+
+    /// <summary>
+    /// Runs <c>forge serve</c> with <paramref name="checkpoint"/> on <paramref name="port"/>, does <paramref name="whileUp"/>
+    /// once it answers <c>/health</c> (not at all if it never does), then stops it with Ctrl+C; returns how the server ended.
+    /// </summary>
+    private Task<(int ExitCode, string Stdout, string Stderr)> ServeWhileAsync(string checkpoint, int port, Func<Task> whileUp) =>
+        ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            for (var i = 0; i < 600; i++)
+            {
+                try
+                {
+                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
+                    {
+                        await whileUp();
+                        break;
+                    }
+                }
+                catch (HttpRequestException) { }
+                await Task.Delay(100);
+            }
+            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+        });
 
     /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>
     private string ShippedScenarioOn(int port)

@@ -46,8 +46,7 @@ internal sealed partial class ChatCompletionsEndpoint
             await gate.WaitAsync(context.RequestAborted);
             try
             {
-                await context.Response.Body.WriteAsync(sse, context.RequestAborted);
-                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await context.Response.BodyWriter.WriteAsync(sse, context.RequestAborted);   // writes and flushes
             }
             finally
             {
@@ -82,8 +81,7 @@ internal sealed partial class ChatCompletionsEndpoint
         }));
         if (request.IncludeUsage)
             await Send(json.UsageChunk(new CompletionJson.Usage(promptTokens, texts.Sum(t => t.done.Tokens.Count))));
-        await context.Response.Body.WriteAsync(CompletionJson.Done, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        await context.Response.BodyWriter.WriteAsync(CompletionJson.Done, context.RequestAborted);
         return [.. texts.Select(t => Served(t.done, t.reply))];
     }
 

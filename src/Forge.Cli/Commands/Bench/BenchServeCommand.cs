@@ -14,7 +14,8 @@ namespace Forge.Cli.Commands.Bench;
 /// <summary>
 /// <c>forge bench serve</c>: output tokens/s and p50/p99 time to first token of <c>forge serve</c> at several concurrencies,
 /// beside the in-process <c>Generator</c> on the same prompts, with <c>batching_speedup</c> (highest concurrency over one at
-/// a time) and <c>server_vs_in_process</c> (server at the highest concurrency over the in-process batch).
+/// a time) and <c>server_vs_in_process</c> (server at the highest concurrency over the in-process batch, the median of the
+/// rounds' ratios: each round runs the two back to back).
 /// </summary>
 internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
 {
@@ -118,7 +119,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
         var one = server.FirstOrDefault(r => r.Concurrency == 1);
         var top = server.MaxBy(r => r.Concurrency)!;
         double? speedup = one is null ? null : top.TokensPerSecond / one.TokensPerSecond;
-        var ratio = top.TokensPerSecond / inProcess.TokensPerSecond;
+        var (ratioRounds, ratio) = ServeBenchmark.PairedRatio(top, inProcess);
         if (settings.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -134,6 +135,7 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
                     ["ttft_p50_ms"] = r.TtftP50Ms is { } p50 ? Math.Round(p50, 1) : null, ["ttft_p99_ms"] = r.TtftP99Ms is { } p99 ? Math.Round(p99, 1) : null,
                 }).ToList(),
                 [$"server_vs_in_process_at_{top.Concurrency}"] = Math.Round(ratio, 3),
+                ["server_vs_in_process_rounds"] = ratioRounds.Select(x => Math.Round(x, 3)).ToList(),
                 ["batching_speedup"] = speedup is { } s ? Math.Round(s, 2) : null,
                 ["in_process_batching_speedup"] = ceiling is { } b ? Math.Round(b, 2) : null,
             }));
@@ -146,7 +148,8 @@ internal sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Setting
                 r.CpuMsPerToken.ToString("0.000", CultureInfo.InvariantCulture), r.TtftP50Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-", r.TtftP99Ms?.ToString("0.0", CultureInfo.InvariantCulture) ?? "-");
         AnsiConsole.Write(table);
         Console.Out.WriteLine($"batching speedup ({top.Concurrency} concurrent vs one at a time): {(speedup is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "n/a (no concurrency 1)")}");
-        Console.Out.WriteLine($"server at {top.Concurrency} vs in-process Generator batch of {inProcess.Concurrency}: {ratio.ToString("0.00", CultureInfo.InvariantCulture)} (libtorch threads: server decode loop {decodeThreads}, in process {TorchSharp.torch.get_num_threads()})");
+        Console.Out.WriteLine($"server at {top.Concurrency} vs in-process Generator batch of {inProcess.Concurrency}: {ratio.ToString("0.00", CultureInfo.InvariantCulture)}, median of the rounds' "
+            + $"back-to-back ratios ({string.Join(", ", ratioRounds.Select(x => x.ToString("0.00", CultureInfo.InvariantCulture)))}; libtorch threads: server decode loop {decodeThreads}, in process {TorchSharp.torch.get_num_threads()})");
         if (ceiling is { } c)
             Console.Out.WriteLine($"in-process batching speedup (Generator, batches of {inProcess.Concurrency} vs 1): {c.ToString("0.00", CultureInfo.InvariantCulture)}× — what batching alone gives this model here");
     }

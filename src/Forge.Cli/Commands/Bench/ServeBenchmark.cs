@@ -40,8 +40,9 @@ internal static class ServeBenchmark
 {
     /// <summary>
     /// Measures every mode <paramref name="rounds"/> times, the modes interleaved round by round (so a change in the
-    /// machine's load hits all of them alike), and returns per mode the round with the median tokens/s, carrying every
-    /// round's figure.
+    /// machine's load hits all of them alike) and the two compared at the highest concurrency back to back, and returns
+    /// per mode the round with the median tokens/s, carrying every round's figure, in a fixed order: the server's
+    /// concurrencies, then the in-process batches.
     /// </summary>
     public static async Task<IReadOnlyList<ServeMeasurement>> RunAsync(ServeOptions options, IReadOnlyList<int> concurrencies, int requests, int maxTokens, int rounds,
         Action<string> progress)
@@ -53,27 +54,44 @@ internal static class ServeBenchmark
         using var policy = ServedPolicy.Load(options.ModelDirectory, Forge.Training.Devices.DeviceSelector.Resolve(options.Device));
         var prompts = Enumerable.Range(0, requests).Select(Prompt).ToList();
         var measured = new List<ServeMeasurement>();
+        var top = concurrencies.Max();
+
+        async Task ServerAt(int round, int c)
+        {
+            progress($"round {round}/{rounds}: server, {c} concurrent client(s)");
+            measured.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
+        }
+        void InProcessAt(int round, int batch)
+        {
+            progress($"round {round}/{rounds}: in-process Generator, batches of {batch}");
+            measured.Add(InProcess(policy, prompts, batch, maxTokens, inProcessThreads));
+        }
 
         progress("warm-up");
         await Serve(http, host.ModelName, prompts.Take(2).ToList(), 2, maxTokens);
         for (var round = 1; round <= rounds; round++)
         {
-            foreach (var c in concurrencies)
-            {
-                progress($"round {round}/{rounds}: server, {c} concurrent client(s)");
-                measured.Add(await Serve(http, host.ModelName, prompts, c, maxTokens));
-            }
-            foreach (var batch in new[] { 1, concurrencies.Max() }.Distinct())
-            {
-                progress($"round {round}/{rounds}: in-process Generator, batches of {batch}");
-                measured.Add(InProcess(policy, prompts, batch, maxTokens, inProcessThreads));
-            }
+            foreach (var c in concurrencies.Where(c => c != top)) await ServerAt(round, c);
+            if (top != 1) InProcessAt(round, 1);
+            await ServerAt(round, top);
+            InProcessAt(round, top);
         }
-        return [.. measured.GroupBy(m => (m.Mode, m.Concurrency)).Select(g =>
+        return [.. measured.GroupBy(m => (m.Mode, m.Concurrency)).OrderBy(g => g.Key.Mode != "server").ThenBy(g => g.Key.Concurrency).Select(g =>
         {
             var sorted = g.OrderBy(m => m.TokensPerSecond).ToList();
             return sorted[(sorted.Count - 1) / 2] with { RoundTokensPerSecond = [.. g.Select(m => m.TokensPerSecond)] };
         })];
+    }
+
+    /// <summary>
+    /// The server's tokens/s over the in-process batch's at the highest concurrency, round by round (the two ran back to
+    /// back, so each ratio saw one load), and the median of those ratios.
+    /// </summary>
+    public static (IReadOnlyList<double> Rounds, double Median) PairedRatio(ServeMeasurement server, ServeMeasurement inProcess)
+    {
+        var ratios = server.RoundTokensPerSecond.Zip(inProcess.RoundTokensPerSecond, (s, p) => s / p).ToList();
+        var sorted = ratios.Order().ToList();
+        return (ratios, sorted[(sorted.Count - 1) / 2]);
     }
 
     /// <summary>Request <paramref name="i"/>'s prompt; every prompt has the same length (fixed-width numbers).</summary>

@@ -50,19 +50,16 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
         var counts = settings.Workers.Split(',').Select(int.Parse).Distinct().Order().ToList();
         var loadBefore = LoadAverage();
         var bench = new ClusterBenchmark(settings.Environment, settings.Episodes, settings.Capacity, settings.Repeats);
-        var inProcess = await bench.InProcessAsync(settings.Capacity, cancellationToken);
-        var rows = new List<ClusterBenchRow> { inProcess };
-        foreach (var n in counts)
-        {
-            if (n > 1) rows.Add(await bench.InProcessAsync(settings.Capacity * n, cancellationToken));
-            rows.Add(await bench.ClusterAsync(n, cancellationToken));
-        }
-        var one = rows.First(r => r.Workers == 1 || (r.Workers == counts[0] && r.Run == "cluster"));
-        double Efficiency(ClusterBenchRow r) => r.EpisodesPerSecond / (r.Workers * one.EpisodesPerSecond / one.Workers);
+        var rows = await bench.RunAsync(counts, settings.Json ? null : step => Console.Error.WriteLine($"bench cluster: {step}…"), cancellationToken);
+        var inProcess = rows[0];
+        var one = rows[1];
+        // Scaling efficiency round by round (the rows' round i ran in one pass, under one load), the median counts.
+        List<double> EfficiencyRounds(ClusterBenchRow r) => [.. r.Rounds.Zip(one.Rounds, (x, y) => x.EpisodesPerSecond / (r.Workers * y.EpisodesPerSecond / one.Workers))];
+        double Efficiency(ClusterBenchRow r) => EfficiencyRounds(r).Order().ElementAt(r.Rounds.Count / 2);
         // Measured per episode: the driver's call time less the episode's duration on the worker, on one worker.
         var overheadMs = one.OverheadMs ?? 0;
         // Derived from throughput: slot time each episode spends on a one-worker cluster beyond what it spends in one process at the same concurrency.
-        var slotOverheadMs = (settings.Capacity / one.EpisodesPerSecond - settings.Capacity / inProcess.EpisodesPerSecond) * 1000;
+        var slotOverheadMs = (one.Concurrency / one.EpisodesPerSecond - inProcess.Concurrency / inProcess.EpisodesPerSecond) * 1000;
         var largest = rows.Where(r => r.Run == "cluster").MaxBy(r => r.Workers)!;
         var atFour = rows.FirstOrDefault(r => r.Run == "cluster" && r.Workers == 4);
         var loadAfter = LoadAverage();
@@ -77,6 +74,7 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
                 {
                     run = r.Run, workers = r.Workers, concurrency = r.Concurrency, episodes = r.Episodes, errored = r.Errored, episodes_per_second = r.EpisodesPerSecond,
                     rounds_episodes_per_second = r.Rounds.Select(x => x.EpisodesPerSecond), efficiency = r.Run == "cluster" ? Efficiency(r) : (double?)null,
+                    efficiency_rounds = r.Run == "cluster" ? EfficiencyRounds(r) : null,
                     dispatch_overhead_ms = r.OverheadMs, dispatch_overhead_p99_ms = r.OverheadP99Ms,
                 }),
                 efficiency_at_4 = atFour is null ? (double?)null : Efficiency(atFour),
@@ -85,15 +83,15 @@ internal sealed class BenchClusterCommand : AsyncCommand<BenchClusterCommand.Set
             });
             return 0;
         }
-        var table = new Table().Title($"forge bench cluster — {Markup.Escape(settings.Environment)}, {settings.Episodes} episodes, {settings.Capacity} at once per worker, {Environment.ProcessorCount} cores; median of {settings.Repeats} rounds after a warm-up; baseline: the same run in this process")
+        var table = new Table().Title($"forge bench cluster — {Markup.Escape(settings.Environment)}, {settings.Episodes} episodes, {settings.Capacity} at once per worker, {Environment.ProcessorCount} cores; median of {settings.Repeats} rounds after a warm-up (every setup once per round; efficiency round by round); baseline: the same run in this process")
             .AddColumns("run", "workers", "concurrency", "episodes/s", "rounds", "errored", "efficiency", "dispatch ms (mean / p99)");
         foreach (var r in rows)
             table.AddRow(r.Run, r.Workers == 0 ? "-" : $"{r.Workers}", $"{r.Concurrency}", $"{r.EpisodesPerSecond:N1}", string.Join(" ", r.Rounds.Select(x => $"{x.EpisodesPerSecond:N0}")),
                 $"{r.Errored}", r.Run == "cluster" ? $"{Efficiency(r):P0}" : "", r.OverheadMs is { } mean ? $"{mean:N2} / {r.OverheadP99Ms:N2}" : "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Load average (1 min) before / after: {loadBefore:N2} / {loadAfter:N2}");
-        AnsiConsole.MarkupLine($"Dispatch overhead per episode on 1 worker (call time less the episode's time on the worker): [bold]{overheadMs:N2} ms[/] mean, {one.OverheadP99Ms:N2} ms p99");
-        AnsiConsole.MarkupLine($"Slot time per episode, 1 worker vs in process (both at {settings.Capacity} at once): {slotOverheadMs:N2} ms (throughput difference; noisy on a busy machine)");
+        AnsiConsole.MarkupLine($"Dispatch overhead per episode on {one.Workers} worker(s) (call time less the episode's time on the worker): [bold]{overheadMs:N2} ms[/] mean, {one.OverheadP99Ms:N2} ms p99");
+        AnsiConsole.MarkupLine($"Slot time per episode, {one.Workers} worker(s) vs in process (both at {one.Concurrency} at once): {slotOverheadMs:N2} ms (throughput difference; noisy on a busy machine)");
         return 0;
     }
 

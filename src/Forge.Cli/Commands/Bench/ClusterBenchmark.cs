@@ -10,10 +10,11 @@ namespace Forge.Cli.Commands.Bench;
 
 /// <summary>
 /// Episodes per second of one scenario run in this process and on 1..N local workers (each a <c>forge worker</c> process
-/// under localhost clustering on ports of its own), with the same per-worker concurrency. Workers are started before
-/// and stopped after each measurement, outside the timed part. Every measurement is steady state, as in a long run: one
-/// untimed round of the whole run first (the worker processes are new, so their code is compiled then), then
-/// <c>repeats</c> timed rounds, of which the median counts.
+/// under localhost clustering on ports of its own), with the same per-worker concurrency. Every setup — each in-process
+/// concurrency and each cluster, its workers started at the beginning — is ready before anything is timed; then one
+/// untimed round of each (the worker processes are new, so their code is compiled then), then <c>repeats</c> timed
+/// rounds in which every setup runs the whole scenario once, in the same order. A change in the machine's load thus hits
+/// the setups of one round alike, and ratios between setups can be taken round by round. Workers are stopped at the end.
 /// </summary>
 internal sealed class ClusterBenchmark(string environmentId, int episodes, int capacity, int repeats)
 {
@@ -23,66 +24,99 @@ internal sealed class ClusterBenchmark(string environmentId, int episodes, int c
 
     private Scenario Scenario => Scenario.Parse(ScenarioJson, "bench-cluster.json");
 
-    /// <summary>The whole run in this process at <paramref name="concurrency"/> (no recording: the sinks are the same in both).</summary>
-    public async Task<ClusterBenchRow> InProcessAsync(int concurrency, CancellationToken cancellationToken)
+    /// <summary>
+    /// Measures, for each count in <paramref name="workerCounts"/>, the run in this process at that many workers' concurrency
+    /// and on a cluster of that many workers; returns the rows in that order (in process, cluster, for each count).
+    /// </summary>
+    public async Task<IReadOnlyList<ClusterBenchRow>> RunAsync(IReadOnlyList<int> workerCounts, Action<string>? progress, CancellationToken cancellationToken)
     {
-        var scenario = Scenario;
-        var requests = scenario.ExpandRequests(_registry);
-        await using var sandboxes = scenario.CreateSandboxes(_registry);
-        var engine = new RolloutEngine(new RolloutOptions { Concurrency = concurrency, RunId = "bench-cluster" }, id => _registry.Get(id).Create(), AgentFactory.Create(scenario, _registry), sandboxes);
-        var rounds = await RoundsAsync(async () => (await engine.RunAsync(requests, [], cancellationToken), null));
-        return new ClusterBenchRow("in process", 0, concurrency, rounds);
-    }
-
-    /// <summary>The whole run dispatched to <paramref name="workers"/> fresh worker processes of the capacity given.</summary>
-    public async Task<ClusterBenchRow> ClusterAsync(int workers, CancellationToken cancellationToken)
-    {
-        var directory = Directory.CreateTempSubdirectory("forge-bench-cluster-");
-        var clusterFile = Path.Combine(directory.FullName, "cluster.json");
-        var (silo, gateway) = (FreePort(), FreePort());
-        await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "bench-{{Guid.NewGuid():n}}", "in_flight_per_worker": {{capacity}}, "primary_silo_port": {{silo}}, "primary_gateway_port": {{gateway}} }""", cancellationToken);
-        var scenarioFile = Path.Combine(directory.FullName, "bench-cluster.json");
-        await File.WriteAllTextAsync(scenarioFile, ScenarioJson, cancellationToken);
-        var processes = new List<Process>();
+        var setups = new List<Setup>();
         try
         {
-            // The primary first: the others join it.
-            processes.Add(await StartWorkerAsync(clusterFile, cancellationToken));
-            processes.AddRange(await Task.WhenAll(Enumerable.Range(1, workers - 1).Select(_ => StartWorkerAsync(clusterFile, cancellationToken))));
-            var options = ClusterOptions.FromArgument(clusterFile);
-            await using var connection = await ClusterConnection.ConnectAsync(options, cancellationToken);
-            while ((await connection.ActiveWorkersAsync()).Count < workers) await Task.Delay(100, cancellationToken);
-            var scenario = Scenario.Load(scenarioFile);
-            var spec = new RunSpec { RunKey = "", RunId = "bench-cluster", ScenarioJson = ScenarioJson, ScenarioPath = scenarioFile };
-            var requests = scenario.ExpandRequests(_registry);
-            // Each round is a run of its own (prepared on every worker, released at its end), as each rollout phase of training is.
-            var rounds = await RoundsAsync(async () =>
+            foreach (var n in workerCounts)
             {
-                var dispatcher = new ClusterDispatcher(connection, spec with { RunKey = Guid.NewGuid().ToString("n") });
-                return (await dispatcher.RunAsync(requests, [], 2 * capacity * workers, cancellationToken), dispatcher.Overhead);
-            });
-            return new ClusterBenchRow("cluster", workers, capacity * workers, rounds);
+                setups.Add(InProcess(capacity * n, cancellationToken));
+                progress?.Invoke($"starting {n} worker(s)");
+                setups.Add(await ClusterAsync(n, cancellationToken));
+            }
+            progress?.Invoke("warm-up round");
+            foreach (var setup in setups) await setup.Round();
+            var rounds = setups.Select(_ => new List<ClusterBenchRound>()).ToList();
+            for (var i = 0; i < repeats; i++)
+            {
+                progress?.Invoke($"round {i + 1}/{repeats}");
+                for (var k = 0; k < setups.Count; k++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var (summary, overhead) = await setups[k].Round();
+                    rounds[k].Add(new ClusterBenchRound(summary.Episodes, clock.Elapsed.TotalSeconds, summary.Terminations.GetValueOrDefault(Core.Termination.Errored),
+                        overhead?.MeanMs, overhead?.PercentileMs(99)));
+                }
+            }
+            return [.. setups.Select((s, k) => new ClusterBenchRow(s.Workers == 0 ? "in process" : "cluster", s.Workers, s.Concurrency, rounds[k]))];
         }
         finally
         {
-            foreach (var process in processes) Stop(process);
-            directory.Delete(recursive: true);
+            foreach (var setup in setups) await setup.DisposeAsync();
         }
     }
 
-    /// <summary>One untimed round, then <c>repeats</c> timed ones.</summary>
-    private async Task<IReadOnlyList<ClusterBenchRound>> RoundsAsync(Func<Task<(RunSummary Summary, DispatchOverhead? Overhead)>> run)
+    /// <summary>One way of running the scenario, ready to run a round; disposing it stops what it started.</summary>
+    private sealed record Setup(int Workers, int Concurrency, Func<Task<(RunSummary Summary, DispatchOverhead? Overhead)>> Round, Func<ValueTask> Stop) : IAsyncDisposable
     {
-        await run();
-        var rounds = new List<ClusterBenchRound>();
-        for (var i = 0; i < repeats; i++)
+        public ValueTask DisposeAsync() => Stop();
+    }
+
+    // The whole run in this process at `concurrency` (no recording: the sinks are the same in both).
+    private Setup InProcess(int concurrency, CancellationToken cancellationToken)
+    {
+        var scenario = Scenario;
+        var requests = scenario.ExpandRequests(_registry);
+        var sandboxes = scenario.CreateSandboxes(_registry);
+        var engine = new RolloutEngine(new RolloutOptions { Concurrency = concurrency, RunId = "bench-cluster" }, id => _registry.Get(id).Create(), AgentFactory.Create(scenario, _registry), sandboxes);
+        return new Setup(0, concurrency, async () => (await engine.RunAsync(requests, [], cancellationToken), null),
+            () => sandboxes?.DisposeAsync() ?? ValueTask.CompletedTask);
+    }
+
+    // The whole run dispatched to `workers` fresh worker processes of the capacity given, each round a run of its own
+    // (prepared on every worker, released at its end), as each rollout phase of training is.
+    private async Task<Setup> ClusterAsync(int workers, CancellationToken cancellationToken)
+    {
+        var directory = Directory.CreateTempSubdirectory("forge-bench-cluster-");
+        var processes = new List<Process>();
+        ClusterConnection? connection = null;
+        async ValueTask Stop()
         {
-            var clock = Stopwatch.StartNew();
-            var (summary, overhead) = await run();
-            rounds.Add(new ClusterBenchRound(summary.Episodes, clock.Elapsed.TotalSeconds, summary.Terminations.GetValueOrDefault(Core.Termination.Errored),
-                overhead?.MeanMs, overhead?.PercentileMs(99)));
+            if (connection is not null) await connection.DisposeAsync();
+            foreach (var process in processes) StopWorker(process);
+            directory.Delete(recursive: true);
         }
-        return rounds;
+        try
+        {
+            var clusterFile = Path.Combine(directory.FullName, "cluster.json");
+            var (silo, gateway) = (FreePort(), FreePort());
+            await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "bench-{{Guid.NewGuid():n}}", "in_flight_per_worker": {{capacity}}, "primary_silo_port": {{silo}}, "primary_gateway_port": {{gateway}} }""", cancellationToken);
+            var scenarioFile = Path.Combine(directory.FullName, "bench-cluster.json");
+            await File.WriteAllTextAsync(scenarioFile, ScenarioJson, cancellationToken);
+            // The primary first: the others join it.
+            processes.Add(await StartWorkerAsync(clusterFile, cancellationToken));
+            processes.AddRange(await Task.WhenAll(Enumerable.Range(1, workers - 1).Select(_ => StartWorkerAsync(clusterFile, cancellationToken))));
+            connection = await ClusterConnection.ConnectAsync(ClusterOptions.FromArgument(clusterFile), cancellationToken);
+            while ((await connection.ActiveWorkersAsync()).Count < workers) await Task.Delay(100, cancellationToken);
+            var requests = Scenario.Load(scenarioFile).ExpandRequests(_registry);
+            var spec = new RunSpec { RunKey = "", RunId = "bench-cluster", ScenarioJson = ScenarioJson, ScenarioPath = scenarioFile };
+            var connected = connection;
+            return new Setup(workers, capacity * workers, async () =>
+            {
+                var dispatcher = new ClusterDispatcher(connected, spec with { RunKey = Guid.NewGuid().ToString("n") });
+                return (await dispatcher.RunAsync(requests, [], 2 * capacity * workers, cancellationToken), dispatcher.Overhead);
+            }, Stop);
+        }
+        catch
+        {
+            await Stop();
+            throw;
+        }
     }
 
     /// <summary>The .NET setting for how long an idle thread-pool thread spins before it sleeps.</summary>
@@ -109,7 +143,7 @@ internal sealed class ClusterBenchmark(string environmentId, int episodes, int c
         throw new InvalidOperationException($"a bench worker exited ({process.ExitCode}) before joining");
     }
 
-    private static void Stop(Process process)
+    private static void StopWorker(Process process)
     {
         if (process.HasExited) { process.Dispose(); return; }
         using (var term = Process.Start("kill", ["-TERM", process.Id.ToString()])!) term.WaitForExit();
@@ -131,7 +165,7 @@ internal sealed record ClusterBenchRound(int Episodes, double Seconds, int Error
     public double EpisodesPerSecond => Episodes / Seconds;
 }
 
-/// <summary>One measurement: where the episodes ran, how many at once, and its timed rounds (the median counts).</summary>
+/// <summary>One measurement: where the episodes ran, how many at once, and its timed rounds (the median counts; round i of every row ran in the same pass).</summary>
 internal sealed record ClusterBenchRow(string Run, int Workers, int Concurrency, IReadOnlyList<ClusterBenchRound> Rounds)
 {
     /// <summary>The median round's episodes per second.</summary>

@@ -72,11 +72,14 @@ internal sealed class PreparedRun : IAsyncDisposable
     {
         var wanted = WireFormat.Decode<JudgeProvenance>(work.Judge!, "episode's judge");
         if (_judge is null)
-            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {wanted.Model}, but this worker's copy of the scenario {_spec.ScenarioPath} has no \"judge\" section");
+            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {wanted.Model}, but the scenario the driver sent ({_spec.ScenarioPath}) has no \"judge\" section for this worker to connect to");
         if (_judge.Provenance != wanted)
-            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {wanted.Model} ({wanted.Mode}) at {wanted.Endpoint ?? "no endpoint"}, but this worker connected to {_judge.Provenance.Model} ({_judge.Provenance.Mode}) at {_judge.Provenance.Endpoint ?? "no endpoint"}: the scenario's judge differs from the driver's");
+            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {Describe(wanted)}, but this worker connected to {Describe(_judge.Provenance)}: the scenario's judge differs from the driver's");
         return _judge;
     }
+
+    private static string Describe(JudgeProvenance judge) =>
+        $"{judge.Model} ({judge.Mode.ToString().ToLowerInvariant()} mode) at {judge.Endpoint ?? "no endpoint"}{(judge.ApiKeyEnv is { } key ? $" with the key in ${key}" : "")}";
 
     public async ValueTask DisposeAsync()
     {

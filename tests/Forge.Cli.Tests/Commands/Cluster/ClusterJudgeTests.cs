@@ -1,8 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Forge.Cli.Tests.Commands.Run;
+using Forge.Cluster;
+using Forge.Cluster.Dispatch;
 using Forge.Core;
+using Forge.Core.Rewards;
+using Forge.Host;
 using Forge.Host.Recording;
+using Forge.Host.Registry;
+using Forge.Host.Scenarios;
 
 namespace Forge.Cli.Tests.Commands.Cluster;
 
@@ -161,5 +167,41 @@ public sealed class ClusterJudgeTests : IDisposable
             Assert.Equal("judge", t.Breakdown.Judgements!["politeness"].Model);
             Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance.Judge!.Endpoint);
         }
+    }
+
+    [Fact]
+    public async Task Dispatch_EpisodeJudgedByAnotherJudgeThanTheWorkersScenarios_RefusedSayingHow_AnUnjudgedOneRunsWithoutAJudge()
+    {
+        var scenarioFile = JudgeServer.ShippedScenario(_dir, ClusterProcesses.FreePort());   // the judge is never asked here
+        var clusterFile = LocalhostClusterFile();
+        var json = JsonNode.Parse(File.ReadAllText(clusterFile))!;
+        json["max_attempts"] = 1;
+        File.WriteAllText(clusterFile, json.ToJsonString());
+        using var cluster = new ClusterProcesses(_dir);
+        await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "2");
+        var scenario = Scenario.Load(scenarioFile);
+        var requests = scenario.ExpandRequests(EnvironmentRegistry.Load(Path.Combine(ForgeProcess.RepositoryRoot, "environments.json")));
+        // The driver's judge is not the scenario's (another model): the worker must not quietly ask its own instead.
+        var another = JudgeEndpoint.RecordingOnly(new JudgeProvenance { Model = "another-judge", Mode = JudgeMode.Logprobs, Endpoint = scenario.Judge!.Endpoint, ApiKeyEnv = "OPENAI_API_KEY" });
+        EpisodeRequest[] sent = [requests[0] with { Judge = another }, requests[1] with { Judge = null }];
+        var output = Path.Combine(_dir, "dispatched");
+
+        await using (var connection = await ClusterConnection.ConnectAsync(ClusterOptions.FromArgument(clusterFile), CancellationToken.None))
+        await using (var recorder = new TrajectoryRecorder(output))
+        {
+            var spec = new RunSpec { RunKey = Guid.NewGuid().ToString("n"), RunId = "judge-mismatch", ScenarioJson = File.ReadAllText(scenarioFile), ScenarioPath = scenarioFile, Seed = scenario.Seed };
+            await new ClusterDispatcher(connection, spec).RunAsync(sent, [recorder], 4, CancellationToken.None);
+        }
+
+        var recorded = Recorded(output);
+        var refused = recorded[sent[0].EpisodeId];
+        Assert.Equal(Termination.Errored, refused.Termination);
+        Assert.Equal("WorkerLost", refused.Error!.Type);
+        Assert.Contains("is judged by another-judge", refused.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("this worker connected to judge (logprobs mode)", refused.Error.Message, StringComparison.Ordinal);
+        var unjudged = recorded[sent[1].EpisodeId];
+        Assert.Equal(Termination.Terminated, unjudged.Termination);
+        Assert.DoesNotContain("politeness", unjudged.Breakdown!.Scores.Keys);
+        Assert.Null(unjudged.Provenance!.Judge);
     }
 }

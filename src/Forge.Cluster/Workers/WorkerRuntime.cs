@@ -101,10 +101,10 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
         var scenario = Scenario.Parse(spec.ScenarioJson, spec.ScenarioPath) with { Seed = spec.Seed };
         var catalog = _catalog.Value;
         var registry = catalog.Registry;
-        var sandboxes = scenario.CreateSandboxes(registry, logger);
-        var agent = spec.DriverAgent is null ? settings.CreateAgent(scenario, registry) : null;
         // The judge is asked from here, as in one process: connected once for the run, its key read from this worker's environment.
         var judge = scenario.Judge is { } options ? OpenAiJudgeModel.Connect(options) : null;
+        var sandboxes = scenario.CreateSandboxes(registry, logger);
+        var agent = spec.DriverAgent is null ? settings.CreateAgent(scenario, registry) : null;
         logger.LogInformation("Prepared run {RunId} of {Scenario} ({Agent}{Judge})", spec.RunId, scenario.Name, agent?.Id ?? "agent at the driver",
             judge is null ? "" : $", judged by {judge.Options.Model} at {judge.Provenance.Endpoint}");
         return new PreparedRun(spec, catalog, agent, sandboxes, judge, logger);

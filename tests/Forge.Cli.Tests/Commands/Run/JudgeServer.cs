@@ -18,27 +18,33 @@ internal static class JudgeServer
 
     /// <summary>
     /// Runs <c>forge serve</c> with <paramref name="checkpoint"/> on <paramref name="port"/> (working in <paramref name="dir"/>),
-    /// does <paramref name="whileUp"/> once it answers <c>/health</c> (not at all if it never does), then stops it with Ctrl+C;
-    /// returns how the server ended.
+    /// does <paramref name="whileUp"/> once it answers <c>/health</c> (not at all if it never does), then stops it with Ctrl+C
+    /// (whether or not <paramref name="whileUp"/> threw); returns how the server ended.
     /// </summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> ServeWhileAsync(string dir, string checkpoint, int port, Func<Task> whileUp) =>
         ForgeProcess.RunAsync(dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            for (var i = 0; i < 600; i++)
+            try
             {
-                try
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+                for (var i = 0; i < 600; i++)
                 {
-                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
+                    try
                     {
-                        await whileUp();
-                        break;
+                        if ((await http.GetAsync("health")).IsSuccessStatusCode)
+                        {
+                            await whileUp();
+                            break;
+                        }
                     }
+                    catch (HttpRequestException) { }
+                    await Task.Delay(100);
                 }
-                catch (HttpRequestException) { }
-                await Task.Delay(100);
             }
-            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
+            finally
+            {
+                Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();   // also when whileUp failed: no server left behind
+            }
         });
 
     /// <summary>

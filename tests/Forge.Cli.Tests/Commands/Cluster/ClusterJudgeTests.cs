@@ -14,7 +14,7 @@ namespace Forge.Cli.Tests.Commands.Cluster;
 
 /// <summary>
 /// A scenario's judge on cluster workers: each worker connects to the judge itself (a <c>forge serve</c> process on
-/// 127.0.0.1, reached through a counting proxy) and its trajectories carry the same verdicts and judge provenance as a
+/// 127.0.0.1, reached through a counting proxy), with the API key from its own environment, and its trajectories carry the same verdicts and judge provenance as a
 /// one-process run's — for <c>forge run</c>, with the agent on the worker or at the driver, and for <c>forge train</c>.
 /// </summary>
 public sealed class ClusterJudgeTests : IDisposable
@@ -31,6 +31,9 @@ public sealed class ClusterJudgeTests : IDisposable
         return path;
     }
 
+    /// <summary>The judge's API key variable in the key test: set to different keys for the driver and the worker.</summary>
+    private const string KeyVariable = "FORGE_TEST_JUDGE_KEY";
+
     private static IReadOnlyDictionary<string, Trajectory> Recorded(string output) =>
         TrajectoryReader.Read(Path.Combine(output, TrajectoryRecorder.DefaultFileName)).Trajectories.ToDictionary(t => t.EpisodeId, StringComparer.Ordinal);
 
@@ -41,12 +44,15 @@ public sealed class ClusterJudgeTests : IDisposable
         var port = ClusterProcesses.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         var scenario = JudgeServer.ShippedScenario(_dir, counter.Port);
+        var json = JsonNode.Parse(File.ReadAllText(scenario))!;
+        json["judge"]!["api_key_env"] = KeyVariable;   // the driver and the worker each hold a key of their own
+        File.WriteAllText(scenario, json.ToJsonString());
         var clusterFile = LocalhostClusterFile();
         using var cluster = new ClusterProcesses(_dir);
-        var joining = cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "8");   // joins while the judge starts
+        var joining = cluster.StartWorkerAsync(new Dictionary<string, string> { [KeyVariable] = "worker-key" }, "--cluster", clusterFile, "--capacity", "8");   // joins while the judge starts
         string[] modes = ["one process", "worker", "agent at driver"];
         var runs = modes.ToDictionary(m => m, _ => (ExitCode: -1, Stdout: "", Stderr: "forge serve never became ready"));
-        var calls = new Dictionary<string, int>();
+        var calls = new Dictionary<string, IReadOnlyList<string>>();
 
         var serve = await JudgeServer.ServeWhileAsync(_dir, checkpoint, port, async () =>
         {
@@ -55,8 +61,8 @@ public sealed class ClusterJudgeTests : IDisposable
             {
                 string[] where = mode switch { "worker" => ["--cluster", clusterFile], "agent at driver" => ["--cluster", clusterFile, "--agent-at-driver"], _ => [] };
                 var before = counter.ChatCompletions;
-                runs[mode] = await ForgeProcess.RunAsync(_dir, ["run", scenario, "--json", "--out", Path.Combine(_dir, mode), .. where]);
-                calls[mode] = counter.ChatCompletions - before;
+                runs[mode] = await ForgeProcess.RunAsync(_dir, ["run", scenario, "--json", "--out", Path.Combine(_dir, mode), .. where], new Dictionary<string, string?> { [KeyVariable] = "driver-key" });
+                calls[mode] = [.. counter.Authorizations.Skip(before)];
             }
         });
 
@@ -75,14 +81,22 @@ public sealed class ClusterJudgeTests : IDisposable
                 var (there, here) = (t.Breakdown!.Judgements!["politeness"], local[id].Breakdown!.Judgements!["politeness"]);
                 Assert.Equal(worker.Address, t.Provenance!.Worker);
                 Assert.Equal(local[id].Provenance!.Judge, t.Provenance.Judge);
-                Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance.Judge!.Endpoint);
+                Assert.Equal(($"http://127.0.0.1:{counter.Port}/v1", KeyVariable), (t.Provenance.Judge!.Endpoint, t.Provenance.Judge.ApiKeyEnv));
                 Assert.Equal((here.Model, here.Mode, here.PromptHash, here.RubricHash, here.Reply), (there.Model, there.Mode, there.PromptHash, there.RubricHash, there.Reply));
                 Assert.Equal(here.FirstTokenLogprobs!.Select(l => (l.Token, l.Logprob)), there.FirstTokenLogprobs!.Select(l => (l.Token, l.Logprob)));
                 Assert.Equal(JudgeServer.Verdict, t.Breakdown.Scores["politeness"], 4);
                 Assert.Equal(local[id].TotalReward, t.TotalReward, 6);
             }
-            // The worker asked the judge itself, through one connection for the run: one request per distinct question.
-            Assert.Equal(questions, calls[mode]);
+            // The worker asked the judge itself, with its own key, through one connection for the run: one request per distinct question.
+            Assert.Equal(Enumerable.Repeat("Bearer worker-key", questions), calls[mode]);
+        }
+        Assert.Equal(Enumerable.Repeat("Bearer driver-key", questions), calls["one process"]);
+        foreach (var mode in modes)   // a key is never recorded, only its variable's name
+        {
+            var log = File.ReadAllText(Path.Combine(_dir, mode, TrajectoryRecorder.DefaultFileName));
+            Assert.Contains(KeyVariable, log, StringComparison.Ordinal);
+            Assert.DoesNotContain("worker-key", log, StringComparison.Ordinal);
+            Assert.DoesNotContain("driver-key", log, StringComparison.Ordinal);
         }
     }
 

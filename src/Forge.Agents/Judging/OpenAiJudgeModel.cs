@@ -11,11 +11,13 @@ namespace Forge.Agents.Judging;
 /// <summary>
 /// A judge model behind an OpenAI-compatible chat completions API (OpenAI, vLLM, <c>forge serve</c>), asked through
 /// Microsoft.Extensions.AI's <see cref="IChatClient"/> at temperature 0. In logprobs mode it asks for one token with its
-/// top log-probabilities (OpenAI's <c>logprobs</c> / <c>top_logprobs</c>) and returns those of the first token.
+/// top log-probabilities (OpenAI's <c>logprobs</c> / <c>top_logprobs</c>) and returns those of the first token. Every
+/// connection of the process shares one <see cref="HttpClient"/> (a worker connects once per run it prepares), so there is
+/// nothing to dispose.
 /// </summary>
-public sealed class OpenAiJudgeModel : IJudgeModel, IDisposable
+public sealed class OpenAiJudgeModel : IJudgeModel
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(10) };
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromMinutes(10) };
     private readonly OpenAIClient _client;
 
     /// <summary>A model at <paramref name="endpoint"/> (the API's base URL, like <c>http://127.0.0.1:8000/v1</c>); no key when <paramref name="apiKey"/> is null.</summary>
@@ -24,7 +26,7 @@ public sealed class OpenAiJudgeModel : IJudgeModel, IDisposable
         ArgumentNullException.ThrowIfNull(endpoint);
         // The SDK insists on a credential; a server without keys ignores it.
         _client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "no-key" : apiKey),
-            new OpenAIClientOptions { Endpoint = endpoint, Transport = new HttpClientPipelineTransport(_http) });
+            new OpenAIClientOptions { Endpoint = endpoint, Transport = new HttpClientPipelineTransport(Http) });
     }
 
     /// <summary>The endpoint <paramref name="options"/> name (<see cref="LlmJudgeOptions.Endpoint"/>, key from <see cref="LlmJudgeOptions.ApiKeyEnv"/>).</summary>
@@ -60,7 +62,4 @@ public sealed class OpenAiJudgeModel : IJudgeModel, IDisposable
         var first = tokens is { Count: > 0 } ? tokens[0].TopLogProbabilities.Select(t => new JudgeLogprob(t.Token, t.LogProbability)).ToList() : [];
         return new JudgeReply(response.Text, first);
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _http.Dispose();
 }

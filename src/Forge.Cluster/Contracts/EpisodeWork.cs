@@ -3,6 +3,7 @@ namespace Forge.Cluster;
 /// <summary>
 /// One episode sent to a worker: ids, seeds and the task by name (the worker finds it in its own registry and checks its
 /// content hash, so a worker with other task files refuses instead of running something else); limits travel encoded.
+/// A judged episode names its judge the same way: by what it is, never by its key; the worker asks its own connection.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record EpisodeWork
@@ -29,4 +30,9 @@ public sealed record EpisodeWork
     [Id(9)] public required string RewardMode { get; init; }
     /// <summary>Which dispatch of the episode this is (1: the first).</summary>
     [Id(10)] public int Attempt { get; init; }
+    /// <summary>
+    /// The judge the driver gave the episode, encoded like a trajectory's judge provenance (model, mode, endpoint, the API
+    /// key's variable); null when the episode is not judged. The worker hands it its own connection to the scenario's judge.
+    /// </summary>
+    [Id(11)] public byte[]? Judge { get; init; }
 }

@@ -46,6 +46,7 @@ internal static class WireFormat
         Limits = Encode(request.Limits),
         RewardMode = request.RewardMode.ToString(),
         Attempt = attempt,
+        Judge = request.Judge is { } judge ? Encode(judge.Provenance) : null,
     };
 }
 

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using Forge.Core;
+using Forge.Core.Rewards;
 using Forge.Host;
 using Microsoft.Extensions.Logging;
 
 namespace Forge.Cluster.Workers;
 
 /// <summary>
-/// A run a worker is ready for: the worker's tasks, the run's agent (null when the agent stays with the driver), sandbox pool and the one
-/// episode driver. Turns each <see cref="EpisodeWork"/> back into the request the driver made and runs it.
+/// A run a worker is ready for: the worker's tasks, the run's agent (null when the agent stays with the driver), sandbox pool, the
+/// scenario's judge (connected from this worker, null when it has none) and the one episode driver. Turns each
+/// <see cref="EpisodeWork"/> back into the request the driver made and runs it.
 /// </summary>
 internal sealed class PreparedRun : IAsyncDisposable
 {
@@ -19,13 +21,15 @@ internal sealed class PreparedRun : IAsyncDisposable
     private readonly EpisodeRunner _runner;
     private readonly RolloutOptions _options;
     private readonly StrongBox<AgentProvenance>? _driverAgent;
+    private readonly JudgeEndpoint? _judge;
 
-    public PreparedRun(RunSpec spec, TaskCatalog catalog, IAgent? agent, ISandboxProvider? sandboxes, ILogger logger)
+    public PreparedRun(RunSpec spec, TaskCatalog catalog, IAgent? agent, ISandboxProvider? sandboxes, JudgeEndpoint? judge, ILogger logger)
     {
         _spec = spec;
         _catalog = catalog;
         _agent = agent;
         _sandboxes = sandboxes;
+        _judge = judge;
         _options = new RolloutOptions { AgentRetries = spec.AgentRetries, RunId = spec.RunId };
         _pipeline = agent is null ? null : new AgentPipeline(agent, _options, TimeProvider.System);
         _runner = new EpisodeRunner(sandboxes, TimeProvider.System, logger, spec.RunId);
@@ -59,8 +63,23 @@ internal sealed class PreparedRun : IAsyncDisposable
             RewardMode = Enum.Parse<RewardMode>(work.RewardMode),
             AgentSeed = work.AgentSeed,
             TaskProvenance = provenance,
+            Judge = work.Judge is null ? null : Judge(work),
         };
     }
+
+    /// <summary>This worker's judge for a judged episode: the one the driver gave it, or a refusal saying how they differ.</summary>
+    private JudgeEndpoint Judge(EpisodeWork work)
+    {
+        var wanted = WireFormat.Decode<JudgeProvenance>(work.Judge!, "episode's judge");
+        if (_judge is null)
+            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {wanted.Model}, but the scenario the driver sent ({_spec.ScenarioPath}) has no \"judge\" section for this worker to connect to");
+        if (_judge.Provenance != wanted)
+            throw new WorkerUnavailableException($"episode {work.EpisodeId} is judged by {Describe(wanted)}, but this worker connected to {Describe(_judge.Provenance)}: the scenario's judge differs from the driver's");
+        return _judge;
+    }
+
+    private static string Describe(JudgeProvenance judge) =>
+        $"{judge.Model} ({judge.Mode.ToString().ToLowerInvariant()} mode) at {judge.Endpoint ?? "no endpoint"}{(judge.ApiKeyEnv is { } key ? $" with the key in ${key}" : "")}";
 
     public async ValueTask DisposeAsync()
     {

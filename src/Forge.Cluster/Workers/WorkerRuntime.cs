@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Forge.Agents.Judging;
 using Forge.Core;
 using Forge.Host;
 using Forge.Host.Registry;
@@ -100,10 +101,13 @@ internal sealed class WorkerRuntime(WorkerSettings settings, ILogger<WorkerRunti
         var scenario = Scenario.Parse(spec.ScenarioJson, spec.ScenarioPath) with { Seed = spec.Seed };
         var catalog = _catalog.Value;
         var registry = catalog.Registry;
+        // The judge is asked from here, as in one process: connected once for the run, its key read from this worker's environment.
+        var judge = scenario.Judge is { } options ? OpenAiJudgeModel.Connect(options) : null;
         var sandboxes = scenario.CreateSandboxes(registry, logger);
         var agent = spec.DriverAgent is null ? settings.CreateAgent(scenario, registry) : null;
-        logger.LogInformation("Prepared run {RunId} of {Scenario} ({Agent})", spec.RunId, scenario.Name, agent?.Id ?? "agent at the driver");
-        return new PreparedRun(spec, catalog, agent, sandboxes, logger);
+        logger.LogInformation("Prepared run {RunId} of {Scenario} ({Agent}{Judge})", spec.RunId, scenario.Name, agent?.Id ?? "agent at the driver",
+            judge is null ? "" : $", judged by {judge.Options.Model} at {judge.Provenance.Endpoint}");
+        return new PreparedRun(spec, catalog, agent, sandboxes, judge, logger);
     }
 
     public async ValueTask DisposeAsync()

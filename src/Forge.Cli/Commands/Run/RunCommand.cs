@@ -68,8 +68,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
-        if (clusterOptions is not null && scenario.Judge is not null)
-            throw new ArgumentException($"{scenario.Path}: $.judge: a judge is not yet available to cluster workers; run the scenario without --cluster.");
+        // On a cluster the requests name the judge, and each worker asks it through a connection of its own.
         var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));
         var agent = AgentFactory.Create(scenario, registry);
         // Before anything is written: a backend that can't run here stops the run. On a cluster, the workers make the sandboxes.
@@ -83,7 +82,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         var errored = new ErroredEpisodes(RunDisplay.ErrorsShown);
         var progress = new ProgressSink();
         var options = new RolloutOptions { Concurrency = scenario.Concurrency, AgentRetries = scenario.AgentRetries };
-        // With a cluster, the workers run the episodes (and build the agent and sandboxes); this process records them.
+        // With a cluster, the workers run the episodes (and build the agent and sandboxes, and ask the judge); this process records them.
         await using var cluster = clusterOptions is null ? null : await ClusterRun.StartAsync(clusterOptions, scenario, options.RunId, settings.AgentAtDriver ? agent : null, stop.Token);
         IRolloutRunner engine = cluster is not null ? cluster.Dispatcher : new RolloutEngine(options, id => registry.Get(id).Create(), agent, sandboxes);
         var run = engine.RunAsync(requests, [recorder, progress, errored], 2 * scenario.Concurrency, stop.Token);

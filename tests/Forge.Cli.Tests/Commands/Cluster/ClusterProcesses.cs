@@ -79,9 +79,12 @@ internal sealed class ClusterProcesses : IDisposable
     }
 
     /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>
-    public async Task<(Process Process, string Address)> StartWorkerAsync(params string[] args)
+    public Task<(Process Process, string Address)> StartWorkerAsync(params string[] args) => StartWorkerAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Like <see cref="StartWorkerAsync(string[])"/>, with <paramref name="environment"/> added to the worker's environment.</summary>
+    public async Task<(Process Process, string Address)> StartWorkerAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var process = Start("env", ["--default-signal=INT", ForgeProcess.DotnetHost, Path.Combine(AppContext.BaseDirectory, "forge.dll"), "worker", .. args]);
+        var process = Start("env", ["--default-signal=INT", .. environment.Select(v => $"{v.Key}={v.Value}"), ForgeProcess.DotnetHost, Path.Combine(AppContext.BaseDirectory, "forge.dll"), "worker", .. args]);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             if (line.StartsWith("worker ", StringComparison.Ordinal) && line.Contains(" joined cluster "))

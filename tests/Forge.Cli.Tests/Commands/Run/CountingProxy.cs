@@ -2,12 +2,13 @@ using Forge.Cli.Tests.Commands.Serve;
 
 namespace Forge.Cli.Tests.Commands.Run;
 
-/// <summary>A loopback HTTP proxy to an upstream server that counts the chat completions passing through it.</summary>
+/// <summary>A loopback HTTP proxy to an upstream server that counts the chat completions passing through it and keeps their <c>Authorization</c> headers.</summary>
 internal sealed class CountingProxy : IAsyncDisposable
 {
     private readonly System.Net.HttpListener _listener = new();
     private readonly HttpClient _http;
     private readonly Task _loop;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _authorizations = new();
     private int _chatCompletions;
 
     public CountingProxy(string upstream)
@@ -23,6 +24,9 @@ internal sealed class CountingProxy : IAsyncDisposable
 
     public int ChatCompletions => Volatile.Read(ref _chatCompletions);
 
+    /// <summary>The <c>Authorization</c> header of each chat completion so far, in arrival order ("" when it had none).</summary>
+    public IReadOnlyList<string> Authorizations => [.. _authorizations];
+
     private async Task LoopAsync()
     {
         while (_listener.IsListening)
@@ -37,7 +41,11 @@ internal sealed class CountingProxy : IAsyncDisposable
     private async Task ForwardAsync(System.Net.HttpListenerContext context)
     {
         var path = context.Request.Url!.PathAndQuery.TrimStart('/');
-        if (path.EndsWith("chat/completions", StringComparison.Ordinal)) Interlocked.Increment(ref _chatCompletions);
+        if (path.EndsWith("chat/completions", StringComparison.Ordinal))
+        {
+            _authorizations.Enqueue(context.Request.Headers["Authorization"] ?? "");
+            Interlocked.Increment(ref _chatCompletions);
+        }
         using var body = new MemoryStream();
         await context.Request.InputStream.CopyToAsync(body);
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), path);

@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using Forge.Agents.ChatFormat;
 using Forge.Cli.Tests.Commands.Serve;
-using Forge.Serving.Tests.Models;
 using Forge.Host.Recording;
 
 namespace Forge.Cli.Tests.Commands.Run;
@@ -21,15 +17,15 @@ public sealed class JudgedRunTests : IDisposable
     [Fact]
     public async Task Run_JudgeOnForgeServe_ThenRerunAllWithTheServerStopped_SameRewardsNoJudgeCall()
     {
-        var checkpoint = JudgeCheckpoint(Path.Combine(_dir, "judge"));   // served as model "judge"
+        var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));   // served as model "judge"
         var port = ServeCommandTests.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");   // forge reaches the judge through it
-        var scenario = ShippedScenarioOn(counter.Port);
+        var scenario = JudgeServer.ShippedScenario(_dir, counter.Port);
         (int ExitCode, string Stdout, string Stderr) run = (-1, "", "forge serve never became ready");
         (int ExitCode, string Stdout, string Stderr) liveRerun = (-1, "", "not run");
         var callsAfterRun = -1;
 
-        var serve = await ServeWhileAsync(checkpoint, port, async () =>
+        var serve = await JudgeServer.ServeWhileAsync(_dir, checkpoint, port, async () =>
         {
             run = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
             callsAfterRun = counter.ChatCompletions;
@@ -52,7 +48,7 @@ public sealed class JudgedRunTests : IDisposable
         foreach (var t in recorded)
         {
             // The judge checkpoint puts P(y) = 3·P(n) on its first token, whatever it reads: P(yes) / (P(yes) + P(no)) = 0.75.
-            Assert.Equal(0.75, t.Breakdown!.Scores["politeness"], 4);
+            Assert.Equal(JudgeServer.Verdict, t.Breakdown!.Scores["politeness"], 4);
             var judgement = t.Breakdown.Judgements!["politeness"];
             Assert.Equal(("judge", Forge.Core.Rewards.JudgeMode.Logprobs), (judgement.Model, judgement.Mode));
             Assert.Equal(["y", "n"], judgement.FirstTokenLogprobs!.Take(2).Select(l => l.Token));
@@ -75,7 +71,7 @@ public sealed class JudgedRunTests : IDisposable
     [Fact]
     public async Task Train_WithAJudge_RolloutsAndEvaluationsAreJudgedOnForgeServe()
     {
-        var checkpoint = JudgeCheckpoint(Path.Combine(_dir, "judge"));
+        var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
         var port = ServeCommandTests.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         var scenario = Path.Combine(_dir, "judged-train.json");
@@ -88,7 +84,7 @@ public sealed class JudgedRunTests : IDisposable
             """);
         (int ExitCode, string Stdout, string Stderr) train = (-1, "", "forge serve never became ready");
 
-        var serve = await ServeWhileAsync(checkpoint, port, async () =>
+        var serve = await JudgeServer.ServeWhileAsync(_dir, checkpoint, port, async () =>
             train = await ForgeProcess.RunAsync(_dir, "train", scenario, "--out", Path.Combine(_dir, "train"), "--json", "--device", "cpu"));
 
         Assert.True(serve.ExitCode == 0, serve.Stderr);
@@ -103,57 +99,9 @@ public sealed class JudgedRunTests : IDisposable
         foreach (var t in rollouts.Concat(evaluations))
         {
             // Whatever the untrained policy said, the judge was asked and its verdict is in the reward (P(yes) = 0.75).
-            Assert.Equal(0.75, t.Breakdown!.Scores["politeness"], 4);
+            Assert.Equal(JudgeServer.Verdict, t.Breakdown!.Scores["politeness"], 4);
             Assert.Equal("judge", t.Breakdown.Judgements!["politeness"].Model);
             Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
         }
     }
-
-    /// <summary>
-    /// Runs <c>forge serve</c> with <paramref name="checkpoint"/> on <paramref name="port"/>, does <paramref name="whileUp"/>
-    /// once it answers <c>/health</c> (not at all if it never does), then stops it with Ctrl+C; returns how the server ended.
-    /// </summary>
-    private Task<(int ExitCode, string Stdout, string Stderr)> ServeWhileAsync(string checkpoint, int port, Func<Task> whileUp) =>
-        ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            for (var i = 0; i < 600; i++)
-            {
-                try
-                {
-                    if ((await http.GetAsync("health")).IsSuccessStatusCode)
-                    {
-                        await whileUp();
-                        break;
-                    }
-                }
-                catch (HttpRequestException) { }
-                await Task.Delay(100);
-            }
-            Process.Start("kill", ["-INT", pid.ToString()])!.WaitForExit();
-        });
-
-    /// <summary>The shipped scenario, pointed at the test's server and writing under the test's folder.</summary>
-    private string ShippedScenarioOn(int port)
-    {
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "support-desk-judged.json")),
-            documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })!;
-        json["judge"]!["endpoint"] = $"http://127.0.0.1:{port}/v1";
-        json["output"] = Path.Combine(_dir, "out");
-        var path = Path.Combine(_dir, "support-desk-judged.json");
-        File.WriteAllText(path, json.ToJsonString());
-        return path;
-    }
-
-    /// <summary>
-    /// A Forge checkpoint (byte tokenizer, Forge's chat format) whose next token depends only on the current one, as
-    /// <c>TestModels.ChainCheckpoint</c> builds it: after the assistant header its logits put "y" ln 3 above "n" (and
-    /// both far above every other token), then it spells "yes" or "no" and ends the turn.
-    /// </summary>
-    private static string JudgeCheckpoint(string directory) =>
-        TestModels.ChainCheckpoint(directory,
-        [
-            (ChatMarkers.Assistant, "y", 49f), (ChatMarkers.Assistant, "n", 49f - (float)Math.Log(3)),
-            ("y", "e", 49f), ("e", "s", 49f), ("n", "o", 49f),
-        ], maxSeqLen: 4096, policyVersion: 1);
 }

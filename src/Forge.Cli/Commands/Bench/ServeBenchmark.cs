@@ -67,8 +67,10 @@ internal static class ServeBenchmark
             measured.Add(InProcess(policy, prompts, batch, maxTokens, inProcessThreads));
         }
 
+        // Untimed: a wave at the highest concurrency, so that the server's code (admission, batching, streaming) is
+        // compiled before the first timed round instead of during it, as in a server that has been up a while.
         progress("warm-up");
-        await Serve(http, host.ModelName, prompts.Take(2).ToList(), 2, maxTokens);
+        await Serve(http, host.ModelName, prompts.Take(top).ToList(), top, maxTokens);
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var c in concurrencies.Where(c => c != top)) await ServerAt(round, c);

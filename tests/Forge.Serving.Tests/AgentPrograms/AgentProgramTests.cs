@@ -186,7 +186,7 @@ public sealed class AgentProgramTests
     }
 
     // Asks the policy twice through Microsoft.Extensions.AI; the reward is the length of its last reply, so episodes differ.
-    private sealed class LengthProgram : IAgentProgram<ToyTask>
+    internal sealed class LengthProgram : IAgentProgram<ToyTask>
     {
         public async Task<string> RunAsync(ToyTask task, AgentProgramContext context, CancellationToken cancellationToken)
         {

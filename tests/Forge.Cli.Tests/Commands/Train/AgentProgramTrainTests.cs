@@ -35,10 +35,7 @@ public sealed class AgentProgramTrainTests : IDisposable
     /// <summary>A scenario training the random checkpoint at <c>policy</c> with the parity program; <paramref name="trainer"/> is added to the trainer section.</summary>
     private string ParityScenario(string trainer)
     {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
-        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
-        Skip.If(!onPath, "python3 is not on PATH.");
+        RequirePython();
         TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));   // policy version 3
         File.WriteAllText(Path.Combine(_dir, "agent.py"), ParityProgram);
         var scenario = Path.Combine(_dir, "train-program.json");
@@ -135,11 +132,17 @@ public sealed class AgentProgramTrainTests : IDisposable
             t => Assert.Equal((int)saved.Info.PolicyVersion, t.TokenSequences[0].PolicyVersion));
     }
 
-    [Fact]
-    public async Task Train_ShippedSupportDeskProgram_StandardOutputsAndStitchedRollouts()
+    [SkippableTheory]
+    [InlineData("support-desk-program.json", true)]   // Semantic Kernel, in process: it sends each reply back unchanged, so its calls stitch
+    [InlineData("support-desk-python.json", false)]   // standard-library Python, one process per episode: one call (the scripted policy answers at once)
+    public async Task Train_ShippedSupportDeskPrograms_StandardOutputsAndRecordedSequences(string file, bool stitched)
     {
+        if (file.Contains("python", StringComparison.Ordinal)) RequirePython();
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", "support-desk-program.json")))!;
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", file)))!;
+        json.AsObject().Remove("sandbox");   // the sandboxed program has its own test (SandboxedProgramRunTests)
+        if (json["agent"]!["command"] is JsonArray command)
+            command[1] = Path.GetFullPath(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", (string)command[1]!));   // relative to the shipped file
         json["agent"]!.AsObject().Remove("model");
         json["agent"]!["checkpoint"] = Path.Combine(_dir, "scripted");
         json["agent"]!["device"] = "cpu";
@@ -163,7 +166,7 @@ public sealed class AgentProgramTrainTests : IDisposable
         var recorded = TrajectoryReader.Read(Path.Combine(_dir, "out", "trajectories.forge")).Trajectories;
         var rollouts = recorded.Where(t => t.GroupId.StartsWith("train:", StringComparison.Ordinal) && t.Termination != Termination.Cancelled).ToList();
         Assert.True(rollouts.Count >= 4, $"{rollouts.Count} rollouts");
-        Assert.All(rollouts, t => Assert.True(Assert.Single(t.TokenSequences).Stitched));   // Semantic Kernel sent each reply back unchanged
+        Assert.All(rollouts, t => Assert.Equal(stitched, Assert.Single(t.TokenSequences).Stitched));
         Assert.All(rollouts, t => Assert.Equal("agent-program", t.Provenance!.Agent!.Type));
     }
 
@@ -185,6 +188,14 @@ public sealed class AgentProgramTrainTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
+    }
+
+    private static void RequirePython()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
+        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
+        Skip.If(!onPath, "python3 is not on PATH.");
     }
 
     /// <summary>The rows of <c>DIR/metrics.csv</c>, each by column name.</summary>

@@ -17,8 +17,9 @@ namespace Forge.Training.Pipeline;
 
 /// <summary>
 /// A whole training run: build (or resume) the policy, evaluate it, optionally warm-start it on a solver's trajectories,
-/// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/>,
-/// trajectories to the recorder and the <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
+/// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/> (or on a
+/// served policy's runner, <see cref="TrainingSetup.PolicyServer"/>: agent programs), trajectories to the recorder and the
+/// <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
 /// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end. Episodes of environments that need
 /// a sandbox run in the scenario's sandbox backend (one provider for the whole run, removed after it however it ends).
 /// </summary>

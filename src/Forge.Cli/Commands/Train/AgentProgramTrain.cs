@@ -22,7 +22,7 @@ internal static class AgentProgramTrain
         var registry = EnvironmentRegistry.Load(settings.Registry ?? EnvironmentRegistry.DefaultPath);
         var section = AgentProgramSection.Read(scenario, registry);
         if (settings.Model is not null)
-            throw new ArgumentException($"--model: {scenario.Path} trains the policy its agent program is served ($.agent.{Source(section)}); drop the flag or change that field.");
+            throw new ArgumentException($"--model: {scenario.Path} trains the policy its agent section serves ($.agent.{Source(section)}); drop the flag or change that field.");
         if (ClusterRun.OptionsFor(scenario, settings.Cluster) is not null)
             throw new ArgumentException($"{(settings.Cluster is not null ? "--cluster" : $"{scenario.Path}: $.cluster")}: agent-program episodes run beside the server their programs call; training them on a cluster's workers is not supported.");
         var device = settings.Device == "auto" ? section.Device : settings.Device;

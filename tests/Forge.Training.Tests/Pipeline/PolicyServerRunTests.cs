@@ -35,8 +35,8 @@ public sealed class PolicyServerRunTests
             Assert.Equal([0, 1, 2], server.Loaded);   // before the first episode, then after each update
             Assert.Equal(["eval-v0", "train-tiny-vault", "eval-v2"], server.Runs);
             Assert.Equal(["eval", "rl", "rl", "eval"], result.Rows.Select(r => r.Phase));
-            // Each update: 2 groups of 2 episodes, each learnt from its recorded sequence's 3 policy tokens (its message has no ids at all).
-            Assert.All(result.Rows.Where(r => r.Phase == "rl"), r => Assert.Equal(12, r.Update!.PolicyTokens));
+            // Each update: 2 groups of 2 episodes, each learnt from its two recorded sequences' 3 + 2 policy tokens (its message has no ids at all).
+            Assert.All(result.Rows.Where(r => r.Phase == "rl"), r => Assert.Equal(20, r.Update!.PolicyTokens));
             Assert.Equal(2, result.Rows[^1].PolicyVersion);
         }
         finally
@@ -46,7 +46,7 @@ public sealed class PolicyServerRunTests
     }
 
     /// <summary>
-    /// Answers every episode with one text message (no token ids) and one recorded sequence at the version it serves;
+    /// Answers every episode with one text message (no token ids) and two recorded sequences at the version it serves;
     /// the rewards alternate 1, 0 in arrival order, so each group of two has a signal.
     /// </summary>
     private sealed class RecordingServer : IPolicyServer
@@ -84,7 +84,12 @@ public sealed class PolicyServerRunTests
                             EpisodeId = request.EpisodeId, GroupId = request.GroupId, RunId = runId, EnvironmentId = request.EnvironmentId, TaskId = request.Task.Id,
                             Steps = [new Step { Action = Message.Assistant("done") }], Termination = Termination.Terminated,
                             TotalReward = server._episodes++ % 2,
-                            TokenSequences = [new TokenSequence([3, 4, 5, 6, 7], [false, false, true, true, true], [0f, 0f, -1f, -1.5f, -2f]) { PolicyVersion = server._version }],
+                            // Two sequences, as when a program rewrote its history: both are trained on, with the episode's advantage.
+                            TokenSequences =
+                            [
+                                new TokenSequence([3, 4, 5, 6, 7], [false, false, true, true, true], [0f, 0f, -1f, -1.5f, -2f]) { PolicyVersion = server._version },
+                                new TokenSequence([3, 8, 9], [false, true, true], [0f, -0.5f, -1f]) { PolicyVersion = server._version },
+                            ],
                         };
                         foreach (var sink in sinks) await sink.OnTrajectoryAsync(trajectory, CancellationToken.None);
                         count++;

@@ -112,6 +112,28 @@ public sealed class AgentProgramTrainTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Train_HuggingFaceModelFolder_StartsFromItsWeightsAndTrainsTheServedPolicy()
+    {
+        var scenario = ParityScenario("""  "updates": 2, "checkpoint_every": 0, "mode": "sync" """);
+        TestModels.Qwen3Folder(Path.Combine(_dir, "qwen3"));   // a tiny random Qwen3 with the real tokenizer and chat template
+        File.WriteAllText(scenario, File.ReadAllText(scenario).Replace("\"checkpoint\": \"policy\"", "\"model\": \"qwen3\""));
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "train", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        var rows = Metrics((string)result["output"]!);
+        Assert.Equal(["eval", "rl", "rl", "eval"], rows.Select(r => r["phase"]));
+        Assert.Equal("0", rows[0]["policy_version"]);
+        using var trained = Checkpoint.Load(Path.Combine(_dir, (string)result["final_checkpoint"]!));
+        Assert.True(trained.Info.PolicyVersion > 0, "no update had signal");
+        // The server served the trained weights: the last evaluation's calls carry the final version.
+        var recorded = TrajectoryReader.Read(Path.Combine((string)result["output"]!, "trajectories.forge")).Trajectories;
+        Assert.All(recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).TakeLast(2),
+            t => Assert.Equal((int)trained.Info.PolicyVersion, t.TokenSequences[0].PolicyVersion));
+    }
+
+    [SkippableFact]
     public async Task Train_ResumedFromAPeriodicCheckpoint_ServesItsWeightsAndGoesOn()
     {
         var scenario = ParityScenario("""  "updates": 2, "checkpoint_every": 1, "mode": "sync" """);

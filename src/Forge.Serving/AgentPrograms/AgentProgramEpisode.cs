@@ -1,3 +1,4 @@
+using System.Globalization;
 using Forge.Core;
 using Forge.Host.Fingerprints;
 using Forge.Serving.Episodes;
@@ -45,8 +46,8 @@ public sealed record AgentProgramEpisode(string? Output, IReadOnlyList<ServedCal
             : driven.Provenance;
         var info = new Dictionary<string, string>(driven.Steps.Count > 0 ? driven.Steps[^1].Info : new Dictionary<string, string>())
         {
-            ["agent_program.calls"] = calls.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["agent_program.sequences"] = sequences.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["agent_program.calls"] = calls.Count.ToString(CultureInfo.InvariantCulture),
+            ["agent_program.sequences"] = sequences.Count.ToString(CultureInfo.InvariantCulture),
             ["agent_program.stitched"] = sequences is [{ Stitched: true }] ? "true" : "false",
         };
         if (run?.Output is { } output) info["agent_program.output"] = output;

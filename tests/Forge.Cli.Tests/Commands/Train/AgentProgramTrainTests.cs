@@ -12,7 +12,7 @@ namespace Forge.Cli.Tests.Commands.Train;
 
 /// <summary>
 /// <c>forge train</c> on agent-program scenarios goes through the one training run: the standard metrics with evaluation
-/// rows, periodic and final checkpoints, resume and LoRA, with the trainer's weights pushed into the server the programs call
+/// rows, periodic and final checkpoints, resume, LoRA, async rollouts and dynamic sampling, with the trainer's weights pushed into the server the programs call
 /// (the policy version in their recorded calls goes up) and the updates learnt from the recorded token sequences.
 /// </summary>
 public sealed class AgentProgramTrainTests : IDisposable
@@ -54,7 +54,7 @@ public sealed class AgentProgramTrainTests : IDisposable
     [SkippableFact]
     public async Task Train_ProcessProgram_StandardMetricsCheckpointsAndTheServerServesEachUpdate()
     {
-        var scenario = ParityScenario("""  "updates": 3, "checkpoint_every": 2, "mode": "sync" """);
+        var scenario = ParityScenario("""  "updates": 3, "checkpoint_every": 2, "mode": "sync", "dynamic_sampling": { "max_refills": 4 } """);
 
         var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "train", scenario, "--json");
 
@@ -70,6 +70,8 @@ public sealed class AgentProgramTrainTests : IDisposable
         Assert.Equal("3", rows[0]["policy_version"]);
         var final = int.Parse(rows[^1]["policy_version"], CultureInfo.InvariantCulture);
         Assert.True(final > 3, $"no update had signal: {string.Join(" | ", rows.Select(r => r["skipped_groups"]))}");
+        // Dynamic sampling replaced the groups without signal (up to its cap) with new rollouts of the program.
+        Assert.All(rows.Where(r => r["phase"] == "rl"), r => Assert.True(r["refills"] == "4" || r["skipped_groups"] == "0", $"refills {r["refills"]}, skipped {r["skipped_groups"]}"));
         Assert.True(File.Exists(Path.Combine(output, "reward-curve.png")));
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(output, "tensorboard"), "*", SearchOption.AllDirectories));
         Assert.True(File.Exists(Path.Combine(output, "checkpoints", "update-00002", "checkpoint.json")));
@@ -114,7 +116,7 @@ public sealed class AgentProgramTrainTests : IDisposable
     [SkippableFact]
     public async Task Train_HuggingFaceModelFolder_StartsFromItsWeightsAndTrainsTheServedPolicy()
     {
-        var scenario = ParityScenario("""  "updates": 2, "checkpoint_every": 0, "mode": "sync" """);
+        var scenario = ParityScenario("""  "updates": 2, "checkpoint_every": 0, "mode": "sync", "dynamic_sampling": { "max_refills": 2 } """);
         TestModels.Qwen3Folder(Path.Combine(_dir, "qwen3"));   // a tiny random Qwen3 with the real tokenizer and chat template
         File.WriteAllText(scenario, File.ReadAllText(scenario).Replace("\"checkpoint\": \"policy\"", "\"model\": \"qwen3\""));
 

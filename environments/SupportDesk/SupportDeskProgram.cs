@@ -20,12 +20,14 @@ public sealed class SupportDeskProgram : IAgentProgram<SupportTask>
 
     private Ticket? _ticket;
     private SupportTask? _task;
+    private JudgeEndpoint? _judge;
 
     /// <inheritdoc />
     public async Task<string> RunAsync(SupportTask task, AgentProgramContext context, CancellationToken cancellationToken)
     {
         _task = task;
         _ticket = new Ticket(task);
+        _judge = context.Judge;
         var customer = new SimulatedCustomer(task);
         var kernel = new Kernel();
         kernel.Plugins.AddFromObject(new OrdersPlugin(_ticket), "orders");
@@ -52,12 +54,19 @@ public sealed class SupportDeskProgram : IAgentProgram<SupportTask>
         return reply;
     }
 
-    /// <inheritdoc />
-    public Rubric Rubric => new Rubric()
-        .Add("resolved", 1.0, c => Resolution.IsResolved(_task!, _ticket!, c.Conversation) ? 1 : 0)
-        .Add("refund_policy", 0.3, _ => _ticket!.RefundAttempts.Any(a => a.Violation is not null) ? 0 : 1)
-        .Add("privacy", 0.3, c => Compliance.LeakedData(c.Conversation, _ticket!.Customer).Count == 0 ? 1 : 0)
-        .Add("tone", 0.2, c => Compliance.Tone(c.Conversation));
+    /// <summary>Resolution and compliance by rule, as support/desk scores them; with the run's judge also its <c>politeness</c> verdict.</summary>
+    public Rubric Rubric
+    {
+        get
+        {
+            var rubric = new Rubric()
+                .Add("resolved", 1.0, c => Resolution.IsResolved(_task!, _ticket!, c.Conversation) ? 1 : 0)
+                .Add("refund_policy", 0.3, _ => _ticket!.RefundAttempts.Any(a => a.Violation is not null) ? 0 : 1)
+                .Add("privacy", 0.3, c => Compliance.LeakedData(c.Conversation, _ticket!.Customer).Count == 0 ? 1 : 0)
+                .Add("tone", 0.2, c => Compliance.Tone(c.Conversation));
+            return _judge is { } judge ? rubric.Add(Politeness.Judge(judge)) : rubric;
+        }
+    }
 
     private static Message ToForge(ChatMessageContent m) => m.Role == AuthorRole.User ? Message.User(m.Content ?? "")
         : m.Role == AuthorRole.System ? Message.System(m.Content ?? "") : Message.Assistant(m.Content ?? "");

@@ -28,4 +28,11 @@ public interface IAgentProgram<in TTask> where TTask : IEnvironmentTask
 /// <param name="ChatCompletion">A Semantic Kernel chat completion service on <paramref name="BaseUrl"/>.</param>
 /// <param name="Seed">The episode's seed (pass it as the requests' seed for repeatable episodes).</param>
 public sealed record AgentProgramContext(
-    string EpisodeId, Uri BaseUrl, string Model, string ApiKey, IChatClient ChatClient, IChatCompletionService ChatCompletion, int Seed);
+    string EpisodeId, Uri BaseUrl, string Model, string ApiKey, IChatClient ChatClient, IChatCompletionService ChatCompletion, int Seed)
+{
+    /// <summary>
+    /// The judge model the run configured (a scenario's <c>"judge"</c> section), for LLM-judged functions of the program's
+    /// <see cref="IAgentProgram{TTask}.Rubric"/>, as environments get it; null when the run configured none.
+    /// </summary>
+    public Rewards.JudgeEndpoint? Judge { get; init; }
+}

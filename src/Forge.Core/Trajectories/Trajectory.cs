@@ -174,6 +174,12 @@ public sealed record Trajectory
     /// <summary>Prompt tokens of the agent's calls as the endpoint reported them (summed over the calls); null when none was reported.</summary>
     public int? PromptTokens { get; init; }
 
+    /// <summary>
+    /// The exact token sequences to train on, when they were recorded rather than re-encodable from the messages (an agent
+    /// program's calls, stitched into sequences); empty otherwise, and in trajectories recorded before they were kept.
+    /// </summary>
+    public IReadOnlyList<TokenSequence> TokenSequences { get; init; } = [];
+
     /// <summary>True when the rubric's primary function gave full marks.</summary>
     [IgnoreMember]
     public bool Success => Breakdown?.Success ?? false;

@@ -67,7 +67,7 @@ internal static class TrajectoryFormat
         if (layout == Formatters.FieldLayout.Numbered)
             formatters = [.. formatters, Formatters.ProvenanceFormatter.Instance, Formatters.TaskProvenanceFormatter.Instance, Formatters.EpisodeLimitsFormatter.Instance,
                 Formatters.SandboxProvenanceFormatter.Instance, Formatters.AgentProvenanceFormatter.Instance, Formatters.ToolSpecFormatter.Instance,
-                Formatters.RewardBreakdownFormatter.Instance, Formatters.EpisodeErrorFormatter.Instance];
+                Formatters.RewardBreakdownFormatter.Instance, Formatters.EpisodeErrorFormatter.Instance, Formatters.TokenSequenceFormatter.Instance];
         return MessagePackSerializerOptions.Standard.WithResolver(CompositeResolver.Create(formatters, [DynamicEnumAsStringResolver.Instance, StandardResolver.Instance]));
     }
 

@@ -31,7 +31,7 @@ public sealed class AgentProgramAgent(ServeHost host, IProgramLauncher launcher)
         _runs[episodeId] = run;   // kept even when the program fails: its calls are recorded
         try
         {
-            var result = await launcher.RunAsync(turn.Task, new ProgramEndpoint(episodeId, host.EpisodeBaseUrl(path), host.ModelName, host.ApiKey ?? "forge", turn.AgentSeed), cancellationToken);
+            var result = await launcher.RunAsync(turn.Task, new ProgramEndpoint(episodeId, host.EpisodeBaseUrl(path), host.ModelName, host.ApiKey ?? "forge", turn.AgentSeed) { Judge = turn.Context.Judge }, cancellationToken);
             run.Output = result.Output;
             run.Rubric = result.Rubric;
             return Message.Assistant(result.Output);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Forge.Core;
 using Forge.Host.Fingerprints;
 using Forge.Serving.Episodes;
@@ -5,26 +6,35 @@ using Forge.Serving.Episodes;
 namespace Forge.Serving.AgentPrograms;
 
 /// <summary>
-/// One agent-program episode: what the program returned, every call it made with its exact ids, the token sequences
-/// those calls stitch into, the score, and the trajectories recorded for it (one per sequence, sharing the reward).
+/// One agent-program episode: what the program returned, every call it made with its exact ids, and the trajectory recorded
+/// for it — the driver's reward, termination and provenance, the program's last conversation as its steps, and the token
+/// sequences its calls stitch into (<see cref="Trajectory.TokenSequences"/>, what training learns from).
 /// </summary>
-/// <param name="EpisodeId">The episode id.</param>
 /// <param name="Output">The program's final output; null when it failed.</param>
 /// <param name="Calls">The completions served for the episode.</param>
-/// <param name="Sequences">The stitched token sequences (what training learns from).</param>
-/// <param name="Reward">The episode's total reward (0 when the program failed).</param>
-/// <param name="Breakdown">The rubric's scores; null when the episode was not scored.</param>
-/// <param name="Error">Why the episode failed; null when it did not.</param>
-/// <param name="Trajectories">The episode as Forge trajectories: one per sequence.</param>
-public sealed record AgentProgramEpisode(
-    string EpisodeId, string? Output, IReadOnlyList<ServedCall> Calls, IReadOnlyList<StitchedSequence> Sequences,
-    double Reward, RewardBreakdown? Breakdown, EpisodeError? Error, IReadOnlyList<Trajectory> Trajectories)
+/// <param name="Trajectory">The episode as a Forge trajectory.</param>
+public sealed record AgentProgramEpisode(string? Output, IReadOnlyList<ServedCall> Calls, Trajectory Trajectory)
 {
+    /// <summary>The episode id.</summary>
+    public string EpisodeId => Trajectory.EpisodeId;
+
+    /// <summary>The stitched token sequences: one when every call extended the last, more when the program rewrote its history.</summary>
+    public IReadOnlyList<TokenSequence> Sequences => Trajectory.TokenSequences;
+
+    /// <summary>The episode's total reward (0 when the program failed).</summary>
+    public double Reward => Trajectory.TotalReward;
+
+    /// <summary>The rubric's scores; null when the episode was not scored.</summary>
+    public RewardBreakdown? Breakdown => Trajectory.Breakdown;
+
+    /// <summary>Why the episode failed; null when it did not.</summary>
+    public EpisodeError? Error => Trajectory.Error;
+
     /// <summary>
-    /// The episode the driver recorded as <paramref name="driven"/> (reward, termination, error, deadlines, provenance),
-    /// with the program's calls from <paramref name="run"/> as its steps: one trajectory per stitched sequence, the first
-    /// keeping the episode id, the others <c>ID#k</c>; the last step of each carries the reward and <c>agent_program.*</c> info.
-    /// <paramref name="environmentType"/> is the registered environment's class, recorded in the provenance.
+    /// The episode the driver recorded as <paramref name="driven"/> (reward, termination, error, deadlines, provenance), with
+    /// the program's calls from <paramref name="run"/>: its steps are the last call's conversation (one step per assistant
+    /// message, exact ids attached), its token sequences the calls stitched; the last step carries the reward and
+    /// <c>agent_program.*</c> info. <paramref name="environmentType"/> is the registered environment's class, recorded in the provenance.
     /// </summary>
     public static AgentProgramEpisode From(Trajectory driven, ProgramRun? run, Type? environmentType)
     {
@@ -34,33 +44,29 @@ public sealed record AgentProgramEpisode(
         var provenance = driven.Provenance is { } p && environmentType is not null
             ? p with { EnvironmentAssembly = environmentType.Assembly.GetName().Name ?? "", EnvironmentAssemblyHash = Fingerprint.Of(environmentType.Assembly) }
             : driven.Provenance;
-        var trajectories = new List<Trajectory>();
-        for (var k = 0; k < Math.Max(1, sequences.Count); k++)
+        var info = new Dictionary<string, string>(driven.Steps.Count > 0 ? driven.Steps[^1].Info : new Dictionary<string, string>())
         {
-            var info = new Dictionary<string, string>(driven.Steps.Count > 0 ? driven.Steps[^1].Info : new Dictionary<string, string>())
-            {
-                ["agent_program.sequence"] = $"{k + 1}/{Math.Max(1, sequences.Count)}",
-                ["agent_program.stitched"] = sequences.Count > 0 && sequences[k].Stitched ? "true" : "false",
-                ["agent_program.calls"] = sequences.Count == 0 ? "" : string.Join(',', sequences[k].Calls),
-            };
-            if (run?.Output is { } output) info["agent_program.output"] = output;
-            var messages = sequences.Count == 0 ? [] : ProgramConversation.Of(calls, sequences[k].Calls[^1]).ToList();
-            var first = messages.FindIndex(m => m.Role == Role.Assistant);
-            var steps = first < 0 ? [.. driven.Steps] : Steps(messages, first);
-            if (steps.Count > 0) steps[^1] = steps[^1] with { Info = info, Reward = driven.TotalReward };
-            trajectories.Add(driven with
-            {
-                EpisodeId = k == 0 ? driven.EpisodeId : $"{driven.EpisodeId}#{k}",
-                Provenance = provenance,
-                PolicyVersion = calls.Count > 0 ? (int)calls[^1].PolicyVersion : driven.PolicyVersion,
-                Prompt = first < 0 ? driven.Prompt : messages[..first],
-                Tools = sequences.Count == 0 ? driven.Tools : calls[sequences[k].Calls[^1]].Tools,
-                Steps = steps,
-                AssistantTokens = calls.Sum(c => c.Choices[0].CompletionIds.Count),
-                TokenCount = TokenCountSource.Policy,
-            });
-        }
-        return new AgentProgramEpisode(driven.EpisodeId, run?.Output, calls, sequences, driven.TotalReward, driven.Breakdown, driven.Error, trajectories);
+            ["agent_program.calls"] = calls.Count.ToString(CultureInfo.InvariantCulture),
+            ["agent_program.sequences"] = sequences.Count.ToString(CultureInfo.InvariantCulture),
+            ["agent_program.stitched"] = sequences is [{ Stitched: true }] ? "true" : "false",
+        };
+        if (run?.Output is { } output) info["agent_program.output"] = output;
+        var messages = ProgramConversation.Of(calls, calls.Count - 1).ToList();
+        var first = messages.FindIndex(m => m.Role == Role.Assistant);
+        var steps = first < 0 ? [.. driven.Steps] : Steps(messages, first);
+        if (steps.Count > 0) steps[^1] = steps[^1] with { Info = info, Reward = driven.TotalReward };
+        var trajectory = driven with
+        {
+            Provenance = provenance,
+            PolicyVersion = calls.Count > 0 ? (int)calls[^1].PolicyVersion : driven.PolicyVersion,
+            Prompt = first < 0 ? driven.Prompt : messages[..first],
+            Tools = calls.Count == 0 ? driven.Tools : calls[^1].Tools,
+            Steps = steps,
+            AssistantTokens = calls.Sum(c => c.Choices[0].CompletionIds.Count),
+            TokenCount = TokenCountSource.Policy,
+            TokenSequences = sequences,
+        };
+        return new AgentProgramEpisode(run?.Output, calls, trajectory);
     }
 
     // One step per assistant message, its observation the messages up to the next one.

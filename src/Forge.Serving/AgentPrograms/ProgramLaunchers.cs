@@ -15,7 +15,11 @@ namespace Forge.Serving.AgentPrograms;
 /// <param name="Model">The model id to name.</param>
 /// <param name="ApiKey">The key to send.</param>
 /// <param name="Seed">The seed to pass as the requests' seed.</param>
-public sealed record ProgramEndpoint(string EpisodeId, Uri BaseUrl, string Model, string ApiKey, int Seed);
+public sealed record ProgramEndpoint(string EpisodeId, Uri BaseUrl, string Model, string ApiKey, int Seed)
+{
+    /// <summary>The episode's judge model (<see cref="EpisodeContext.Judge"/>), handed to an in-process program's rubric; null when the run has none.</summary>
+    public Forge.Core.Rewards.JudgeEndpoint? Judge { get; init; }
+}
 
 /// <summary>What a program run returned: its final output and, for an in-process program, its own rubric (null: the environment scores the output).</summary>
 /// <param name="Output">The final output.</param>
@@ -48,7 +52,7 @@ public sealed record InProcessProgram<TTask>(string Name, Func<IAgentProgram<TTa
         var program = Create();
         var chat = new OpenAIClient(new ApiKeyCredential(endpoint.ApiKey), new OpenAIClientOptions { Endpoint = endpoint.BaseUrl }).GetChatClient(endpoint.Model).AsIChatClient();
         var completion = new OpenAIChatCompletionService(endpoint.Model, endpoint.BaseUrl, endpoint.ApiKey);
-        var context = new AgentProgramContext(endpoint.EpisodeId, endpoint.BaseUrl, endpoint.Model, endpoint.ApiKey, chat, completion, endpoint.Seed);
+        var context = new AgentProgramContext(endpoint.EpisodeId, endpoint.BaseUrl, endpoint.Model, endpoint.ApiKey, chat, completion, endpoint.Seed) { Judge = endpoint.Judge };
         var output = await program.RunAsync(typed, context, cancellationToken);
         return new ProgramOutput(output, program.Rubric);
     }

@@ -158,6 +158,25 @@ public sealed class LoraAdapters : IDisposable
         Dispose();
     }
 
+    /// <summary>
+    /// Writes the adapted model's weights with the adapters folded in (<c>W + B·A·α/r</c>) into <paramref name="target"/>, a
+    /// plain model of the same config (e.g. a copy for a server that runs no adapters); this model and its adapters are unchanged.
+    /// </summary>
+    public void MergeInto(CausalTransformer target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (Of(target) is not null) throw new ArgumentException("the target model has LoRA adapters of its own; merge into a plain model.", nameof(target));
+        target.CopyWeightsFrom(Model);
+        var projections = target.named_modules().Where(m => m.module is Linear).ToDictionary(m => m.name, m => (Linear)m.module);
+        using (no_grad())
+        using (var scope = NewDisposeScope())
+            foreach (var (name, layer) in _layers)
+            {
+                var weight = projections[name].weight!;
+                weight.add_(layer.Delta().to(weight.dtype, weight.device));
+            }
+    }
+
     /// <summary>Detaches the adapters (the model becomes its base again) and frees them. The base stays frozen.</summary>
     public void Dispose()
     {

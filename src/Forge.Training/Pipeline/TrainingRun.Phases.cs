@@ -18,7 +18,7 @@ public sealed partial class TrainingRun
         var stream = new TaskStream(_setup.Scenario, _setup.Registry, [], _seed + 1, "eval", groupSize: 1, _o.Environments) { Judge = _judge };
         var requests = Enumerable.Range(0, _o.EvalEpisodes).SelectMany(_ => stream.NextGroup()).ToList();
         var episodes = new ListSink();
-        await using (var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed + 1, _trainer.Version, _threads))
+        await using (var agent = PolicyAgentFor(_seed + 1, _threads))
             await Engine(agent, $"eval-v{_trainer.Version}").RunAsync(requests, [_recorder, episodes, .. _setup.EvalSinks], 2 * _setup.Scenario.Concurrency, ct).ConfigureAwait(false);
         var scored = episodes.Trajectories.ToList();
         var (mean, std, success, per) = UpdateMetrics.Score(scored);
@@ -100,7 +100,7 @@ public sealed partial class TrainingRun
         // (two teams of all the cores would oversubscribe them); sync: one at a time, each with all of them.
         var perSide = sync ? _threads : Math.Max(1, _threads / 2);
         using var learner = new TorchWorker("forge-learner", perSide);
-        await using var agent = new PolicyAgent(_model, _tokenizer, _encoder, _o, _seed, _trainer.Version, perSide);
+        await using var agent = PolicyAgentFor(_seed, perSide);
         var producer = Task.Run(async () =>
         {
             try
@@ -146,13 +146,15 @@ public sealed partial class TrainingRun
                 {
                     await weightsSent.ConfigureAwait(false);   // the generator has copied the last update's weights: the learner may change them
                     stats = await learner.RunAsync(() => _trainer.Update(samples)).ConfigureAwait(false);
-                    weightsSent = agent.LoadWeightsAsync(_model, _trainer.Version);   // between two generation batches; rollouts go on meanwhile
+                    weightsSent = SendWeightsAsync(agent);   // between two generation (decode) steps; rollouts go on meanwhile
                 }
                 if (sync) permits.Release(_o.GroupsPerUpdate);
                 updates = update;
 
                 var now = Now;
-                var generated = episodes.Sum(t => t.Steps.Sum(s => s.Action.TokenIds?.Count ?? 0));
+                var generated = episodes.Sum(t => t.TokenSequences.Count > 0
+                    ? t.TokenSequences.Sum(s => s.PolicyMask.Count(m => m))
+                    : t.Steps.Sum(s => s.Action.TokenIds?.Count ?? 0));
                 var (mean, std, success, per) = UpdateMetrics.Score(episodes);
                 var (errored, firstError) = UpdateMetrics.Errors(episodes);
                 Emit(new UpdateMetrics
@@ -193,12 +195,21 @@ public sealed partial class TrainingRun
             for (var i = 0; i < scored.Count; i++)
             {
                 var t = scored[i];
-                var sequence = _encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen);
-                if (!sequence.HasOldLogProbs) continue;   // a message the policy didn't sample (none expected): nothing to take a ratio of
                 var inLoss = !(_o.Truncated == TruncatedEpisodes.Mask && t.Termination == Termination.Truncated);
-                samples.Add(new TrainingSample(sequence, advantages[i], inLoss));
+                foreach (var sequence in Sequences(t))
+                    if (sequence.HasOldLogProbs)   // else a message the policy didn't sample (none expected): nothing to take a ratio of
+                        samples.Add(new TrainingSample(sequence, advantages[i], inLoss));
             }
         }
         return (samples, skipped);
     }
+
+    /// <summary>
+    /// What the trainer learns from in <paramref name="t"/>: the token sequences recorded with it, exactly (an agent program's
+    /// stitched calls, each sharing the episode's advantage), else its conversation encoded with the policy's chat format.
+    /// </summary>
+    private IEnumerable<EncodedConversation> Sequences(Trajectory t) =>
+        t.TokenSequences.Count > 0
+            ? t.TokenSequences.Select(s => EncodedConversation.Of(s).ForTraining(_model.Config.MaxSeqLen))
+            : [_encoder.Encode(t).ForTraining(_model.Config.MaxSeqLen)];
 }

@@ -17,8 +17,9 @@ namespace Forge.Training.Pipeline;
 
 /// <summary>
 /// A whole training run: build (or resume) the policy, evaluate it, optionally warm-start it on a solver's trajectories,
-/// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/>,
-/// trajectories to the recorder and the <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
+/// then train it with RL — rollouts through the host's <see cref="RolloutEngine"/> with the <see cref="PolicyAgent"/> (or on a
+/// served policy's runner, <see cref="TrainingSetup.PolicyServer"/>: agent programs), trajectories to the recorder and the
+/// <see cref="GroupBatcher"/>, groups to the <see cref="PolicyTrainer"/> — writing
 /// metrics, TensorBoard events, checkpoints and the reward curve; evaluate again at the end. Episodes of environments that need
 /// a sandbox run in the scenario's sandbox backend (one provider for the whole run, removed after it however it ends).
 /// </summary>
@@ -120,6 +121,7 @@ public sealed partial class TrainingRun : IAsyncDisposable
     private async Task<TrainingResult> ExecuteAsync(CancellationToken ct)
     {
         double? before = null, afterWarm = null, after = null;
+        if (_setup.PolicyServer is { } server) await server.LoadWeightsAsync(_model, _trainer.Version).ConfigureAwait(false);   // the server serves what the trainer holds
         if (_o.EvalEpisodes > 0) before = (await EvaluateAsync(ct).ConfigureAwait(false)).SuccessRate;
         if (_o.WarmStart is { } warm && _resumedFrom is null)
         {
@@ -143,10 +145,20 @@ public sealed partial class TrainingRun : IAsyncDisposable
         return directory;
     }
 
-    private IRolloutRunner Engine(IAgent agent, string runId) =>
-        _setup.Rollouts?.Invoke(agent, runId)
-        ?? new RolloutEngine(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
-            id => _setup.Registry.Get(id).Create(), agent, _sandboxes);
+    /// <summary>The in-process policy agent that acts in one phase's episodes; null when a served policy does (<see cref="TrainingSetup.PolicyServer"/>).</summary>
+    private PolicyAgent? PolicyAgentFor(int seed, int threads) =>
+        _setup.PolicyServer is null ? new PolicyAgent(_model, _tokenizer, _encoder, _o, seed, _trainer.Version, threads) : null;
+
+    /// <summary>The runner of one phase's episodes: <paramref name="agent"/>'s (on the cluster or here), or the served policy's when it is null.</summary>
+    private IRolloutRunner Engine(IAgent? agent, string runId) =>
+        agent is null ? _setup.PolicyServer!.Rollouts(runId)
+        : _setup.Rollouts?.Invoke(agent, runId)
+          ?? new RolloutEngine(new RolloutOptions { Concurrency = _setup.Scenario.Concurrency, AgentRetries = 0, RunId = runId },
+              id => _setup.Registry.Get(id).Create(), agent, _sandboxes);
+
+    /// <summary>Hands the trainer's current weights to whoever acts: the in-process agent's copy, or the served policy.</summary>
+    private Task SendWeightsAsync(PolicyAgent? agent) =>
+        agent?.LoadWeightsAsync(_model, _trainer.Version) ?? _setup.PolicyServer!.LoadWeightsAsync(_model, _trainer.Version);
 
     private void Emit(UpdateMetrics row)
     {

@@ -44,6 +44,12 @@ public sealed class TrainingSetup
     /// a cluster dispatcher runs them on workers that ask this process for every turn, so the policy stays here.
     /// </summary>
     public Func<IAgent, string, IRolloutRunner>? Rollouts { get; set; }
+
+    /// <summary>
+    /// The served policy the episodes call instead of an in-process policy agent (agent programs); null acts in process.
+    /// The run keeps it in step with the trainer's weights. A scripted warm start still runs through <see cref="Rollouts"/>.
+    /// </summary>
+    public IPolicyServer? PolicyServer { get; set; }
 }
 
 /// <summary>What a training run did.</summary>

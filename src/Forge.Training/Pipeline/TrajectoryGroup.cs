@@ -10,7 +10,7 @@ public sealed record TrajectoryGroup(string GroupId, IReadOnlyList<Trajectory> T
 {
     /// <summary>The oldest policy version that acted in any rollout of the group (null when no trainable policy acted).</summary>
     public int? OldestPolicyVersion => Trajectories
-        .SelectMany(t => t.Steps.Select(s => s.Action.PolicyVersion))
+        .SelectMany(t => t.Steps.Select(s => s.Action.PolicyVersion).Concat(t.TokenSequences.Select(s => s.PolicyVersion)))
         .Where(v => v is not null).Min();
 
     /// <summary>The rollouts that were scored: an errored one (agent, environment, sandbox) has a 0 that is not an outcome to compare with.</summary>

@@ -11,6 +11,15 @@ namespace Forge.Training.Rl;
 /// <param name="HasOldLogProbs">False when some policy message carried no recorded log-probs (a demonstration): fine for SFT, not for RL.</param>
 public sealed record EncodedConversation(int[] TokenIds, bool[] LossMask, float[] OldLogProbs, bool HasOldLogProbs)
 {
+    /// <summary>A sequence recorded with its exact ids, mask and sampling log-probs (an agent program's stitched calls), as the trainer takes it.</summary>
+    public static EncodedConversation Of(Forge.Core.TokenSequence recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.PolicyMask.Count != recorded.Ids.Count || recorded.LogProbs.Count != recorded.Ids.Count)
+            throw new ArgumentException($"a recorded token sequence has {recorded.Ids.Count} ids but {recorded.PolicyMask.Count} mask entries and {recorded.LogProbs.Count} log-probs.", nameof(recorded));
+        return new EncodedConversation([.. recorded.Ids], [.. recorded.PolicyMask], [.. recorded.LogProbs], HasOldLogProbs: true);
+    }
+
     /// <summary>How many tokens the policy generated.</summary>
     public int PolicyTokenCount => LossMask.Count(m => m);
 

@@ -27,6 +27,8 @@ public sealed class FormatterCompatibilityTests
         {
             ParentEpisodeId = "parent-1", ForkStep = 1, RewardMode = RewardMode.Binary, Provenance = SampleTrajectories.Provenance(),
             TokenCount = TokenCountSource.Mixed, PromptTokens = 40,
+            TokenSequences = [new TokenSequence([5, 6, 7, 8], [false, true, true, false], [0f, -0.25f, -1.5f, 0f]) { Calls = [0, 1], PolicyVersion = 4 },
+                new TokenSequence([9], [true], [-0.125f])],
             Breakdown = t.Breakdown is { } b ? b with { Notes = new Dictionary<string, string> { ["judge"] = "fine" } } : null,
             Error = t.Error is { } e ? e with { Step = 0 } : null,
             Prompt = [.. t.Prompt.Select(m => m with { PromptTokens = 9, CompletionTokens = 2, ReasoningTokens = 1 })],
@@ -110,6 +112,7 @@ public sealed class FormatterCompatibilityTests
     [InlineData(typeof(ToolSpec))]
     [InlineData(typeof(RewardBreakdown))]
     [InlineData(typeof(EpisodeError))]
+    [InlineData(typeof(TokenSequence))]
     public void Formatter_KnowsEveryStoredMember(Type type)
     {
         var stored = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
@@ -124,7 +127,7 @@ public sealed class FormatterCompatibilityTests
     public void Version2Options_HaveTheirOwnFormatterForEveryStoredRecordType()
     {
         foreach (var type in new[] { typeof(Provenance), typeof(TaskProvenance), typeof(EpisodeLimits), typeof(SandboxProvenance), typeof(AgentProvenance),
-                     typeof(ToolSpec), typeof(RewardBreakdown), typeof(EpisodeError), typeof(Trajectory), typeof(Step), typeof(Message), typeof(ToolCall) })
+                     typeof(ToolSpec), typeof(RewardBreakdown), typeof(EpisodeError), typeof(TokenSequence), typeof(Trajectory), typeof(Step), typeof(Message), typeof(ToolCall) })
         {
             var formatter = TrajectoryFormat.WriteOptions.Resolver.GetFormatterDynamic(type)!;
             Assert.Equal($"Forge.Host.Recording.Formatters.{type.Name}Formatter", formatter.GetType().FullName);

@@ -30,12 +30,13 @@ public sealed class AgentProgramTests
         ISandboxProvider? sandboxes = null, EpisodeLimits? limits = null, IList<Trajectory>? recorded = null)
     {
         var environmentId = task is SupportTask ? "support/desk" : "test/toy";
-        var runner = new AgentProgramRunner(server.Host, launcher, id => id == "support/desk" ? new SupportDeskEnvironment() : new ToyEnvironment(), sandboxes);
+        var deadline = limits?.TurnTimeout ?? TimeSpan.FromSeconds(120);
+        var runner = new AgentProgramRunner(server.Host, launcher, id => id == "support/desk" ? new SupportDeskEnvironment() : new ToyEnvironment(), 1, deadline, sandboxes);
         var sink = new ListSink();
         var request = new EpisodeRequest(episodeId, environmentId, task, seed, $"g-{task.Id}") { Limits = limits ?? EpisodeLimits.Default };
-        var episode = Assert.Single(await runner.RunAsync([request], 1, [sink], CancellationToken.None));
+        var episode = Assert.Single(await runner.RunEpisodesAsync([request], [sink], CancellationToken.None));
         foreach (var t in sink.Trajectories) recorded?.Add(t);
-        Assert.Equal(episode.Trajectories, sink.Trajectories);
+        Assert.Equal(episode.Trajectory, Assert.Single(sink.Trajectories));   // one trajectory per episode, whatever its sequences
         Assert.Null(runner.Agent.Find(episodeId));   // the run was handed over with the trajectory
         return episode;
     }
@@ -52,13 +53,17 @@ public sealed class AgentProgramTests
         Assert.InRange(episode.Calls.Count, 2, SupportDeskProgram.MaxCustomerTurns);   // the customer answered at least once
         var sequence = Assert.Single(episode.Sequences);                                // Semantic Kernel sent each reply back unchanged
         Assert.True(sequence.Stitched);
+        Assert.Equal(Enumerable.Range(0, episode.Calls.Count), sequence.Calls);
+        Assert.Equal(5, sequence.PolicyVersion);                                          // the scripted checkpoint's version
         Assert.Equal(["resolved", "refund_policy", "privacy", "tone"], episode.Breakdown!.Scores.Keys);
-        var trajectory = Assert.Single(episode.Trajectories);
+        var trajectory = episode.Trajectory;
+        Assert.Same(sequence, Assert.Single(trajectory.TokenSequences));
         Assert.Equal(episode.Reward, trajectory.TotalReward);
         Assert.Equal(Termination.Terminated, trajectory.Termination);
         Assert.Equal(episode.Calls.Count, trajectory.Steps.Count);
         Assert.All(trajectory.Steps, s => Assert.NotNull(s.Action.TokenIds));
         Assert.Equal("true", trajectory.Steps[^1].Info["agent_program.stitched"]);
+        Assert.Equal("1", trajectory.Steps[^1].Info["agent_program.sequences"]);
         Assert.Equal("Hi!", trajectory.Steps[^1].Info["agent_program.output"]);
         // The driver's provenance: the registered environment's assembly, the program as the agent.
         Assert.Equal("Forge.Environments", trajectory.Provenance!.EnvironmentAssembly);
@@ -86,7 +91,7 @@ public sealed class AgentProgramTests
         var call = Assert.Single(episode.Calls);
         Assert.Equal(["lookup_order"], call.Tools.Select(t => t.Name));
         // support/desk's own rubric scored the final answer; the customer would have gone on, so the episode was truncated there.
-        var trajectory = Assert.Single(episode.Trajectories);
+        var trajectory = episode.Trajectory;
         Assert.Equal(["resolved", "refund_policy", "privacy", "tone", "token_budget"], episode.Breakdown!.Scores.Keys);
         Assert.Equal(Termination.Truncated, trajectory.Termination);
         Assert.Equal(AgentProgramEnvironment.ProgramFinished, trajectory.TruncationReason);
@@ -109,7 +114,7 @@ public sealed class AgentProgramTests
         Assert.Equal(type, episode.Error!.Type);
         Assert.Equal(ErrorBoundary.Agent, episode.Error.Boundary);
         Assert.Equal(0, episode.Reward);
-        Assert.Equal(Termination.Errored, Assert.Single(episode.Trajectories).Termination);
+        Assert.Equal(Termination.Errored, episode.Trajectory.Termination);
         Assert.Null(server.Host.Episodes.Find($"ep-{type}"));
     }
 
@@ -125,7 +130,7 @@ public sealed class AgentProgramTests
             limits: EpisodeLimits.Default with { TurnTimeout = TimeSpan.FromSeconds(1) });
         await Task.Delay(TimeSpan.FromSeconds(5));
 
-        var trajectory = Assert.Single(episode.Trajectories);
+        var trajectory = episode.Trajectory;
         Assert.Equal(Termination.Truncated, trajectory.Termination);
         Assert.Equal("turn_timeout", trajectory.TruncationReason);
         Assert.False(File.Exists(marker), "the program's process tree outlived the turn deadline");
@@ -142,7 +147,9 @@ public sealed class AgentProgramTests
         var group = new List<AgentProgramEpisode>();
         for (var i = 0; i < 4; i++)
             group.Add(await RunAsync(server, new InProcessProgram<ToyTask>("length", () => new LengthProgram()), task, $"ep-{i}", seed: i));
-        var samples = AgentProgramSamples.ForGroup(group, AdvantageEstimator.Grpo, scaleByStd: true);
+        // Each episode's stitched sequences, exactly as recorded, with its group-relative advantage.
+        var advantages = Advantages.ForGroup([.. group.Select(e => e.Reward)], AdvantageEstimator.Grpo, scaleByStd: true);
+        var samples = group.SelectMany((e, i) => e.Sequences.Select(s => new TrainingSample(EncodedConversation.Of(s), advantages[i]))).ToList();
         using var loaded = Checkpoint.Load(checkpoint);
         using var trainer = new PolicyTrainer(loaded.Model, new TrainerOptions { LearningRate = 1e-2, Temperature = 1.0 }, loaded.Tokenizer.PadId);
         var stats = trainer.Update(samples);
@@ -179,7 +186,7 @@ public sealed class AgentProgramTests
     }
 
     // Asks the policy twice through Microsoft.Extensions.AI; the reward is the length of its last reply, so episodes differ.
-    private sealed class LengthProgram : IAgentProgram<ToyTask>
+    internal sealed class LengthProgram : IAgentProgram<ToyTask>
     {
         public async Task<string> RunAsync(ToyTask task, AgentProgramContext context, CancellationToken cancellationToken)
         {

@@ -76,7 +76,7 @@ public sealed class SandboxedProgramTests
         Assert.Null(episode.Error);
         Assert.Equal("Hi!", episode.Output);
         Assert.Equal(["lookup_order"], Assert.Single(episode.Calls).Tools.Select(t => t.Name));
-        Assert.Equal(AgentProgramEnvironment.ProgramFinished, Assert.Single(episode.Trajectories).TruncationReason);
+        Assert.Equal(AgentProgramEnvironment.ProgramFinished, episode.Trajectory.TruncationReason);
         Assert.Contains("resolved", episode.Breakdown!.Scores.Keys);
     }
 
@@ -96,7 +96,7 @@ public sealed class SandboxedProgramTests
 
         Assert.Equal(type, episode.Error!.Type);
         Assert.Equal(ErrorBoundary.Agent, episode.Error.Boundary);
-        Assert.Equal(Termination.Errored, Assert.Single(episode.Trajectories).Termination);
+        Assert.Equal(Termination.Errored, episode.Trajectory.Termination);
     }
 
     private static void RequireIsolation()

@@ -69,6 +69,28 @@ public sealed class LoraAdaptersTests
     }
 
     [Fact]
+    public void MergeInto_PlainCopy_AdaptedLogitsThereAndTheAdaptedModelUnchanged()
+    {
+        using var model = TinyModels.Create();
+        var adapters = LoraAdapters.Attach(model, LoraFixtures.Options(), seed: 3);
+        LoraFixtures.Perturb(adapters);
+        using var adapted = LoraFixtures.Logits(model);
+        using var plain = model.Clone();   // the base weights only
+        using (var before = LoraFixtures.Logits(plain)) Assert.False(before.allclose(adapted, rtol: 1e-4, atol: 1e-5));
+
+        adapters.MergeInto(plain);
+        adapters.MergeInto(plain);   // again, as after every update: from the adapted model's weights, not added twice
+
+        Assert.Null(LoraAdapters.Of(plain));
+        using var merged = LoraFixtures.Logits(plain);
+        Assert.True(merged.allclose(adapted, rtol: 1e-4, atol: 1e-5), $"max diff {(merged - adapted).abs().max().item<float>()}");
+        Assert.Same(adapters, LoraAdapters.Of(model));
+        using var still = LoraFixtures.Logits(model);
+        Assert.True(TensorAssert.Same(still, adapted));
+        Assert.Throws<ArgumentException>(() => adapters.MergeInto(model));
+    }
+
+    [Fact]
     public void Replica_SharesBaseStorage_OwnAdaptersFollowCopyFrom()
     {
         using var model = TinyModels.Create();

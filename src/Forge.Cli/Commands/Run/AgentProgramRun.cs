@@ -20,7 +20,7 @@ internal static class AgentProgramRun
 {
     public static async Task<int> RunAsync(Scenario scenario, EnvironmentRegistry registry, string? outOption, bool json, CancellationToken cancellationToken)
     {
-        var requests = scenario.ExpandRequests(registry);
+        var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));
         var output = Path.GetFullPath(outOption ?? scenario.Output);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as cancelled");
         await using var recorder = new TrajectoryRecorder(output);
@@ -55,44 +55,42 @@ internal static class AgentProgramRun
     {
         var section = AgentProgramSection.Read(scenario, registry);
         await using var sandboxes = scenario.CreateSandboxes(registry);
-        await using var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = section.Policy, Port = 0, MaxBatch = section.MaxBatch, Device = section.Device }, cancellationToken);
-        await host.Loaded.WaitAsync(cancellationToken);
+        await using var host = await StartServerAsync(section, section.Policy, section.Device, cancellationToken);
         var runner = Runner(scenario, registry, section, host, sandboxes);
         say?.Invoke($"agent programs: serving {section.Policy} at {host.Address}v1; {requests.Count} episodes of {runner.Agent.Provenance.Details}");
-        var episodes = await RunEpisodesAsync(scenario, section, runner, requests, sinks, cancellationToken);
+        var episodes = await runner.RunEpisodesAsync(requests, sinks, cancellationToken);
         return (episodes, host.PolicyVersion);
     }
 
-    /// <summary>
-    /// The runner of the scenario's program against <paramref name="host"/>: a process program runs in a sandbox from
-    /// <paramref name="sandboxes"/> when the scenario has a <c>sandbox</c> section, and is scored by the environment; an
-    /// in-process program by its own rubric.
-    /// </summary>
-    public static AgentProgramRunner Runner(Scenario scenario, EnvironmentRegistry registry, AgentProgramSection section, ServeHost host, ISandboxProvider? sandboxes)
+    /// <summary>Serves <paramref name="policy"/> (a checkpoint or model folder) on <paramref name="device"/> on a free loopback port, once it is loaded.</summary>
+    public static async Task<ServeHost> StartServerAsync(AgentProgramSection section, string policy, string device, CancellationToken cancellationToken)
     {
-        IProgramLauncher launcher = section.Command is { } command
-            ? new ProcessProgram(new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), TimeSpan.FromSeconds(section.DeadlineSeconds)),
-                scenario.Sandbox is null ? null : sandboxes)
-            : section.Programs.Launcher(section.Program!);
-        return new AgentProgramRunner(host, launcher, id => registry.Get(id).Create(), sandboxes);
+        var host = await ServeHost.StartAsync(new ServeOptions { ModelDirectory = policy, Port = 0, MaxBatch = section.MaxBatch, Device = device }, cancellationToken);
+        try
+        {
+            await host.Loaded.WaitAsync(cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
-    /// Runs every request's episode (the scenario's concurrency at once) and hands its trajectories to the sinks; returns
-    /// the episodes in request order. A program's whole run is its one turn, so the turn deadline is its <c>deadline_seconds</c>.
+    /// The runner of the scenario's program against <paramref name="host"/> (the scenario's concurrency; the program's whole run
+    /// is its one turn, so the turn deadline is its <c>deadline_seconds</c>): a process program runs in a sandbox from
+    /// <paramref name="sandboxes"/> when the scenario has a <c>sandbox</c> section, and is scored by the environment; an
+    /// in-process program by its own rubric.
     /// </summary>
-    public static Task<IReadOnlyList<AgentProgramEpisode>> RunEpisodesAsync(Scenario scenario, AgentProgramSection section, AgentProgramRunner runner,
-        IReadOnlyList<EpisodeRequest> requests, IReadOnlyList<ITrajectorySink> sinks, CancellationToken cancellationToken)
+    public static AgentProgramRunner Runner(Scenario scenario, EnvironmentRegistry registry, AgentProgramSection section, ServeHost host, ISandboxProvider? sandboxes,
+        string? runId = null)
     {
         var deadline = TimeSpan.FromSeconds(section.DeadlineSeconds);
-        var limited = requests.Select(r => r with
-        {
-            Limits = r.Limits with
-            {
-                TurnTimeout = deadline,
-                EpisodeTimeout = r.Limits.EpisodeTimeout > deadline + r.Limits.StepTimeout ? r.Limits.EpisodeTimeout : deadline + r.Limits.StepTimeout,
-            },
-        }).ToList();
-        return runner.RunAsync(limited, scenario.Concurrency, sinks, cancellationToken);
+        IProgramLauncher launcher = section.Command is { } command
+            ? new ProcessProgram(new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), deadline), scenario.Sandbox is null ? null : sandboxes)
+            : section.Programs.Launcher(section.Program!);
+        return new AgentProgramRunner(host, launcher, id => registry.Get(id).Create(), scenario.Concurrency, deadline, sandboxes, runId);
     }
 }

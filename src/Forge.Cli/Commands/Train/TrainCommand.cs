@@ -59,7 +59,7 @@ internal sealed class TrainCommand : AsyncCommand<TrainCommand.Settings>
     {
         TrainingSetups.SetThreads(settings.Threads);
         if (Scenario.Load(settings.Scenario) is { Agent.Type: "agent-program" } programs)
-            return await AgentProgramTrain.RunAsync(programs, EnvironmentRegistry.Load(settings.Registry ?? EnvironmentRegistry.DefaultPath), settings.Out, settings.Updates, settings.Json, cancellationToken);
+            return await AgentProgramTrain.RunAsync(settings, programs, cancellationToken);
         var setup = TrainingSetups.Create(settings.Scenario, settings.Registry, settings.Out, settings.Device, settings.Resume, settings.Model,
             options => { if (settings.Updates is { } n) options.Updates = n >= 0 ? n : throw new ArgumentException($"--updates must be ≥ 0 (got {n})."); },
             liveView: !settings.Json);

@@ -40,6 +40,21 @@ internal static class Lists
         return items;
     }
 
+    public static void WriteBools(ref MessagePackWriter writer, IReadOnlyList<bool>? items)
+    {
+        if (items is null) { writer.WriteNil(); return; }
+        writer.WriteArrayHeader(items.Count);
+        for (var i = 0; i < items.Count; i++) writer.Write(items[i]);
+    }
+
+    public static bool[]? ReadBools(ref MessagePackReader reader)
+    {
+        if (reader.TryReadNil()) return null;
+        var items = new bool[reader.ReadArrayHeader()];
+        for (var i = 0; i < items.Length; i++) items[i] = reader.ReadBoolean();
+        return items;
+    }
+
     public static void WriteFloats(ref MessagePackWriter writer, IReadOnlyList<float>? items)
     {
         if (items is null) { writer.WriteNil(); return; }

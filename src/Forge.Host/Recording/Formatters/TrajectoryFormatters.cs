@@ -78,13 +78,13 @@ internal enum TrajectoryField
     EpisodeId, RunId, GroupId, EnvironmentId, EnvironmentVersion, TaskId, Seed, AgentId,                      // 0-7
     PolicyVersion, Provenance, ParentEpisodeId, ForkStep, Prompt, Tools, Steps, TotalReward,                  // 8-15
     RewardMode, Breakdown, Termination, TruncationReason, Error, StartedAt, DurationMs, ToolErrorCount,       // 16-23
-    MalformedCount, AssistantTokens, TokenCount, PromptTokens,                                                // 24-27
+    MalformedCount, AssistantTokens, TokenCount, PromptTokens, TokenSequences,                                // 24-28
 }
 
 /// <summary>
 /// <see cref="Trajectory"/> as a map in format 1's layout (exactly as format 1's generic formatter wrote it, so older readers read
 /// a format-1 log this build appends to) or format 2's, written and read without reflection; reading takes either. Rarely bulky
-/// members (provenance, tools, breakdown, error, start time) go through the resolver in both.
+/// members (provenance, tools, breakdown, error, start time, token sequences) go through the resolver in both.
 /// </summary>
 internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
 {
@@ -111,7 +111,8 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
             Present.NonEmpty(t.Prompt), Present.NonEmpty(t.Tools), Present.NonEmpty(t.Steps), Present.NonZero(t.TotalReward),
             t.RewardMode is not null, t.Breakdown is not null, t.Termination != default, t.TruncationReason is not null,
             t.Error is not null, t.StartedAt != default || t.StartedAt.Offset != TimeSpan.Zero, Present.NonZero(t.DurationMs), t.ToolErrorCount != 0,
-            t.MalformedCount != 0, t.AssistantTokens != 0, t.TokenCount is not null, t.PromptTokens is not null);
+            t.MalformedCount != 0, t.AssistantTokens != 0, t.TokenCount is not null, t.PromptTokens is not null,
+            Present.NonEmpty(t.TokenSequences));
         var keys = Fields.Start(ref writer, _layout, present);
         if (keys.Next(ref writer, (int)TrajectoryField.EpisodeId)) writer.Write(t.EpisodeId);
         if (keys.Next(ref writer, (int)TrajectoryField.RunId)) writer.Write(t.RunId);
@@ -141,6 +142,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         if (keys.Next(ref writer, (int)TrajectoryField.AssistantTokens)) writer.Write(t.AssistantTokens);
         if (keys.Next(ref writer, (int)TrajectoryField.TokenCount)) { if (t.TokenCount is { } source) EnumNames<TokenCountSource>.Write(ref writer, source); else writer.WriteNil(); }
         if (keys.Next(ref writer, (int)TrajectoryField.PromptTokens)) Lists.WriteNullable(ref writer, t.PromptTokens);
+        if (keys.Next(ref writer, (int)TrajectoryField.TokenSequences)) Lists.WriteOther(ref writer, t.TokenSequences, options);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -157,6 +159,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
         IReadOnlyList<Message> prompt = [];
         IReadOnlyList<ToolSpec> tools = [];
         IReadOnlyList<Step> steps = [];
+        IReadOnlyList<TokenSequence> tokenSequences = [];
         double totalReward = 0, durationMs = 0;
         RewardMode? rewardMode = null;
         RewardBreakdown? breakdown = null;
@@ -196,6 +199,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
                 case TrajectoryField.AssistantTokens: assistantTokens = reader.ReadInt32(); break;
                 case TrajectoryField.TokenCount: tokenCount = reader.TryReadNil() ? null : EnumNames<TokenCountSource>.Read(ref reader); break;
                 case TrajectoryField.PromptTokens: promptTokens = Lists.ReadNullableInt(ref reader); break;
+                case TrajectoryField.TokenSequences: tokenSequences = Lists.ReadOther<IReadOnlyList<TokenSequence>?>(ref reader, options) ?? []; break;
                 default: reader.Skip(); break;
             }
         }
@@ -208,7 +212,7 @@ internal sealed class TrajectoryFormatter : IMessagePackFormatter<Trajectory?>
             ForkStep = forkStep, Prompt = prompt, Tools = tools, Steps = steps, TotalReward = totalReward, RewardMode = rewardMode, Breakdown = breakdown,
             Termination = termination, TruncationReason = truncationReason, Error = error, StartedAt = startedAt, DurationMs = durationMs,
             ToolErrorCount = toolErrorCount, MalformedCount = malformedCount, AssistantTokens = assistantTokens,
-            TokenCount = tokenCount, PromptTokens = promptTokens,
+            TokenCount = tokenCount, PromptTokens = promptTokens, TokenSequences = tokenSequences,
         };
     }
 }

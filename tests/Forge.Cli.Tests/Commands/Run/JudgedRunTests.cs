@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Forge.Cli.Tests.Commands.Serve;
+using Forge.Serving.Tests.Models;
 using Forge.Host.Recording;
 
 namespace Forge.Cli.Tests.Commands.Run;
@@ -103,5 +105,57 @@ public sealed class JudgedRunTests : IDisposable
             Assert.Equal("judge", t.Breakdown.Judgements!["politeness"].Model);
             Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
         }
+    }
+
+    [SkippableFact]
+    public async Task Run_AgentProgramsWithAJudge_TheProgramsRubricAndTheEnvironmentsAskIt()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
+        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
+        Skip.If(!onPath, "python3 is not on PATH.");
+        var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
+        var port = ServeCommandTests.FreePort();
+        await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
+        TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        var python = Path.Combine(ForgeProcess.RepositoryRoot, "environments", "SupportDesk", "programs", "support_desk_agent.py");
+        // The Semantic Kernel program in process (scored by its own rubric) and the Python one (scored by support/desk's).
+        var scenarios = new[] { ("in-process", "\"program\": \"support-desk\""), ("process", $"\"command\": [ \"python3\", \"{python}\" ]") }
+            .Select(p => (Name: p.Item1, Path: ProgramScenario(p.Item1, p.Item2, counter.Port))).ToList();
+        var runs = new List<(int ExitCode, string Stdout, string Stderr)>();
+
+        var serve = await JudgeServer.ServeWhileAsync(_dir, checkpoint, port, async () =>
+        {
+            foreach (var (_, path) in scenarios) runs.Add(await ForgeProcess.RunAsync(_dir, "run", path, "--json"));
+        });
+
+        Assert.True(serve.ExitCode == 0, serve.Stderr);
+        Assert.Equal(2, runs.Count);
+        foreach (var run in runs)
+        {
+            Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+            var recorded = TrajectoryReader.Read(JsonNode.Parse(run.Stdout)!["trajectories"]!.GetValue<string>()).Trajectories;
+            Assert.Equal(2, recorded.Count);
+            foreach (var t in recorded)
+            {
+                Assert.Equal(JudgeServer.Verdict, t.Breakdown!.Scores["politeness"], 4);
+                Assert.Equal("judge", t.Breakdown.Judgements!["politeness"].Model);
+                Assert.Equal($"http://127.0.0.1:{counter.Port}/v1", t.Provenance!.Judge!.Endpoint);
+            }
+        }
+        Assert.True(counter.ChatCompletions > 0);
+    }
+
+    /// <summary>An agent-program scenario on the scripted policy with the judge at <paramref name="port"/>; <paramref name="program"/> names the program.</summary>
+    private string ProgramScenario(string name, string program, int port)
+    {
+        var path = Path.Combine(_dir, $"{name}.json");
+        File.WriteAllText(path, $$"""
+            { "name": "{{name}}", "seed": 1, "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
+              "agent": { "type": "agent-program", {{program}}, "checkpoint": "scripted", "device": "cpu" },
+              "judge": { "endpoint": "http://127.0.0.1:{{port}}/v1", "model": "judge", "mode": "logprobs" },
+              "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out-{{name}}" }
+            """);
+        return path;
     }
 }

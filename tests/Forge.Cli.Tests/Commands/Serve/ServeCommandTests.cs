@@ -134,23 +134,12 @@ public sealed class ServeCommandTests : IDisposable
     }
 }
 
-/// <summary><c>forge train</c> on a scenario whose agent is a program started per episode.</summary>
-public sealed class AgentProgramTrainTests : IDisposable
+/// <summary><c>forge run</c> on a scenario whose agent is a program started per episode in a sandbox.</summary>
+public sealed class SandboxedProgramRunTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("forge-train-program-").FullName;
+    private readonly string _dir = Directory.CreateTempSubdirectory("forge-run-program-").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    // Asks the served policy for a few tokens and answers right only when the reply has an even length: math/arithmetic's
-    // rubric, which scores the printed answer, gives rewards that vary within a group.
-    private const string Program = """
-        import json, os, sys, urllib.request
-        task = json.load(sys.stdin)
-        body = json.dumps({"model": os.environ["OPENAI_MODEL"], "messages": [{"role": "user", "content": "Say something."}], "max_tokens": 6}).encode()
-        request = urllib.request.Request(os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body, headers={"Content-Type": "application/json"})
-        reply = json.load(urllib.request.urlopen(request))["choices"][0]["message"]["content"] or ""
-        print(f"Answer: {task['answer'] if len(reply) % 2 == 0 else task['answer'] + 1}")
-        """;
 
     // Answers right only when it can't see the folder of its scenario on the host, that is, inside the sandbox.
     private const string SandboxProbe = """
@@ -190,33 +179,5 @@ public sealed class AgentProgramTrainTests : IDisposable
         Assert.Equal(2, (int)result["episodes"]!);
         Assert.Equal(0, (int)result["errored"]!);
         Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
-    }
-
-    [SkippableFact]
-    public async Task Train_ProcessProgram_UpdatesFromRecordedIdsAndSavesTheCheckpoint()
-    {
-        Skip.If(!File.Exists("/usr/bin/python3") && !(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
-        TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));
-        File.WriteAllText(Path.Combine(_dir, "agent.py"), Program);
-        var scenario = Path.Combine(_dir, "train-program.json");
-        File.WriteAllText(scenario, """
-            {
-              "name": "train-program", "seed": 1,
-              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
-              "agent": { "type": "agent-program", "command": [ "python3", "agent.py" ], "checkpoint": "policy", "device": "cpu" },
-              "group_size": 4, "episodes_per_task": 4, "concurrency": 8, "output": "out",
-              "trainer": { "updates": 3, "learning_rate": 0.01 }
-            }
-            """);
-
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "train", scenario, "--json");
-
-        Assert.True(code == 0, stderr + stdout);
-        var result = JsonNode.Parse(stdout)!;
-        var metrics = File.ReadAllLines((string)result["metrics"]!);
-        Assert.Equal(4, metrics.Length);   // header + 3 updates
-        Assert.True((int)result["policy_version"]! > 3, string.Join('\n', metrics));   // the random checkpoint is version 3; at least one group had signal
-        Assert.True(File.Exists(Path.Combine((string)result["checkpoint"]!, "checkpoint.json")));
-        Assert.True(File.Exists((string)result["trajectories"]!));
     }
 }

@@ -57,6 +57,21 @@ public sealed class ErrorTests
         await AssertError(response, HttpStatusCode.BadRequest, field, field);
     }
 
+    [Theory]
+    [InlineData("temperature", "3", "temperature: expected a number in [0, 2] (got 3).")]
+    [InlineData("top_p", "0", "top_p: expected a number in (0, 1] (got 0).")]
+    [InlineData("top_p", "1.5", "top_p: expected a number in (0, 1] (got 1.5).")]
+    public async Task Post_NumberOutOfRange_400SayingTheRangeItTakes(string field, string value, string message)
+    {
+        await using var server = await ServedModel.RandomAsync();
+        var body = server.Chat();
+        body[field] = JsonNode.Parse(value);
+
+        var (response, _) = await server.PostAsync("v1/chat/completions", body);
+
+        await AssertError(response, HttpStatusCode.BadRequest, field, message);
+    }
+
     [Fact]
     public async Task Post_NotJson_400()
     {

@@ -157,9 +157,12 @@ public sealed class ErrorTests
     {
         await using var server = await ServedModel.RandomAsync(o => o with { MaxBatch = 1, MaxQueue = 1 }, context: 4096);
         using var cancel = new CancellationTokenSource();
-        var running = server.PostAsync("v1/chat/completions", server.Chat(maxTokens: 4000), cancel.Token);
+        // Both long requests run to max_tokens: an end-of-turn token the random model samples must not end one early.
+        var @long = server.Chat(maxTokens: 4000);
+        @long["ignore_eos"] = true;
+        var running = server.PostAsync("v1/chat/completions", @long, cancel.Token);
         await Until(server, h => h.GetProperty("running").GetInt32() == 1);
-        var queued = server.PostAsync("v1/chat/completions", server.Chat(maxTokens: 4000), cancel.Token);
+        var queued = server.PostAsync("v1/chat/completions", @long.DeepClone(), cancel.Token);
         await Until(server, h => h.GetProperty("queued").GetInt32() == 1);
 
         var (refused, _) = await server.PostAsync("v1/chat/completions", server.Chat());

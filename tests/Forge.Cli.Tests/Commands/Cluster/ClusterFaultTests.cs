@@ -184,6 +184,41 @@ public sealed class ClusterFaultTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Run_WorkerThatKeepsFailingEpisodes_DrainedTheOthersRunThemEveryEpisodeRecordedOnce()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        // One worker's registry has a single arithmetic task: it prepares the run, then refuses every episode of another task.
+        var workerDir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "worker"));
+        await File.WriteAllTextAsync(Path.Combine(workerDir.FullName, "environments.json"),
+            """{ "schema_version": 2, "environments": { "math/arithmetic": { "tasks": { "generator": "Forge.Environments.MathReasoning.ArithmeticTasks", "count": 1 } } } }""");
+        using var elsewhere = new ClusterProcesses(workerDir.FullName);
+        var failing = await elsewhere.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4");
+        var good = await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4");
+
+        var (code, stdout, stderr, log) = await RunAsync(Scenario(50, 4), clusterFile, 0, () => Task.CompletedTask);
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var trajectories = EveryEpisodeOnce(log, 50 * 4);
+        // What the failing worker ran is its one task; the rest ran on the other worker.
+        Assert.InRange(trajectories.Where(t => t.Provenance!.Worker == failing.Address).Select(t => t.TaskId).Distinct().Count(), 0, 1);
+        using var json = JsonDocument.Parse(stdout);
+        var workers = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
+        var state = workers[failing.Address].GetProperty("state").GetString()!;
+        Assert.StartsWith($"drained: {DefaultDrainAfterFailures} failed episodes in a row", state);
+        Assert.Contains("its registry differs from the driver's", state);
+        Assert.Equal("active", workers[good.Address].GetProperty("state").GetString());
+        Assert.Equal(0, workers[good.Address].GetProperty("failures").GetInt32());
+        // The drained worker stays up for other runs.
+        Assert.False(failing.Process.HasExited);
+    }
+
+    private const int DefaultDrainAfterFailures = 3;
+
+    [SkippableFact]
     public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
     {
         var redis = ClusterProcesses.RedisServer();

@@ -143,6 +143,25 @@ public sealed class OpenAiSdkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompleteChatStreaming_ToolRequiredWithLogProbs_TheLogProbsOfTheReplyNotStreamed()
+    {
+        var options = new ChatCompletionOptions { Tools = { GetTool() }, ToolChoice = ChatToolChoice.CreateRequiredChoice(), Seed = 1, IncludeLogProbabilities = true };
+
+        ChatCompletion whole = await Client().CompleteChatAsync([new UserChatMessage("Get a number")], options);
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        var calls = 0;
+        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("Get a number")], options))
+        {
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+            calls += update.ToolCallUpdates.Count;
+        }
+
+        Assert.Equal(1, calls);
+        Assert.NotEmpty(whole.ContentTokenLogProbabilities);   // the call's tokens after the forced opening: get 7</call>
+        Assert.Equal(whole.ContentTokenLogProbabilities.Select(t => (t.Token, t.LogProbability)), streamed.Select(t => (t.Token, t.LogProbability)));
+    }
+
+    [Fact]
     public async Task CompleteChat_UnknownModel_404ModelNotFound()
     {
         var e = await Assert.ThrowsAsync<ClientResultException>(() => Client("gpt-9").CompleteChatAsync([new UserChatMessage("Hello")]));

@@ -153,6 +153,18 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task Post_MoreChoicesThanBatchAndQueueHold_400NamingN()
+    {
+        await using var server = await ServedModel.RandomAsync(o => o with { MaxBatch = 1, MaxQueue = 1 });
+        var body = server.Chat();
+        body["n"] = 3;
+
+        var (response, _) = await server.PostAsync("v1/chat/completions", body);
+
+        await AssertError(response, HttpStatusCode.BadRequest, "n", "n: this server takes at most 2 choices in one request (its batch of 1 and queue of 1).");
+    }
+
+    [Fact]
     public async Task Post_QueueFull_429WithRetryAfter()
     {
         await using var server = await ServedModel.RandomAsync(o => o with { MaxBatch = 1, MaxQueue = 1 }, context: 4096);

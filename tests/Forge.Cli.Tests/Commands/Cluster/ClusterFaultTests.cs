@@ -218,6 +218,22 @@ public sealed class ClusterFaultTests : IDisposable
 
     private const int DefaultDrainAfterFailures = 3;
 
+    [Fact]
+    public async Task Worker_RedisDoesNotAnswer_Exit2OneLineNamingTheMembership()
+    {
+        var port = ClusterProcesses.FreePort();   // nothing listens there
+        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
+        File.WriteAllText(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "worker", "--cluster", clusterFile);
+
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        var last = stderr.Trim().Split('\n')[^1];
+        Assert.StartsWith($"forge: this worker can't join cluster `nowhere`: Redis membership at 127.0.0.1:{port},connectTimeout=1000 doesn't answer (", last);
+        Assert.EndsWith("start Redis there or fix the cluster file's \"redis\".", last);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
     [SkippableFact]
     public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
     {

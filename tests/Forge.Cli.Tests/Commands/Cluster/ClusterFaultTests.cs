@@ -208,7 +208,10 @@ public sealed class ClusterFaultTests : IDisposable
         using var json = JsonDocument.Parse(stdout);
         var workers = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
         var state = workers[failing.Address].GetProperty("state").GetString()!;
-        Assert.StartsWith($"drained: {DefaultDrainAfterFailures} failed episodes in a row", state);
+        // Drained once the failures in a row reached the default 3 (episodes failing at the same moment may add to the count).
+        var inARow = System.Text.RegularExpressions.Regex.Match(state, "^drained: (\\d+) failed episodes in a row");
+        Assert.True(inARow.Success, state);
+        Assert.InRange(int.Parse(inARow.Groups[1].Value), DefaultDrainAfterFailures, int.MaxValue);
         Assert.Contains("its registry differs from the driver's", state);
         Assert.Equal("active", workers[good.Address].GetProperty("state").GetString());
         Assert.Equal(0, workers[good.Address].GetProperty("failures").GetInt32());

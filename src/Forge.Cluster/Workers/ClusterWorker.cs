@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Forge.Cluster.Dispatch;
 using Forge.Core;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
@@ -57,6 +58,12 @@ public static class ClusterWorker
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e.GetBaseException() is StackExchange.Redis.RedisConnectionException redis)
+        {
+            var why = redis.Message.Split(". ")[0].TrimEnd('.');
+            throw new ClusterUnavailableException(
+                $"this worker can't join cluster `{options.ClusterId}`: Redis membership at {options.Redis} doesn't answer ({why}); start Redis there or fix the cluster file's \"redis\".", e);
         }
         finally
         {

@@ -67,10 +67,15 @@ internal sealed partial class ChatCompletionsEndpoint
             var reply = ReplyMessage.From(policy, request, prefix, done.Text, finished, done.StopMatched, turn);
             if (buffered)
             {
+                // The reply's log-probs go with its first chunk: the text, or the tool calls when there is no text.
+                var logProbs = request.LogProbs ? Reported(policy, done) : null;
                 if (reply.Content is { Length: > 0 } || reply.ToolCalls.Count == 0)
-                    await Send(json.Chunk(i, null, reply.Content ?? "", null, request.LogProbs ? Reported(policy, done) : null, null, usageField));
+                {
+                    await Send(json.Chunk(i, null, reply.Content ?? "", null, logProbs, null, usageField));
+                    logProbs = null;
+                }
                 if (reply.ToolCalls.Count > 0)
-                    await Send(json.Chunk(i, null, null, reply.ToolCalls, null, null, usageField));
+                    await Send(json.Chunk(i, null, null, reply.ToolCalls, logProbs, null, usageField));
             }
             else if (done.Flush() is { Length: > 0 } rest)
             {

@@ -44,6 +44,8 @@ internal sealed partial class ChatCompletionsEndpoint(ServerState state)
         var request = ChatRequestReader.Read(body.RootElement);
         if (request.Model != state.ModelName)
             throw new ApiException(404, $"The model '{request.Model}' does not exist; this server serves '{state.ModelName}'.", "model", code: "model_not_found");
+        if (request.N > state.Options.MaxBatch + state.Options.MaxQueue)   // would be refused as a full queue however long it waited
+            throw ApiException.BadField("n", $"this server takes at most {state.Options.MaxBatch + state.Options.MaxQueue} choices in one request (its batch of {state.Options.MaxBatch} and queue of {state.Options.MaxQueue}).");
         EpisodeLog? log = null;
         if (episodeId is not null)
             log = state.Episodes.Find(episodeId) ?? throw new ApiException(404, $"Episode '{episodeId}' is not open on this server.", null, code: "episode_not_found");

@@ -45,7 +45,7 @@ public static class ChatRequestReader
             ToolChoice = choice,
             ToolChoiceName = choiceName,
             Temperature = Number(body, "temperature", 0, 2) ?? 1.0,
-            TopP = Number(body, "top_p", double.Epsilon, 1) ?? 1.0,
+            TopP = Number(body, "top_p", 0, 1, aboveMin: true) ?? 1.0,
             MaxTokens = maxTokens,
             Stop = ReadStop(body),
             N = Int(body, "n", 1, MaxN) ?? 1,
@@ -202,11 +202,12 @@ public static class ChatRequestReader
         return strings;
     }
 
-    private static double? Number(JsonElement body, string name, double min, double max)
+    /// <summary>The number <paramref name="name"/> in [min, max], or in (min, max] when <paramref name="aboveMin"/>; null when absent.</summary>
+    private static double? Number(JsonElement body, string name, double min, double max, bool aboveMin = false)
     {
         if (!body.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var x) || x < min || x > max)
-            throw ApiException.BadField(name, $"expected a number in [{min:0.##}, {max:0.##}] (got {v.GetRawText()}).");
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var x) || x < min || (aboveMin && x == min) || x > max)
+            throw ApiException.BadField(name, $"expected a number in {(aboveMin ? "(" : "[")}{min:0.##}, {max:0.##}] (got {v.GetRawText()}).");
         return x;
     }
 

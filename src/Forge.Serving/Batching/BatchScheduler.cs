@@ -27,6 +27,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly int? _threads;
     private volatile bool _stopping;
     private int _queued;
+    private int _runningCount;
     private (CausalTransformer Weights, long Version, IDisposable? Owner, TaskCompletionSource<long> Done)? _reload;
     private long _version;
     private long _steps, _tokens;
@@ -57,7 +58,11 @@ internal sealed class BatchScheduler : IDisposable
     public int LoopThreads { get; private set; }
 
     /// <summary>Rows decoding now.</summary>
-    public int Running { get; private set; }
+    public int Running
+    {
+        get => Volatile.Read(ref _runningCount);
+        private set => Volatile.Write(ref _runningCount, value);
+    }
 
     /// <summary>Rows waiting to join.</summary>
     public int Queued => Volatile.Read(ref _queued);
@@ -65,12 +70,16 @@ internal sealed class BatchScheduler : IDisposable
     /// <summary>Decode steps run and tokens generated since the start.</summary>
     public (long Steps, long Tokens) Counts => (Interlocked.Read(ref _steps), Interlocked.Read(ref _tokens));
 
-    /// <summary>Queues all of <paramref name="rows"/> (one request's choices), or none when the queue would pass its limit.</summary>
+    /// <summary>
+    /// Queues all of <paramref name="rows"/> (one request's choices), or none when the queue would pass its limit. Rows
+    /// the batch has room for don't count against it: they wait only while a burst arrives (<see cref="AdmissionWindow"/>).
+    /// </summary>
     public bool TryEnqueue(IReadOnlyList<CompletionRow> rows)
     {
         lock (_admission)
         {
-            if (_queued + rows.Count > _maxQueue) return false;
+            var room = Math.Max(0, _batch.MaxRows - Running);
+            if (_queued + rows.Count > _maxQueue + room) return false;
             _queued += rows.Count;
             _window.Queued();   // before the rows are visible to the loop, which may take them at once
             foreach (var row in rows) _waiting.Enqueue(row);
@@ -191,12 +200,17 @@ internal sealed class BatchScheduler : IDisposable
     private void Admit()
     {
         var joining = new List<CompletionRow>();
-        while (_batch.Count + joining.Count < _batch.MaxRows && _waiting.TryDequeue(out var row))
+        var stopped = new List<CompletionRow>();
+        lock (_admission)   // TryEnqueue sees the rows leave the queue and take their place in the batch at once
         {
-            Interlocked.Decrement(ref _queued);
-            if (row.IsStopped) row.Finish(FinishReason.Stop);
-            else joining.Add(row);
+            while (_batch.Count + joining.Count < _batch.MaxRows && _waiting.TryDequeue(out var row))
+            {
+                Interlocked.Decrement(ref _queued);
+                (row.IsStopped ? stopped : joining).Add(row);
+            }
+            Running = _running.Count + joining.Count;
         }
+        foreach (var row in stopped) row.Finish(FinishReason.Stop);
         if (_waiting.IsEmpty) _window.Drained();
         if (joining.Count == 0) return;
         try

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Forge.Serving.Api;
 using Forge.Serving.Batching;
 using Forge.Serving.Episodes;
@@ -54,7 +55,7 @@ public sealed class ServeHost : IAsyncDisposable
     /// <summary>The OpenAI base URL of episode <paramref name="episodeId"/>: <c>http://HOST:PORT/episodes/ID/v1</c>.</summary>
     public Uri EpisodeBaseUrl(string episodeId) => new(Address, $"episodes/{episodeId}/v1");
 
-    /// <summary>Starts listening and begins loading the policy.</summary>
+    /// <summary>Starts listening and begins loading the policy; an address it can't bind (in use, not this machine's) throws <see cref="IOException"/> naming it.</summary>
     public static Task<ServeHost> StartAsync(ServeOptions options, CancellationToken cancellationToken = default) =>
         StartAsync(options, null, cancellationToken);
 
@@ -80,7 +81,15 @@ public sealed class ServeHost : IAsyncDisposable
         });
         var app = builder.Build();
         Map(app, state);
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            await app.DisposeAsync();
+            throw new IOException($"--host {options.Host} --port {options.Port}: can't listen there: {e.GetBaseException().Message}", e);
+        }
         var bound = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var loaded = Task.Run(async () =>
         {

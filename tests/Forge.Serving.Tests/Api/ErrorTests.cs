@@ -57,6 +57,21 @@ public sealed class ErrorTests
         await AssertError(response, HttpStatusCode.BadRequest, field, field);
     }
 
+    [Theory]
+    [InlineData("temperature", "3", "temperature: expected a number in [0, 2] (got 3).")]
+    [InlineData("top_p", "0", "top_p: expected a number in (0, 1] (got 0).")]
+    [InlineData("top_p", "1.5", "top_p: expected a number in (0, 1] (got 1.5).")]
+    public async Task Post_NumberOutOfRange_400SayingTheRangeItTakes(string field, string value, string message)
+    {
+        await using var server = await ServedModel.RandomAsync();
+        var body = server.Chat();
+        body[field] = JsonNode.Parse(value);
+
+        var (response, _) = await server.PostAsync("v1/chat/completions", body);
+
+        await AssertError(response, HttpStatusCode.BadRequest, field, message);
+    }
+
     [Fact]
     public async Task Post_NotJson_400()
     {
@@ -138,13 +153,28 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task Post_MoreChoicesThanBatchAndQueueHold_400NamingN()
+    {
+        await using var server = await ServedModel.RandomAsync(o => o with { MaxBatch = 1, MaxQueue = 1 });
+        var body = server.Chat();
+        body["n"] = 3;
+
+        var (response, _) = await server.PostAsync("v1/chat/completions", body);
+
+        await AssertError(response, HttpStatusCode.BadRequest, "n", "n: this server takes at most 2 choices in one request (its batch of 1 and queue of 1).");
+    }
+
+    [Fact]
     public async Task Post_QueueFull_429WithRetryAfter()
     {
         await using var server = await ServedModel.RandomAsync(o => o with { MaxBatch = 1, MaxQueue = 1 }, context: 4096);
         using var cancel = new CancellationTokenSource();
-        var running = server.PostAsync("v1/chat/completions", server.Chat(maxTokens: 4000), cancel.Token);
+        // Both long requests run to max_tokens: an end-of-turn token the random model samples must not end one early.
+        var @long = server.Chat(maxTokens: 4000);
+        @long["ignore_eos"] = true;
+        var running = server.PostAsync("v1/chat/completions", @long, cancel.Token);
         await Until(server, h => h.GetProperty("running").GetInt32() == 1);
-        var queued = server.PostAsync("v1/chat/completions", server.Chat(maxTokens: 4000), cancel.Token);
+        var queued = server.PostAsync("v1/chat/completions", @long.DeepClone(), cancel.Token);
         await Until(server, h => h.GetProperty("queued").GetInt32() == 1);
 
         var (refused, _) = await server.PostAsync("v1/chat/completions", server.Chat());

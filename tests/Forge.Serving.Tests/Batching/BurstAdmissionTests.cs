@@ -50,4 +50,30 @@ public sealed class BurstAdmissionTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task TryEnqueue_BurstHeldBackWhileTheBatchHasRoom_NotRefusedAsAFullQueue()
+    {
+        var root = Directory.CreateTempSubdirectory("forge-burst-").FullName;
+        try
+        {
+            using var policy = ServedPolicy.Load(TestModels.RandomCheckpoint(Path.Combine(root, "tiny")), torch.CPU);
+            var window = new AdmissionWindow(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), TimeProvider.System);
+            using var scheduler = new BatchScheduler(policy, maxBatch: 4, maxQueue: 1, capacity: 64, threads: 1, window);
+            var rows = Enumerable.Range(0, 6).Select(i => new CompletionRow(new DecodeRequest([1, 2, 3 + i], [], 3, 1.0, 1.0, i))).ToList();
+
+            var reading = scheduler.BeginReading();   // a burst still arriving: the queued rows are held back
+            var accepted = rows.Select(row => scheduler.TryEnqueue([row])).ToList();
+            reading.Dispose();
+
+            // Four rows have room in the batch and one may wait in the queue; the sixth is one too many.
+            Assert.Equal([true, true, true, true, true, false], accepted);
+            var tokens = await Task.WhenAll(rows.Take(5).Select(TokensOf));
+            Assert.All(tokens, n => Assert.Equal(3, n));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

@@ -50,4 +50,22 @@ public sealed class ExtensionsAiTests : IAsyncLifetime
         Assert.Equal("7", call.Arguments!["n"]!.ToString());
         Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
     }
+
+    [Fact]
+    public async Task GetStreamingResponse_RequireAnyTool_UpdatesJoinToOneFunctionCall()
+    {
+        var tool = AIFunctionFactory.Create((int n) => n, "get", "Gets a number.");
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in Client().GetStreamingResponseAsync("Get a number", new ChatOptions { Tools = [tool], ToolMode = ChatToolMode.RequireAny }))
+            updates.Add(update);
+
+        var response = updates.ToChatResponse();
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get", call.Name);
+        Assert.StartsWith("call_", call.CallId);
+        Assert.Equal("7", call.Arguments!["n"]!.ToString());
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+        Assert.Equal(_server.Model, response.ModelId);
+    }
 }

@@ -42,6 +42,27 @@ public sealed class OpenAiSdkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CompleteChat_StopString_ReplyCutBeforeItStreamedOrNot()
+    {
+        var options = new ChatCompletionOptions { Seed = 3, StopSequences = { "i!", "zz" } };
+
+        ChatCompletion reply = await Client().CompleteChatAsync([new UserChatMessage("Hello")], options);
+        var streamed = new StringBuilder();
+        var finishes = new List<ChatFinishReason>();
+        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("Hello")], options))
+        {
+            foreach (var part in update.ContentUpdate) streamed.Append(part.Text);
+            if (update.FinishReason is { } finish) finishes.Add(finish);
+        }
+
+        Assert.Equal("H", reply.Content.Single().Text);
+        Assert.Equal(ChatFinishReason.Stop, reply.FinishReason);
+        Assert.Equal(3, reply.Usage.OutputTokenCount);   // H, i, ! — decoding ends at the token that completes the stop string
+        Assert.Equal("H", streamed.ToString());            // "i", a prefix of "i!", was held back and never sent
+        Assert.Equal([ChatFinishReason.Stop], finishes);
+    }
+
+    [Fact]
     public async Task CompleteChat_ToolRequired_ToolCallWithArguments()
     {
         var options = new ChatCompletionOptions { Tools = { GetTool() }, ToolChoice = ChatToolChoice.CreateRequiredChoice(), Seed = 1 };
@@ -119,6 +140,25 @@ public sealed class OpenAiSdkTests : IAsyncLifetime
         Assert.Equal("""{"n":7}""", arguments.ToString().Replace(" ", ""));
         Assert.StartsWith("call_", id);
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
+    }
+
+    [Fact]
+    public async Task CompleteChatStreaming_ToolRequiredWithLogProbs_TheLogProbsOfTheReplyNotStreamed()
+    {
+        var options = new ChatCompletionOptions { Tools = { GetTool() }, ToolChoice = ChatToolChoice.CreateRequiredChoice(), Seed = 1, IncludeLogProbabilities = true };
+
+        ChatCompletion whole = await Client().CompleteChatAsync([new UserChatMessage("Get a number")], options);
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        var calls = 0;
+        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("Get a number")], options))
+        {
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+            calls += update.ToolCallUpdates.Count;
+        }
+
+        Assert.Equal(1, calls);
+        Assert.NotEmpty(whole.ContentTokenLogProbabilities);   // the call's tokens after the forced opening: get 7</call>
+        Assert.Equal(whole.ContentTokenLogProbabilities.Select(t => (t.Token, t.LogProbability)), streamed.Select(t => (t.Token, t.LogProbability)));
     }
 
     [Fact]

@@ -61,4 +61,29 @@ public sealed class SemanticKernelTests : IAsyncLifetime
         Assert.Equal([7], seen);
         Assert.Equal(14, result.GetValue<int>());
     }
+
+    [Fact]
+    public async Task GetStreamingChatMessageContents_RequiredFunction_UpdatesBuildOneCallThePluginTakes()
+    {
+        var kernel = new Kernel();
+        var get = KernelFunctionFactory.CreateFromMethod((int n) => n * 2, "get", "Gets a number.");
+        var history = new ChatHistory();
+        history.AddUserMessage("Get a number");
+        var settings = new OpenAIPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Required([get], autoInvoke: false) };
+
+        var calls = new FunctionCallContentBuilder();
+        var finish = new List<object?>();
+        await foreach (var update in Service().GetStreamingChatMessageContentsAsync(history, settings, kernel))
+        {
+            calls.Append(update);
+            if (update.Metadata?.TryGetValue("FinishReason", out var reason) == true && reason is not null) finish.Add(reason);
+        }
+
+        var call = Assert.Single(calls.Build());
+        Assert.Equal("get", call.FunctionName);
+        Assert.StartsWith("call_", call.Id);
+        Assert.Equal(14, (await get.InvokeAsync(kernel, call.Arguments)).GetValue<int>());
+        Assert.Equal("ToolCalls", Assert.Single(finish)!.ToString());
+    }
 }
+

@@ -65,6 +65,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Concurrency = settings.Concurrency ?? scenario.Concurrency,
         };
         var registry = EnvironmentRegistry.LoadDefault();
+        if (settings.Cluster is not null && scenario.Agent.Type is "policy" or "agent-program")
+            throw new ArgumentException(scenario.Agent.Type == "policy"
+                ? $"--cluster {settings.Cluster}: forge run trains a `policy` scenario in this process; train it on the cluster with forge train {settings.Scenario} --cluster {settings.Cluster}."
+                : $"--cluster {settings.Cluster}: agent-program episodes run in this process, beside the policy they are served; run {settings.Scenario} without --cluster.");
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);

@@ -87,7 +87,17 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         }.Validate();
 
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the server finishes and exits");
-        await using var host = await ServeHost.StartAsync(options, stop.Token);
+        ServeHost started;
+        try
+        {
+            started = await ServeHost.StartAsync(options, stop.Token);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"forge: {e.Message}");
+            return CliErrors.BadInput;
+        }
+        await using var host = started;
         Console.Error.WriteLine($"forge serve: listening on {host.Address} (OpenAI base URL {host.Address}v1), loading {directory} as '{host.ModelName}'…");
         try
         {

@@ -184,6 +184,60 @@ public sealed class ClusterFaultTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Run_WorkerThatKeepsFailingEpisodes_DrainedTheOthersRunThemEveryEpisodeRecordedOnce()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        // One worker's registry has a single arithmetic task: it prepares the run, then refuses every episode of another task.
+        var workerDir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "worker"));
+        await File.WriteAllTextAsync(Path.Combine(workerDir.FullName, "environments.json"),
+            """{ "schema_version": 2, "environments": { "math/arithmetic": { "tasks": { "generator": "Forge.Environments.MathReasoning.ArithmeticTasks", "count": 1 } } } }""");
+        using var elsewhere = new ClusterProcesses(workerDir.FullName);
+        var failing = await elsewhere.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4");
+        var good = await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4");
+
+        var (code, stdout, stderr, log) = await RunAsync(Scenario(50, 4), clusterFile, 0, () => Task.CompletedTask);
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        var trajectories = EveryEpisodeOnce(log, 50 * 4);
+        // What the failing worker ran is its one task; the rest ran on the other worker.
+        Assert.InRange(trajectories.Where(t => t.Provenance!.Worker == failing.Address).Select(t => t.TaskId).Distinct().Count(), 0, 1);
+        using var json = JsonDocument.Parse(stdout);
+        var workers = json.RootElement.GetProperty("workers").EnumerateArray().ToDictionary(w => w.GetProperty("worker").GetString()!);
+        var state = workers[failing.Address].GetProperty("state").GetString()!;
+        // Drained once the failures in a row reached the default 3 (episodes failing at the same moment may add to the count).
+        var inARow = System.Text.RegularExpressions.Regex.Match(state, "^drained: (\\d+) failed episodes in a row");
+        Assert.True(inARow.Success, state);
+        Assert.InRange(int.Parse(inARow.Groups[1].Value), DefaultDrainAfterFailures, int.MaxValue);
+        Assert.Contains("its registry differs from the driver's", state);
+        Assert.Equal("active", workers[good.Address].GetProperty("state").GetString());
+        Assert.Equal(0, workers[good.Address].GetProperty("failures").GetInt32());
+        // The drained worker stays up for other runs.
+        Assert.False(failing.Process.HasExited);
+    }
+
+    private const int DefaultDrainAfterFailures = 3;
+
+    [Fact]
+    public async Task Worker_RedisDoesNotAnswer_Exit2OneLineNamingTheMembership()
+    {
+        var port = ClusterProcesses.FreePort();   // nothing listens there
+        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
+        File.WriteAllText(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "worker", "--cluster", clusterFile);
+
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        var last = stderr.Trim().Split('\n')[^1];
+        Assert.StartsWith($"forge: this worker can't join cluster `nowhere`: Redis membership at 127.0.0.1:{port},connectTimeout=1000 doesn't answer (", last);
+        Assert.EndsWith("start Redis there or fix the cluster file's \"redis\".", last);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [SkippableFact]
     public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
     {
         var redis = ClusterProcesses.RedisServer();

@@ -41,6 +41,24 @@ public sealed class RunCommandTests : IDisposable
         return path;
     }
 
+    [Theory]
+    [InlineData("""{ "type": "policy" }""", "forge run trains a `policy` scenario in this process; train it on the cluster with forge train")]
+    [InlineData("""{ "type": "agent-program", "program": "support-desk", "checkpoint": "nowhere" }""", "agent-program episodes run in this process")]
+    public async Task Run_ClusterFlagForAnAgentThatRunsHere_Exit2NamingTheFlag(string agent, string message)
+    {
+        var scenario = JsonNode.Parse(File.ReadAllText(Quickstart(train: true)))!.AsObject();
+        scenario["agent"] = JsonNode.Parse(agent);
+        var path = Path.Combine(_temp.FullName, "here.json");
+        File.WriteAllText(path, scenario.ToJsonString());
+
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "run", path, "--cluster", "localhost", "--out", Path.Combine(_temp.FullName, "out"));
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--cluster localhost: {message}", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Path.Combine(_temp.FullName, "out")));
+    }
+
     [Fact]
     public async Task Run_Quickstart_EveryEpisodeSolvedAndRecorded()
     {

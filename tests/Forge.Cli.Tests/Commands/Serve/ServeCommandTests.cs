@@ -73,6 +73,21 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_PortInUse_Exit2OneLineNamingHostAndPort()
+    {
+        var checkpoint = TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var (code, _, stderr) = await Forge("serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--host 127.0.0.1 --port {port}: can't listen there: Address already in use", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Run_AgentProgramScenario_RecordsStitchedTrajectories()
     {
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));

@@ -1,3 +1,5 @@
+using Forge.Core;
+using Forge.Host;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
 using Forge.Training.Rl;
@@ -12,11 +14,12 @@ public static class TrainingStage
 {
     /// <summary>
     /// Trains on <paramref name="scenario"/>'s environments with its <c>trainer</c> section, writing into
-    /// <c><paramref name="outputDirectory"/>/train</c>. Throws <see cref="FormatException"/> when the scenario has no trainer section
-    /// or the section is invalid.
+    /// <c><paramref name="outputDirectory"/>/train</c>; <paramref name="rollouts"/>, when given, runs the episodes elsewhere
+    /// (<see cref="TrainingSetup.Rollouts"/>: a cluster's workers). Throws <see cref="FormatException"/> when the scenario has
+    /// no trainer section or the section is invalid.
     /// </summary>
     public static Task<TrainingResult> RunAsync(Scenario scenario, EnvironmentRegistry registry, string outputDirectory, string device = "auto",
-        Action<UpdateMetrics>? onRow = null, Action<string>? onNews = null, CancellationToken cancellationToken = default)
+        Action<UpdateMetrics>? onRow = null, Action<string>? onNews = null, Func<IAgent, string, IRolloutRunner>? rollouts = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         if (scenario.Trainer is null) throw new FormatException($"{scenario.Path}: $.trainer: the scenario has no trainer section.");
@@ -29,6 +32,7 @@ public static class TrainingStage
             Device = device,
             OnRow = onRow,
             OnNews = onNews,
+            Rollouts = rollouts,
         }, cancellationToken);
     }
 }

@@ -22,6 +22,8 @@ internal static class AgentProgramRun
     {
         var requests = ScenarioJudge.Attach(scenario, scenario.ExpandRequests(registry));
         var output = Path.GetFullPath(outOption ?? scenario.Output);
+        var resume = Resume.Prepare(output, requests);   // episodes already in the output's log are not run again
+        requests = resume.Remaining;
         using var stop = StopSignals.Watch(cancellationToken, "stopping; running episodes end as cancelled");
         await using var recorder = new TrajectoryRecorder(output);
         var (episodes, policyVersion) = await ServeAndRunAsync(scenario, registry, requests, [recorder], json ? null : Console.Error.WriteLine, stop.Token);
@@ -34,6 +36,7 @@ internal static class AgentProgramRun
             JsonOutput.Write(new
             {
                 scenario = scenario.Name, scenario_path = scenario.Path, seed = scenario.Seed, trajectories = recorder.Path,
+                resumed = resume.Json,
                 agent_programs = new { episodes = episodes.Count, errored, calls, stitched_episodes = stitched, mean_reward = mean, policy_version = policyVersion },
             });
         else

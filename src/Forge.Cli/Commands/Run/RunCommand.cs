@@ -5,6 +5,7 @@ using Forge.Host.Recording;
 using Forge.Host.Registry;
 using Forge.Host.Scenarios;
 using Forge.Cli.Commands.Cluster;
+using Forge.Cluster;
 using Forge.Cli.Commands.Train;
 using Forge.Training.Pipeline;
 using Forge.Training.Rl;
@@ -65,10 +66,10 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             Concurrency = settings.Concurrency ?? scenario.Concurrency,
         };
         var registry = EnvironmentRegistry.LoadDefault();
-        if (settings.Cluster is not null && scenario.Agent.Type is "policy" or "agent-program")
-            throw new ArgumentException(scenario.Agent.Type == "policy"
-                ? $"--cluster {settings.Cluster}: forge run trains a `policy` scenario in this process; train it on the cluster with forge train {settings.Scenario} --cluster {settings.Cluster}."
-                : $"--cluster {settings.Cluster}: agent-program episodes run in this process, beside the policy they are served; run {settings.Scenario} without --cluster.");
+        if (scenario.Agent.Type == "agent-program" && (settings.Cluster is not null || scenario.Cluster is not null))
+            throw new ArgumentException(settings.Cluster is not null
+                ? $"--cluster {settings.Cluster}: agent-program episodes run in this process, beside the policy they are served; run {settings.Scenario} without --cluster."
+                : $"{scenario.Path}: $.cluster: agent-program episodes run in this process, beside the policy they are served; remove the cluster section.");
         if (scenario.Agent.Type == "policy") return await RunPolicyAsync(scenario, registry, settings, cancellationToken);
         if (scenario.Agent.Type == "agent-program") return await AgentProgramRun.RunAsync(scenario, registry, settings.Out, settings.Json, cancellationToken);
         var clusterOptions = ClusterRun.OptionsFor(scenario, settings.Cluster);
@@ -97,7 +98,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
         // With a "trainer" section the run goes on into the learning loop: policy episodes → trajectories → updates.
         TrainingResult? training = null;
         if (scenario.Trainer is not null && !summary.Cancelled && summary.SinkErrors.Count == 0)
-            training = await TrainAsync(scenario, registry, output, settings.Json, stop.Token);
+            training = await TrainAsync(scenario, registry, output, settings.Json, clusterOptions, stop.Token);
 
         if (settings.Json)
             JsonOutput.Write(new
@@ -122,7 +123,7 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
             throw new ArgumentException($"{scenario.Path}: $.agent.type: the `policy` agent plays inside the learning loop; give the scenario a \"trainer\" section, or score a checkpoint with forge eval.");
         var output = Path.GetFullPath(settings.Out ?? scenario.Output);
         using var stop = StopSignals.Watch(cancellationToken, "stopping; the training run ends and removes its sandboxes");
-        var training = await TrainAsync(scenario, registry, output, settings.Json, stop.Token);
+        var training = await TrainAsync(scenario, registry, output, settings.Json, ClusterRun.OptionsFor(scenario, settings.Cluster), stop.Token);
         if (settings.Json)
             JsonOutput.Write(new
             {
@@ -134,12 +135,17 @@ internal sealed class RunCommand : AsyncCommand<RunCommand.Settings>
 
     private static object TrainingJson(TrainingResult training, string output) => TrainingConsole.Json(training, Path.Combine(output, "train"));
 
-    private static async Task<TrainingResult> TrainAsync(Scenario scenario, EnvironmentRegistry registry, string output, bool json, CancellationToken cancellationToken)
+    // The learning loop of a run; with a cluster, its rollouts run on the workers and the policy plays every turn here (as forge train --cluster).
+    private static async Task<TrainingResult> TrainAsync(Scenario scenario, EnvironmentRegistry registry, string output, bool json, ClusterOptions? cluster, CancellationToken cancellationToken)
     {
         var updates = TrainerOptions.FromJson(scenario.Trainer, scenario.Path).Updates;
-        if (!json) AnsiConsole.MarkupLine($"[bold]training[/] the local policy for {updates} updates (the scenario's trainer section) → {Markup.Escape(Path.Combine(output, "train"))}");
+        if (!json) AnsiConsole.MarkupLine($"[bold]training[/] the local policy for {updates} updates (the scenario's trainer section{(cluster is null ? "" : ", rollouts on the cluster's workers")}) → {Markup.Escape(Path.Combine(output, "train"))}");
+        (Forge.Cluster.Dispatch.ClusterConnection? Connection, Func<IAgent, string, IRolloutRunner>? Rollouts) onCluster =
+            cluster is null ? (null, null) : await ClusterRun.ForTrainingAsync(cluster, scenario, cancellationToken);
+        await using var _ = onCluster.Connection;
+        var rollouts = onCluster.Rollouts;
         var result = await TrainingStage.RunAsync(scenario, registry, output, "auto",
-            json ? null : row => TrainingConsole.Row(row, updates), json ? null : TrainingConsole.News, cancellationToken);
+            json ? null : row => TrainingConsole.Row(row, updates), json ? null : TrainingConsole.News, rollouts, cancellationToken);
         if (!json) TrainingConsole.Summary(result, Path.Combine(output, "train"));
         return result;
     }

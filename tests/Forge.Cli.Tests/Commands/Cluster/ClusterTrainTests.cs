@@ -13,15 +13,20 @@ public sealed class ClusterTrainTests : IDisposable
 
     public void Dispose() => _temp.Delete(recursive: true);
 
-    [SkippableFact]
-    public async Task Train_OnAClusterWorker_PolicyPlaysEveryTurnInTheTrainer()
+    // forge train --cluster FILE, and forge run on a policy scenario whose "cluster" section names the cluster (its
+    // training is the run): the same learning loop, with its rollouts on the worker.
+    [SkippableTheory]
+    [InlineData("train")]
+    [InlineData("run")]
+    public async Task Train_OnAClusterWorker_PolicyPlaysEveryTurnInTheTrainer(string command)
     {
         var redis = ClusterProcesses.RedisServer();
         Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
         await cluster.StartRedisAsync(redis!);
+        var clusterSection = JsonNode.Parse($$"""{ "membership": "redis", "redis": "127.0.0.1:{{cluster.RedisPort}}", "cluster_id": "train-{{Guid.NewGuid():n}}" }""")!;
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
-        await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{cluster.RedisPort}}", "cluster_id": "train-{{Guid.NewGuid():n}}" }""");
+        await File.WriteAllTextAsync(clusterFile, clusterSection.ToJsonString());
         var worker = await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "8");
 
         // The quickstart's trainer section, shortened (RunCommandTests runs it in one process).
@@ -31,14 +36,23 @@ public sealed class ClusterTrainTests : IDisposable
         trainer["eval_episodes"] = 4;
         trainer["warm_start"]!["episodes"] = 8;
         trainer["warm_start"]!["epochs"] = 1;
+        if (command == "run")
+        {
+            scenario["agent"] = JsonNode.Parse("""{ "type": "policy" }""");
+            scenario["cluster"] = clusterSection;
+        }
         var path = Path.Combine(_temp.FullName, "train.json");
         await File.WriteAllTextAsync(path, scenario.ToJsonString());
         var output = Path.Combine(_temp.FullName, "out");
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "train", path, "--cluster", clusterFile, "--out", output, "--json");
+        var (code, stdout, stderr) = command == "train"
+            ? await ForgeProcess.RunAsync(_temp.FullName, "train", path, "--cluster", clusterFile, "--out", output, "--json")
+            : await ForgeProcess.RunAsync(_temp.FullName, "run", path, "--out", output, "--json");
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
-        Assert.Equal(1, JsonDocument.Parse(stdout).RootElement.GetProperty("updates").GetInt32());
+        var result = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(1, (command == "train" ? result : result.GetProperty("training")).GetProperty("updates").GetInt32());
+        if (command == "run") output = Path.Combine(output, "train");
         var episodes = TrajectoryReader.Read(Path.Combine(output, TrajectoryRecorder.DefaultFileName)).Trajectories;
         Assert.NotEmpty(episodes);
         Assert.All(episodes, t => Assert.Equal(worker.Address, t.Provenance!.Worker));

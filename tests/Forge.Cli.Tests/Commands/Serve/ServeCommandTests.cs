@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Forge.Host.Recording;
 using Forge.Serving.Tests.Models;
 
 namespace Forge.Cli.Tests.Commands.Serve;
@@ -88,7 +89,7 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_AgentProgramScenario_RecordsStitchedTrajectories()
+    public async Task Run_AgentProgramScenario_RecordsStitchedTrajectoriesAndASecondRunResumes()
     {
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
         var scenario = Path.Combine(_dir, "desk-program.json");
@@ -109,6 +110,14 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
         Assert.Equal(2, (int)result["agent_programs"]!["stitched_episodes"]!);
         Assert.True(File.Exists((string)result["trajectories"]!));
+
+        // The same run again on the same output resumes: both episodes are in the log, none runs again.
+        var (again, stdoutAgain, stderrAgain) = await Forge("run", scenario, "--json");
+        Assert.True(again == 0, stderrAgain + stdoutAgain);
+        var resumed = JsonNode.Parse(stdoutAgain)!;
+        Assert.Equal(2, (int)resumed["resumed"]!["already_recorded"]!);
+        Assert.Equal(0, (int)resumed["agent_programs"]!["episodes"]!);
+        Assert.Equal(2, TrajectoryReader.Read((string)result["trajectories"]!).Trajectories.Count);
     }
 
     [Fact]

@@ -213,17 +213,7 @@ public sealed class TorchsharpEnvCudaTests : IDisposable
         return name;
     }
 
-    // Written by a child shell, not by this process: a file this process had open for writing can be inherited by a
-    // process another test forks at that moment, and executing it then fails with "Text file busy" (ETXTBSY).
-    private void Executable(string name, string body)
-    {
-        var path = Path.Combine(_bin, name);
-        using var writer = Process.Start(new ProcessStartInfo("sh", ["-c", "cat > \"$1\" && chmod 700 \"$1\"", "sh", path]) { RedirectStandardInput = true })!;
-        writer.StandardInput.Write($"#!/bin/sh\n{body}\n");
-        writer.StandardInput.Close();
-        writer.WaitForExit();
-        Assert.Equal(0, writer.ExitCode);
-    }
+    private void Executable(string name, string body) => FakeExecutable.Write(Path.Combine(_bin, name), $"#!/bin/sh\n{body}\n");
 
     private string Folder(string relative) => Directory.CreateDirectory(Path.Combine(_temp.FullName, relative)).FullName;
 

@@ -3,6 +3,11 @@ using Forge.Cli.Commands;
 using Forge.Cli.Commands.Trajectories;
 using Spectre.Console.Cli;
 
+// Output that goes to a file or a pipe has no terminal width to fit: tables get the width COLUMNS says, or 200
+// columns, instead of wrapping every cell at 80.
+if (Console.IsOutputRedirected)
+    Spectre.Console.AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 200;
+
 var app = new CommandApp();
 app.Configure(config =>
 {

@@ -139,16 +139,8 @@ public sealed class ClusterJudgeTests : IDisposable
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
         var port = ClusterProcesses.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
-        var scenario = Path.Combine(_dir, "judged-train.json");
         // warm_start.min_reward filters the solver's episodes by reward, so they are judged too.
-        File.WriteAllText(scenario, $$"""
-            { "name": "judged-train", "seed": 3, "environments": [{ "id": "support/desk", "tasks": 4 }], "agent": { "type": "policy" },
-              "group_size": 2, "concurrency": 4,
-              "judge": { "endpoint": "http://127.0.0.1:{{counter.Port}}/v1", "model": "judge", "mode": "logprobs" },
-              "trainer": { "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 1024 }, "updates": 1, "groups_per_update": 2,
-                           "max_new_tokens": 8, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync",
-                           "warm_start": { "episodes": 2, "epochs": 1, "min_reward": 0.5 } } }
-            """);
+        var scenario = JudgeServer.TrainingScenario(_dir, counter.Port, updates: 1, warmStart: """{ "episodes": 2, "epochs": 1, "min_reward": 0.5 }""");
         var clusterFile = LocalhostClusterFile();
         using var cluster = new ClusterProcesses(_dir);
         var joining = cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "8");

@@ -70,4 +70,21 @@ internal static class JudgeServer
         File.WriteAllText(path, json.ToJsonString());
         return path;
     }
+
+    /// <summary>
+    /// A small judged training scenario (support/desk, a tiny policy, sync rollouts) with its judge at <paramref name="port"/>,
+    /// written under <paramref name="dir"/>; <paramref name="warmStart"/>, a JSON object, adds a warm start.
+    /// </summary>
+    public static string TrainingScenario(string dir, int port, int updates, string? warmStart = null)
+    {
+        var path = Path.Combine(dir, "judged-train.json");
+        File.WriteAllText(path, $$"""
+            { "name": "judged-train", "seed": 3, "environments": [{ "id": "support/desk", "tasks": 4 }], "agent": { "type": "policy" },
+              "group_size": 2, "concurrency": 4,
+              "judge": { "endpoint": "http://127.0.0.1:{{port}}/v1", "model": "judge", "mode": "logprobs" },
+              "trainer": { "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 1024 }, "updates": {{updates}}, "groups_per_update": 2,
+                           "max_new_tokens": 8, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync"{{(warmStart is null ? "" : $", \"warm_start\": {warmStart}")}} } }
+            """);
+        return path;
+    }
 }

@@ -76,14 +76,7 @@ public sealed class JudgedRunTests : IDisposable
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
         var port = ServeCommandTests.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
-        var scenario = Path.Combine(_dir, "judged-train.json");
-        File.WriteAllText(scenario, $$"""
-            { "name": "judged-train", "seed": 3, "environments": [{ "id": "support/desk", "tasks": 4 }], "agent": { "type": "policy" },
-              "group_size": 2, "concurrency": 4,
-              "judge": { "endpoint": "http://127.0.0.1:{{counter.Port}}/v1", "model": "judge", "mode": "logprobs" },
-              "trainer": { "model": { "d_model": 32, "layers": 1, "heads": 2, "max_seq_len": 1024 }, "updates": 2, "groups_per_update": 2,
-                           "max_new_tokens": 8, "eval_episodes": 2, "checkpoint_every": 0, "mode": "sync" } }
-            """);
+        var scenario = JudgeServer.TrainingScenario(_dir, counter.Port, updates: 2);
         (int ExitCode, string Stdout, string Stderr) train = (-1, "", "forge serve never became ready");
 
         var serve = await JudgeServer.ServeWhileAsync(_dir, checkpoint, port, async () =>

@@ -108,9 +108,7 @@ public sealed class AgentProgramTrainTests : IDisposable
         Assert.NotNull(LoraAdapters.Of(trained.Model));
         Assert.True(trained.Info.PolicyVersion > 3, "no update had signal");
         // The server served the adapted policy: the last evaluation's calls carry the final version.
-        var recorded = TrajectoryReader.Read(Path.Combine((string)result["output"]!, "trajectories.forge")).Trajectories;
-        Assert.All(recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).TakeLast(2),
-            t => Assert.Equal((int)trained.Info.PolicyVersion, t.TokenSequences[0].PolicyVersion));
+        LastEvaluationServed((string)result["output"]!, (int)trained.Info.PolicyVersion);
     }
 
     [SkippableFact]
@@ -130,9 +128,7 @@ public sealed class AgentProgramTrainTests : IDisposable
         using var trained = Checkpoint.Load(Path.Combine(_dir, (string)result["final_checkpoint"]!));
         Assert.True(trained.Info.PolicyVersion > 0, "no update had signal");
         // The server served the trained weights: the last evaluation's calls carry the final version.
-        var recorded = TrajectoryReader.Read(Path.Combine((string)result["output"]!, "trajectories.forge")).Trajectories;
-        Assert.All(recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).TakeLast(2),
-            t => Assert.Equal((int)trained.Info.PolicyVersion, t.TokenSequences[0].PolicyVersion));
+        LastEvaluationServed((string)result["output"]!, (int)trained.Info.PolicyVersion);
     }
 
     [SkippableFact]
@@ -235,5 +231,12 @@ public sealed class AgentProgramTrainTests : IDisposable
         using var scope = NewDisposeScope();
         var other = b.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         return a.named_parameters().Max(p => (p.parameter - other[p.name]).abs().max().item<float>());
+    }
+
+    // The calls of the last evaluation's episodes were served by `version`: the trained weights reached the server.
+    private static void LastEvaluationServed(string output, int version)
+    {
+        var recorded = TrajectoryReader.Read(Path.Combine(output, "trajectories.forge")).Trajectories;
+        Assert.All(recorded.Where(t => t.GroupId.StartsWith("eval:", StringComparison.Ordinal)).TakeLast(2), t => Assert.Equal(version, t.TokenSequences[0].PolicyVersion));
     }
 }

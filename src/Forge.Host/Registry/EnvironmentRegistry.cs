@@ -14,11 +14,12 @@ public sealed class EnvironmentRegistry
 
     private readonly Dictionary<string, RegisteredEnvironment> _byId;
 
-    private EnvironmentRegistry(string path, IReadOnlyList<RegisteredEnvironment> environments)
+    private EnvironmentRegistry(string path, (IReadOnlyList<RegisteredEnvironment> Environments, IReadOnlyList<RegisteredAgentProgram> Programs) read)
     {
         Path = path;
-        Environments = environments.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
-        _byId = environments.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        Environments = read.Environments.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        _byId = read.Environments.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        AgentPrograms = read.Programs.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -38,6 +39,19 @@ public sealed class EnvironmentRegistry
 
     /// <summary>Every registered environment, ordered by id.</summary>
     public IReadOnlyList<RegisteredEnvironment> Environments { get; }
+
+    /// <summary>
+    /// The agent programs scenarios may name, ordered by name: the in-process ones found in the environments' assemblies and
+    /// the process ones the entries declare in <c>agent_programs</c>.
+    /// </summary>
+    public IReadOnlyList<RegisteredAgentProgram> AgentPrograms { get; }
+
+    /// <summary>The agent program called <paramref name="name"/>, in process or a process; null when none is.</summary>
+    public RegisteredAgentProgram? FindProgram(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return AgentPrograms.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// Reads and validates <paramref name="path"/>. Throws <see cref="RegistryException"/> listing every problem

@@ -28,15 +28,15 @@ internal sealed partial class RegistryReader
         _folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
     }
 
-    /// <summary>Reads <paramref name="path"/>; throws <see cref="RegistryException"/> listing every problem.</summary>
-    public static IReadOnlyList<RegisteredEnvironment> Read(string path)
+    /// <summary>Reads <paramref name="path"/>: its environments and the agent programs scenarios may name; throws <see cref="RegistryException"/> listing every problem.</summary>
+    public static (IReadOnlyList<RegisteredEnvironment> Environments, IReadOnlyList<RegisteredAgentProgram> Programs) Read(string path)
     {
         var reader = new RegistryReader(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{reader._config.File}: the environment registry doesn't exist. Run forge from a Forge repository, pass --registry PATH, or create one with `forge envs add PATH`.", path);
-        var environments = reader.ReadFile(File.ReadAllText(path));
+        var read = reader.ReadFile(File.ReadAllText(path));
         if (reader._config.Problems.Count > 0) throw new RegistryException(reader._config.Problems.Select(p => p.ToString()).ToList());
-        return environments;
+        return read;
     }
 
     /// <summary>A path as users should see it: relative to the working directory when it lies below it.</summary>
@@ -65,23 +65,24 @@ internal sealed partial class RegistryReader
 
     private void Problem(string jsonPath, string message) => _config.Problem(jsonPath, message);
 
-    private List<RegisteredEnvironment> ReadFile(string text)
+    private (List<RegisteredEnvironment>, List<RegisteredAgentProgram>) ReadFile(string text)
     {
         var result = new List<RegisteredEnvironment>();
         using var document = _config.Parse(text);
-        if (document is null) return result;
+        if (document is null) return (result, []);
         // A registry of another version is read no further: its entries would only repeat what the version problem says.
         if (document.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("schema_version", out var version)
             && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SchemaVersion)
         {
             Problem("$.schema_version", RegistryFile.VersionProblem(v));
-            return result;
+            return (result, []);
         }
         var file = _config.Bind<RegistryFile>(document.RootElement, "$");
         // Entries with a problem of their own (an unknown property, a bad limit) were left out of the map and reported.
-        foreach (var (id, entry) in file.Environments ?? [])
-            if (ReadEntry(id, entry ?? new RegistryEntry(), ConfigNames.Child("$.environments", id)) is { } registered) result.Add(registered);
-        return result;
+        var entries = (file.Environments ?? []).Select(e => (Id: e.Key, Entry: e.Value ?? new RegistryEntry(), Path: ConfigNames.Child("$.environments", e.Key))).ToList();
+        foreach (var (id, entry, path) in entries)
+            if (ReadEntry(id, entry, path) is { } registered) result.Add(registered);
+        return (result, ReadPrograms(result, entries));
     }
 
     private RegisteredEnvironment? ReadEntry(string id, RegistryEntry entry, string path, Assembly? known = null)

@@ -14,12 +14,12 @@ public sealed class EnvironmentRegistry
 
     private readonly Dictionary<string, RegisteredEnvironment> _byId;
 
-    private EnvironmentRegistry(string path, (IReadOnlyList<RegisteredEnvironment> Environments, IReadOnlyList<RegisteredAgentProgram> Programs) read)
+    private EnvironmentRegistry(string path, IReadOnlyList<RegisteredEnvironment> environments)
     {
         Path = path;
-        Environments = read.Environments.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
-        _byId = read.Environments.ToDictionary(e => e.Id, StringComparer.Ordinal);
-        AgentPrograms = read.Programs.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        Environments = environments.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        _byId = environments.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        AgentPrograms = environments.SelectMany(e => e.AgentPrograms).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -41,8 +41,8 @@ public sealed class EnvironmentRegistry
     public IReadOnlyList<RegisteredEnvironment> Environments { get; }
 
     /// <summary>
-    /// The agent programs scenarios may name, ordered by name: the in-process ones found in the environments' assemblies and
-    /// the process ones the entries declare in <c>agent_programs</c>.
+    /// The agent programs scenarios may name, ordered by name: every environment's <see cref="RegisteredEnvironment.AgentPrograms"/>
+    /// (names are unique across the registry).
     /// </summary>
     public IReadOnlyList<RegisteredAgentProgram> AgentPrograms { get; }
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Forge.Core.Configuration;
 using Forge.Core.Programs;
 
@@ -6,45 +7,60 @@ namespace Forge.Host.Registry;
 
 internal sealed partial class RegistryReader
 {
+    private readonly Dictionary<Assembly, IReadOnlyList<RegisteredAgentProgram>> _inProcessPrograms = [];
+    private readonly List<(RegisteredAgentProgram Program, string DeclaredAt)> _programs = [];
+
     /// <summary>
-    /// The agent programs scenarios may name: the in-process ones (classes with <see cref="AgentProgramAttribute"/> in the
-    /// environments' assemblies) and the process ones each entry declares in <c>agent_programs</c>. A process program whose
-    /// name is taken by an in-process one or by another entry's program is a problem at its JSON path.
+    /// The agent programs that take environment <paramref name="id"/>'s tasks: the in-process ones (classes in
+    /// <paramref name="assembly"/> with <see cref="AgentProgramAttribute"/> naming the id) and the process ones the entry
+    /// declares in <c>agent_programs</c>, which run in the registry's folder.
     /// </summary>
-    private List<RegisteredAgentProgram> ReadPrograms(IReadOnlyList<RegisteredEnvironment> environments, IEnumerable<(string Id, RegistryEntry Entry, string Path)> entries)
+    private List<RegisteredAgentProgram> ReadPrograms(string id, RegistryEntry entry, string path, Assembly assembly)
     {
-        var programs = InProcessPrograms(environments.Select(e => e.EnvironmentType.Assembly).Distinct());
-        var declaredAt = programs.ToDictionary(p => p.Name, p => $"the in-process agent program {p.ProgramType!.FullName}", StringComparer.Ordinal);
-        foreach (var (id, entry, entryPath) in entries)
-            foreach (var (name, options) in entry.AgentPrograms ?? [])
+        var programs = InProcessPrograms(assembly).Where(p => p.EnvironmentId == id).ToList();
+        foreach (var program in programs) _programs.Add((program, $"the in-process agent program {program.ProgramType!.FullName}"));
+        foreach (var (name, options) in entry.AgentPrograms ?? [])
+        {
+            var programPath = ConfigNames.Child($"{path}.agent_programs", name);
+            if (options is null)
+                Problem(programPath, "expected an object like { \"command\": [\"python3\", \"agent.py\"] }, got null");
+            else if (!ProgramNamePattern().IsMatch(name))
+                Problem(programPath, "a program name is lower-case letters, digits, '.', '_' or '-', like \"desk-python\"");
+            else
             {
-                var path = ConfigNames.Child($"{entryPath}.agent_programs", name);
-                if (options is null)
-                    Problem(path, "expected an object like { \"command\": [\"python3\", \"agent.py\"] }, got null");
-                else if (!ProgramNamePattern().IsMatch(name))
-                    Problem(path, "a program name is lower-case letters, digits, '.', '_' or '-', like \"desk-python\"");
-                else if (declaredAt.TryGetValue(name, out var other))
-                    Problem(path, $"the name `{name}` is taken by {other}; program names are unique across the registry, choose another");
-                else
-                {
-                    declaredAt[name] = path;
-                    var deadline = options.DeadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-                    programs.Add(RegisteredAgentProgram.Process(name, id, options.Command!, _folder, deadline));
-                }
+                var deadline = options.DeadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                var program = RegisteredAgentProgram.Process(name, id, options.Command!, _folder, deadline);
+                programs.Add(program);
+                _programs.Add((program, programPath));
             }
+        }
         return programs;
     }
 
-    private static List<RegisteredAgentProgram> InProcessPrograms(IEnumerable<Assembly> assemblies)
+    /// <summary>
+    /// Scenarios name programs without their environment, so a name is declared once in the whole registry: a process
+    /// program whose name an in-process program or an earlier entry's program already has is a problem at its JSON path.
+    /// </summary>
+    private void CheckProgramNames()
     {
-        var programs = new Dictionary<string, RegisteredAgentProgram>(StringComparer.Ordinal);
-        foreach (var assembly in assemblies)
-            foreach (var type in TypeResolver.LoadableTypes(assembly))
-                if (type.GetCustomAttribute<AgentProgramAttribute>() is { } attribute && !type.IsAbstract && TypeResolver.AgentProgramTaskType(type) is not null)
-                    programs.TryAdd(attribute.Name, RegisteredAgentProgram.InProcess(attribute.Name, attribute.Environment, type));
-        return programs.Values.ToList();
+        foreach (var same in _programs.GroupBy(p => p.Program.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var owner = same.OrderBy(p => p.Program.IsProcess).First();
+            foreach (var (program, declaredAt) in same.Where(p => p.Program.IsProcess && p != owner))
+                Problem(declaredAt, $"the name `{program.Name}` is taken by {owner.DeclaredAt}; agent program names are unique across the registry, choose another");
+        }
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
-    private static partial System.Text.RegularExpressions.Regex ProgramNamePattern();
+    private IReadOnlyList<RegisteredAgentProgram> InProcessPrograms(Assembly assembly)
+    {
+        if (_inProcessPrograms.TryGetValue(assembly, out var known)) return known;
+        var programs = new Dictionary<string, RegisteredAgentProgram>(StringComparer.Ordinal);
+        foreach (var type in TypeResolver.LoadableTypes(assembly))
+            if (type.GetCustomAttribute<AgentProgramAttribute>() is { } attribute && !type.IsAbstract && TypeResolver.AgentProgramTaskType(type) is not null)
+                programs.TryAdd(attribute.Name, RegisteredAgentProgram.InProcess(attribute.Name, attribute.Environment, type));
+        return _inProcessPrograms[assembly] = programs.Values.ToList();
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$")]
+    private static partial Regex ProgramNamePattern();
 }

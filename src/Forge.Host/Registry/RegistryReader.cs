@@ -28,8 +28,8 @@ internal sealed partial class RegistryReader
         _folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
     }
 
-    /// <summary>Reads <paramref name="path"/>: its environments and the agent programs scenarios may name; throws <see cref="RegistryException"/> listing every problem.</summary>
-    public static (IReadOnlyList<RegisteredEnvironment> Environments, IReadOnlyList<RegisteredAgentProgram> Programs) Read(string path)
+    /// <summary>Reads <paramref name="path"/>; throws <see cref="RegistryException"/> listing every problem.</summary>
+    public static IReadOnlyList<RegisteredEnvironment> Read(string path)
     {
         var reader = new RegistryReader(path);
         if (!File.Exists(path))
@@ -65,24 +65,24 @@ internal sealed partial class RegistryReader
 
     private void Problem(string jsonPath, string message) => _config.Problem(jsonPath, message);
 
-    private (List<RegisteredEnvironment>, List<RegisteredAgentProgram>) ReadFile(string text)
+    private List<RegisteredEnvironment> ReadFile(string text)
     {
         var result = new List<RegisteredEnvironment>();
         using var document = _config.Parse(text);
-        if (document is null) return (result, []);
+        if (document is null) return result;
         // A registry of another version is read no further: its entries would only repeat what the version problem says.
         if (document.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("schema_version", out var version)
             && version.ValueKind == JsonValueKind.Number && version.TryGetInt32(out var v) && v != SchemaVersion)
         {
             Problem("$.schema_version", RegistryFile.VersionProblem(v));
-            return (result, []);
+            return result;
         }
         var file = _config.Bind<RegistryFile>(document.RootElement, "$");
         // Entries with a problem of their own (an unknown property, a bad limit) were left out of the map and reported.
-        var entries = (file.Environments ?? []).Select(e => (Id: e.Key, Entry: e.Value ?? new RegistryEntry(), Path: ConfigNames.Child("$.environments", e.Key))).ToList();
-        foreach (var (id, entry, path) in entries)
-            if (ReadEntry(id, entry, path) is { } registered) result.Add(registered);
-        return (result, ReadPrograms(result, entries));
+        foreach (var (id, entry) in file.Environments ?? [])
+            if (ReadEntry(id, entry ?? new RegistryEntry(), ConfigNames.Child("$.environments", id)) is { } registered) result.Add(registered);
+        CheckProgramNames();
+        return result;
     }
 
     private RegisteredEnvironment? ReadEntry(string id, RegistryEntry entry, string path, Assembly? known = null)
@@ -99,9 +99,10 @@ internal sealed partial class RegistryReader
         var taskType = TypeResolver.TaskTypeOf(environmentType);
         var tasks = ReadTasks(entry.Tasks, attribute, path, assembly, environmentType, ref taskType);
         var solverType = attribute.Solver is null ? null : CheckSolver(attribute.Solver, environmentType, path);
+        var programs = ReadPrograms(id, entry, path, assembly);
 
         if (_config.Problems.Count > before || taskType is null || tasks is null) return null;
-        return new RegisteredEnvironment(id, attribute.Version, attribute.Description, environmentType, taskType, tasks, solverType, entry.Limits, entry.RewardMode);
+        return new RegisteredEnvironment(id, attribute.Version, attribute.Description, environmentType, taskType, tasks, solverType, entry.Limits, entry.RewardMode, programs);
     }
 
     private Assembly? LoadAssembly(RegistryEntry entry, string path)

@@ -120,6 +120,42 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(2, TrajectoryReader.Read((string)result["trajectories"]!).Trajectories.Count);
     }
 
+    [SkippableFact]
+    public async Task Run_ScenarioNamingTheRegisteredPythonProgram_RunsItFromTheRegistrysFolderAndScoresIt()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
+        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
+        Skip.If(!onPath, "python3 is not on PATH.");
+        TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        var scenario = Path.Combine(_dir, "desk-python.json");
+        // No environments.json here: forge reads the one beside it, whose desk-python entry names a script relative to that folder.
+        File.WriteAllText(scenario, """
+            {
+              "name": "desk-python", "seed": 1,
+              "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
+              "agent": { "type": "agent-program", "program": "desk-python", "checkpoint": "scripted", "device": "cpu", "deadline_seconds": 60 },
+              "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await Forge("run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        Assert.Equal(2, (int)result["agent_programs"]!["episodes"]!);
+        Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
+        Assert.True((int)result["agent_programs"]!["calls"]! >= 2, stdout);
+        var recorded = TrajectoryReader.Read((string)result["trajectories"]!).Trajectories;
+        Assert.Equal(2, recorded.Count);
+        Assert.All(recorded, t =>
+        {
+            Assert.Null(t.Error);
+            Assert.Equal("python3 environments/SupportDesk/programs/support_desk_agent.py", t.Provenance!.Agent!.Details);
+            Assert.Contains("refund_policy", t.Breakdown!.Scores.Keys);   // scored by support/desk's rubric, not a program's own
+        });
+    }
+
     [Fact]
     public async Task Run_AgentProgramWithoutPolicy_Exit2NamingTheField()
     {
@@ -147,7 +183,7 @@ public sealed class ServeCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains("$.agent.deadline: unknown property \"deadline\". Did you mean \"deadline_seconds\"?", stderr);
-        Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of support-desk, or \"command\". Did you mean `support-desk`?", stderr);
+        Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of desk-python, support-desk, or \"command\". Did you mean `support-desk`?", stderr);
     }
 
     internal static int FreePort()

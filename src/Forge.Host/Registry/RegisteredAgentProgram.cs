@@ -41,9 +41,6 @@ public sealed class RegisteredAgentProgram
     /// <summary>True for a program started as a process per episode.</summary>
     public bool IsProcess => Command is not null;
 
-    /// <summary>What the program is, for listings: its command, or its class.</summary>
-    public string Describe() => Command is { } command ? string.Join(' ', command) : ProgramType!.FullName!;
-
     internal static RegisteredAgentProgram InProcess(string name, string environmentId, Type programType) =>
         new(name, environmentId, programType, null, null, null);
 

@@ -240,4 +240,41 @@ public sealed class SandboxedProgramRunTests : IDisposable
         Assert.Equal(0, (int)result["errored"]!);
         Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
     }
+
+    [SkippableFact]
+    public async Task Run_RegisteredProcessProgramWithASandboxSection_TakesItsFilesFromTheRegistrysFolderIntoTheSandbox()
+    {
+        Skip.If(!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+        var local = Forge.Sandbox.SandboxProviders.Diagnose()[0];
+        if (!local.Isolated && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail($"CI=true, so this test may not skip: {local.Summary}");
+        Skip.If(!local.Isolated, local.Summary);
+        // The registry (forge's working directory) names programs/probe.py; the scenario lives in another folder.
+        Directory.CreateDirectory(Path.Combine(_dir, "programs"));
+        File.WriteAllText(Path.Combine(_dir, "programs", "probe.py"), SandboxProbe);
+        File.WriteAllText(Path.Combine(_dir, "environments.json"), $$"""
+            { "schema_version": 2, "environments": { "math/arithmetic": {
+                "agent_programs": { "probe": { "command": [ "python3", "programs/probe.py", "{{_dir}}" ], "deadline_seconds": 60 } } } } }
+            """);
+        var scenarios = Directory.CreateDirectory(Path.Combine(_dir, "scenarios")).FullName;
+        TestModels.RandomCheckpoint(Path.Combine(scenarios, "policy"));
+        var scenario = Path.Combine(scenarios, "registered-program.json");
+        File.WriteAllText(scenario, """
+            {
+              "name": "registered-program", "seed": 1,
+              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
+              "agent": { "type": "agent-program", "program": "probe", "checkpoint": "policy", "device": "cpu" },
+              "sandbox": { "backend": "local" },
+              "group_size": 1, "episodes_per_task": 1, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
+        Assert.Equal(2, (int)result["episodes"]!);
+        Assert.Equal(0, (int)result["errored"]!);
+        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+    }
 }

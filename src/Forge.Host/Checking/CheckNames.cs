@@ -17,6 +17,8 @@ public static class CheckNames
     public const string RewardRange = "reward-range";
     /// <summary>The scripted solver's episodes terminate with success.</summary>
     public const string Solver = "solver";
+    /// <summary>The agent programs registered for the environment's tasks can start: an in-process one's class can be created and takes these tasks; a process one's executable and the files it names exist.</summary>
+    public const string AgentPrograms = "agent-programs";
     /// <summary>A step after the episode ended throws <see cref="InvalidOperationException"/>.</summary>
     public const string StepAfterDone = "step-after-done";
     /// <summary>Hitting max_turns or an outside limit truncates the episode (not terminates), with the reason.</summary>
@@ -47,7 +49,7 @@ public static class CheckNames
     /// <summary>Every check, in the order they run.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        Tasks, Info, Reset, ToolSchemas, Determinism, RewardRange, Solver, StepAfterDone, Truncation,
+        Tasks, Info, Reset, ToolSchemas, Determinism, RewardRange, Solver, AgentPrograms, StepAfterDone, Truncation,
         GarbageText, BrokenToolJson, MalformedMessage, UnknownTool, BadArguments, HugeMessage, EmptyMessage, WrongRole, ManyToolCalls,
         Forkable, Dispose,
     ];

@@ -21,6 +21,7 @@ internal sealed partial class CheckRun(RegisteredEnvironment environment, CheckO
         await RunCheckAsync(CheckNames.Determinism, CheckDeterminismAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.RewardRange, CheckRewardRangeAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.Solver, CheckSolverAsync).ConfigureAwait(false);
+        await RunCheckAsync(CheckNames.AgentPrograms, CheckAgentProgramsAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.StepAfterDone, CheckStepAfterDoneAsync).ConfigureAwait(false);
         await RunCheckAsync(CheckNames.Truncation, CheckTruncationAsync).ConfigureAwait(false);
         foreach (var (name, actions) in HostileActions())

@@ -5,7 +5,7 @@ namespace Forge.Host.Checking;
 /// <summary>
 /// Checks that a registered environment keeps the environment contract — more than Gymnasium's <c>check_env</c>:
 /// tasks and reset, tool schemas (JSON Schema draft 2020-12), same seed ⇒ identical episode, rewards within the declared
-/// range in graded and binary mode, the solver succeeds, step after done throws, limits truncate, hostile actions
+/// range in graded and binary mode, the solver succeeds, the registered agent programs can start, step after done throws, limits truncate, hostile actions
 /// (garbage, broken tool JSON, unknown tools, 1 MB messages, wrong roles, …) are answered, dispose works.
 /// Each check is reported by name (<see cref="CheckNames"/>).
 /// </summary>

@@ -19,6 +19,7 @@ public sealed class EnvironmentRegistry
         Path = path;
         Environments = environments.OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         _byId = environments.ToDictionary(e => e.Id, StringComparer.Ordinal);
+        AgentPrograms = environments.SelectMany(e => e.AgentPrograms).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -38,6 +39,19 @@ public sealed class EnvironmentRegistry
 
     /// <summary>Every registered environment, ordered by id.</summary>
     public IReadOnlyList<RegisteredEnvironment> Environments { get; }
+
+    /// <summary>
+    /// The agent programs scenarios may name, ordered by name: every environment's <see cref="RegisteredEnvironment.AgentPrograms"/>
+    /// (names are unique across the registry).
+    /// </summary>
+    public IReadOnlyList<RegisteredAgentProgram> AgentPrograms { get; }
+
+    /// <summary>The agent program called <paramref name="name"/>, in process or a process; null when none is.</summary>
+    public RegisteredAgentProgram? FindProgram(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return AgentPrograms.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+    }
 
     /// <summary>
     /// Reads and validates <paramref name="path"/>. Throws <see cref="RegistryException"/> listing every problem

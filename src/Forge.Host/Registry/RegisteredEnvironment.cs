@@ -12,7 +12,7 @@ public sealed class RegisteredEnvironment
     private readonly TaskSource _tasks;
 
     internal RegisteredEnvironment(string id, string version, string description, Type environmentType, Type taskType,
-        TaskSource tasks, Type? solverType, EpisodeLimits limits, RewardMode rewardMode)
+        TaskSource tasks, Type? solverType, EpisodeLimits limits, RewardMode rewardMode, IReadOnlyList<RegisteredAgentProgram>? agentPrograms = null)
     {
         Id = id;
         Version = version;
@@ -23,6 +23,7 @@ public sealed class RegisteredEnvironment
         SolverType = solverType;
         Limits = limits;
         RewardMode = rewardMode;
+        AgentPrograms = agentPrograms ?? [];
     }
 
     /// <summary>The registry id, like <c>math/arithmetic</c>.</summary>
@@ -48,6 +49,12 @@ public sealed class RegisteredEnvironment
 
     /// <summary>The default reward mode (a scenario may override it).</summary>
     public RewardMode RewardMode { get; }
+
+    /// <summary>
+    /// The agent programs that take this environment's tasks: in-process ones (<see cref="Forge.Core.Programs.AgentProgramAttribute"/>
+    /// naming this id in its assembly) and process ones the entry declares in <c>agent_programs</c>.
+    /// </summary>
+    public IReadOnlyList<RegisteredAgentProgram> AgentPrograms { get; }
 
     /// <summary>True when the environment's episodes need a sandbox (<see cref="RequiresSandboxAttribute"/>).</summary>
     public bool RequiresSandbox => EnvironmentType.GetCustomAttribute<RequiresSandboxAttribute>() is not null;

@@ -38,6 +38,7 @@ internal sealed class RegistryFile
 [ConfigHint("version", "The version is declared once, on the class's [Environment(Version = …)] attribute; remove it here.")]
 [ConfigHint("description", "The description is declared once, on the class's [Environment(Description = …)] attribute; remove it here.")]
 [ConfigHint("solver", "The solver is declared once, on the class's [Environment(Solver = typeof(…))] attribute; remove it here.")]
+[ConfigHint("agent_program", "Name each program: \"agent_programs\": { \"NAME\": { \"command\": [\"python3\", \"agent.py\"] } }.")]
 internal sealed class RegistryEntry : IValidatableObject
 {
     /// <summary>The assembly holding the class: a name (<c>Forge.Environments</c>, the default) or a path to a <c>.dll</c>, relative to the registry's folder.</summary>
@@ -54,6 +55,9 @@ internal sealed class RegistryEntry : IValidatableObject
 
     /// <summary>The default reward mode (a scenario may override it).</summary>
     public RewardMode RewardMode { get; set; } = RewardMode.Graded;
+
+    /// <summary>Agent programs started as processes on this environment's tasks, by the name scenarios use.</summary>
+    public Dictionary<string, ProcessProgramOptions?>? AgentPrograms { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -34,9 +34,9 @@ internal sealed partial class RegistryReader
         var reader = new RegistryReader(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{reader._config.File}: the environment registry doesn't exist. Run forge from a Forge repository, pass --registry PATH, or create one with `forge envs add PATH`.", path);
-        var environments = reader.ReadFile(File.ReadAllText(path));
+        var read = reader.ReadFile(File.ReadAllText(path));
         if (reader._config.Problems.Count > 0) throw new RegistryException(reader._config.Problems.Select(p => p.ToString()).ToList());
-        return environments;
+        return read;
     }
 
     /// <summary>A path as users should see it: relative to the working directory when it lies below it.</summary>
@@ -81,6 +81,7 @@ internal sealed partial class RegistryReader
         // Entries with a problem of their own (an unknown property, a bad limit) were left out of the map and reported.
         foreach (var (id, entry) in file.Environments ?? [])
             if (ReadEntry(id, entry ?? new RegistryEntry(), ConfigNames.Child("$.environments", id)) is { } registered) result.Add(registered);
+        CheckProgramNames();
         return result;
     }
 
@@ -98,9 +99,10 @@ internal sealed partial class RegistryReader
         var taskType = TypeResolver.TaskTypeOf(environmentType);
         var tasks = ReadTasks(entry.Tasks, attribute, path, assembly, environmentType, ref taskType);
         var solverType = attribute.Solver is null ? null : CheckSolver(attribute.Solver, environmentType, path);
+        var programs = ReadPrograms(id, entry, path, assembly);
 
         if (_config.Problems.Count > before || taskType is null || tasks is null) return null;
-        return new RegisteredEnvironment(id, attribute.Version, attribute.Description, environmentType, taskType, tasks, solverType, entry.Limits, entry.RewardMode);
+        return new RegisteredEnvironment(id, attribute.Version, attribute.Description, environmentType, taskType, tasks, solverType, entry.Limits, entry.RewardMode, programs);
     }
 
     private Assembly? LoadAssembly(RegistryEntry entry, string path)

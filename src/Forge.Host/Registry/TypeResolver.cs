@@ -62,6 +62,10 @@ internal static class TypeResolver
             .Select(i => i.GetGenericArguments()[0])
             .ToList();
 
+    /// <summary>The <c>TTask</c> of an agent program implementing <see cref="Forge.Core.Programs.IAgentProgram{TTask}"/>, or null.</summary>
+    public static Type? AgentProgramTaskType(Type programType) =>
+        programType.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(Forge.Core.Programs.IAgentProgram<>))?.GetGenericArguments()[0];
+
     /// <summary>True when <paramref name="type"/> is a concrete class with a public parameterless constructor.</summary>
     public static bool IsConstructible(Type type) =>
         type is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false } && type.GetConstructor(Type.EmptyTypes) is not null;

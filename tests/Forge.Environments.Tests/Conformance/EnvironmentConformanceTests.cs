@@ -45,6 +45,7 @@ public abstract class EnvironmentConformanceTests
     [Fact] public Task Check_Determinism_Passes() => AssertCheckAsync(CheckNames.Determinism);
     [Fact] public Task Check_RewardRange_Passes() => AssertCheckAsync(CheckNames.RewardRange);
     [Fact] public Task Check_Solver_Passes() => AssertCheckAsync(CheckNames.Solver);
+    [Fact] public Task Check_AgentPrograms_Passes() => AssertCheckAsync(CheckNames.AgentPrograms);
     [Fact] public Task Check_StepAfterDone_Passes() => AssertCheckAsync(CheckNames.StepAfterDone);
     [Fact] public Task Check_Truncation_Passes() => AssertCheckAsync(CheckNames.Truncation);
     [Fact] public Task Check_HostileGarbageText_Passes() => AssertCheckAsync(CheckNames.GarbageText);

@@ -9,7 +9,7 @@ using Spectre.Console.Cli;
 
 namespace Forge.Cli.Commands.Envs;
 
-/// <summary><c>forge envs list [--json]</c>: every registered environment with its version, tools, tasks and limits.</summary>
+/// <summary><c>forge envs list [--json]</c>: every registered environment with its version, tools, tasks, limits and agent programs.</summary>
 internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
 {
     internal sealed class Settings : RegistrySettings
@@ -46,6 +46,7 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
                     requires_sandbox = r.Environment.RequiresSandbox,
                     reward_mode = r.Environment.RewardMode.ToString().ToLowerInvariant(),
                     limits = LimitsJson(r.Environment.Limits),
+                    agent_programs = r.Environment.AgentPrograms.Select(ProgramJson),
                 }),
             }, new JsonSerializerOptions { WriteIndented = true }));
             return 0;
@@ -58,7 +59,7 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
             return 0;
         }
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("id", "version", "tasks", "tools", "limits", "description");
+            .AddColumns("id", "version", "tasks", "tools", "limits", "agent programs", "description");
         foreach (var (environment, tools) in rows)
             table.AddRow(
                 Markup.Escape(environment.Id),
@@ -66,6 +67,7 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
                 Markup.Escape(environment.TaskCount.ToString(CultureInfo.InvariantCulture)),
                 Markup.Escape(tools.Count == 0 ? "-" : string.Join(", ", tools)),
                 Markup.Escape(LimitsText(environment.Limits)),
+                Markup.Escape(ProgramsText(environment.AgentPrograms)),
                 Markup.Escape(environment.Description));
         console.Write(table);
         console.MarkupLine($"[grey]{rows.Count} environment{(rows.Count == 1 ? "" : "s")} from {Markup.Escape(registry.Path)}[/]");
@@ -97,6 +99,19 @@ internal sealed class EnvsListCommand : AsyncCommand<EnvsListCommand.Settings>
         episode_timeout_s = limits.EpisodeTimeout.TotalSeconds,
         max_action_chars = limits.MaxActionChars,
     };
+
+    private static object ProgramJson(RegisteredAgentProgram program) => new
+    {
+        name = program.Name,
+        kind = program.IsProcess ? "process" : "in-process",
+        type = program.ProgramType?.FullName,
+        command = program.Command,
+        working_directory = program.WorkingDirectory,
+        deadline_s = program.Deadline?.TotalSeconds,
+    };
+
+    private static string ProgramsText(IReadOnlyList<RegisteredAgentProgram> programs) =>
+        programs.Count == 0 ? "-" : string.Join(", ", programs.Select(p => $"{p.Name} ({(p.IsProcess ? "process" : "in process")})"));
 
     private static string LimitsText(EpisodeLimits limits) =>
         string.Create(CultureInfo.InvariantCulture, $"{limits.MaxTurns} turns, {limits.EpisodeTimeout.TotalSeconds:0.#} s");

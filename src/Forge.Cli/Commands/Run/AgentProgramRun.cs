@@ -92,8 +92,8 @@ internal static class AgentProgramRun
     {
         var deadline = TimeSpan.FromSeconds(section.DeadlineSeconds);
         IProgramLauncher launcher = section.Command is { } command
-            ? new ProcessProgram(new ProcessAgentProgram(command, Path.GetDirectoryName(Path.GetFullPath(scenario.Path)), deadline), scenario.Sandbox is null ? null : sandboxes)
-            : section.Programs.Launcher(section.Program!);
+            ? new ProcessProgram(new ProcessAgentProgram(command, section.WorkingDirectory, deadline), scenario.Sandbox is null ? null : sandboxes)
+            : InProcessPrograms.Launcher(section.InProcess!);
         return new AgentProgramRunner(host, launcher, id => registry.Get(id).Create(), scenario.Concurrency, deadline, sandboxes, runId);
     }
 }

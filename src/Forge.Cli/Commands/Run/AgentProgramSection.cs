@@ -7,30 +7,49 @@ namespace Forge.Cli.Commands.Run;
 
 /// <summary>
 /// A scenario's <c>"agent": {"type": "agent-program", …}</c>: the policy to serve (<c>checkpoint</c> or <c>model</c>, relative
-/// to the scenario file) and the program — <c>program</c>, an in-process program (<see cref="AgentProgramCatalog"/>), or
-/// <c>command</c>, any program started per episode — with <c>deadline_seconds</c>, <c>max_batch</c> and <c>device</c>.
+/// to the scenario file) and the program — <c>program</c>, one the registry names (<see cref="EnvironmentRegistry.AgentPrograms"/>:
+/// in process, or a process an entry declares), or <c>command</c>, any program started per episode in the scenario's folder —
+/// with <c>deadline_seconds</c> (the scenario's, else the registered program's, else 120 s), <c>max_batch</c> and <c>device</c>.
 /// </summary>
-internal sealed record AgentProgramSection(string Policy, string? Program, IReadOnlyList<string>? Command, double DeadlineSeconds, int MaxBatch, string Device,
-    AgentProgramCatalog Programs)
+/// <param name="Policy">The checkpoint or model folder to serve (full path).</param>
+/// <param name="InProcess">The in-process program to run; null when a process runs.</param>
+/// <param name="Command">The process to start per episode; null for an in-process program.</param>
+/// <param name="WorkingDirectory">Where the process runs: the scenario's folder for its own command, the registry's for a registered one.</param>
+/// <param name="DeadlineSeconds">How long the program may run for one episode.</param>
+/// <param name="MaxBatch">Most rows the server decodes together.</param>
+/// <param name="Device"><c>auto</c>, <c>cpu</c> or <c>cuda</c>.</param>
+internal sealed record AgentProgramSection(string Policy, RegisteredAgentProgram? InProcess, IReadOnlyList<string>? Command, string? WorkingDirectory,
+    double DeadlineSeconds, int MaxBatch, string Device)
 {
+    /// <summary>The default of <c>deadline_seconds</c> when neither the scenario nor the registered program sets one.</summary>
+    public const double DefaultDeadlineSeconds = 120;
+
     /// <summary>Reads the section through the configuration reader; every problem is reported together, each naming its JSON path.</summary>
     public static AgentProgramSection Read(Scenario scenario, EnvironmentRegistry registry)
     {
         var reader = new ConfigReader(scenario.Path);
         var options = reader.Bind<AgentProgramAgentOptions>(scenario.Agent.Raw, "$.agent");
-        var programs = AgentProgramCatalog.From(registry);
-        if (options.Program is { } program)
+        RegisteredAgentProgram? registered = null;
+        if (options.Program is { } name)
         {
-            if (programs.EnvironmentOf(program) is not { } takes)
-                reader.Problem("$.agent.program", $"`{program}` is not an agent program here; use one of {string.Join(", ", programs.Names.Order())}, or \"command\".{NameSuggestions.DidYouMean(program, programs.Names)}");
+            registered = registry.FindProgram(name);
+            var names = registry.AgentPrograms.Select(p => p.Name).ToList();
+            if (registered is null)
+                reader.Problem("$.agent.program", $"`{name}` is not an agent program here; use one of {string.Join(", ", names)}, or \"command\".{NameSuggestions.DidYouMean(name, names)}");
             else
-                foreach (var other in scenario.Environments.Where(e => e.Id != takes))
-                    reader.Problem($"{other.JsonPath}.id", $"the `{program}` agent program takes {takes} tasks, not {other.Id}.");
+                foreach (var other in scenario.Environments.Where(e => e.Id != registered.EnvironmentId))
+                    reader.Problem($"{other.JsonPath}.id", $"the `{name}` agent program takes {registered.EnvironmentId} tasks, not {other.Id}.");
         }
         if (reader.Problems.Count > 0) throw new ScenarioException(reader.Problems.Select(p => p.ToString()).ToList());
         var folder = Path.GetDirectoryName(Path.GetFullPath(scenario.Path)) ?? ".";
         var policy = Path.GetFullPath(Path.Combine(folder, (options.Checkpoint ?? options.Model)!));
-        return new AgentProgramSection(policy, options.Program, options.Command, options.DeadlineSeconds, options.MaxBatch, options.Device, programs);
+        var deadline = options.DeadlineSeconds ?? registered?.Deadline?.TotalSeconds ?? DefaultDeadlineSeconds;
+        return registered switch
+        {
+            { IsProcess: true } process => new AgentProgramSection(policy, null, process.Command, process.WorkingDirectory, deadline, options.MaxBatch, options.Device),
+            { } inProcess => new AgentProgramSection(policy, inProcess, null, null, deadline, options.MaxBatch, options.Device),
+            null => new AgentProgramSection(policy, null, options.Command, folder, deadline, options.MaxBatch, options.Device),
+        };
     }
 }
 
@@ -49,7 +68,7 @@ internal sealed class AgentProgramAgentOptions : IValidatableObject
     [MinLength(1)]
     public string? Model { get; set; }
 
-    /// <summary>An in-process program's name.</summary>
+    /// <summary>A registered program's name (<see cref="EnvironmentRegistry.AgentPrograms"/>).</summary>
     [MinLength(1)]
     public string? Program { get; set; }
 
@@ -57,9 +76,12 @@ internal sealed class AgentProgramAgentOptions : IValidatableObject
     [MinLength(1)]
     public List<string>? Command { get; set; }
 
-    /// <summary>How long a program may run for one episode (its one turn in the episode driver, and a process program's own deadline). Default 120 s.</summary>
+    /// <summary>
+    /// How long a program may run for one episode (its one turn in the episode driver, and a process program's own deadline);
+    /// null takes the registered program's <c>deadline_seconds</c>, else 120 s.
+    /// </summary>
     [Range(0.001, 86_400.0)]
-    public double DeadlineSeconds { get; set; } = 120;
+    public double? DeadlineSeconds { get; set; }
 
     /// <summary>Most rows the server decodes together. Default 16.</summary>
     [Range(1, 4096)]
@@ -74,7 +96,7 @@ internal sealed class AgentProgramAgentOptions : IValidatableObject
         if ((Checkpoint is null) == (Model is null))
             yield return new ValidationResult("give exactly one of \"checkpoint\" (a Forge checkpoint) or \"model\" (a Hugging Face folder) to serve.", [nameof(Checkpoint)]);
         if ((Program is null) == (Command is null))
-            yield return new ValidationResult("give exactly one of \"program\" (an in-process agent program) or \"command\" (a program started per episode, like [\"python3\", \"agent.py\"]).", [nameof(Program)]);
+            yield return new ValidationResult("give exactly one of \"program\" (an agent program the registry names) or \"command\" (a program started per episode, like [\"python3\", \"agent.py\"]).", [nameof(Program)]);
         if (Command is not null && Command.Any(string.IsNullOrEmpty))
             yield return new ValidationResult("every item must be a non-empty string", [nameof(Command)]);
     }

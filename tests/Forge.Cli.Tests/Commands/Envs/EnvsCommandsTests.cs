@@ -55,6 +55,35 @@ public sealed class EnvsCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task List_Json_ShowsTheAgentProgramsOfEachEnvironment()
+    {
+        var exit = await EnvsListCommand.RunAsync(new EnvsListCommand.Settings { Registry = InstalledRegistry, Json = true }, _out, CancellationToken.None);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(_out.ToString());
+        var desk = json.RootElement.GetProperty("environments").EnumerateArray().Single(e => e.GetProperty("id").GetString() == "support/desk");
+        var programs = desk.GetProperty("agent_programs").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!);
+        Assert.Equal("in-process", programs["support-desk"].GetProperty("kind").GetString());
+        Assert.Equal("Forge.Environments.SupportDesk.SupportDeskProgram", programs["support-desk"].GetProperty("type").GetString());
+        var python = programs["desk-python"];
+        Assert.Equal("process", python.GetProperty("kind").GetString());
+        Assert.Equal(["python3", "environments/SupportDesk/programs/support_desk_agent.py"], python.GetProperty("command").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(120, python.GetProperty("deadline_s").GetDouble());
+        // The installed registry's program runs beside it, where the build copied the script.
+        var folder = python.GetProperty("working_directory").GetString()!;
+        Assert.Equal(Path.GetFullPath(AppContext.BaseDirectory).TrimEnd('/'), folder.TrimEnd('/'));
+        Assert.True(File.Exists(Path.Combine(folder, "environments/SupportDesk/programs/support_desk_agent.py")));
+    }
+
+    [Fact]
+    public async Task List_Table_ShowsTheAgentPrograms()
+    {
+        await EnvsListCommand.RunAsync(new EnvsListCommand.Settings { Registry = InstalledRegistry }, _out, CancellationToken.None, width: 300);
+
+        Assert.Matches(@"support/desk\s*│.*│ support-desk \(in process\), desk-python \(process\)\s*│", _out.ToString());
+    }
+
+    [Fact]
     public async Task List_Table_ShowsIdsAndToolsAndTheRegistry()
     {
         var path = DriftingRegistry();

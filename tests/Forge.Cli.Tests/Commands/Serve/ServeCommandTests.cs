@@ -120,6 +120,42 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(2, TrajectoryReader.Read((string)result["trajectories"]!).Trajectories.Count);
     }
 
+    [SkippableFact]
+    public async Task Run_ScenarioNamingTheRegisteredPythonProgram_RunsItFromTheRegistrysFolderAndScoresIt()
+    {
+        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
+        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
+        Skip.If(!onPath, "python3 is not on PATH.");
+        TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
+        var scenario = Path.Combine(_dir, "desk-python.json");
+        // No environments.json here: forge reads the one beside it, whose desk-python entry names a script relative to that folder.
+        File.WriteAllText(scenario, """
+            {
+              "name": "desk-python", "seed": 1,
+              "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
+              "agent": { "type": "agent-program", "program": "desk-python", "checkpoint": "scripted", "device": "cpu", "deadline_seconds": 60 },
+              "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await Forge("run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!;
+        Assert.Equal(2, (int)result["agent_programs"]!["episodes"]!);
+        Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
+        Assert.True((int)result["agent_programs"]!["calls"]! >= 2, stdout);
+        var recorded = TrajectoryReader.Read((string)result["trajectories"]!).Trajectories;
+        Assert.Equal(2, recorded.Count);
+        Assert.All(recorded, t =>
+        {
+            Assert.Null(t.Error);
+            Assert.Equal("python3 environments/SupportDesk/programs/support_desk_agent.py", t.Provenance!.Agent!.Details);
+            Assert.Contains("refund_policy", t.Breakdown!.Scores.Keys);   // scored by support/desk's rubric, not a program's own
+        });
+    }
+
     [Fact]
     public async Task Run_AgentProgramWithoutPolicy_Exit2NamingTheField()
     {
@@ -147,7 +183,7 @@ public sealed class ServeCommandTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains("$.agent.deadline: unknown property \"deadline\". Did you mean \"deadline_seconds\"?", stderr);
-        Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of support-desk, or \"command\". Did you mean `support-desk`?", stderr);
+        Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of desk-python, support-desk, or \"command\". Did you mean `support-desk`?", stderr);
     }
 
     internal static int FreePort()
@@ -191,6 +227,43 @@ public sealed class SandboxedProgramRunTests : IDisposable
               "name": "sandboxed-program", "seed": 1,
               "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
               "agent": { "type": "agent-program", "command": [ "python3", "probe.py", "{{_dir}}" ], "checkpoint": "policy", "device": "cpu" },
+              "sandbox": { "backend": "local" },
+              "group_size": 1, "episodes_per_task": 1, "concurrency": 2, "output": "out"
+            }
+            """);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
+        Assert.Equal(2, (int)result["episodes"]!);
+        Assert.Equal(0, (int)result["errored"]!);
+        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+    }
+
+    [SkippableFact]
+    public async Task Run_RegisteredProcessProgramWithASandboxSection_TakesItsFilesFromTheRegistrysFolderIntoTheSandbox()
+    {
+        Skip.If(!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+        var local = Forge.Sandbox.SandboxProviders.Diagnose()[0];
+        if (!local.Isolated && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            Assert.Fail($"CI=true, so this test may not skip: {local.Summary}");
+        Skip.If(!local.Isolated, local.Summary);
+        // The registry (forge's working directory) names programs/probe.py; the scenario lives in another folder.
+        Directory.CreateDirectory(Path.Combine(_dir, "programs"));
+        File.WriteAllText(Path.Combine(_dir, "programs", "probe.py"), SandboxProbe);
+        File.WriteAllText(Path.Combine(_dir, "environments.json"), $$"""
+            { "schema_version": 2, "environments": { "math/arithmetic": {
+                "agent_programs": { "probe": { "command": [ "python3", "programs/probe.py", "{{_dir}}" ], "deadline_seconds": 60 } } } } }
+            """);
+        var scenarios = Directory.CreateDirectory(Path.Combine(_dir, "scenarios")).FullName;
+        TestModels.RandomCheckpoint(Path.Combine(scenarios, "policy"));
+        var scenario = Path.Combine(scenarios, "registered-program.json");
+        File.WriteAllText(scenario, """
+            {
+              "name": "registered-program", "seed": 1,
+              "environments": [ { "id": "math/arithmetic", "tasks": 2 } ],
+              "agent": { "type": "agent-program", "program": "probe", "checkpoint": "policy", "device": "cpu" },
               "sandbox": { "backend": "local" },
               "group_size": 1, "episodes_per_task": 1, "concurrency": 2, "output": "out"
             }

@@ -202,4 +202,36 @@ public sealed class WorkerImageTests : IDisposable
         StopWorkers(workers);
         Assert.All(workers, w => Assert.Equal("false", Docker(TimeSpan.FromSeconds(30), "inspect", "--format", "{{.State.Running}}", w.Container).Output));
     }
+
+    /// <summary>
+    /// The sandbox's own security suite (the local backend's conformance tests: no network, no host files, limits, nothing
+    /// left behind, warm Python), run inside a container of the image with the worker's settings, as the worker's user:
+    /// the guarantees hold inside a worker container, not only on a host. The suite's build (the solution is built before
+    /// the tests run) and the host's dotnet are mounted read-only.
+    /// </summary>
+    [SkippableFact]
+    public async Task SandboxSecuritySuite_InAContainerWithTheWorkersSettings_Passes()
+    {
+        DockerRequirement.Require();
+        await BuildImageAsync();
+        var build = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/'));   // tests/Forge.Cli.Tests/bin/CONFIGURATION/TFM
+        var suite = Path.Combine(ForgeProcess.RepositoryRoot, "tests", "Forge.Sandbox.Tests", "bin", build.Parent!.Name, build.Name);
+        Assert.True(File.Exists(Path.Combine(suite, "Forge.Sandbox.Tests.dll")), $"{suite} has no Forge.Sandbox.Tests.dll: build the solution first (scripts/test does)");
+        var dotnet = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists);
+        Assert.True(dotnet is not null, "no dotnet on PATH");
+        var dotnetRoot = Path.GetDirectoryName(new FileInfo(dotnet).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? dotnet)!;
+        Assert.True(Directory.Exists(Path.Combine(dotnetRoot, "sdk")), $"{dotnetRoot} (where dotnet on PATH lives) has no SDK");
+
+        var (code, output) = Docker(TimeSpan.FromMinutes(8), ["run", "--rm", "--label", _label, .. Security.Value, "--entrypoint", "/usr/bin/tini",
+            "-v", $"{dotnetRoot}:/opt/dotnet:ro", "-v", $"{suite}:/suite:ro", "-w", "/tmp",
+            "-e", "HOME=/tmp", "-e", "DOTNET_CLI_HOME=/tmp", "-e", "DOTNET_NOLOGO=1", "-e", "DOTNET_CLI_TELEMETRY_OPTOUT=1", "-e", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1",
+            "-e", "CI=true",   // a test that cannot run fails instead of skipping
+            Image, "--", "/opt/dotnet/dotnet", "test", "/suite/Forge.Sandbox.Tests.dll", "--results-directory", "/tmp/results",
+            "--filter", "FullyQualifiedName~LocalSandboxConformanceTests|FullyQualifiedName~WarmPythonTests"]);
+        Assert.True(code == 0, $"the sandbox suite failed in the worker container (exit {code}):\n{output}");
+        var summary = System.Text.RegularExpressions.Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+), Skipped:\s+(\d+)");
+        Assert.True(summary.Success, output);
+        Assert.Equal(("0", "0"), (summary.Groups[1].Value, summary.Groups[3].Value));
+        Assert.True(int.Parse(summary.Groups[2].Value) >= 30, $"only {summary.Groups[2].Value} tests ran:\n{output}");
+    }
 }

@@ -199,6 +199,38 @@ public sealed class WorkerImageTests : IDisposable
             Assert.True(left.Processes.Length == 0, $"{address}: left running: {string.Join(", ", left.Processes)}");
             Assert.True(left.SandboxFolders.Length == 0, $"{address}: sandbox folders left: {string.Join(", ", left.SandboxFolders)}");
         }
+        // Code in a worker's sandbox sees nothing of the worker beside it: not its files, not its processes, not the
+        // network it reaches Redis on. The same probe run by the worker's user outside the sandbox sees all three.
+        string redisAddress;
+        using (var file = JsonDocument.Parse(await File.ReadAllTextAsync(clusterFile))) redisAddress = file.RootElement.GetProperty("redis").GetString()!;
+        var probe = $$"""
+            import json, os, socket
+            seen = {"files": [p for p in ["/etc/forge/cluster.json", "/opt/forge/forge"] if os.path.exists(p)]}
+            seen["processes"] = sorted({open(f"/proc/{p}/comm").read().strip() for p in os.listdir("/proc") if p.isdigit()})
+            try:
+                socket.create_connection(("{{redisAddress.Split(':')[0]}}", {{redisAddress.Split(':')[1]}}), timeout=3).close(); seen["redis"] = "reached"
+            except OSError as e:
+                seen["redis"] = str(e)
+            print(json.dumps(seen))
+            """;
+        var first = workers[0].Container;
+        var (outsideCode, outside) = Docker(TimeSpan.FromSeconds(60), "exec", first, "python3", "-c", probe);
+        Assert.True(outsideCode == 0, outside);
+        using (var seen = JsonDocument.Parse(outside))
+        {
+            Assert.Equal(2, seen.RootElement.GetProperty("files").GetArrayLength());
+            Assert.Contains("forge", seen.RootElement.GetProperty("processes").EnumerateArray().Select(p => p.GetString()));
+            Assert.Equal("reached", seen.RootElement.GetProperty("redis").GetString());
+        }
+        var (insideCode, inside) = Docker(TimeSpan.FromSeconds(60), "exec", first, "/opt/forge/forge", "sandbox", "run", "--backend", "local", "--", "python3", "-c", probe);
+        Assert.True(insideCode == 0, inside);
+        using (var seen = JsonDocument.Parse(inside.Split('\n')[0]))
+        {
+            Assert.Equal(0, seen.RootElement.GetProperty("files").GetArrayLength());
+            Assert.DoesNotContain(seen.RootElement.GetProperty("processes").EnumerateArray().Select(p => p.GetString()), p => p is "forge" or "tini");
+            Assert.NotEqual("reached", seen.RootElement.GetProperty("redis").GetString());
+        }
+
         StopWorkers(workers);
         Assert.All(workers, w => Assert.Equal("false", Docker(TimeSpan.FromSeconds(30), "inspect", "--format", "{{.State.Running}}", w.Container).Output));
     }

@@ -110,7 +110,8 @@ public sealed class WorkerImageTests : IDisposable
             "for p in /proc/[0-9]*; do [ \"${p#/proc/}\" = $$ ] || echo \"${p#/proc/} $(cat $p/comm 2>/dev/null)\"; done; echo ---; ls -d /tmp/forge-sandboxes/*/*/ 2>/dev/null; true");
         Assert.True(code == 0, output);
         var (processes, folders) = (output.Split("---")[0], output.Split("---")[1]);
-        return ([.. processes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Split(' ')[1] is not ("tini" or "forge"))],
+        // A line without a name is a process that ended while the shell listed them.
+        return ([.. processes.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => l.Split(' ', 2) is [_, var name] && name is not ("tini" or "forge"))],
             folders.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 

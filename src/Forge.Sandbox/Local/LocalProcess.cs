@@ -53,17 +53,22 @@ internal sealed class LocalProcess : ISandboxProcess
     }
 
     /// <summary>
-    /// Kills a launched process and everything under it, by pid rather than by walking the process table (slow on a busy
-    /// machine). With bubblewrap the launched process is bubblewrap itself: its child, the namespace's init, has SIGKILL as
-    /// its parent-death signal, and when init dies the kernel kills the whole pid namespace. Without isolation the command
-    /// leads its own session, so the whole process group is killed.
+    /// Kills a launched process and everything under it. With bubblewrap the launched process is bubblewrap itself, and
+    /// its child is the namespace's init: when init dies the kernel kills the whole pid namespace. Init sets SIGKILL as
+    /// its parent-death signal only once it runs, so a bubblewrap killed in the moment before (a sandbox disposed just
+    /// after a command started) would leave it and the command running where no cgroup catches them (a worker in a
+    /// container): bubblewrap is stopped first, so it can start no more children, and its children are killed with it.
+    /// Without isolation the command leads its own session, so the whole process group is killed.
     /// </summary>
     internal static void Terminate(Process process, bool processGroup)
     {
         try
         {
             if (processGroup) Native.KillGroup(process.Id);
-            if (!process.HasExited) Native.Kill(process.Id);
+            if (process.HasExited) return;
+            if (!processGroup && Native.Stop(process.Id))
+                foreach (var child in Reaper.ChildrenOf(process.Id)) Native.Kill(child);
+            Native.Kill(process.Id);
         }
         catch (InvalidOperationException)
         {

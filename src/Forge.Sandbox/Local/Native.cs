@@ -2,10 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace Forge.Sandbox.Local;
 
-/// <summary>The few libc calls the runtime doesn't offer: kill by pid, lchown, geteuid.</summary>
+/// <summary>The few libc calls the runtime doesn't offer: kill and stop by pid, lchown, geteuid.</summary>
 internal static partial class Native
 {
     private const int SigKill = 9;
+    private const int SigStop = 19;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int NativeKill(int pid, int signal);
@@ -18,6 +19,9 @@ internal static partial class Native
 
     /// <summary>Kills <paramref name="pid"/> with SIGKILL; false when it no longer exists.</summary>
     public static bool Kill(int pid) => pid > 1 && NativeKill(pid, SigKill) == 0;
+
+    /// <summary>Stops <paramref name="pid"/> with SIGSTOP: once this returns, a fork it has not finished fails; false when it no longer exists.</summary>
+    public static bool Stop(int pid) => pid > 1 && NativeKill(pid, SigStop) == 0;
 
     /// <summary>Kills every process of the process group <paramref name="pgid"/> with SIGKILL.</summary>
     public static bool KillGroup(int pgid) => pgid > 1 && NativeKill(-pgid, SigKill) == 0;

@@ -103,6 +103,26 @@ internal static class Reaper
         return found;
     }
 
+    /// <summary>The processes whose parent is <paramref name="parent"/> (from <c>/proc/PID/stat</c>).</summary>
+    internal static IReadOnlyList<int> ChildrenOf(int parent)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                // "PID (COMM) STATE PPID …": COMM may hold spaces and parentheses, so read after the last ')'.
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ', 3);
+                if (fields.Length > 1 && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ppid) && ppid == parent)
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
     private static void KillProcessesUnder(string folder)
     {
         foreach (var pid in ProcessesUnder(folder)) Native.Kill(pid);

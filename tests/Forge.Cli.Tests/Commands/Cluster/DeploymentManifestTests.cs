@@ -40,6 +40,13 @@ public sealed class DeploymentManifestTests
         return ClusterOptions.Parse(document.RootElement.Clone(), "deploy/kubernetes/cluster-config.yaml", "$.data['cluster.json']");
     }
 
+    /// <summary>The user and group the image runs as (the Dockerfile's last <c>USER</c>).</summary>
+    private static (long User, long Group) ImageUser()
+    {
+        var user = File.ReadAllLines(Path.Combine(Deploy, "worker", "Dockerfile")).Last(l => l.StartsWith("USER ", StringComparison.Ordinal))["USER ".Length..].Split(':');
+        return (long.Parse(user[0]), long.Parse(user[^1]));
+    }
+
     /// <summary>The JSON array of a Dockerfile instruction (<c>ENTRYPOINT [...]</c>).</summary>
     private static string[] DockerfileArray(string instruction)
     {
@@ -51,8 +58,8 @@ public sealed class DeploymentManifestTests
     public void Manifests_LoadStrictly_TheObjectsTheDocsName()
     {
         var names = Manifests.All.Select(o => $"{o.Object.Kind}/{o.Object.Metadata.Name}").Order(StringComparer.Ordinal);
-        Assert.Equal(["ConfigMap/forge-cluster", "Deployment/forge-redis", "Deployment/forge-worker", "Job/forge-trainer", "Role/forge-worker",
-            "RoleBinding/forge-worker", "Service/forge-redis", "ServiceAccount/forge-worker"], names);
+        Assert.Equal(["ConfigMap/forge-cluster", "Deployment/forge-redis", "Deployment/forge-worker", "Job/forge-trainer", "PersistentVolumeClaim/forge-trainer-output",
+            "Role/forge-worker", "RoleBinding/forge-worker", "Service/forge-redis", "ServiceAccount/forge-worker"], names);
         Assert.All(Manifests.All, o => Assert.False(string.IsNullOrEmpty(o.Object.ApiVersion), $"{o.File}: {o.Object.Kind} has no apiVersion"));
     }
 
@@ -127,8 +134,8 @@ public sealed class DeploymentManifestTests
         var mount = container.VolumeMounts.Single(m => m.Name == "cluster");
         Assert.Equal(settings.Cluster, mount.MountPath);
         Assert.Equal("cluster.json", mount.SubPath);
-        // The image runs `forge worker` with the same default arguments, and exposes the ports the pod declares.
-        Assert.Equal(["/opt/forge/forge", "worker"], DockerfileArray("ENTRYPOINT"));
+        // The image runs `forge worker` under tini with the same default arguments, and exposes the ports the pod declares.
+        Assert.Equal(["/usr/bin/tini", "--", "/opt/forge/forge", "worker"], DockerfileArray("ENTRYPOINT"));
         Assert.Equal(container.Args, DockerfileArray("CMD"));
         var exposed = File.ReadAllLines(Path.Combine(Deploy, "worker", "Dockerfile")).Single(l => l.StartsWith("EXPOSE ", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(int.Parse);
@@ -171,7 +178,8 @@ public sealed class DeploymentManifestTests
     public void TrainerJob_ArgumentsBindToForgeTrain_OnTheWorkersClusterFileAndImage()
     {
         var container = Container(Trainer);
-        Assert.Equal([DockerfileArray("ENTRYPOINT")[0]], container.Command);
+        // The image's entry point without its `worker`: tini (which reaps sandboxes' orphans), then forge.
+        Assert.Equal(DockerfileArray("ENTRYPOINT")[..^1], container.Command);
         Assert.Equal("train", container.Args[0]);
         var settings = CommandLineBinding.Bind<TrainCommand.Settings>([.. container.Args.Skip(1)], "Job/forge-trainer args");
         var mounts = container.VolumeMounts.ToList();
@@ -181,6 +189,72 @@ public sealed class DeploymentManifestTests
         var worker = CommandLineBinding.Bind<WorkerCommand.Settings>([.. Container(Worker).Args], "Deployment/forge-worker args");
         Assert.Equal(worker.Cluster, settings.Cluster);
         Assert.Equal(Container(Worker).Image, container.Image);
+    }
+
+    [Fact]
+    public void TrainerJob_OutputOnAPersistentVolumeClaim_WritableByTheImagesUser()
+    {
+        var container = Container(Trainer);
+        var settings = CommandLineBinding.Bind<TrainCommand.Settings>([.. container.Args.Skip(1)], "Job/forge-trainer args");
+        // The folder forge train writes (checkpoints, the trajectory log a resumed run reads) is on a claim that outlives the pod.
+        var mount = Assert.Single(container.VolumeMounts, m => settings.Out!.StartsWith(m.MountPath + "/", StringComparison.Ordinal));
+        Assert.NotEqual(true, mount.ReadOnlyProperty);
+        var volume = Assert.Single(Trainer.Spec.Volumes, v => v.Name == mount.Name);
+        Assert.True(volume.PersistentVolumeClaim is not null, $"Job/forge-trainer: {settings.Out} is on volume {volume.Name}, which is no PersistentVolumeClaim (it is lost with the pod)");
+        var claim = Manifests.Get<V1PersistentVolumeClaim>(volume.PersistentVolumeClaim.ClaimName);
+        Assert.Contains("ReadWriteOnce", claim.Spec.AccessModes);
+        Assert.True(claim.Spec.Resources.Requests["storage"].ToDecimal() >= 10m * (1L << 30), "the output claim is smaller than 10 GiB");
+        var (user, group) = ImageUser();
+        Assert.Equal(user, Trainer.Spec.SecurityContext.RunAsUser);
+        Assert.Equal(group, Trainer.Spec.SecurityContext.FsGroup);
+    }
+
+    [Fact]
+    public void Worker_SecurityContext_IsTheLeastPrivilegeTheImageTestsRunWith()
+    {
+        var pod = Worker.Spec;
+        var profiles = Path.Combine(Deploy, "worker");
+        // What WorkerImageTests passes to docker run, from this same Deployment: no capability, no setuid gains, the
+        // profile shipped beside the Dockerfile, an unmasked /proc (bubblewrap mounts a /proc of its own), as the image's user.
+        var (user, group) = ImageUser();
+        Assert.Equal(["--user", $"{user}:{group}", "--security-opt", "no-new-privileges", "--cap-drop", "ALL",
+            "--security-opt", $"seccomp={Path.Combine(profiles, "forge-worker-seccomp.json")}", "--security-opt", "systempaths=unconfined"],
+            WorkerContainerSecurity.DockerRunOptions(pod, profiles));
+        Assert.True(pod.SecurityContext.RunAsNonRoot, "the worker must not run as root: an unmasked /proc is writable by root");
+        // Kubernetes grants procMount Unmasked only to a pod in a user namespace of its own.
+        Assert.Equal("Unmasked", Container(Worker).SecurityContext.ProcMount);
+        Assert.False(pod.HostUsers, "procMount: Unmasked needs hostUsers: false");
+        Assert.Equal("Localhost", Container(Worker).SecurityContext.SeccompProfile.Type);
+    }
+
+    [Fact]
+    public void WorkerSecurity_ASettingWithNoDockerEquivalent_FailsTheTranslationNamingIt()
+    {
+        var yaml = File.ReadAllText(Path.Combine(Deploy, "kubernetes", "worker.yaml"))
+            .Replace("            procMount: Unmasked", "            procMount: Unmasked\n            readOnlyRootFilesystem: true", StringComparison.Ordinal);
+        var pod = KubernetesManifests.Parse(yaml, "worker.yaml").OfType<V1Deployment>().Single().Spec.Template.Spec;
+        var e = Assert.ThrowsAny<Exception>(() => WorkerContainerSecurity.DockerRunOptions(pod, Path.Combine(Deploy, "worker")));
+        Assert.Contains("ReadOnlyRootFilesystem", e.Message);
+    }
+
+    [Fact]
+    public void SeccompProfile_AllowsTheNamespaceCallsOfBubblewrap_NotTheKernelsRiskyOnes()
+    {
+        using var profile = JsonDocument.Parse(File.ReadAllText(Path.Combine(Deploy, "worker", "forge-worker-seccomp.json")));
+        var root = profile.RootElement;
+        Assert.Equal("SCMP_ACT_ERRNO", root.GetProperty("defaultAction").GetString());   // a call not listed is refused
+        var rules = root.GetProperty("syscalls").EnumerateArray().ToList();
+        var allowed = rules.Where(r => r.GetProperty("action").GetString() == "SCMP_ACT_ALLOW" && !r.TryGetProperty("args", out _))
+            .SelectMany(r => r.GetProperty("names").EnumerateArray().Select(n => n.GetString()!)).ToHashSet();
+        // bubblewrap: new namespaces (clone, unshare), its own root (mount, pivot_root, umount2); the runtime's and Python's usual calls.
+        Assert.Superset(new HashSet<string> { "clone", "clone3", "unshare", "mount", "umount2", "pivot_root", "sethostname", "execve", "futex", "epoll_wait", "openat", "prlimit64" }, allowed);
+        // Refused as Docker's default refuses them: kernel modules, kexec, eBPF, keyrings, tracing other processes,
+        // handles to host files, userfaultfd, perf events, io_uring, joining other namespaces, clocks, swap, reboot.
+        string[] risky = ["init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "bpf", "keyctl", "add_key", "request_key", "ptrace",
+            "process_vm_readv", "process_vm_writev", "open_by_handle_at", "name_to_handle_at", "userfaultfd", "perf_event_open", "io_uring_setup", "setns",
+            "clock_settime", "settimeofday", "swapon", "reboot", "acct", "fsopen", "move_mount", "open_tree"];
+        Assert.All(risky, call => Assert.DoesNotContain(call, allowed));
+        Assert.DoesNotContain(rules, r => r.GetProperty("action").GetString() == "SCMP_ACT_ALLOW" && r.GetProperty("names").EnumerateArray().Any(n => risky.Contains(n.GetString())));
     }
 
     [Fact]

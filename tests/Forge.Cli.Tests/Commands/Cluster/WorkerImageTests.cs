@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Text.Json;
 using Forge.Cli.Tests.Commands.Trajectories;
 using Forge.Core;
@@ -78,12 +80,28 @@ public sealed class WorkerImageTests : IDisposable
         throw new TimeoutException($"worker container {id[..12]} did not join within 120 s");
     }
 
+    /// <summary>
+    /// The host's address on Docker's default bridge. An engine names it in the network's IPAM config only when it was
+    /// configured with one; otherwise it is the IPv4 address of the bridge's interface (docker0) on this host.
+    /// </summary>
+    private static string BridgeGateway()
+    {
+        var (code, inspected) = Docker(TimeSpan.FromSeconds(30), "network", "inspect", "bridge", "--format",
+            "{{range .IPAM.Config}}{{.Gateway}}{{end}}|{{index .Options \"com.docker.network.bridge.name\"}}");
+        Assert.True(code == 0, $"docker network inspect bridge failed: {inspected}");
+        var (configured, bridge) = (inspected.Split('|')[0].Trim(), inspected.Split('|').ElementAtOrDefault(1)?.Trim() ?? "");
+        if (IPAddress.TryParse(configured, out _)) return configured;
+        var address = NetworkInterface.GetAllNetworkInterfaces().FirstOrDefault(n => n.Name == bridge)?.GetIPProperties().UnicastAddresses
+            .Select(a => a.Address).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
+        Assert.True(address is not null, $"the Docker bridge network has no gateway address (IPAM: '{configured}', interface '{bridge}' has no IPv4 address)");
+        return address!.ToString();
+    }
+
     /// <summary>Redis on the host at the Docker bridge's gateway and two worker containers joined to it; returns the cluster file and the workers.</summary>
     private async Task<(string ClusterFile, (string Container, string Address)[] Workers)> StartClusterAsync(ClusterProcesses cluster, string redis)
     {
         await BuildImageAsync();
-        var (gatewayCode, gateway) = Docker(TimeSpan.FromSeconds(30), "network", "inspect", "bridge", "--format", "{{(index .IPAM.Config 0).Gateway}}");
-        Assert.True(gatewayCode == 0 && IPAddress.TryParse(gateway, out _), $"the Docker bridge network has no gateway address: {gateway}");
+        var gateway = BridgeGateway();
         await cluster.StartRedisAsync(redis, bind: IPAddress.Parse(gateway));
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
         await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "redis", "redis": "{{gateway}}:{{cluster.RedisPort}}", "cluster_id": "image-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1 }""");

@@ -97,17 +97,20 @@ public sealed class WorkerImageTests : IDisposable
         return address!.ToString();
     }
 
-    /// <summary>Redis on the host at the Docker bridge's gateway and two worker containers joined to it; returns the cluster file and the workers.</summary>
-    private async Task<(string ClusterFile, (string Container, string Address)[] Workers)> StartClusterAsync(ClusterProcesses cluster, string redis)
+    /// <summary>Redis on the host at the Docker bridge's gateway and two worker containers joined to it (the test skips, or fails on CI, without Docker or Redis); returns the cluster file, the workers and their addresses.</summary>
+    private async Task<(string ClusterFile, (string Container, string Address)[] Workers, HashSet<string> Addresses)> StartClusterAsync(ClusterProcesses cluster)
     {
+        DockerRequirement.Require();
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         await BuildImageAsync();
         var gateway = BridgeGateway();
-        await cluster.StartRedisAsync(redis, bind: IPAddress.Parse(gateway));
+        await cluster.StartRedisAsync(redis!, bind: IPAddress.Parse(gateway));
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
         await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "redis", "redis": "{{gateway}}:{{cluster.RedisPort}}", "cluster_id": "image-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1 }""");
         var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => StartWorkerAsync(clusterFile)));
         Assert.All(workers, w => Assert.False(w.Address.StartsWith("127.", StringComparison.Ordinal), $"a container advertised a loopback address: {w.Address}"));
-        return (clusterFile, workers);
+        return (clusterFile, workers, workers.Select(w => w.Address).ToHashSet());
     }
 
     /// <summary>docker stop sends SIGTERM to the container's first process (tini), which passes it on: the worker leaves the cluster and exits 0.</summary>
@@ -136,12 +139,8 @@ public sealed class WorkerImageTests : IDisposable
     [SkippableFact]
     public async Task Run_OnWorkersInContainersOfTheImage_EveryEpisodeRecordedOnceWorkersStopCleanly()
     {
-        DockerRequirement.Require();
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        var (clusterFile, workers) = await StartClusterAsync(cluster, redis!);
-        var addresses = workers.Select(w => w.Address).ToHashSet();
+        var (clusterFile, workers, addresses) = await StartClusterAsync(cluster);
 
         // Both containers are members the driver sees, with the capacity they were started with.
         var (statusCode, status, statusErr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
@@ -174,12 +173,8 @@ public sealed class WorkerImageTests : IDisposable
     [SkippableFact]
     public async Task Run_CodeEpisodesInTheLocalSandboxOfWorkerContainers_RewardsAsInOneProcess_NothingLeftBehind()
     {
-        DockerRequirement.Require();
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        var (clusterFile, workers) = await StartClusterAsync(cluster, redis!);
-        var addresses = workers.Select(w => w.Address).ToHashSet();
+        var (clusterFile, workers, addresses) = await StartClusterAsync(cluster);
 
         // The scripted solver runs each task's tests in the local sandbox (bubblewrap) of the worker that runs the episode,
         // inside its container; the same scenario in one process on the host is the reference.

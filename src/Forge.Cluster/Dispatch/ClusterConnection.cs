@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,10 +29,17 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     internal IClusterClient Client { get; }
 
-    /// <summary>Connects to the cluster <paramref name="options"/> describe; throws <see cref="ClusterUnavailableException"/> saying what to start when no worker answers.</summary>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to the cluster <paramref name="options"/> describe; throws <see cref="ClusterUnavailableException"/> saying
+    /// what to start when no worker answers within 20 s (a driver started beside its workers waits for them). With
+    /// <paramref name="waitForWorkers"/> false, a localhost cluster whose primary gateway port nobody listens on is
+    /// reported at once instead (for commands that only look, such as <c>forge cluster status</c>).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterOptions options, CancellationToken cancellationToken, bool waitForWorkers = true)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (!waitForWorkers && options.Membership == Membership.Localhost && !await ListensAsync(options.PrimaryGatewayPort, cancellationToken).ConfigureAwait(false))
+            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers (localhost clustering: nothing listens on 127.0.0.1:{options.PrimaryGatewayPort}, the primary worker's gateway): start workers with `forge worker --cluster ...` first");
         try
         {
             return await StartAsync(options, gateway: null, cancellationToken).ConfigureAwait(false);
@@ -41,6 +49,23 @@ public sealed class ClusterConnection : IAsyncDisposable
             var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
             var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
             throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
+        }
+    }
+
+    /// <summary>Whether something accepts connections on 127.0.0.1:<paramref name="port"/> (refused or no answer within 2 s: no).</summary>
+    private static async Task<bool> ListensAsync(int port, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
         }
     }
 

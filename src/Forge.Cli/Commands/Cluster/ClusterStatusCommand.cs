@@ -24,7 +24,7 @@ internal sealed class ClusterStatusCommand : AsyncCommand<ClusterStatusCommand.S
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var options = ClusterOptions.FromArgument(settings.Cluster);
-        await using var connection = await ClusterConnection.ConnectAsync(options, cancellationToken);
+        await using var connection = await ClusterConnection.ConnectAsync(options, cancellationToken, waitForWorkers: false);
         var workers = await connection.DescribeWorkersAsync(cancellationToken);
         if (settings.Json)
         {

@@ -27,4 +27,19 @@ public sealed class LocalhostClusterTests : IDisposable
         Assert.Equal(workers.Select(w => w.Address).Order(), listed);   // one cluster of three, not three of one
         Assert.False(File.Exists(lockFile), $"{lockFile} was left behind");
     }
+
+    [Fact]
+    public async Task Status_NoWorkerListening_SaysSoAtOnceNamingTheGatewayPort()
+    {
+        var gateway = ClusterProcesses.FreePort();
+        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
+        await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "lh-{{Guid.NewGuid():n}}", "primary_silo_port": {{ClusterProcesses.FreePort()}}, "primary_gateway_port": {{gateway}} }""");
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains($"nothing listens on 127.0.0.1:{gateway}", stderr, StringComparison.Ordinal);
+        Assert.Contains("forge worker --cluster", stderr, StringComparison.Ordinal);
+    }
 }

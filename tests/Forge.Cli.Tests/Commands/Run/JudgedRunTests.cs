@@ -103,10 +103,7 @@ public sealed class JudgedRunTests : IDisposable
     [SkippableFact]
     public async Task Run_AgentProgramsWithAJudge_TheProgramsRubricAndTheEnvironmentsAskIt()
     {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
-        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
-        Skip.If(!onPath, "python3 is not on PATH.");
+        Requirement.Python3();
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
         var port = ServeCommandTests.FreePort();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");

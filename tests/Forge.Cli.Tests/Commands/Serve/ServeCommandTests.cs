@@ -123,10 +123,7 @@ public sealed class ServeCommandTests : IDisposable
     [SkippableFact]
     public async Task Run_ScenarioNamingTheRegisteredPythonProgram_RunsItFromTheRegistrysFolderAndScoresIt()
     {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
-        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
-        Skip.If(!onPath, "python3 is not on PATH.");
+        Requirement.Python3();
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
         var scenario = Path.Combine(_dir, "desk-python.json");
         // No environments.json here: forge reads the one beside it, whose desk-python entry names a script relative to that folder.
@@ -211,14 +208,23 @@ public sealed class SandboxedProgramRunTests : IDisposable
         print(f"Answer: {task['answer'] if not os.path.exists(sys.argv[1]) else task['answer'] + 1}")
         """;
 
+    /// <summary>Runs a scenario of two math/arithmetic episodes driven by <see cref="SandboxProbe"/>: both are scored in full only if the probe, in its sandbox, could not see this test's folder.</summary>
+    private async Task AssertProbeEpisodesScoredAsync(string scenario)
+    {
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
+
+        Assert.True(code == 0, stderr + stdout);
+        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
+        Assert.Equal(2, (int)result["episodes"]!);
+        Assert.Equal(0, (int)result["errored"]!);
+        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+    }
+
     [SkippableFact]
     public async Task Run_ProcessProgramWithASandboxSection_RunsInTheLocalSandboxAndIsScoredByTheEnvironment()
     {
-        Skip.If(!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
-        var local = Forge.Sandbox.SandboxProviders.Diagnose()[0];
-        if (!local.Isolated && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail($"CI=true, so this test may not skip: {local.Summary}");
-        Skip.If(!local.Isolated, local.Summary);
+        Requirement.Python3();
+        Requirement.IsolatedLocalSandbox();
         TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));
         File.WriteAllText(Path.Combine(_dir, "probe.py"), SandboxProbe);
         var scenario = Path.Combine(_dir, "sandboxed-program.json");
@@ -232,23 +238,14 @@ public sealed class SandboxedProgramRunTests : IDisposable
             }
             """);
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
-
-        Assert.True(code == 0, stderr + stdout);
-        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
-        Assert.Equal(2, (int)result["episodes"]!);
-        Assert.Equal(0, (int)result["errored"]!);
-        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+        await AssertProbeEpisodesScoredAsync(scenario);
     }
 
     [SkippableFact]
     public async Task Run_RegisteredProcessProgramWithASandboxSection_TakesItsFilesFromTheRegistrysFolderIntoTheSandbox()
     {
-        Skip.If(!(Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
-        var local = Forge.Sandbox.SandboxProviders.Diagnose()[0];
-        if (!local.Isolated && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail($"CI=true, so this test may not skip: {local.Summary}");
-        Skip.If(!local.Isolated, local.Summary);
+        Requirement.Python3();
+        Requirement.IsolatedLocalSandbox();
         // The registry (forge's working directory) names programs/probe.py; the scenario lives in another folder.
         Directory.CreateDirectory(Path.Combine(_dir, "programs"));
         File.WriteAllText(Path.Combine(_dir, "programs", "probe.py"), SandboxProbe);
@@ -269,12 +266,6 @@ public sealed class SandboxedProgramRunTests : IDisposable
             }
             """);
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_dir, "run", scenario, "--json");
-
-        Assert.True(code == 0, stderr + stdout);
-        var result = JsonNode.Parse(stdout)!["agent_programs"]!;
-        Assert.Equal(2, (int)result["episodes"]!);
-        Assert.Equal(0, (int)result["errored"]!);
-        Assert.True((double)result["mean_reward"]! >= 1.0, $"the program saw the host's folder or was not scored by math/arithmetic's rubric: {result}");
+        await AssertProbeEpisodesScoredAsync(scenario);
     }
 }

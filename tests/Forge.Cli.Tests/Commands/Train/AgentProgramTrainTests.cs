@@ -35,7 +35,7 @@ public sealed class AgentProgramTrainTests : IDisposable
     /// <summary>A scenario training the random checkpoint at <c>policy</c> with the parity program; <paramref name="trainer"/> is added to the trainer section.</summary>
     private string ParityScenario(string trainer)
     {
-        RequirePython();
+        Requirement.Python3();
         TestModels.RandomCheckpoint(Path.Combine(_dir, "policy"));   // policy version 3
         File.WriteAllText(Path.Combine(_dir, "agent.py"), ParityProgram);
         var scenario = Path.Combine(_dir, "train-program.json");
@@ -157,7 +157,7 @@ public sealed class AgentProgramTrainTests : IDisposable
     [InlineData("support-desk-python.json", false)]   // standard-library Python, one process per episode: one call (the scripted policy answers at once)
     public async Task Train_ShippedSupportDeskPrograms_StandardOutputsAndRecordedSequences(string file, bool stitched)
     {
-        if (file.Contains("python", StringComparison.Ordinal)) RequirePython();
+        if (file.Contains("python", StringComparison.Ordinal)) Requirement.Python3();
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ForgeProcess.RepositoryRoot, "scenarios", file)))!;
         json.AsObject().Remove("sandbox");   // the sandboxed program has its own test (SandboxedProgramRunTests)
@@ -208,14 +208,6 @@ public sealed class AgentProgramTrainTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.Contains(message, stderr);
-    }
-
-    private static void RequirePython()
-    {
-        var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3")));
-        if (!onPath && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            Assert.Fail("CI=true, so this test may not skip: python3 is not on PATH.");
-        Skip.If(!onPath, "python3 is not on PATH.");
     }
 
     /// <summary>The rows of <c>DIR/metrics.csv</c>, each by column name.</summary>

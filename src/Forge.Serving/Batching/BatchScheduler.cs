@@ -209,9 +209,11 @@ internal sealed class BatchScheduler : IDisposable
                 (row.IsStopped ? stopped : joining).Add(row);
             }
             Running = _running.Count + joining.Count;
+            // Under the lock TryEnqueue queues under: outside it, a row queued between the check and this call would lose
+            // its wait's start, and join alone at once instead of with its burst.
+            if (_waiting.IsEmpty) _window.Drained();
         }
         foreach (var row in stopped) row.Finish(FinishReason.Stop);
-        if (_waiting.IsEmpty) _window.Drained();
         if (joining.Count == 0) return;
         try
         {

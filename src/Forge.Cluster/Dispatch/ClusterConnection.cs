@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Messaging;
 using Orleans.Runtime;
 using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
 
@@ -32,35 +33,71 @@ public sealed class ClusterConnection : IAsyncDisposable
     /// <summary>
     /// Connects to the cluster <paramref name="options"/> describe; throws <see cref="ClusterUnavailableException"/> saying
     /// what to start when no worker answers within 20 s (a driver started beside its workers waits for them). With
-    /// <paramref name="waitForWorkers"/> false, a localhost cluster whose primary gateway port nobody listens on is
-    /// reported at once instead (for commands that only look, such as <c>forge cluster status</c>).
+    /// <paramref name="waitForWorkers"/> false (for commands that only look, such as <c>forge cluster status</c>), a cluster
+    /// that has no worker to answer is reported at once instead: no worker registered in its membership, or nothing
+    /// listening on any gateway it lists (workers killed before they could leave).
     /// </summary>
     public static async Task<ClusterConnection> ConnectAsync(ClusterOptions options, CancellationToken cancellationToken, bool waitForWorkers = true)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!waitForWorkers && options.Membership == Membership.Localhost && !await ListensAsync(options.PrimaryGatewayPort, cancellationToken).ConfigureAwait(false))
-            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers (localhost clustering: nothing listens on 127.0.0.1:{options.PrimaryGatewayPort}, the primary worker's gateway): start workers with `forge worker --cluster ...` first");
+        if (!waitForWorkers) await CheckSomeGatewayListensAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
             return await StartAsync(options, gateway: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var where = options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
             var why = e is OperationCanceledException ? "no answer within 20 s" : $"{e.GetType().Name}: {e.Message}";
-            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({where}; {why}): start workers with `forge worker --cluster ...` first", e);
+            throw new ClusterUnavailableException($"no worker of cluster `{options.ClusterId}` answers ({Where(options)}; {why}): start workers with `forge worker --cluster ...` first", e);
         }
     }
 
-    /// <summary>Whether something accepts connections on 127.0.0.1:<paramref name="port"/> (refused or no answer within 2 s: no).</summary>
-    private static async Task<bool> ListensAsync(int port, CancellationToken cancellationToken)
+    private static string Where(ClusterOptions options) =>
+        options.Membership == Membership.Redis ? $"Redis membership at {options.Redis}" : $"localhost clustering, gateway port {options.PrimaryGatewayPort}";
+
+    /// <summary>
+    /// Reads the gateways the cluster's membership lists (through the same provider the client uses: Redis, or the
+    /// primary worker's port under localhost clustering) and throws <see cref="ClusterUnavailableException"/> when it
+    /// can't be read, lists none, or none of them accepts a connection.
+    /// </summary>
+    private static async Task CheckSomeGatewayListensAsync(ClusterOptions options, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var unavailable = $"no worker of cluster `{options.ClusterId}` answers ({Where(options)}";
+        const string Start = "start workers with `forge worker --cluster ...` first";
+        IList<Uri> gateways;
+        using (var probe = Build(options, gateway: null))
+        {
+            var provider = probe.Services.GetRequiredService<IGatewayListProvider>();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            try
+            {
+                await provider.InitializeGatewayListProviderAsync(timeout.Token).ConfigureAwait(false);
+                gateways = await provider.GetGatewaysAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                var why = e is OperationCanceledException ? "no answer within 10 s" : e.Message;
+                var fix = options.Membership == Membership.Redis ? "start Redis there or fix the cluster file's \"redis\"" : Start;
+                throw new ClusterUnavailableException($"{unavailable}: its membership can't be read: {why}): {fix}", e);
+            }
+        }
+        if (gateways.Count == 0) throw new ClusterUnavailableException($"{unavailable}: no worker is registered): {Start}");
+        var endpoints = gateways.Select(g => new IPEndPoint(IPAddress.Parse(g.Host.Trim('[', ']')), g.Port)).Distinct().ToList();
+        var listening = await Task.WhenAll(endpoints.Select(e => ListensAsync(e, cancellationToken))).ConfigureAwait(false);
+        if (!listening.Any(l => l))
+            throw new ClusterUnavailableException($"{unavailable}: nothing listens on {string.Join(", ", endpoints)}, the worker gateway(s) it lists): {Start}");
+    }
+
+    /// <summary>Whether something accepts connections on <paramref name="endpoint"/> (refused or no answer within 2 s: no).</summary>
+    private static async Task<bool> ListensAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), timeout.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
             return true;
         }
         catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -79,6 +116,24 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     private static async Task<ClusterConnection> StartAsync(ClusterOptions options, IPEndPoint? gateway, CancellationToken cancellationToken)
     {
+        var host = Build(options, gateway);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(20));
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+        return new ClusterConnection(host, options);
+    }
+
+    // The client's host, not started: its gateways are `gateway` alone, or those the cluster's membership lists.
+    private static IHost Build(ClusterOptions options, IPEndPoint? gateway)
+    {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         // The dispatcher reports lost workers and failed episodes itself; the client's own log would repeat them as stack traces.
         builder.Logging.ClearProviders();
@@ -92,19 +147,7 @@ public sealed class ClusterConnection : IAsyncDisposable
             client.Configure<GatewayOptions>(g => g.GatewayListRefreshPeriod = TimeSpan.FromSeconds(1));
             client.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(WireFormat.CarryForgeExceptions);
         });
-        var host = builder.Build();
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(20));
-            await host.StartAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-        return new ClusterConnection(host, options);
+        return builder.Build();
     }
 
     /// <summary>The gateway (where clients connect) of every active worker, by the worker's address.</summary>

@@ -238,6 +238,57 @@ public sealed class ClusterFaultTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Status_RedisMembershipWithNoWorker_SaysSoNamingRedisNotAfterTheClientsWait()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal("", stdout);
+        Assert.Contains($"(Redis membership at 127.0.0.1:{cluster.RedisPort}: no worker is registered): start workers with `forge worker --cluster ...` first", stderr);
+        Assert.DoesNotContain("within 20 s", stderr);
+    }
+
+    [SkippableFact]
+    public async Task Status_TheOnlyWorkerKilled_SaysNothingListensOnTheGatewayItsEntryLists()
+    {
+        var redis = ClusterProcesses.RedisServer();
+        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
+        using var cluster = new ClusterProcesses(_temp.FullName);
+        await cluster.StartRedisAsync(redis!);
+        var clusterFile = ClusterFile(cluster.RedisPort);
+        var (worker, _) = await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "2");
+        ClusterProcesses.Kill9(worker);   // no other worker is left to declare it dead: its entry stays active in Redis
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile);
+
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal("", stdout);
+        Assert.Matches(@"Redis membership at 127\.0\.0\.1:\d+: nothing listens on [0-9.]+:\d+, the worker gateway\(s\) it lists\)", stderr);
+    }
+
+    [Fact]
+    public async Task Status_RedisDoesNotAnswer_SaysTheMembershipCannotBeRead()
+    {
+        var port = ClusterProcesses.FreePort();   // nothing listens there
+        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
+        File.WriteAllText(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile);
+
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal("", stdout);
+        Assert.Contains($"no worker of cluster `nowhere` answers (Redis membership at 127.0.0.1:{port},connectTimeout=1000: its membership can't be read: ", stderr);
+        Assert.EndsWith("start Redis there or fix the cluster file's \"redis\"", stderr.Trim());
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [SkippableFact]
     public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
     {
         var redis = ClusterProcesses.RedisServer();

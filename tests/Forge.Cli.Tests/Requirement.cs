@@ -16,8 +16,15 @@ internal static class Requirement
     }
 
     /// <summary>python3 on PATH.</summary>
-    public static void Python3() =>
-        Meet((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "python3"))), "python3 is not on PATH.");
+    public static void Python3() => OnPath("python3", "the test runs it");
+
+    /// <summary>The path of <paramref name="program"/> found on PATH; <paramref name="howToGet"/> goes in the reason.</summary>
+    public static string OnPath(string program, string howToGet)
+    {
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+        Meet(found is not null, $"{program} is not on PATH ({howToGet}).");
+        return found!;
+    }
 
     /// <summary>A local sandbox that isolates (bubblewrap; scripts/install-sandbox-deps).</summary>
     public static void IsolatedLocalSandbox()

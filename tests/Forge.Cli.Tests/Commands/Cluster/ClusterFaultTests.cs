@@ -26,6 +26,24 @@ public sealed class ClusterFaultTests : IDisposable
         return path;
     }
 
+    /// <summary>Runs <c>forge cluster status --json</c>, which must fail with exit 2 and print nothing on stdout; returns its stderr.</summary>
+    private async Task<string> StatusFailsAsync(string clusterFile)
+    {
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+        Assert.True(code == 2, $"exit {code}: {stderr}");
+        Assert.Equal("", stdout);
+        return stderr;
+    }
+
+    /// <summary>A cluster file of cluster `nowhere` whose Redis is a free port (nothing listens there), and that port.</summary>
+    private (string Path, int Port) ClusterFileWithoutRedis()
+    {
+        var port = ClusterProcesses.FreePort();
+        var path = Path.Combine(_temp.FullName, "cluster.json");
+        File.WriteAllText(path, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+        return (path, port);
+    }
+
     /// <summary>Runs forge run on the cluster; <paramref name="midRun"/> is called once the log holds <paramref name="bytes"/> bytes.</summary>
     private async Task<(int Code, string Stdout, string Stderr, string Log)> RunAsync(string scenario, string clusterFile, int bytes, Func<Task> midRun, params string[] extra)
     {
@@ -55,11 +73,9 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Run_WorkerKilledMidRun_EveryEpisodeRecordedOnceNoSandboxOrProcessLeft()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         const int Episodes = 35 * 3;
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort);
         var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
         var victim = workers[1];
@@ -117,15 +133,13 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Run_AgentAtDriverAcrossARedisRestart_WorkersAskTheDriverEveryEpisodeRecordedOnce()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!, durable: true);
+        await cluster.StartRedisAsync(durable: true);
         var clusterFile = ClusterFile(cluster.RedisPort);
         var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
 
         // Redis dies mid-run and comes back on the same port with its append-only file: membership is read back, the run goes on.
-        var (code, _, stderr, log) = await RunAsync(Scenario(100, 20), clusterFile, 50_000, () => cluster.RestartRedisAsync(redis!), "--agent-at-driver");
+        var (code, _, stderr, log) = await RunAsync(Scenario(100, 20), clusterFile, 50_000, () => cluster.RestartRedisAsync(), "--agent-at-driver");
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
         var trajectories = EveryEpisodeOnce(log, 100 * 20);
@@ -156,10 +170,8 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Run_WorkerStoppedMidRun_DeadlinesEndItsEpisodesTheyRunElsewhere()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort, graceSeconds: 3);
         var workers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "4")));
         var stopped = workers[0];
@@ -186,10 +198,8 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Run_WorkerThatKeepsFailingEpisodes_DrainedTheOthersRunThemEveryEpisodeRecordedOnce()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort);
         // One worker's registry has a single arithmetic task: it prepares the run, then refuses every episode of another task.
         var workerDir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "worker"));
@@ -224,9 +234,7 @@ public sealed class ClusterFaultTests : IDisposable
     [Fact]
     public async Task Worker_RedisDoesNotAnswer_Exit2OneLineNamingTheMembership()
     {
-        var port = ClusterProcesses.FreePort();   // nothing listens there
-        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
-        File.WriteAllText(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+        var (clusterFile, port) = ClusterFileWithoutRedis();
 
         var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "worker", "--cluster", clusterFile);
 
@@ -240,16 +248,12 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Status_RedisMembershipWithNoWorker_SaysSoNamingRedisNotAfterTheClientsWait()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort);
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
+        var stderr = await StatusFailsAsync(clusterFile);
 
-        Assert.True(code == 2, $"exit {code}: {stderr}");
-        Assert.Equal("", stdout);
         Assert.Contains($"(Redis membership at 127.0.0.1:{cluster.RedisPort}: no worker is registered): start workers with `forge worker --cluster ...` first", stderr);
         Assert.DoesNotContain("within 20 s", stderr);
     }
@@ -257,32 +261,24 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Status_TheOnlyWorkerKilled_SaysNothingListensOnTheGatewayItsEntryLists()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort);
         var (worker, _) = await cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "2");
         ClusterProcesses.Kill9(worker);   // no other worker is left to declare it dead: its entry stays active in Redis
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile);
+        var stderr = await StatusFailsAsync(clusterFile);
 
-        Assert.True(code == 2, $"exit {code}: {stderr}");
-        Assert.Equal("", stdout);
         Assert.Matches(@"Redis membership at 127\.0\.0\.1:\d+: nothing listens on [0-9.]+:\d+, the worker gateway\(s\) it lists\)", stderr);
     }
 
     [Fact]
     public async Task Status_RedisDoesNotAnswer_SaysTheMembershipCannotBeRead()
     {
-        var port = ClusterProcesses.FreePort();   // nothing listens there
-        var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
-        File.WriteAllText(clusterFile, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
+        var (clusterFile, port) = ClusterFileWithoutRedis();
 
-        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile);
+        var stderr = await StatusFailsAsync(clusterFile);
 
-        Assert.True(code == 2, $"exit {code}: {stderr}");
-        Assert.Equal("", stdout);
         Assert.Contains($"no worker of cluster `nowhere` answers (Redis membership at 127.0.0.1:{port},connectTimeout=1000: its membership can't be read: ", stderr);
         Assert.EndsWith("start Redis there or fix the cluster file's \"redis\"", stderr.Trim());
         Assert.DoesNotContain("   at ", stderr);
@@ -291,10 +287,8 @@ public sealed class ClusterFaultTests : IDisposable
     [SkippableFact]
     public async Task Run_TheOnlyWorkerCannotPrepareTheRun_FailsAfterTheGraceSayingWhy()
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterFile = ClusterFile(cluster.RedisPort, graceSeconds: 3);
         // The worker runs in a folder whose environments.json (read before the one next to forge) lacks the scenario's environment.
         var workerDir = Directory.CreateDirectory(Path.Combine(_temp.FullName, "worker"));

@@ -18,15 +18,6 @@ internal sealed class ClusterProcesses : IDisposable
 
     public int RedisPort { get; private set; }
 
-    /// <summary>Where redis-server is, or null; on CI a missing Redis fails the test (scripts/install-redis installs it).</summary>
-    public static string? RedisServer()
-    {
-        var found = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "redis-server")).FirstOrDefault(File.Exists);
-        if (found is null && Environment.GetEnvironmentVariable("CI") == "true")
-            throw new InvalidOperationException("redis-server is not installed; scripts/install-redis installs it (scripts/test runs it).");
-        return found;
-    }
-
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -40,10 +31,12 @@ internal sealed class ClusterProcesses : IDisposable
 
     /// <summary>
     /// Starts a Redis server on a free port of <paramref name="bind"/> (default loopback) and waits until it answers;
-    /// <paramref name="durable"/>: with an append-only file fsynced on every write.
+    /// <paramref name="durable"/>: with an append-only file fsynced on every write. Without redis-server on PATH the test
+    /// skips (fails with CI=true: scripts/test installs it).
     /// </summary>
-    public async Task StartRedisAsync(string redisServer, bool durable = false, int? port = null, IPAddress? bind = null)
+    public async Task StartRedisAsync(bool durable = false, int? port = null, IPAddress? bind = null)
     {
+        var redisServer = Requirement.OnPath("redis-server", "scripts/install-redis installs it");
         RedisPort = port ?? FreePort();
         _durable = durable;
         _bind = bind ?? IPAddress.Loopback;
@@ -71,11 +64,11 @@ internal sealed class ClusterProcesses : IDisposable
     }
 
     /// <summary>Kills Redis (kill -9) and starts it again on the same port and folder after a second.</summary>
-    public async Task RestartRedisAsync(string redisServer)
+    public async Task RestartRedisAsync()
     {
         Kill9(_redis!);
         await Task.Delay(1000);
-        await StartRedisAsync(redisServer, _durable, RedisPort, _bind);
+        await StartRedisAsync(_durable, RedisPort, _bind);
     }
 
     /// <summary>Starts <c>forge worker</c> and waits for its "joined" line; returns the process and the worker's address.</summary>

@@ -20,10 +20,8 @@ public sealed class ClusterTrainTests : IDisposable
     [InlineData("run")]
     public async Task Train_OnAClusterWorker_PolicyPlaysEveryTurnInTheTrainer(string command)
     {
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         using var cluster = new ClusterProcesses(_temp.FullName);
-        await cluster.StartRedisAsync(redis!);
+        await cluster.StartRedisAsync();
         var clusterSection = JsonNode.Parse($$"""{ "membership": "redis", "redis": "127.0.0.1:{{cluster.RedisPort}}", "cluster_id": "train-{{Guid.NewGuid():n}}" }""")!;
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
         await File.WriteAllTextAsync(clusterFile, clusterSection.ToJsonString());

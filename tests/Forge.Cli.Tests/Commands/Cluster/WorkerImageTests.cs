@@ -101,11 +101,9 @@ public sealed class WorkerImageTests : IDisposable
     private async Task<(string ClusterFile, (string Container, string Address)[] Workers, HashSet<string> Addresses)> StartClusterAsync(ClusterProcesses cluster)
     {
         DockerRequirement.Require();
-        var redis = ClusterProcesses.RedisServer();
-        Skip.If(redis is null, "redis-server is not installed (scripts/install-redis installs it)");
         await BuildImageAsync();
         var gateway = BridgeGateway();
-        await cluster.StartRedisAsync(redis!, bind: IPAddress.Parse(gateway));
+        await cluster.StartRedisAsync(bind: IPAddress.Parse(gateway));
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
         await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "redis", "redis": "{{gateway}}:{{cluster.RedisPort}}", "cluster_id": "image-{{Guid.NewGuid():n}}", "in_flight_per_worker": 4, "probe_timeout_seconds": 1 }""");
         var workers = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => StartWorkerAsync(clusterFile)));

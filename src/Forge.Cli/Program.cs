@@ -34,6 +34,7 @@ app.Configure(config =>
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchHostCommand>("host").WithDescription("Episode host throughput and per-step overhead against a direct loop.");
         // bench view (viewer): open + filter of a 100,000-episode log against 2 s, a random episode against 5 ms.
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchViewCommand>("view").WithDescription("How fast forge view opens and filters a 100,000-episode log and reads one episode from it.");
+        bench.AddCommand<Forge.Cli.Commands.Bench.BenchTokenizerCommand>("tokenizer").WithDescription("Loading a Hugging Face tokenizer, encoding and decoding agent-shaped text, beside @lenml/tokenizers under node.");
         bench.AddCommand<Forge.Cli.Commands.Bench.BenchClusterCommand>("cluster").WithDescription("Episodes/s of a scripted run in this process and on 1, 2, 4 local workers; scaling efficiency and dispatch overhead.");
         bench.AddCommand<Forge.Cli.Commands.Sandbox.BenchSandboxCommand>("sandbox").WithDescription("Sandbox acquire, cold and warm execution latency and coding-episode throughput per backend, beside baselines.");
         // bench train (torch): training/generation throughput of the TorchSharp policy against a bare loop.

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Forge.Cli.Commands.Bench;
@@ -12,35 +10,12 @@ namespace Forge.Cli.Commands.Bench;
 internal static class PythonHostLoop
 {
     /// <summary>The script, copied next to the forge binary.</summary>
-    public static string Script => Path.Combine(AppContext.BaseDirectory, "baselines", "host_loop.py");
+    private static readonly BaselineScript Script = new("python3", "host_loop.py");
 
     /// <summary>One round: <paramref name="episodes"/> episodes of <paramref name="steps"/> steps, <paramref name="concurrency"/> at once, writing into <paramref name="folder"/>.</summary>
     /// <exception cref="InvalidOperationException">python3 is missing, or the script failed or printed something else than its result.</exception>
-    public static async Task<ThroughputResult> RunAsync(int episodes, int steps, int concurrency, string folder, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(Script)) throw new InvalidOperationException($"The Python baseline {Script} is missing from this build.");
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Script, "--episodes", $"{episodes}", "--steps", $"{steps}", "--concurrency", $"{concurrency}", "--out", Path.Combine(folder, "trajectories.jsonl") })
-            start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"python3 could not be started ({e.Message}); the Python baseline needs python3 on the PATH.", e);
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"The Python baseline {Script} exited with {process.ExitCode}: {(await stderr).Trim()}");
-            return Parse(await stdout);
-        }
-    }
+    public static async Task<ThroughputResult> RunAsync(int episodes, int steps, int concurrency, string folder, CancellationToken cancellationToken) =>
+        Parse(await Script.RunAsync(["--episodes", $"{episodes}", "--steps", $"{steps}", "--concurrency", $"{concurrency}", "--out", Path.Combine(folder, "trajectories.jsonl")], null, cancellationToken));
 
     private static ThroughputResult Parse(string output)
     {
@@ -57,7 +32,7 @@ internal static class PythonHostLoop
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new InvalidOperationException($"The Python baseline {Script} printed '{output.Trim()}', not its result: {e.Message}", e);
+            throw new InvalidOperationException($"The Python baseline {Script.Path} printed '{output.Trim()}', not its result: {e.Message}", e);
         }
     }
 }

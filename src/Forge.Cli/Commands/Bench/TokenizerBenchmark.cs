@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -38,8 +37,7 @@ internal sealed record TokenizerTimings(IReadOnlyList<double> LoadMs, IReadOnlyL
 /// </summary>
 internal static class TokenizerBenchmark
 {
-    /// <summary>The baseline script, copied next to the forge binary.</summary>
-    public static string Script => Path.Combine(AppContext.BaseDirectory, "baselines", "tokenizer_bench.js");
+    private static readonly BaselineScript Script = new("node", "tokenizer_bench.js");
 
     /// <summary>FNV-1a over every id in document order (the baseline computes the same).</summary>
     public static uint Checksum(IEnumerable<IReadOnlyList<int>> documents)
@@ -96,40 +94,11 @@ internal static class TokenizerBenchmark
     /// <exception cref="InvalidOperationException">node is missing, or the script failed or printed something else than its result.</exception>
     public static async Task<TokenizerTimings> MeasureBaselineAsync(string folder, IReadOnlyList<string> documents, int repeats, string nodeModules, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Script)) throw new InvalidOperationException($"The baseline {Script} is missing from this build.");
         var documentsFile = Path.Combine(Path.GetTempPath(), $"forge-bench-tokenizer-{Guid.NewGuid():n}.json");
         try
         {
             await File.WriteAllTextAsync(documentsFile, JsonSerializer.Serialize(documents), cancellationToken);
-            var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var argument in new[] { Script, folder, documentsFile, $"{repeats}" }) start.ArgumentList.Add(argument);
-            start.Environment["NODE_PATH"] = nodeModules;
-            Process process;
-            try
-            {
-                process = Process.Start(start)!;
-            }
-            catch (Win32Exception e)
-            {
-                throw new InvalidOperationException($"node could not be started ({e.Message}); the baseline needs node on the PATH.", e);
-            }
-            using (process)
-            {
-                var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-                var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-                try
-                {
-                    await process.WaitForExitAsync(cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    throw;
-                }
-                if (process.ExitCode != 0)
-                    throw new InvalidOperationException($"The baseline {Script} exited with {process.ExitCode}: {(await stderr).Trim()}");
-                return Parse(await stdout);
-            }
+            return Parse(await Script.RunAsync([folder, documentsFile, $"{repeats}"], new Dictionary<string, string> { ["NODE_PATH"] = nodeModules }, cancellationToken));
         }
         finally
         {
@@ -148,7 +117,7 @@ internal static class TokenizerBenchmark
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new InvalidOperationException($"The baseline {Script} printed '{output.Trim()}', not its result: {e.Message}", e);
+            throw new InvalidOperationException($"The baseline {Script.Path} printed '{output.Trim()}', not its result: {e.Message}", e);
         }
     }
 

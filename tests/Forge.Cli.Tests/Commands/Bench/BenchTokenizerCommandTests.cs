@@ -65,6 +65,25 @@ public sealed class BenchTokenizerCommandTests : IDisposable
         Assert.Equal($"{empty} has no @lenml/tokenizers (scripts/install-node-test-deps installs it; or pass --node-modules)", root.GetProperty("baseline_failure").GetString());
     }
 
+    [SkippableFact]
+    public async Task BenchTokenizer_BaselineThatFails_ItsErrorIsReportedAndForgeStillMeasured()
+    {
+        var folder = TokenizeCommandTests.RealModel("qwen3");
+        Requirement.OnPath("node", "the baseline runs under node");
+        var broken = _temp.CreateSubdirectory("node_modules");
+        broken.CreateSubdirectory(Path.Combine("@lenml", "tokenizers"));   // there, but nothing node can load
+
+        var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "bench", "tokenizer", "--tokenizer", folder, "--node-modules", broken.FullName, "--kib", "4", "--repeats", "1", "--json");
+
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        var failure = json.RootElement.GetProperty("baseline_failure").GetString()!;
+        Assert.StartsWith("The baseline ", failure);
+        Assert.Contains("tokenizer_bench.js exited with 1: ", failure);
+        Assert.Contains("@lenml/tokenizers", failure);
+        Assert.True(json.RootElement.GetProperty("forge").GetProperty("decode_tokens_per_s").GetDouble() > 0);
+    }
+
     [Fact]
     public async Task BenchTokenizer_FolderWithoutTokenizerJson_ExitsTwoNamingTheOptionAndFile()
     {

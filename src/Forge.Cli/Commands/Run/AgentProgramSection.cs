@@ -40,6 +40,10 @@ internal sealed record AgentProgramSection(string Policy, RegisteredAgentProgram
                 foreach (var other in scenario.Environments.Where(e => e.Id != registered.EnvironmentId))
                     reader.Problem($"{other.JsonPath}.id", $"the `{name}` agent program takes {registered.EnvironmentId} tasks, not {other.Id}.");
         }
+        // A process program runs sandboxed through a Unix socket in a workspace shared with the host: said before anything starts.
+        var isProcess = registered?.IsProcess ?? options.Command is not null;
+        if (isProcess && scenario.Sandbox is not null && scenario.SandboxOptionsFor(registry) is { Backend: not "local" } sandbox)
+            reader.Problem("$.sandbox.backend", $"process agent programs run in the local sandbox only (the {sandbox.Backend} sandbox shares no folder with the host, through which the program reaches the served policy); use \"local\", or leave out the sandbox section to run the program unsandboxed.");
         if (reader.Problems.Count > 0) throw new ScenarioException(reader.Problems.Select(p => p.ToString()).ToList());
         var folder = Path.GetDirectoryName(Path.GetFullPath(scenario.Path)) ?? ".";
         var policy = Path.GetFullPath(Path.Combine(folder, (options.Checkpoint ?? options.Model)!));

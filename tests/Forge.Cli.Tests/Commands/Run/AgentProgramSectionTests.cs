@@ -29,13 +29,13 @@ public sealed class AgentProgramSectionTests : IDisposable
         return EnvironmentRegistry.Load(path);
     }
 
-    private Scenario ScenarioWith(string agent, string environment = "support/desk")
+    private Scenario ScenarioWith(string agent, string environment = "support/desk", string extra = "")
     {
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "scenarios")).FullName;
         var path = Path.Combine(folder, "program.json");
         File.WriteAllText(path, $$"""
             { "name": "program", "environments": [ { "id": "{{environment}}", "tasks": 1 } ],
-              "agent": { "type": "agent-program", "checkpoint": "policy", {{agent}} } }
+              "agent": { "type": "agent-program", "checkpoint": "policy", {{agent}} } {{extra}} }
             """);
         return Scenario.Load(path);
     }
@@ -93,6 +93,23 @@ public sealed class AgentProgramSectionTests : IDisposable
         var error = Assert.Throws<ScenarioException>(() => AgentProgramSection.Read(ScenarioWith("\"program\": \"desk-node\", \"command\": [ \"node\" ]"), Registry()));
 
         Assert.Contains(error.Problems, p => p.Contains("$.agent.program: give exactly one of \"program\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("\"program\": \"desk-node\"")]
+    [InlineData("\"command\": [ \"python3\", \"agent.py\" ]")]
+    public void Read_ProcessProgramInTheDockerSandbox_RefusedNamingTheBackend(string agent)
+    {
+        var error = Assert.Throws<ScenarioException>(() => AgentProgramSection.Read(ScenarioWith(agent, extra: ", \"sandbox\": { \"backend\": \"docker\" }"), Registry()));
+
+        Assert.Contains(error.Problems, p => p.Contains("$.sandbox.backend: process agent programs run in the local sandbox only (the docker sandbox shares no folder", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Read_ProcessProgramInTheLocalSandbox_OrAnInProcessOneInDocker_Accepted()
+    {
+        Assert.Equal(["node", "desk.mjs"], AgentProgramSection.Read(ScenarioWith("\"program\": \"desk-node\"", extra: ", \"sandbox\": { \"backend\": \"local\" }"), Registry()).Command);
+        Assert.Equal("support-desk", AgentProgramSection.Read(ScenarioWith("\"program\": \"support-desk\"", extra: ", \"sandbox\": { \"backend\": \"docker\" }"), Registry()).InProcess!.Name);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class ClusterFaultTests : IDisposable
     /// <summary>A cluster file of cluster `nowhere` whose Redis is a free port (nothing listens there), and that port.</summary>
     private (string Path, int Port) ClusterFileWithoutRedis()
     {
-        var port = ClusterProcesses.FreePort();
+        var port = LoopbackPort.Free();
         var path = Path.Combine(_temp.FullName, "cluster.json");
         File.WriteAllText(path, $$"""{ "membership": "redis", "redis": "127.0.0.1:{{port}},connectTimeout=1000", "cluster_id": "nowhere" }""");
         return (path, port);

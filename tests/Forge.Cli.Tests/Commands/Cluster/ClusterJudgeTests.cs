@@ -27,7 +27,7 @@ public sealed class ClusterJudgeTests : IDisposable
     private string LocalhostClusterFile()
     {
         var path = Path.Combine(_dir, "cluster.json");
-        File.WriteAllText(path, $$"""{ "membership": "localhost", "cluster_id": "judge-{{Guid.NewGuid():n}}", "primary_silo_port": {{ClusterProcesses.FreePort()}}, "primary_gateway_port": {{ClusterProcesses.FreePort()}} }""");
+        File.WriteAllText(path, $$"""{ "membership": "localhost", "cluster_id": "judge-{{Guid.NewGuid():n}}", "primary_silo_port": {{LoopbackPort.Free()}}, "primary_gateway_port": {{LoopbackPort.Free()}} }""");
         return path;
     }
 
@@ -41,7 +41,7 @@ public sealed class ClusterJudgeTests : IDisposable
     public async Task Run_JudgedScenarioOnALocalhostWorker_SameVerdictsAndJudgeAsOneProcess_AgentAtDriverToo()
     {
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
-        var port = ClusterProcesses.FreePort();
+        var port = LoopbackPort.Free();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         var scenario = JudgeServer.ShippedScenario(_dir, counter.Port);
         var json = JsonNode.Parse(File.ReadAllText(scenario))!;
@@ -103,7 +103,7 @@ public sealed class ClusterJudgeTests : IDisposable
     [Fact]
     public async Task Run_WorkerCannotReachTheJudge_JudgedEpisodesRecordedWithAJudgeErrorAsInOneProcess()
     {
-        var scenario = JudgeServer.ShippedScenario(_dir, ClusterProcesses.FreePort());   // nothing listens there
+        var scenario = JudgeServer.ShippedScenario(_dir, LoopbackPort.Free());   // nothing listens there
         var clusterFile = LocalhostClusterFile();
         using var cluster = new ClusterProcesses(_dir);
         var joining = cluster.StartWorkerAsync("--cluster", clusterFile, "--capacity", "8");
@@ -137,7 +137,7 @@ public sealed class ClusterJudgeTests : IDisposable
     public async Task Train_OnALocalhostWorkerWithAJudge_RolloutsEvaluationsAndFilteredWarmStartJudgedByTheWorker()
     {
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
-        var port = ClusterProcesses.FreePort();
+        var port = LoopbackPort.Free();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         // warm_start.min_reward filters the solver's episodes by reward, so they are judged too.
         var scenario = JudgeServer.TrainingScenario(_dir, counter.Port, updates: 1, warmStart: """{ "episodes": 2, "epochs": 1, "min_reward": 0.5 }""");
@@ -175,7 +175,7 @@ public sealed class ClusterJudgeTests : IDisposable
     [Fact]
     public async Task Dispatch_EpisodeJudgedByAnotherJudgeThanTheWorkersScenarios_RefusedSayingHow_AnUnjudgedOneRunsWithoutAJudge()
     {
-        var scenarioFile = JudgeServer.ShippedScenario(_dir, ClusterProcesses.FreePort());   // the judge is never asked here
+        var scenarioFile = JudgeServer.ShippedScenario(_dir, LoopbackPort.Free());   // the judge is never asked here
         var clusterFile = LocalhostClusterFile();
         var json = JsonNode.Parse(File.ReadAllText(clusterFile))!;
         json["max_attempts"] = 1;

@@ -18,13 +18,6 @@ internal sealed class ClusterProcesses : IDisposable
 
     public int RedisPort { get; private set; }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private Process? _redis;
     private bool _durable;
     private IPAddress _bind = IPAddress.Loopback;
@@ -37,7 +30,7 @@ internal sealed class ClusterProcesses : IDisposable
     public async Task StartRedisAsync(bool durable = false, int? port = null, IPAddress? bind = null)
     {
         var redisServer = Requirement.OnPath("redis-server", "scripts/install-redis installs it");
-        RedisPort = port ?? FreePort();
+        RedisPort = port ?? LoopbackPort.Free();
         _durable = durable;
         _bind = bind ?? IPAddress.Loopback;
         var redisDir = Path.Combine(_dir, "redis");

@@ -12,7 +12,7 @@ public sealed class LocalhostClusterTests : IDisposable
     [Fact]
     public async Task Workers_StartedAtOnce_FormOneClusterAndLeaveNoLockFile()
     {
-        var (silo, gateway) = (ClusterProcesses.FreePort(), ClusterProcesses.FreePort());
+        var (silo, gateway) = (LoopbackPort.Free(), LoopbackPort.Free());
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
         await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "lh-{{Guid.NewGuid():n}}", "primary_silo_port": {{silo}}, "primary_gateway_port": {{gateway}} }""");
         var lockFile = Path.Combine(Path.GetTempPath(), $"forge-localhost-{silo}.lock");
@@ -31,9 +31,9 @@ public sealed class LocalhostClusterTests : IDisposable
     [Fact]
     public async Task Status_NoWorkerListening_SaysSoAtOnceNamingTheGatewayPort()
     {
-        var gateway = ClusterProcesses.FreePort();
+        var gateway = LoopbackPort.Free();
         var clusterFile = Path.Combine(_temp.FullName, "cluster.json");
-        await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "lh-{{Guid.NewGuid():n}}", "primary_silo_port": {{ClusterProcesses.FreePort()}}, "primary_gateway_port": {{gateway}} }""");
+        await File.WriteAllTextAsync(clusterFile, $$"""{ "membership": "localhost", "cluster_id": "lh-{{Guid.NewGuid():n}}", "primary_silo_port": {{LoopbackPort.Free()}}, "primary_gateway_port": {{gateway}} }""");
 
         var (code, stdout, stderr) = await ForgeProcess.RunAsync(_temp.FullName, "cluster", "status", "--cluster", clusterFile, "--json");
 

@@ -91,7 +91,7 @@ public sealed class EvalCommandTests : IDisposable
     public async Task Eval_SemanticKernelAgentAgainstForgeServe_PassAtKAndTheEndpointsTokenCounts()
     {
         var checkpoint = TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));   // served as model "scripted"
-        var port = ServeCommandTests.FreePort();
+        var port = LoopbackPort.Free();
         var scenario = Scenario("sk", $$"""{ "type": "semantic-kernel", "endpoint": "http://127.0.0.1:{{port}}/v1", "model": "scripted", "api_key_env": "PATH" }""",
             """{ "id": "support/desk", "tasks": 2 }, { "id": "math/arithmetic", "tasks": 1 }""", 3);
         (int ExitCode, string Stdout, string Stderr) eval = (-1, "", "forge serve never became ready");

@@ -14,7 +14,7 @@ internal sealed class CountingProxy : IAsyncDisposable
     public CountingProxy(string upstream)
     {
         _http = new HttpClient { BaseAddress = new Uri(upstream) };
-        Port = ServeCommandTests.FreePort();
+        Port = LoopbackPort.Free();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(LoopAsync);

@@ -20,7 +20,7 @@ public sealed class JudgedRunTests : IDisposable
     public async Task Run_JudgeOnForgeServe_ThenRerunAllWithTheServerStopped_SameRewardsNoJudgeCall()
     {
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));   // served as model "judge"
-        var port = ServeCommandTests.FreePort();
+        var port = LoopbackPort.Free();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");   // forge reaches the judge through it
         var scenario = JudgeServer.ShippedScenario(_dir, counter.Port);
         (int ExitCode, string Stdout, string Stderr) run = (-1, "", "forge serve never became ready");
@@ -74,7 +74,7 @@ public sealed class JudgedRunTests : IDisposable
     public async Task Train_WithAJudge_RolloutsAndEvaluationsAreJudgedOnForgeServe()
     {
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
-        var port = ServeCommandTests.FreePort();
+        var port = LoopbackPort.Free();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         var scenario = JudgeServer.TrainingScenario(_dir, counter.Port, updates: 2);
         (int ExitCode, string Stdout, string Stderr) train = (-1, "", "forge serve never became ready");
@@ -105,7 +105,7 @@ public sealed class JudgedRunTests : IDisposable
     {
         Requirement.Python3();
         var checkpoint = JudgeServer.Checkpoint(Path.Combine(_dir, "judge"));
-        var port = ServeCommandTests.FreePort();
+        var port = LoopbackPort.Free();
         await using var counter = new CountingProxy($"http://127.0.0.1:{port}/");
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
         var python = Path.Combine(ForgeProcess.RepositoryRoot, "environments", "SupportDesk", "programs", "support_desk_agent.py");

@@ -21,7 +21,7 @@ public sealed class ServeCommandTests : IDisposable
     public async Task Serve_CheckpointAnswersUntilCtrlC()
     {
         var checkpoint = TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         string? reply = null, health = null;
 
         var (code, _, stderr) = await ForgeProcess.RunAsync(_dir, ["serve", "--checkpoint", checkpoint, "--port", port.ToString(), "--device", "cpu"], async pid =>
@@ -88,16 +88,19 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Single(stderr.Trim().Split('\n'));
     }
 
-    [Fact]
-    public async Task Run_AgentProgramScenario_RecordsStitchedTrajectoriesAndASecondRunResumes()
+    /// <summary>
+    /// Runs <c>forge run --json</c> on two episodes of support/desk's order-status task whose agent is a program
+    /// (<paramref name="program"/>: its fields) on a scripted checkpoint; both must run without an error.
+    /// </summary>
+    private async Task<(string Scenario, JsonNode Result, string Stdout)> RunDeskProgramAsync(string name, string program)
     {
         TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
-        var scenario = Path.Combine(_dir, "desk-program.json");
-        File.WriteAllText(scenario, """
+        var scenario = Path.Combine(_dir, $"{name}.json");
+        File.WriteAllText(scenario, $$"""
             {
-              "name": "desk-program", "seed": 1,
+              "name": "{{name}}", "seed": 1,
               "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
-              "agent": { "type": "agent-program", "program": "support-desk", "checkpoint": "scripted", "device": "cpu" },
+              "agent": { "type": "agent-program", {{program}}, "checkpoint": "scripted", "device": "cpu" },
               "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out"
             }
             """);
@@ -108,6 +111,14 @@ public sealed class ServeCommandTests : IDisposable
         var result = JsonNode.Parse(stdout)!;
         Assert.Equal(2, (int)result["agent_programs"]!["episodes"]!);
         Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
+        return (scenario, result, stdout);
+    }
+
+    [Fact]
+    public async Task Run_AgentProgramScenario_RecordsStitchedTrajectoriesAndASecondRunResumes()
+    {
+        var (scenario, result, _) = await RunDeskProgramAsync("desk-program", "\"program\": \"support-desk\"");
+
         Assert.Equal(2, (int)result["agent_programs"]!["stitched_episodes"]!);
         Assert.True(File.Exists((string)result["trajectories"]!));
 
@@ -124,24 +135,9 @@ public sealed class ServeCommandTests : IDisposable
     public async Task Run_ScenarioNamingTheRegisteredPythonProgram_RunsItFromTheRegistrysFolderAndScoresIt()
     {
         Requirement.Python3();
-        TestModels.ScriptedCheckpoint(Path.Combine(_dir, "scripted"));
-        var scenario = Path.Combine(_dir, "desk-python.json");
         // No environments.json here: forge reads the one beside it, whose desk-python entry names a script relative to that folder.
-        File.WriteAllText(scenario, """
-            {
-              "name": "desk-python", "seed": 1,
-              "environments": [ { "id": "support/desk", "task_ids": [ "order-status" ] } ],
-              "agent": { "type": "agent-program", "program": "desk-python", "checkpoint": "scripted", "device": "cpu", "deadline_seconds": 60 },
-              "group_size": 2, "episodes_per_task": 2, "concurrency": 2, "output": "out"
-            }
-            """);
+        var (_, result, stdout) = await RunDeskProgramAsync("desk-python", "\"program\": \"desk-python\", \"deadline_seconds\": 60");
 
-        var (code, stdout, stderr) = await Forge("run", scenario, "--json");
-
-        Assert.True(code == 0, stderr + stdout);
-        var result = JsonNode.Parse(stdout)!;
-        Assert.Equal(2, (int)result["agent_programs"]!["episodes"]!);
-        Assert.Equal(0, (int)result["agent_programs"]!["errored"]!);
         Assert.True((int)result["agent_programs"]!["calls"]! >= 2, stdout);
         var recorded = TrajectoryReader.Read((string)result["trajectories"]!).Trajectories;
         Assert.Equal(2, recorded.Count);
@@ -181,13 +177,6 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("$.agent.deadline: unknown property \"deadline\". Did you mean \"deadline_seconds\"?", stderr);
         Assert.Contains("$.agent.program: `support-dsk` is not an agent program here; use one of desk-python, support-desk, or \"command\". Did you mean `support-desk`?", stderr);
-    }
-
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

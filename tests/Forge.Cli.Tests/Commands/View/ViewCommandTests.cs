@@ -15,7 +15,7 @@ public sealed class ViewCommandTests
         try
         {
             File.Copy(SampleLog, Path.Combine(folder, "trajectories.forge"));
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             JsonElement runs = default;
             var (code, stdout, stderr) = await ForgeProcess.RunAsync(folder, ["view", folder, "--port", port.ToString()], async pid =>
             {
@@ -63,12 +63,5 @@ public sealed class ViewCommandTests
 
         Assert.Equal(2, code);
         Assert.Contains($"--port {port}: cannot listen on 127.0.0.1:{port}", stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

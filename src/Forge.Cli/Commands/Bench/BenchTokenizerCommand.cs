@@ -55,16 +55,18 @@ internal sealed class BenchTokenizerCommand : AsyncCommand<BenchTokenizerCommand
                 ? $"--tokenizer: the default, Qwen3's tokenizer in {folder}, is not installed (scripts/install-node-test-deps installs it); pass --tokenizer DIR"
                 : $"--tokenizer: {folder} has no {HfTokenizer.TokenizerFileName}");
 
+        // Ctrl+C stops between passes: the baseline's process and its documents file are removed, exit 130.
+        using var stop = StopSignals.Watch(cancellationToken, "stopping the benchmark");
         var documents = TokenizerBenchmark.AgentDocuments(settings.Kib);
         var bytes = documents.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
         if (!settings.Json) AnsiConsole.MarkupLineInterpolated($"[grey]… {documents.Count:N0} documents, {bytes / 1e6:N2} MB; Forge, then the baseline under node[/]");
-        var forge = TokenizerBenchmark.MeasureForge(folder, documents, settings.Repeats);
+        var forge = TokenizerBenchmark.MeasureForge(folder, documents, settings.Repeats, stop.Token);
         TokenizerTimings? baseline = null;
         if (baselineProblem is null)
         {
             try
             {
-                baseline = await TokenizerBenchmark.MeasureBaselineAsync(folder, documents, settings.Repeats, nodeModules, cancellationToken);
+                baseline = await TokenizerBenchmark.MeasureBaselineAsync(folder, documents, settings.Repeats, nodeModules, stop.Token);
             }
             catch (InvalidOperationException e)
             {

@@ -49,14 +49,15 @@ internal static class TokenizerBenchmark
         return checksum;
     }
 
-    /// <summary>Forge's side: <paramref name="repeats"/> timed loads, encodings and decodings of <paramref name="documents"/>, each after one warm-up.</summary>
-    public static TokenizerTimings MeasureForge(string folder, IReadOnlyList<string> documents, int repeats)
+    /// <summary>Forge's side: <paramref name="repeats"/> timed loads, encodings and decodings of <paramref name="documents"/>, each after one warm-up; cancellation is seen between passes.</summary>
+    public static TokenizerTimings MeasureForge(string folder, IReadOnlyList<string> documents, int repeats, CancellationToken cancellationToken)
     {
         var tokenizer = HfTokenizer.Load(folder);
-        var load = Timed(repeats, () => HfTokenizer.Load(folder));
+        var load = Timed(repeats, () => HfTokenizer.Load(folder), cancellationToken);
         var cold = new List<double>(repeats);
         for (var i = 0; i < repeats; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var fresh = HfTokenizer.Load(folder);
             var clock = Stopwatch.StartNew();
             foreach (var document in documents) fresh.Encode(document);
@@ -66,20 +67,21 @@ internal static class TokenizerBenchmark
         var encode = Timed(repeats, () =>
         {
             for (var i = 0; i < documents.Count; i++) encoded[i] = tokenizer.Encode(documents[i]);
-        });
+        }, cancellationToken);
         var decode = Timed(repeats, () =>
         {
             foreach (var ids in encoded) tokenizer.Decode(ids);
-        });
+        }, cancellationToken);
         return new TokenizerTimings([.. load.Select(s => s * 1000)], cold, encode, decode, encoded.Sum(ids => (long)ids.Count), Checksum(encoded));
     }
 
-    private static List<double> Timed(int repeats, Action work)
+    private static List<double> Timed(int repeats, Action work, CancellationToken cancellationToken)
     {
         work();   // warm-up: the JIT, caches
         var times = new List<double>(repeats);
         for (var i = 0; i < repeats; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             work();
             times.Add(clock.Elapsed.TotalSeconds);

@@ -84,6 +84,39 @@ public sealed class BenchTokenizerCommandTests : IDisposable
         Assert.True(json.RootElement.GetProperty("forge").GetProperty("decode_tokens_per_s").GetDouble() > 0);
     }
 
+    [SkippableFact]
+    public async Task BenchTokenizer_CtrlCWhileTheBaselineRuns_Exits130LeavingNoProcessOrFile()
+    {
+        var folder = TokenizeCommandTests.RealModel("qwen3");
+        Requirement.OnPath("node", "the baseline runs under node");
+        // The documents file goes under this test's folder (TMPDIR), so the baseline's process can be told by its arguments.
+        var environment = new Dictionary<string, string?> { ["TMPDIR"] = _temp.FullName };
+        static IEnumerable<int> Baselines(string under) => Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid).Contains("tokenizer_bench.js", StringComparison.Ordinal) && CommandLine(pid).Contains(under, StringComparison.Ordinal));
+
+        var sawBaseline = false;
+        var (code, _, stderr) = await ForgeProcess.RunAsync(_temp.FullName, ["bench", "tokenizer", "--tokenizer", folder, "--kib", "512", "--repeats", "40"], environment, async pid =>
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!(sawBaseline = Baselines(_temp.FullName).Any()) && waited.Elapsed < TimeSpan.FromSeconds(90)) await Task.Delay(50);
+            using var kill = System.Diagnostics.Process.Start("kill", ["-INT", pid.ToString()]);
+            await kill.WaitForExitAsync();
+        });
+
+        Assert.True(sawBaseline, "the baseline never started");
+        Assert.True(code == 130, $"exit {code}: {stderr}");
+        Assert.Contains("forge: stopping the benchmark", stderr);
+        Assert.Empty(Baselines(_temp.FullName));
+        Assert.Empty(_temp.EnumerateFiles());
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' '); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
     [Fact]
     public async Task BenchTokenizer_FolderWithoutTokenizerJson_ExitsTwoNamingTheOptionAndFile()
     {
